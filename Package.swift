@@ -1,0 +1,67 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// OSSWire: an OSS client that is its own protocol stack. See DESIGN.md for the layers;
+// imports point downward only (C -> core -> crypto -> transport -> http -> xml/signer -> client
+// -> transfer -> mock -> cli).
+
+let swiftSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "OSSWire",
+    products: [
+        .library(name: "OSSWire", targets: ["OSSClient", "OSSTransfer"]),
+        .library(name: "OSSMockServer", targets: ["OSSMockServer"]),
+        .executable(name: "osswire", targets: ["osswire"]),
+    ],
+    targets: [
+        // C layer
+        .systemLibrary(
+            name: "COpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(name: "CLinuxShims"),
+
+        // Swift layers
+        .target(name: "OSSCore", dependencies: ["CLinuxShims"]),
+        .target(name: "OSSCrypto", dependencies: ["OSSCore", "COpenSSL"]),
+        .target(name: "OSSTransport", dependencies: ["OSSCore", "OSSCrypto", "COpenSSL", "CLinuxShims"]),
+        .target(name: "OSSHTTP", dependencies: ["OSSCore", "OSSTransport"]),
+        .target(name: "OSSXML", dependencies: ["OSSCore"]),
+        .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto"]),
+        .target(name: "OSSClient", dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSSigner"]),
+        .target(name: "OSSTransfer", dependencies: ["OSSCore", "OSSClient"]),
+        .target(
+            name: "OSSMockServer",
+            dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSSigner", "OSSClient"]
+        ),
+        .executableTarget(
+            name: "osswire",
+            dependencies: ["OSSCore", "OSSTransport", "OSSHTTP", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer"]
+        ),
+
+        // Tests: one target per module.
+        .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
+        .testTarget(name: "OSSCryptoTests", dependencies: ["OSSCrypto"]),
+        .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport"]),
+        .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport"]),
+        .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSClient"]),
+        .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner"]),
+        .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer"]),
+        .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer"]),
+        .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient"]),
+        .testTarget(name: "osswireTests", dependencies: ["OSSCore"]),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    if target.name.hasPrefix("C") && target.name != "CLinuxShims" { continue }
+    if target.name == "CLinuxShims" { continue }
+    var settings = target.swiftSettings ?? []
+    settings.append(contentsOf: swiftSettings)
+    target.swiftSettings = settings
+}

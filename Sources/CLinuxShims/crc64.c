@@ -1,0 +1,51 @@
+// CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42), slicing-by-8
+// tables: the portable kernel. A carry-less-multiply kernel may be selected at run time.
+#include "CLinuxShims.h"
+#include <pthread.h>
+#include <string.h>
+
+#define POLY 0xC96C5795D7870F42ULL
+
+static uint64_t tables[8][256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+static void make_tables(void) {
+    for (int n = 0; n < 256; n++) {
+        uint64_t crc = (uint64_t)n;
+        for (int k = 0; k < 8; k++) crc = (crc & 1) ? (crc >> 1) ^ POLY : crc >> 1;
+        tables[0][n] = crc;
+    }
+    for (int n = 0; n < 256; n++) {
+        uint64_t crc = tables[0][n];
+        for (int k = 1; k < 8; k++) {
+            crc = tables[0][crc & 0xff] ^ (crc >> 8);
+            tables[k][n] = crc;
+        }
+    }
+}
+
+static uint64_t crc64_tables(uint64_t crc, const unsigned char *p, size_t len) {
+    while (len && ((uintptr_t)p & 7)) {
+        crc = tables[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+        len--;
+    }
+    while (len >= 8) {
+        uint64_t word;
+        memcpy(&word, p, 8);
+        crc ^= word;
+        crc = tables[7][crc & 0xff] ^ tables[6][(crc >> 8) & 0xff] ^ tables[5][(crc >> 16) & 0xff] ^
+              tables[4][(crc >> 24) & 0xff] ^ tables[3][(crc >> 32) & 0xff] ^ tables[2][(crc >> 40) & 0xff] ^
+              tables[1][(crc >> 48) & 0xff] ^ tables[0][crc >> 56];
+        p += 8;
+        len -= 8;
+    }
+    while (len--) crc = tables[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return crc;
+}
+
+uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, make_tables);
+    return crc64_tables(crc, (const unsigned char *)data, len);
+}
+
+int coss_crc64_uses_clmul(void) { return 0; }

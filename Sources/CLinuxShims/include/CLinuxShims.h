@@ -1,0 +1,18 @@
+#ifndef COSS_LINUX_SHIMS_H
+#define COSS_LINUX_SHIMS_H
+
+// What Swift's Glibc module does not expose (epoll, eventfd), and the CRC64 kernel.
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+/// CRC64-ECMA (reflected 0xC96C5795D7870F42) update over `len` bytes. `crc` is the running
+/// value *before* the final xor (pass ~0 to start; xor with ~0 when done).
+uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len);
+
+/// 1 when the carry-less multiply kernel is in use on this CPU, else 0 (portable tables).
+int coss_crc64_uses_clmul(void);
+
+#endif

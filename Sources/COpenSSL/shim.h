@@ -1,0 +1,46 @@
+#ifndef COSS_OPENSSL_SHIM_H
+#define COSS_OPENSSL_SHIM_H
+
+// The one header OSSWire reads OpenSSL 3 through. C macros Swift cannot call are wrapped
+// here as static inline functions prefixed coss_.
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/md5.h>
+#include <openssl/sha.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <openssl/rand.h>
+
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#error "OSSWire needs OpenSSL 3"
+#endif
+
+static inline long coss_SSL_set_tlsext_host_name(SSL *ssl, const char *name) {
+    return SSL_set_tlsext_host_name(ssl, name);
+}
+
+static inline long coss_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_min_proto_version(ctx, version);
+}
+
+static inline long coss_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) {
+    return SSL_CTX_set_max_proto_version(ctx, version);
+}
+
+static inline long coss_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+static inline int coss_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }
+static inline int coss_TLS1_1_VERSION(void) { return TLS1_1_VERSION; }
+static inline int coss_TLS1_3_VERSION(void) { return TLS1_3_VERSION; }
+
+static inline long coss_SSL_MODE_ENABLE_PARTIAL_WRITE(void) { return SSL_MODE_ENABLE_PARTIAL_WRITE; }
+static inline long coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
+static inline long coss_SSL_MODE_AUTO_RETRY(void) { return SSL_MODE_AUTO_RETRY; }
+
+#endif

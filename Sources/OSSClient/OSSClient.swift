@@ -1,0 +1,1 @@
+// OSSClient: see DESIGN.md for what this layer holds.

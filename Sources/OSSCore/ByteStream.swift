@@ -1,0 +1,108 @@
+/// A bidirectional byte stream: a TCP or TLS connection, or an in-memory pipe in tests.
+///
+/// The HTTP layer is written against this protocol only, so it can be tested by feeding bytes
+/// (see `MemoryStreamPair` in the tests). Implementations are used by one task at a time for
+/// reading and writing, while `abort()` may be called from any thread at any moment.
+public protocol ByteStream: AnyObject, Sendable {
+    /// Reads at least one byte into `buffer`, suspending (never blocking a thread) until some arrive.
+    /// - Returns: the number of bytes read; 0 at the end of the stream.
+    /// - Throws: `TransportError` (read failure, idle timeout, aborted).
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int
+
+    /// Writes all of `bytes`, suspending while the peer is not reading.
+    /// - Throws: `TransportError` (write failure, idle timeout, aborted).
+    func write(_ bytes: UnsafeRawBufferPointer) async throws
+
+    /// Aborts the stream from any thread: shuts the connection down at once (`shutdown(2)`, never
+    /// `close(2)`), so a pending or later read or write fails with `TransportError.aborted`.
+    /// Idempotent. It does not release the descriptor: the owner still calls `close()`.
+    func abort()
+
+    /// Releases the stream and its descriptor. Called exactly once, by the owner.
+    func close()
+
+    /// The longest a single read or write may wait without progress before it fails with
+    /// `TransportError.idleTimeout`; `nil` waits for ever. Settable between operations.
+    var idleTimeout: Duration? { get set }
+
+    /// Whether a kept-alive connection can carry another request: not aborted, no unread bytes
+    /// waiting, and the peer has not closed its side (checked without blocking).
+    var isReusable: Bool { get }
+}
+
+extension ByteStream {
+    /// Writes all bytes of an array.
+    public func write(_ bytes: [UInt8]) async throws {
+        // Copy into a buffer whose lifetime spans the suspension.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        defer { buffer.deallocate() }
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        try await write(UnsafeRawBufferPointer(rebasing: buffer[0..<bytes.count]))
+    }
+}
+
+/// Where a connection goes, and how.
+public struct Endpoint: Sendable, Hashable, CustomStringConvertible {
+    /// Host name or IP address literal (IPv6 without brackets).
+    public var host: String
+    public var port: Int
+    /// Whether to speak TLS.
+    public var tls: Bool
+
+    public init(host: String, port: Int, tls: Bool) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+    }
+
+    public var description: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        return "\(tls ? "https" : "http")://\(h):\(port)"
+    }
+}
+
+/// TLS settings: OpenSSL 3, TLS 1.2 minimum, verification on by default.
+public struct TLSConfiguration: Sendable, Hashable {
+    /// Lowest protocol version accepted.
+    public enum Version: Sendable, Hashable { case tls12, tls13 }
+
+    public var minimumVersion: Version = .tls12
+    /// A PEM file of trusted CA certificates; `nil` (with `caDirectory` nil) uses the system store.
+    public var caFile: String? = nil
+    /// A hashed directory of trusted CA certificates (`c_rehash` layout).
+    public var caDirectory: String? = nil
+    /// Skip certificate and host-name verification. Off unless set explicitly.
+    public var insecureSkipVerify: Bool = false
+    /// The name sent in SNI and checked against the certificate; defaults to the endpoint host.
+    public var serverName: String? = nil
+
+    public init() {}
+}
+
+/// Timings of establishing one connection.
+public struct ConnectTimings: Sendable, Hashable {
+    public var dns: Duration = .zero
+    public var connect: Duration = .zero
+    /// Zero for plain TCP.
+    public var tlsHandshake: Duration = .zero
+    /// The address that answered, as text (`127.0.0.1:8080`, `[::1]:443`).
+    public var remoteAddress: String = ""
+
+    public init() {}
+}
+
+/// Opens byte streams to endpoints. `OSSTransport` provides the socket implementation; tests may
+/// provide in-memory ones.
+public protocol StreamConnector: Sendable {
+    /// Resolves, connects and (for TLS) handshakes.
+    /// - Parameters:
+    ///   - endpoint: host, port, and whether to use TLS.
+    ///   - tls: TLS settings, used when `endpoint.tls`.
+    ///   - connectTimeout: the limit for DNS + connect + handshake together.
+    ///   - signal: cancels the attempt at once (the socket being connected is shut down).
+    /// - Returns: the stream and how long each phase took.
+    /// - Throws: `TransportError` naming the phase that failed.
+    func connect(
+        to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
+    ) async throws -> (any ByteStream, ConnectTimings)
+}

@@ -1,0 +1,48 @@
+/// Hexadecimal encoding and decoding of bytes.
+public enum Hex {
+    private static let lower: [UInt8] = Array("0123456789abcdef".utf8)
+    private static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Encodes bytes as hex digits.
+    /// - Parameters:
+    ///   - bytes: the bytes to encode.
+    ///   - uppercase: `true` for `A-F`, `false` (the default) for `a-f`.
+    /// - Returns: the hex string, two digits a byte.
+    public static func encode<C: Collection>(_ bytes: C, uppercase: Bool = false) -> String where C.Element == UInt8 {
+        let digits = uppercase ? upper : lower
+        var out = [UInt8]()
+        out.reserveCapacity(bytes.count * 2)
+        for b in bytes {
+            out.append(digits[Int(b >> 4)])
+            out.append(digits[Int(b & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes hex digits (either case) into bytes.
+    /// - Returns: the bytes, or `nil` when the input has an odd length or a non-hex character.
+    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        guard utf8.count % 2 == 0 else { return nil }
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count / 2)
+        var i = 0
+        while i < utf8.count {
+            guard let hi = value(utf8[i]), let lo = value(utf8[i + 1]) else { return nil }
+            out.append(hi << 4 | lo)
+            i += 2
+        }
+        return out
+    }
+
+    /// The value of one hex digit, or `nil`.
+    @inlinable
+    public static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,85 @@
+/// Percent-encoding (RFC 3986 §2.1) of UTF-8 text.
+public enum PercentEncoding {
+    /// Which bytes stay literal.
+    public struct Allowed: Sendable {
+        @usableFromInline let table: [Bool]
+
+        public init(_ predicate: (UInt8) -> Bool) {
+            table = (0..<256).map { predicate(UInt8($0)) }
+        }
+
+        /// RFC 3986 §2.3 unreserved: `A-Z a-z 0-9 - . _ ~`.
+        public static let unreserved = Allowed { isUnreserved($0) }
+        /// Unreserved plus `/`: the form OSS uses for object keys in paths.
+        public static let unreservedAndSlash = Allowed { isUnreserved($0) || $0 == UInt8(ascii: "/") }
+
+        @inlinable
+        public func contains(_ byte: UInt8) -> Bool { table[Int(byte)] }
+    }
+
+    @inlinable
+    static func isUnreserved(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
+            UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    /// Encodes every byte of the UTF-8 form of `text` that `allowed` does not keep as `%XX`
+    /// (upper-case hex).
+    public static func encode(_ text: some StringProtocol, allowed: Allowed = .unreserved) -> String {
+        var out = [UInt8]()
+        out.reserveCapacity(text.utf8.count)
+        for b in text.utf8 {
+            if allowed.contains(b) {
+                out.append(b)
+            } else {
+                out.append(UInt8(ascii: "%"))
+                out.append(upperHex[Int(b >> 4)])
+                out.append(upperHex[Int(b & 0x0f)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` sequences.
+    /// - Parameters:
+    ///   - text: the encoded text.
+    ///   - plusAsSpace: decode `+` as a space (the form encoding of query strings).
+    /// - Returns: the decoded text, or `nil` for a malformed `%` sequence or bytes that are not UTF-8.
+    public static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
+        guard let bytes = decodeBytes(text, plusAsSpace: plusAsSpace) else { return nil }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    /// Decodes `%XX` sequences into raw bytes (no UTF-8 check).
+    public static func decodeBytes(_ text: some StringProtocol, plusAsSpace: Bool = false) -> [UInt8]? {
+        let utf8 = Array(text.utf8)
+        var out = [UInt8]()
+        out.reserveCapacity(utf8.count)
+        var i = 0
+        while i < utf8.count {
+            let c = utf8[i]
+            if c == UInt8(ascii: "%") {
+                guard i + 2 < utf8.count, let hi = Hex.value(utf8[i + 1]), let lo = Hex.value(utf8[i + 2]) else {
+                    return nil
+                }
+                out.append(hi << 4 | lo)
+                i += 3
+            } else if plusAsSpace && c == UInt8(ascii: "+") {
+                out.append(UInt8(ascii: " "))
+                i += 1
+            } else {
+                out.append(c)
+                i += 1
+            }
+        }
+        return out
+    }
+}

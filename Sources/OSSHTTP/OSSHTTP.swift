@@ -1,0 +1,1 @@
+// OSSHTTP: see DESIGN.md for what this layer holds.

@@ -1,0 +1,1 @@
+// OSSMockServer: see DESIGN.md for what this layer holds.

@@ -1,0 +1,1 @@
+// OSSSigner: see DESIGN.md for what this layer holds.

@@ -1,0 +1,1 @@
+// OSSTransfer: see DESIGN.md for what this layer holds.

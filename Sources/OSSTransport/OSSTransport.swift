@@ -1,0 +1,1 @@
+// OSSTransport: see DESIGN.md for what this layer holds.

@@ -1,0 +1,1 @@
+// OSSXML: see DESIGN.md for what this layer holds.

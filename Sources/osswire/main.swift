@@ -1,0 +1,2 @@
+// The osswire command-line tool.
+print("osswire: not built yet")

@@ -1,0 +1,1 @@
+// Tests for OSSHTTP live here.

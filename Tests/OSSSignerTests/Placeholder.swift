@@ -1,0 +1,1 @@
+// Tests for OSSSigner live here.

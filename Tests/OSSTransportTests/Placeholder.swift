@@ -1,0 +1,1 @@
+// Tests for OSSTransport live here.

@@ -1,0 +1,1 @@
+// Tests for osswire live here.
