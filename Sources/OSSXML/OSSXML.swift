@@ -1,1 +1,0 @@
-// OSSXML: see DESIGN.md for what this layer holds.
