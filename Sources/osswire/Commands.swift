@@ -1,0 +1,4 @@
+/// Every subcommand. Add a command by writing `<Name>Command.swift` and listing it here.
+func allCommands() -> [Command] {
+    []
+}
