@@ -42,12 +42,14 @@ struct TokenBucket: Sendable {
     mutating func take(_ count: Int, now: ContinuousClock.Instant) -> Duration? {
         refill(now: now)
         guard let rate else { return nil }
-        if tokens > 0 {
+        // A take larger than the burst waits for a full bucket, then goes into debt.
+        let needed = min(Double(count), burst)
+        if tokens >= needed {
             tokens -= Double(count)
             return nil
         }
-        // Wait until the debt is repaid, but never long: a changed rate applies within 100 ms.
-        let seconds = min((-tokens + 1) / Double(rate), 0.1)
+        // Wait until enough is back, but never long: a changed rate applies within 100 ms.
+        let seconds = min(max((needed - tokens) / Double(rate), 0.000_001), 0.1)
         return .nanoseconds(Int64(seconds * 1e9))
     }
 }
