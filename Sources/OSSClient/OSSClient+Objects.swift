@@ -33,19 +33,32 @@ extension OSSClient {
         bucket: String, key: String, toFile path: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
     ) async throws -> ObjectMetadata {
         try range?.validate()
-        let r = try await perform(
-            .getObject(bucket: bucket, key: key, range: range), handling: .file(path: path), progress: progress)
-        return ObjectMetadata(r.head)
+        return try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
+            try await pump.write(toFile: path)
+            return ObjectMetadata(head)
+        }
     }
 
-    /// Starts a download and returns the metadata with the body as a stream of chunks. Nothing is
-    /// retried once the head arrived; a whole object's CRC64 is checked when the stream ends.
-    public func getObjectStream(bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil)
-        async throws -> (ObjectMetadata, OSSObjectStream)
-    {
+    /// Downloads an object, or a range of it, handing its bytes to `body` as they arrive. Nothing
+    /// is retried once the head arrived; a whole object's CRC64 is checked when the stream ends.
+    /// The stream is valid only inside `body`.
+    public func withObjectStream<T: Sendable>(
+        bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
+        _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
+    ) async throws -> T {
         try range?.validate()
-        let r = try await perform(.getObject(bucket: bucket, key: key, range: range), handling: .stream, progress: progress)
-        return (ObjectMetadata(r.head), r.stream!)
+        let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
+        do {
+            return try await perform(op, progress: progress) { head, pump in
+                do {
+                    return try await body(ObjectMetadata(head), OSSObjectStream(pump: pump))
+                } catch {
+                    throw StreamConsumerError(underlying: error)
+                }
+            }
+        } catch let e as StreamConsumerError {
+            throw e.underlying
+        }
     }
 
     /// An object's metadata (HeadObject). A failure's code comes from the `x-oss-err` header.
@@ -127,4 +140,10 @@ extension OSSClient {
         let r = try await perform(operation, progress: progress)
         return (r.head, r.body)
     }
+}
+
+/// Wraps what the caller's stream handler throws, so it is never mistaken for a failure of the
+/// exchange and retried.
+struct StreamConsumerError: Error {
+    let underlying: any Error
 }

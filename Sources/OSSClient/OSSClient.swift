@@ -100,32 +100,24 @@ public final class OSSClient: Sendable {
 
 // MARK: - Sending one operation, with retries
 
-/// How an answer's body is consumed.
-enum ResponseHandling: Sendable {
-    /// Read it all into memory.
-    case collect
-    /// Write it to a file (through a temporary file renamed at the end).
-    case file(path: String)
-    /// Hand it to the caller as a stream (no retry once the head arrived).
-    case stream
-}
-
-/// The outcome of `OSSClient.perform`.
-struct PerformResult: Sendable {
-    var head: OSSResponseHead
-    /// The body, for `.collect`.
-    var body: [UInt8]
-    /// The stream, for `.stream`.
-    var stream: OSSObjectStream?
-}
-
 extension OSSClient {
+    /// Sends an operation and reads the whole answer into memory.
+    func perform(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil
+    ) async throws -> (head: OSSResponseHead, body: [UInt8]) {
+        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase) { head, pump in
+            (head, try await pump.collect())
+        }
+    }
+
     /// Sends an operation: validates it, signs each attempt, retries what may be retried, checks
     /// CRC64 both ways, and turns non-2xx answers into `OSSServiceError`.
-    func perform(
-        _ op: OSSOperationRequest, handling: ResponseHandling = .collect, progress: OSSProgressHandler? = nil,
-        uploadCRCBase: UInt64? = nil
-    ) async throws -> PerformResult {
+    /// - Parameter consume: reads a 2xx answer's body through the pump (rate limit, progress,
+    ///   CRC64). Runs once per attempt that got a 2xx head; what it throws may be retried.
+    func perform<T: Sendable>(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
+        consume: (OSSResponseHead, BodyPump) async throws -> T
+    ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
         try Task.checkCancellation()
@@ -155,7 +147,7 @@ extension OSSClient {
         let checkUpload = configuration.crcCheckEnabled && op.checksUploadCRC && hasBody
         let uploadCRC = checkUpload ? CRC64Accumulator() : nil
         let isRangeRead = op.header("range") != nil
-        let checkDownload = configuration.crcCheckEnabled && op.method == "GET" && !isRangeRead && op.operation == "GetObject"
+        let checkDownload = configuration.crcCheckEnabled && op.operation == "GetObject" && !isRangeRead
         let tracker = ProgressTracker(total: hasBody ? contentLength : nil, handler: progress)
         let deadline = configuration.timeouts.total.map { ContinuousClock.now.advanced(by: $0) }
         let policy = configuration.retryPolicy
@@ -163,7 +155,6 @@ extension OSSClient {
         var attempt = 0
         while true {
             attempt += 1
-            var lastBodyFullySent: Bool? = nil
             do {
                 try Task.checkCancellation()
                 var signed = headers
@@ -178,32 +169,25 @@ extension OSSClient {
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: body,
                     deadline: deadline)
-                let response = try await wire.execute(request)
-                lastBodyFullySent = true
-                let head = response.head
-                guard (200..<300).contains(head.statusCode) else {
-                    let errorBody = try await OSSClient.readAll(response.body, limit: 1 << 20)
-                    throw ErrorBody.serviceError(status: head.statusCode, header: head.header, body: errorBody)
-                }
-                if let uploadCRC {
-                    if let base = uploadCRCBase {
-                        let expected = CRC64.combine(base, uploadCRC.value, lengthOfB: UInt64(uploadCRC.byteCount))
-                        if let reported = head.crc64, reported != expected {
-                            await response.body.discard()
-                            throw OSSClientError.crcMismatch(expected: expected, reported: reported, what: op.operation)
-                        }
-                    } else {
-                        do { try uploadCRC.verify(serverHeader: head.header("x-oss-hash-crc64ecma"), what: op.operation) } catch {
-                            await response.body.discard()
-                            throw error
-                        }
+                let value = try await wire.execute(request) { response in
+                    let head = response.head
+                    guard (200..<300).contains(head.statusCode) else {
+                        let errorBody = try await OSSClient.readAll(response.body, limit: 1 << 20)
+                        throw ErrorBody.serviceError(status: head.statusCode, header: head.header, body: errorBody)
                     }
+                    if let uploadCRC {
+                        try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation)
+                    }
+                    let pump = BodyPump(
+                        body: response.body, limiter: receiveLimiter, epoch: epoch,
+                        crc: checkDownload && head.statusCode == 200 ? CRC64Accumulator() : nil,
+                        progress: hasBody
+                            ? nil : ProgressTracker(total: head.header("content-length").flatMap { Int64($0) }, handler: progress),
+                        highWater: tracker, operation: op.operation, serverCRC: head.header("x-oss-hash-crc64ecma"))
+                    return try await consume(head, pump)
                 }
-                let result = try await consume(
-                    response, handling: handling, operation: op.operation, checkCRC: checkDownload && head.statusCode == 200,
-                    epoch: epoch, tracker: hasBody ? nil : tracker)
                 retryBudget.refund()
-                return result
+                return value
             } catch {
                 let failure = OSSClient.normalise(error)
                 let decision = RetryPolicy.classify(failure)
@@ -226,7 +210,7 @@ extension OSSClient {
                     if reason == .disabled {
                         throw OSSClientError(
                             .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
-                            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent ?? lastBodyFullySent)
+                            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent)
                     }
                     throw OSSClientError(.cancelled, "cancelled while waiting to retry after: \(failure)")
                 }
@@ -234,23 +218,28 @@ extension OSSClient {
         }
     }
 
+    /// Compares the CRC64 of the bytes sent with the server's (for appends, combined with the
+    /// object's CRC64 before the append).
+    static func verifyUpload(_ crc: CRC64Accumulator, base: UInt64?, head: OSSResponseHead, operation: String) throws {
+        guard let reported = head.crc64 else { return }
+        let expected = base.map { CRC64.combine($0, crc.value, lengthOfB: UInt64(crc.byteCount)) } ?? crc.value
+        if reported != expected { throw OSSClientError.crcMismatch(expected: expected, reported: reported, what: operation) }
+    }
+
     /// Errors from below as the public types: `CancellationError` becomes `.cancelled`.
     static func normalise(_ error: any Error) -> any Error {
-        if error is OSSClientError || error is OSSServiceError { return error }
+        if error is OSSClientError || error is OSSServiceError || error is StreamConsumerError { return error }
         if error is CancellationError { return OSSClientError(.cancelled, "the task was cancelled") }
         if let e = error as? TransportError { return WireErrors.map(e, bodyFullySent: nil) }
         return OSSClientError(.network, "\(error)", underlying: error)
     }
 
-    /// Reads a body to its end.
+    /// Reads a body to its end, or to `limit` bytes.
     static func readAll(_ body: any WireResponseBody, limit: Int = .max) async throws -> [UInt8] {
         var out: [UInt8] = []
         while let chunk = try await body.next() {
-            if out.count + chunk.count > limit {
-                await body.discard()
-                break
-            }
             if out.isEmpty { out = chunk } else { out.append(contentsOf: chunk) }
+            if out.count >= limit { break }
         }
         return out
     }
@@ -266,53 +255,11 @@ extension OSSClient {
         while let chunk = try await reader.next() { digest.update(chunk) }
         return digest.finalize()
     }
-
-    /// Consumes a 2xx answer's body as asked, with the receive rate limit, progress and CRC64.
-    private func consume(
-        _ response: WireResponse, handling: ResponseHandling, operation: String, checkCRC: Bool, epoch: CancellationSignal,
-        tracker: ProgressTracker?
-    ) async throws -> PerformResult {
-        let head = response.head
-        let total = head.header("content-length").flatMap { Int64($0) }
-        let progress = tracker.map { ProgressTracker(total: total, handler: $0.handler) }
-        progress?.startAttempt()
-        let crc = checkCRC ? CRC64Accumulator() : nil
-        let pump = BodyPump(
-            body: response.body, limiter: receiveLimiter, epoch: epoch, crc: crc, progress: progress, operation: operation,
-            serverCRC: head.header("x-oss-hash-crc64ecma"))
-        switch handling {
-        case .collect:
-            var out: [UInt8] = []
-            if let total, total > 0, total < 1 << 31 { out.reserveCapacity(Int(total)) }
-            while let chunk = try await pump.next() {
-                if out.isEmpty { out = chunk } else { out.append(contentsOf: chunk) }
-            }
-            return PerformResult(head: head, body: out, stream: nil)
-        case .file(let path):
-            let temp = path + ".osswire-part"
-            let file = try LocalFile.create(temp)
-            do {
-                while let chunk = try await pump.next() {
-                    try chunk.withUnsafeBytes { try file.write($0) }
-                }
-                file.close()
-                try LocalFile.rename(temp, to: path)
-            } catch {
-                file.close()
-                LocalFile.remove(temp)
-                await response.body.discard()
-                throw error
-            }
-            return PerformResult(head: head, body: [], stream: nil)
-        case .stream:
-            return PerformResult(head: head, body: [], stream: OSSObjectStream(pump: pump))
-        }
-    }
 }
 
 /// Pulls an answer's body: waits for the receive rate limit, feeds CRC64 and progress, and checks
-/// the CRC64 at the end.
-final class BodyPump: Sendable {
+/// the CRC64 at the end. Used by one task, inside the exchange's handler.
+final class BodyPump {
     let body: any WireResponseBody
     let limiter: RateLimiter
     let epoch: CancellationSignal
@@ -320,31 +267,37 @@ final class BodyPump: Sendable {
     let progress: ProgressTracker?
     let operation: String
     let serverCRC: String?
-    private let finished = Mutex(false)
+    private var finished = false
 
     init(
         body: any WireResponseBody, limiter: RateLimiter, epoch: CancellationSignal, crc: CRC64Accumulator?,
-        progress: ProgressTracker?, operation: String, serverCRC: String?
+        progress: ProgressTracker?, highWater: ProgressTracker? = nil, operation: String, serverCRC: String?
     ) {
         self.body = body
         self.limiter = limiter
         self.epoch = epoch
         self.crc = crc
-        self.progress = progress
+        // A download's progress continues the request's tracker, so a retried download is not
+        // counted twice.
+        if progress != nil, let highWater {
+            highWater.startAttempt()
+            self.progress = highWater
+        } else {
+            self.progress = progress
+        }
         self.operation = operation
         self.serverCRC = serverCRC
     }
 
     /// The next chunk, or `nil` at the end (after the CRC64 check).
     func next() async throws -> [UInt8]? {
-        if finished.withLock({ $0 }) { return nil }
+        if finished { return nil }
         guard let chunk = try await body.next() else {
-            finished.withLock { $0 = true }
+            finished = true
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return nil
         }
         if let reason = await limiter.acquire(chunk.count, wakingOn: [epoch]) {
-            await body.discard()
             throw reason == .disabled
                 ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
                 : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
@@ -353,11 +306,37 @@ final class BodyPump: Sendable {
         progress?.add(chunk.count)
         return chunk
     }
+
+    /// The rest of the body in memory.
+    func collect() async throws -> [UInt8] {
+        var out: [UInt8] = []
+        while let chunk = try await next() {
+            if out.isEmpty { out = chunk } else { out.append(contentsOf: chunk) }
+        }
+        return out
+    }
+
+    /// Writes the rest of the body to `path` through `path.osswire-part`, renamed once complete.
+    func write(toFile path: String) async throws {
+        let temp = path + ".osswire-part"
+        let file = try LocalFile.create(temp)
+        do {
+            while let chunk = try await next() {
+                try chunk.withUnsafeBytes { try file.write($0) }
+            }
+            file.close()
+            try LocalFile.rename(temp, to: path)
+        } catch {
+            file.close()
+            LocalFile.remove(temp)
+            throw error
+        }
+    }
 }
 
-/// An object's bytes as they arrive, for `OSSClient.getObjectStream`. Read it to the end (the
-/// CRC64 of a whole object is checked then) or call `cancel()`.
-public struct OSSObjectStream: AsyncSequence, Sendable {
+/// An object's bytes as they arrive, inside `OSSClient.withObjectStream`. Read to the end, a
+/// whole object's CRC64 is checked.
+public struct OSSObjectStream: AsyncSequence {
     public typealias Element = [UInt8]
     let pump: BodyPump
 
@@ -367,7 +346,4 @@ public struct OSSObjectStream: AsyncSequence, Sendable {
     }
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pump: pump) }
-
-    /// Stops reading; the connection is closed rather than reused.
-    public func cancel() async { await pump.body.discard() }
 }

@@ -14,17 +14,15 @@ struct WireRequest: Sendable {
     var deadline: ContinuousClock.Instant?
 }
 
-/// The body of an answer, read chunk by chunk by one task.
-protocol WireResponseBody: AnyObject, Sendable {
+/// The body of an answer, read chunk by chunk by one task, inside the exchange's handler.
+protocol WireResponseBody: AnyObject {
     /// The next bytes, or `nil` at the end.
     /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
     func next() async throws -> [UInt8]?
-    /// Stops reading: the connection is dropped unless the rest was already read.
-    func discard() async
 }
 
-/// An answer whose head arrived.
-struct WireResponse: Sendable {
+/// An answer whose head arrived. Valid only inside the handler it is given to.
+struct WireResponse {
     var head: OSSResponseHead
     var body: any WireResponseBody
 }
@@ -32,16 +30,17 @@ struct WireResponse: Sendable {
 /// What the client needs from HTTP: one exchange at a time, and the client-wide switch.
 /// `HTTPWire` implements it on OSSHTTP's client; tests use scripted ones.
 protocol Wire: Sendable {
-    /// Sends a request and waits for the head of its answer.
-    /// - Throws: `OSSClientError` only: `.requestsDisabled` before anything was sent,
-    ///   `.abortedInFlight` / `.cancelled` with `bodyFullySent`, `.timeout`, `.connect`, `.dns`,
-    ///   `.tls`, `.network`.
-    func execute(_ request: WireRequest) async throws -> WireResponse
+    /// Sends a request and hands the head of its answer and a body reader to `handler`. A body
+    /// not read to its end when `handler` returns closes the connection.
+    /// - Throws: `OSSClientError` for failures of the exchange: `.requestsDisabled` before
+    ///   anything was sent, `.abortedInFlight` / `.cancelled` with `bodyFullySent`, `.timeout`,
+    ///   `.connect`, `.dns`, `.tls`, `.network`; and whatever `handler` throws, unchanged.
+    func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T
     /// Fails new requests with `.requestsDisabled` and aborts those in flight.
     func disableRequests()
     /// Lets requests run again.
     func enableRequests()
-    /// Closes idle connections and stops the machinery.
+    /// Closes idle connections.
     func shutdown() async
 }
 
@@ -74,5 +73,4 @@ final class BufferedResponseBody: WireResponseBody {
         }
     }
 
-    func discard() async {}
 }

@@ -210,9 +210,11 @@ struct ClientEngineTests {
     func downloadStream() async throws {
         let wire = ScriptedWire([.reply(.ok([("x-oss-hash-crc64ecma", Self.crc)], body: Self.data))])
         let client = try makeClient(wire)
-        let (_, stream) = try await client.getObjectStream(bucket: "bkt", key: "k")
-        var got: [UInt8] = []
-        for try await chunk in stream { got += chunk }
+        let got = try await client.withObjectStream(bucket: "bkt", key: "k") { metadata, stream in
+            var got: [UInt8] = []
+            for try await chunk in stream { got += chunk }
+            return got
+        }
         #expect(got == Self.data)
     }
 

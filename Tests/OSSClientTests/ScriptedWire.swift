@@ -68,7 +68,7 @@ final class ScriptedWire: Wire {
     var seen: [SeenRequest] { state.withLock { $0.seen } }
     var executeCount: Int { state.withLock { $0.executeCount } }
 
-    func execute(_ request: WireRequest) async throws -> WireResponse {
+    func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
         let step: Step = try state.withLock { s in
             guard !s.disabled else { throw OSSClientError(.requestsDisabled, "disabled") }
             s.executeCount += 1
@@ -95,11 +95,12 @@ final class ScriptedWire: Wire {
         if let failure { throw failure }
         switch step {
         case .reply(let r):
-            return WireResponse(
+            let response = WireResponse(
                 head: OSSResponseHead(statusCode: r.status, headers: r.headers),
                 body: BufferedResponseBody(chunks: stride(from: 0, to: r.body.count, by: 1000).map {
                     Array(r.body[$0..<min(r.body.count, $0 + 1000)])
                 }))
+            return try await handler(response)
         case .fail(let e):
             throw e
         case .resetAfter:
