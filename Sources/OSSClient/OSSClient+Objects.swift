@@ -12,7 +12,9 @@ extension OSSClient {
         async throws -> PutObjectResult
     {
         try Validation.checkMetadata(options.metadata)
-        let r = try await perform(.putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress)
+        let r = try await perform(
+            .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
+            signal: options.signal)
         return PutObjectResult(r.head)
     }
 
@@ -98,16 +100,18 @@ extension OSSClient {
 
     /// Uploads one part of a multipart upload (UploadPart), checking its CRC64.
     /// - Parameter partNumber: 1...10000.
+    /// - Parameter signal: an extra cancel source (an upload handle's pause or abort): firing it
+    ///   closes the part's socket at once and the call throws `.cancelled`.
     public func uploadPart(
         bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false,
-        progress: OSSProgressHandler? = nil
+        progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil
     ) async throws -> UploadPartResult {
         try Validation.checkPartNumber(partNumber)
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         let r = try await perform(
             .uploadPart(
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber, body: body, contentMD5: contentMD5),
-            progress: progress)
+            progress: progress, signal: signal)
         guard let etag = r.head.etag else { throw OSSClientError.invalidResponse("UploadPart: the answer has no ETag") }
         return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
     }

@@ -24,6 +24,25 @@ public final class OSSClient: Sendable {
     /// Seconds added to the local clock when signing (learnt from `RequestTimeTooSkewed`).
     private let clockOffset = Mutex<Int64>(0)
 
+    /// A client for a configuration: OSSHTTP's pooled client on OSSTransport's sockets, signed by
+    /// OSSSigner with the configured credentials provider (the environment by default).
+    /// - Throws: `OSSClientError` (`.invalidArgument`) when the configuration does not hold together.
+    public convenience init(configuration: OSSClientConfiguration) throws {
+        try configuration.validate()
+        try self.init(
+            configuration: configuration, wire: HTTPWire(configuration: configuration),
+            signer: SignerAdapter(configuration: configuration))
+    }
+
+    /// A client whose connections come from `connector` (in-memory streams in tests, a custom
+    /// transport in benchmarks).
+    public convenience init(configuration: OSSClientConfiguration, connector: any StreamConnector) throws {
+        try configuration.validate()
+        try self.init(
+            configuration: configuration, wire: HTTPWire(configuration: configuration, connector: connector),
+            signer: SignerAdapter(configuration: configuration))
+    }
+
     /// A client on a given wire and signer (the public initialisers pick the real ones).
     init(configuration: OSSClientConfiguration, wire: any Wire, signer: any RequestSigning) throws {
         try configuration.validate()
@@ -103,9 +122,10 @@ public final class OSSClient: Sendable {
 extension OSSClient {
     /// Sends an operation and reads the whole answer into memory.
     func perform(
-        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
+        signal: CancellationSignal? = nil
     ) async throws -> (head: OSSResponseHead, body: [UInt8]) {
-        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase) { head, pump in
+        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal) { head, pump in
             (head, try await pump.collect())
         }
     }
@@ -116,11 +136,13 @@ extension OSSClient {
     ///   CRC64). Runs once per attempt that got a 2xx head; what it throws may be retried.
     func perform<T: Sendable>(
         _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
-        consume: (OSSResponseHead, BodyPump) async throws -> T
+        signal: CancellationSignal? = nil, consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
         try Task.checkCancellation()
+        if let reason = signal?.reason { throw OSSClientError(.cancelled, "cancelled before it started (\(reason))") }
+        let wakers = [epoch] + (signal.map { [$0] } ?? [])
 
         var headers = op.headers
         let contentLength: Int64?
@@ -164,11 +186,11 @@ extension OSSClient {
                     method: op.method, bucket: op.bucket, key: op.key, query: op.query, headers: &signed, time: time)
                 let body =
                     hasBody
-                    ? UploadChunks(body: op.body, crc: uploadCRC, progress: tracker, limiter: sendLimiter, signals: [epoch])
+                    ? UploadChunks(body: op.body, crc: uploadCRC, progress: tracker, limiter: sendLimiter, signals: wakers)
                     : nil
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: body,
-                    deadline: deadline)
+                    deadline: deadline, signal: signal)
                 let value = try await wire.execute(request) { response in
                     let head = response.head
                     guard (200..<300).contains(head.statusCode) else {
@@ -179,7 +201,7 @@ extension OSSClient {
                         try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation)
                     }
                     let pump = BodyPump(
-                        body: response.body, limiter: receiveLimiter, epoch: epoch,
+                        body: response.body, limiter: receiveLimiter, wakers: wakers,
                         crc: checkDownload && head.statusCode == 200 ? CRC64Accumulator() : nil,
                         progress: hasBody
                             ? nil : ProgressTracker(total: head.header("content-length").flatMap { Int64($0) }, handler: progress),
@@ -192,7 +214,7 @@ extension OSSClient {
                 let failure = OSSClient.normalise(error)
                 let decision = RetryPolicy.classify(failure)
                 guard decision.shouldRetry, attempt <= policy.maxRetries, op.body.isRewindable || !hasBody,
-                    !Task.isCancelled, requestsEnabled, !epoch.isCancelled
+                    !Task.isCancelled, requestsEnabled, !epoch.isCancelled, signal?.isCancelled != true
                 else { throw failure }
                 if decision.base == .correctClockAndRetry {
                     guard configuration.clockSkewCorrectionEnabled, let serverTime = decision.serverTime else { throw failure }
@@ -206,7 +228,7 @@ extension OSSClient {
                     guard left > wait else { throw failure }
                     wait = min(wait, left)
                 }
-                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: [epoch]) {
+                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: wakers) {
                     if reason == .disabled {
                         throw OSSClientError(
                             .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
@@ -262,7 +284,7 @@ extension OSSClient {
 final class BodyPump {
     let body: any WireResponseBody
     let limiter: RateLimiter
-    let epoch: CancellationSignal
+    let wakers: [CancellationSignal]
     let crc: CRC64Accumulator?
     let progress: ProgressTracker?
     let operation: String
@@ -270,12 +292,12 @@ final class BodyPump {
     private var finished = false
 
     init(
-        body: any WireResponseBody, limiter: RateLimiter, epoch: CancellationSignal, crc: CRC64Accumulator?,
+        body: any WireResponseBody, limiter: RateLimiter, wakers: [CancellationSignal], crc: CRC64Accumulator?,
         progress: ProgressTracker?, highWater: ProgressTracker? = nil, operation: String, serverCRC: String?
     ) {
         self.body = body
         self.limiter = limiter
-        self.epoch = epoch
+        self.wakers = wakers
         self.crc = crc
         // A download's progress continues the request's tracker, so a retried download is not
         // counted twice.
@@ -297,7 +319,7 @@ final class BodyPump {
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return nil
         }
-        if let reason = await limiter.acquire(chunk.count, wakingOn: [epoch]) {
+        if let reason = await limiter.acquire(chunk.count, wakingOn: wakers) {
             throw reason == .disabled
                 ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
                 : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)

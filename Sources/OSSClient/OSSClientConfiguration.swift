@@ -1,4 +1,5 @@
 import OSSCore
+import OSSSigner
 
 /// Everything an `OSSClient` is configured with. A value: build it, then hand it to the client.
 ///
@@ -108,6 +109,11 @@ public struct OSSClientConfiguration: Sendable {
     public var region: String?
     /// V4 by default.
     public var signatureVersion: SignatureVersion = .v4
+    /// Where credentials come from; `nil` reads `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and
+    /// `OSS_SESSION_TOKEN` from the environment at each request.
+    public var credentialsProvider: (any CredentialsProvider)? = nil
+    /// Headers V4 signs beyond the default ones (lower-case names, for example `host`).
+    public var additionalSignedHeaders: [String] = []
     /// Virtual-hosted by default; path-style is used anyway for IP-address endpoints.
     public var addressing: Addressing = .virtualHosted
     public var timeouts = Timeouts()

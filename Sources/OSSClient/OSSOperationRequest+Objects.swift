@@ -12,6 +12,9 @@ public struct PutObjectOptions: Sendable {
     public var headers: [(String, String)] = []
     /// Called as the body goes out.
     public var progress: OSSProgressHandler? = nil
+    /// An extra cancel source (an upload handle's pause or abort): firing it closes the socket at
+    /// once and the call throws `.cancelled`.
+    public var signal: CancellationSignal? = nil
 
     public init(contentType: String? = nil, metadata: [String: String] = [:], contentMD5: Bool = false) {
         self.contentType = contentType

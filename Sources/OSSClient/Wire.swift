@@ -12,6 +12,8 @@ struct WireRequest: Sendable {
     var body: UploadChunks?
     /// The limit on the whole exchange, if any.
     var deadline: ContinuousClock.Instant?
+    /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
+    var signal: CancellationSignal? = nil
 }
 
 /// The body of an answer, read chunk by chunk by one task, inside the exchange's handler.

@@ -1,4 +1,11 @@
 /// Every subcommand. Add a command by writing `<Name>Command.swift` and listing it here.
 func allCommands() -> [Command] {
-    []
+    [
+        Command(name: "ls", run: lsCommand),
+        Command(name: "stat", run: statCommand),
+        Command(name: "rm", run: rmCommand),
+        Command(name: "cp", run: cpCommand),
+        Command(name: "mb", run: mbCommand),
+        Command(name: "rb", run: rbCommand),
+    ]
 }
