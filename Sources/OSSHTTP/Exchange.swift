@@ -38,7 +38,14 @@ final class Exchange {
                 earlyHead = try await awaitContinue()
             }
             if earlyHead == nil {
-                try await sendBody(chunked: framing.chunked)
+                do {
+                    try await sendBody(chunked: framing.chunked)
+                } catch let error as TransportError where error.phase == .write && !context.signal.isCancelled {
+                    // The server may have answered early (403, 413) and closed: its response says
+                    // more than EPIPE does. Without one, the write failure stands.
+                    guard let head = try? await readHead() else { throw error }
+                    earlyHead = head
+                }
             }
             context.bodyFullySent = earlyHead == nil
         }

@@ -282,6 +282,22 @@ struct HTTPClientTests {
         #expect(response.metrics.bytesSent > 100_000)
     }
 
+    @Test func anEarlyResponseDuringTheUploadIsDelivered() async throws {
+        // The server refuses after the head, answers, and closes without reading the body.
+        let connector = MemoryConnector(capacity: 8192, peer: { stream in
+            let conn = HTTPServerConnection(stream: stream)
+            _ = try? await conn.nextRequest()
+            try? await conn.writeResponse(
+                HTTPResponseHead(status: 413, headers: ["Connection": "close"]), body: Array("too big".utf8))
+            conn.close()
+        })
+        let client = HTTPClient(connector: connector)
+        let response = try await client.execute(put("/big", .bytes(Array(repeating: 1, count: 1 << 20))))
+        #expect(response.status == 413)
+        #expect(response.body == Array("too big".utf8))
+        #expect(response.metrics.bytesSent < 1 << 20)
+    }
+
     @Test func malformedResponseIsAParseErrorAndTheConnectionIsDropped() async throws {
         let connector = MemoryConnector(peer: Peers.raw("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab"))
         let client = HTTPClient(connector: connector)
