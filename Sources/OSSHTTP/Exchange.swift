@@ -229,6 +229,20 @@ public final class HTTPStreamingResponse {
         if isComplete { return nil }
         do {
             while true {
+                // Plain body bytes go from the stream to the caller with one copy.
+                if let allowed = exchange.connection.parser.directBodyBytesAllowed, allowed > 0 {
+                    let connection = exchange.connection
+                    let want = Int(min(allowed, Int64(connection.readBuffer.count)))
+                    let n = try await connection.stream.read(
+                        into: UnsafeMutableRawBufferPointer(rebasing: connection.readBuffer[0..<want]))
+                    if n == 0 {
+                        connection.parser.feedEOF()
+                        continue
+                    }
+                    exchange.context.metrics.bytesReceived += Int64(n)
+                    connection.parser.consumedDirectBody(n)
+                    return Array(connection.readBuffer[0..<n])
+                }
                 switch try await exchange.nextEvent() {
                 case .body(let b):
                     if b.isEmpty { continue }

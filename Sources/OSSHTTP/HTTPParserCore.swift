@@ -302,6 +302,27 @@ struct BodyDecoder: Sendable {
         }
     }
 
+    /// How many of the next body bytes are plain data that could bypass the parser's buffer, when
+    /// none are buffered; nil when framing bytes come next.
+    func directBytesAllowed(_ buf: ParserBuffer) -> Int64? {
+        guard buf.isEmpty else { return nil }
+        switch state {
+        case .length(let n), .chunkData(let n): return n
+        case .untilClose: return .max
+        default: return nil
+        }
+    }
+
+    /// Accounts for `n` body bytes taken straight from the wire (at most `directBytesAllowed`).
+    mutating func consumeDirect(_ n: Int) {
+        decoded += Int64(n)
+        switch state {
+        case .length(let r): state = r == Int64(n) ? .done : .length(r - Int64(n))
+        case .chunkData(let r): state = r == Int64(n) ? .chunkDataEnd : .chunkData(r - Int64(n))
+        default: break
+        }
+    }
+
     private static func chunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParserError) -> Int64 {
         var size: Int64 = 0
         var digits = 0

@@ -144,6 +144,20 @@ public struct HTTPResponseParser: Sendable {
         }
     }
 
+    /// When the next body bytes are plain data and nothing is buffered, how many may be read
+    /// straight into the caller's memory (then reported with `consumedDirectBody(_:)`); else nil.
+    var directBodyBytesAllowed: Int64? {
+        if !eof, case .body(let decoder) = state { return decoder.directBytesAllowed(buffer) }
+        return nil
+    }
+
+    /// Records `n` body bytes read straight from the wire (at most `directBodyBytesAllowed`).
+    mutating func consumedDirectBody(_ n: Int) {
+        guard case .body(var decoder) = state else { return }
+        decoder.consumeDirect(n)
+        state = .body(decoder)
+    }
+
     /// status-line = HTTP-version SP status-code SP [ reason-phrase ] (RFC 9112 §4)
     private func parseHead(_ lines: [ArraySlice<UInt8>]) throws(HTTPParserError) -> HTTPResponseHead {
         guard let line = lines.first else {
