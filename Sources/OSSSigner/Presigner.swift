@@ -40,16 +40,19 @@ public struct PresignedURL: Sendable {
     /// The encoded query string (no leading `?`), names sorted.
     public var queryString: String { URIEncoding.canonicalQuery(query) }
 
+    /// The HTTP request target (`/key?query` or, path-style, `/bucket/key?query`).
+    public func requestTarget(pathStyle: Bool) -> String {
+        SigningRequest(method: method, bucket: bucket, key: key, query: query).requestTarget(pathStyle: pathStyle)
+    }
+
     /// The full URL.
     /// - Parameters:
     ///   - scheme: `https` or `http`.
     ///   - host: the endpoint host, with `:port` when not the default.
     ///   - pathStyle: `true` for `host/bucket/key`, `false` for `bucket.host/key`.
     public func url(scheme: String, host: String, pathStyle: Bool) -> String {
-        let request = SigningRequest(method: method, bucket: bucket, key: key)
-        let authority = (pathStyle || bucket == nil) ? host : "\(bucket!).\(host)"
-        let qs = queryString
-        return "\(scheme)://\(authority)\(request.encodedPath(pathStyle: pathStyle))" + (qs.isEmpty ? "" : "?" + qs)
+        let authority = pathStyle ? host : (bucket.map { "\($0).\(host)" } ?? host)
+        return "\(scheme)://\(authority)" + requestTarget(pathStyle: pathStyle)
     }
 }
 

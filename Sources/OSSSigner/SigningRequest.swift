@@ -74,6 +74,15 @@ public struct SigningRequest: Sendable {
         return URIEncoding.encode(raw, keepSlash: true)
     }
 
+    /// The encoded query string (no `?`), names sorted bytewise, empty values as bare names.
+    public var encodedQuery: String { URIEncoding.canonicalQuery(query) }
+
+    /// The HTTP request target: the encoded path, then `?` and the encoded query when there is one.
+    public func requestTarget(pathStyle: Bool) -> String {
+        let qs = encodedQuery
+        return encodedPath(pathStyle: pathStyle) + (qs.isEmpty ? "" : "?" + qs)
+    }
+
     /// Throws when any part of the request cannot go on the wire safely.
     func validate() throws {
         guard !method.isEmpty, method.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
