@@ -10,24 +10,22 @@ import OSSCrypto
 public struct SignerV1: Sendable {
     /// The query parameters OSS includes in V1's canonical resource, besides every `x-oss-*` one.
     ///
-    /// The union of the lists the official SDKs carry (Go v2 `requiredSignedParametersMap`,
-    /// Python `Bucket._subresource_key_set`, C++ `SignUtils` sub-resources). `prefix`, `marker`,
+    /// The union of the official SDKs' lists: aliyun/aliyun-oss-go-sdk `oss/conn.go` `signKeyList`,
+    /// aliyun/alibabacloud-oss-go-sdk-v2 `oss/signer/v1.go` `requiredSignedParametersMap` and
+    /// aliyun/aliyun-oss-python-sdk `oss2/auth.py` `_subresource_key_set`. `prefix`, `marker`,
     /// `max-keys`, `encoding-type`, `delimiter` and the like are not signed.
     public static let signedSubresources: Set<String> = [
-        "acl", "bucketInfo", "location", "stat", "delete", "append", "tagging", "objectMeta", "uploads",
-        "uploadId", "partNumber", "security-token", "position", "response-content-type",
+        "acl", "uploads", "location", "cors", "logging", "website", "referer", "lifecycle", "delete", "append",
+        "tagging", "objectMeta", "uploadId", "partNumber", "security-token", "position", "img", "style",
+        "styleName", "replication", "replicationProgress", "replicationLocation", "cname", "bucketInfo", "comp",
+        "qos", "live", "status", "vod", "startTime", "endTime", "symlink", "response-content-type",
         "response-content-language", "response-expires", "response-cache-control", "response-content-disposition",
-        "response-content-encoding", "restore", "callback", "callback-var", "versions", "versioning", "versionId",
-        "sequential", "continuation-token", "regionList", "cloudboxes", "symlink", "cors", "logging", "website",
-        "referer", "lifecycle", "img", "style", "styleName", "replication", "replicationProgress",
-        "replicationLocation", "cname", "comp", "qos", "live", "status", "vod", "startTime", "endTime",
-        "processConfiguration", "policy", "requestPayment", "encryption", "worm", "wormId", "wormExtend",
-        "inventory", "inventoryId", "asyncFetch", "transferAcceleration", "accessPoint",
-        "resourceGroup", "userDefinedLogFieldsConfig", "reservedcapacity", "rtc", "resourcePool",
-        "resourcePoolInfo", "resourcePoolBuckets", "resourcePoolRequesterQoSInfo", "requesterQosInfo",
-        "qosRequester", "metaQuery", "httpsConfig", "publicAccessBlock", "policyStatus", "redundancyTransition",
-        "dataaccesspoint", "accessPointPolicy", "bucketArchiveDirectRead", "responseHeader", "archiveDirectRead",
-        "objectworm", "objectwormId", "retention", "legalHold", "overwriteConfig", "accessMonitor",
+        "response-content-encoding", "udf", "udfName", "udfImage", "udfId", "udfImageDesc", "udfApplication",
+        "udfApplicationLog", "restore", "callback", "callback-var", "qosInfo", "policy", "stat", "encryption",
+        "versions", "versioning", "versionId", "requestPayment", "sequential", "inventory", "inventoryId",
+        "continuation-token", "asyncFetch", "worm", "wormId", "wormExtend", "withHashContext",
+        "transferAcceleration", "regionList", "cloudboxes", "metaQuery", "resourceGroup", "rtc", "responseHeader",
+        "group", "link", "objectInfo",
     ]
 
     /// Extra query parameters to sign beyond `signedSubresources`, for newer APIs.
@@ -40,7 +38,7 @@ public struct SignerV1: Sendable {
     /// Whether V1 includes a query parameter in the canonical resource.
     public func signsParameter(_ name: String) -> Bool {
         SignerV1.signedSubresources.contains(name) || additionalSubresources.contains(name)
-            || name.lowercased().hasPrefix("x-oss-")
+            || name.hasPrefix("x-oss-")
     }
 
     /// Signs a request for the `Authorization` header.

@@ -129,3 +129,44 @@ struct OSSRegionTests {
         #expect(OSSRegion.from(endpointHost: host) == nil)
     }
 }
+
+@Suite("RequestSigner")
+struct RequestSignerTests {
+    @Test func regionComesFromTheEndpointWhenNotGiven() {
+        let provider = StaticCredentialsProvider(akSk)
+        #expect(RequestSigner(endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider).region == "cn-shenzhen")
+        #expect(
+            RequestSigner(region: "cn-beijing", endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider)
+                .region == "cn-beijing")
+        #expect(RequestSigner(endpointHost: "127.0.0.1:9000", credentialsProvider: provider).region == "")
+    }
+
+    @Test func signsWithTheProvidersCredentialsAndTheCorrectedClock() async throws {
+        let offset = ClockOffset()
+        let signer = RequestSigner(
+            region: "cn-hangzhou", credentialsProvider: StaticCredentialsProvider(akSkToken), clockOffset: offset)
+        let request = SigningRequest(method: "GET", bucket: "b", key: "k")
+        // A fixed time gives the same headers as SignerV4 directly.
+        let fixed = try await signer.sign(request, at: utc(2024, 2, 29))
+        let direct = try SignerV4(region: "cn-hangzhou").sign(request, credentials: akSkToken, time: utc(2024, 2, 29))
+        #expect(value(fixed, "Authorization") == value(direct, "Authorization"))
+        // Far in the future through the offset: the date the server would see.
+        offset.update(serverTime: utc(2099, 6, 15, 12), localTime: .now())
+        let skewed = try await signer.sign(request)
+        #expect(value(skewed, "x-oss-date")?.hasPrefix("20990615T12") == true)
+        let verified = SignatureVerifier(region: "cn-hangzhou").verify(
+            request: ReceivedRequest(method: "GET", target: "/b/k", headers: request.settingHeaders(skewed).headers),
+            credentialsLookup: { $0 == "ak" ? akSkToken : nil }, now: offset.now())
+        #expect(verified.isValid)
+    }
+
+    @Test func presignsV1AndV4() async throws {
+        let provider = StaticCredentialsProvider(akSk)
+        let request = SigningRequest(method: "GET", bucket: "b", key: "k")
+        let v1 = try await RequestSigner(version: .v1, credentialsProvider: provider).presign(request, expires: 60, at: utc(2024, 1, 1))
+        #expect(value(v1.query, "OSSAccessKeyId") == "ak")
+        let v4 = try await RequestSigner(endpointHost: "oss-cn-hangzhou.aliyuncs.com", credentialsProvider: provider)
+            .presign(request, expires: 60, at: utc(2024, 1, 1))
+        #expect(value(v4.query, "x-oss-credential") == "ak/20240101/cn-hangzhou/oss/aliyun_v4_request")
+    }
+}
