@@ -1,9 +1,9 @@
 import OSSCore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 
 /// A source of credentials, asked before each request is signed.

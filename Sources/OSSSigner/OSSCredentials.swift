@@ -14,7 +14,8 @@ public struct OSSCredentials: Sendable, Hashable, CustomStringConvertible, Custo
     /// When temporary credentials stop working, if known.
     public var expiration: UTCTime?
 
-    public init(accessKeyId: String, accessKeySecret: String, securityToken: String? = nil, expiration: UTCTime? = nil) {
+    public init(accessKeyId: String, accessKeySecret: String, securityToken: String? = nil, expiration: UTCTime? = nil)
+    {
         self.accessKeyId = accessKeyId
         self.accessKeySecret = accessKeySecret
         self.securityToken = securityToken

@@ -59,6 +59,7 @@ public struct ReceivedRequest: Sendable {
     /// The signing description of this request, or `nil` when the target is malformed.
     public var signingRequest: SigningRequest? {
         guard let resource, let query else { return nil }
-        return SigningRequest(method: method, bucket: resource.bucket, key: resource.key, query: query, headers: headers)
+        return SigningRequest(
+            method: method, bucket: resource.bucket, key: resource.key, query: query, headers: headers)
     }
 }

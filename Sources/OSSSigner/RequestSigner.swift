@@ -46,7 +46,8 @@ public struct RequestSigner: Sendable {
     ///   - time: the signing time; by default the local clock corrected by `clockOffset`.
     /// - Returns: the headers to set, each replacing any of the same name.
     /// - Throws: `SigningError`, or the credentials provider's error.
-    public func sign(_ request: SigningRequest, at time: UTCTime? = nil) async throws -> [(name: String, value: String)] {
+    public func sign(_ request: SigningRequest, at time: UTCTime? = nil) async throws -> [(name: String, value: String)]
+    {
         let credentials = try await credentialsProvider.credentials()
         let when = time ?? clockOffset.now()
         return version == .v1
@@ -61,9 +62,11 @@ public struct RequestSigner: Sendable {
     ///   - time: the signing time; by default the corrected local clock.
     /// - Returns: the URL's pieces.
     /// - Throws: `SigningError`, or the credentials provider's error.
-    public func presign(_ request: SigningRequest, expires: Int64, at time: UTCTime? = nil) async throws -> PresignedURL {
+    public func presign(_ request: SigningRequest, expires: Int64, at time: UTCTime? = nil) async throws -> PresignedURL
+    {
         let credentials = try await credentialsProvider.credentials()
         let presigner = version == .v1 ? Presigner.v1(signerV1) : Presigner.v4(signerV4)
-        return try presigner.presign(request, credentials: credentials, time: time ?? clockOffset.now(), expires: expires)
+        return try presigner.presign(
+            request, credentials: credentials, time: time ?? clockOffset.now(), expires: expires)
     }
 }

@@ -53,7 +53,8 @@ public struct VerificationResult: Sendable, Hashable {
     /// Whether the request is authentic.
     public var isValid: Bool { failure == nil }
 
-    static func fail(_ f: VerificationFailure, _ id: String? = nil, _ v: SignatureVersion? = nil) -> VerificationResult {
+    static func fail(_ f: VerificationFailure, _ id: String? = nil, _ v: SignatureVersion? = nil) -> VerificationResult
+    {
         VerificationResult(failure: f, accessKeyId: id, version: v)
     }
 }
@@ -114,7 +115,9 @@ public struct SignatureVerifier: Sendable {
         }
         guard let creds = lookup(id), creds.hasKeys else { return .fail(.invalidAccessKeyId, id, .v1) }
         if abs(now.seconds - date.seconds) > maxSkew { return .fail(.requestTimeTooSkewed, id, .v1) }
-        guard tokenMatches(creds, r.header("x-oss-security-token")) else { return .fail(.invalidSecurityToken, id, .v1) }
+        guard tokenMatches(creds, r.header("x-oss-security-token")) else {
+            return .fail(.invalidSecurityToken, id, .v1)
+        }
         let expected = SignerV1.signature(signerV1.stringToSign(r, dateLine: dateLine), secret: creds.accessKeySecret)
         return compare(expected, given, id, .v1)
     }
@@ -128,7 +131,8 @@ public struct SignatureVerifier: Sendable {
         guard let creds = lookup(id), creds.hasKeys else { return .fail(.invalidAccessKeyId, id, .v1) }
         if now.seconds > expires { return .fail(.expired, id, .v1) }
         guard tokenMatches(creds, r.queryValue("security-token")) else { return .fail(.invalidSecurityToken, id, .v1) }
-        let expected = SignerV1.signature(signerV1.stringToSign(r, dateLine: expiresText), secret: creds.accessKeySecret)
+        let expected = SignerV1.signature(
+            signerV1.stringToSign(r, dateLine: expiresText), secret: creds.accessKeySecret)
         return compare(expected, given, id, .v1)
     }
 
@@ -206,7 +210,8 @@ public struct SignatureVerifier: Sendable {
     }
 
     private func signatureV4(
-        _ r: SigningRequest, extra: [String], time: UTCTime, cred: (id: String, date: String, region: String, product: String),
+        _ r: SigningRequest, extra: [String], time: UTCTime,
+        cred: (id: String, date: String, region: String, product: String),
         secret: String
     ) -> String {
         let signer = SignerV4(region: cred.region, product: cred.product)
@@ -228,7 +233,8 @@ public struct SignatureVerifier: Sendable {
         }
     }
 
-    private func compare(_ expected: String, _ given: String, _ id: String, _ v: SignatureVersion) -> VerificationResult {
+    private func compare(_ expected: String, _ given: String, _ id: String, _ v: SignatureVersion) -> VerificationResult
+    {
         constantTimeEquals(Array(expected.utf8), Array(given.utf8))
             ? VerificationResult(failure: nil, accessKeyId: id, version: v)
             : .fail(.signatureDoesNotMatch, id, v)

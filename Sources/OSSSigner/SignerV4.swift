@@ -62,13 +62,16 @@ public struct SignerV4: Sendable {
         try credentials.validate()
         try request.validate()
         guard !region.isEmpty else {
-            throw SigningError(code: .missingRegion, message: "V4 signing needs a region (--region, OSS_REGION or an oss-<region> endpoint)")
+            throw SigningError(
+                code: .missingRegion,
+                message: "V4 signing needs a region (--region, OSS_REGION or an oss-<region> endpoint)")
         }
         guard !SigningRequest.hasLineBreak(region), !region.contains("/"), !SigningRequest.hasLineBreak(product) else {
             throw SigningError.invalidInput("the region or product contains '/', CR, LF or NUL")
         }
         for name in additionalHeaders where !name.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) {
-            throw SigningError.invalidInput("the additional header name '\(SigningRequest.printable(name))' is not an HTTP token")
+            throw SigningError.invalidInput(
+                "the additional header name '\(SigningRequest.printable(name))' is not an HTTP token")
         }
     }
 
@@ -123,7 +126,9 @@ public struct SignerV4: Sendable {
     }
 
     /// The hex signature: HMAC-SHA256 down the key chain, then over the string to sign.
-    static func signature(_ stringToSign: String, secret: String, date: String, region: String, product: String) -> String {
+    static func signature(_ stringToSign: String, secret: String, date: String, region: String, product: String)
+        -> String
+    {
         var key = HMAC.sha256(key: Array(("aliyun_v4" + secret).utf8), message: Array(date.utf8))
         key = HMAC.sha256(key: key, message: Array(region.utf8))
         key = HMAC.sha256(key: key, message: Array(product.utf8))

@@ -99,12 +99,14 @@ public struct SigningRequest: Sendable {
         }
         for item in query {
             if SigningRequest.hasLineBreak(item.name) || item.value.map(SigningRequest.hasLineBreak) == true {
-                throw SigningError.invalidInput("the query parameter '\(SigningRequest.printable(item.name))' contains CR, LF or NUL")
+                throw SigningError.invalidInput(
+                    "the query parameter '\(SigningRequest.printable(item.name))' contains CR, LF or NUL")
             }
         }
         for h in headers {
             guard !h.name.isEmpty, h.name.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
-                throw SigningError.invalidInput("the header name '\(SigningRequest.printable(h.name))' is not an HTTP token")
+                throw SigningError.invalidInput(
+                    "the header name '\(SigningRequest.printable(h.name))' is not an HTTP token")
             }
             if SigningRequest.hasLineBreak(h.value) {
                 throw SigningError.invalidInput("the value of header '\(h.name)' contains CR, LF or NUL")
@@ -168,7 +170,8 @@ enum URIEncoding {
     static func canonicalQuery(_ query: [(name: String, value: String?)]) -> String {
         let encoded = query.map { (encode($0.name, keepSlash: false), encode($0.value ?? "", keepSlash: false)) }
         let sorted = encoded.sorted { a, b in
-            a.0 != b.0 ? Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8))
+            a.0 != b.0
+                ? Array(a.0.utf8).lexicographicallyPrecedes(Array(b.0.utf8))
                 : Array(a.1.utf8).lexicographicallyPrecedes(Array(b.1.utf8))
         }
         return sorted.map { $0.1.isEmpty ? $0.0 : $0.0 + "=" + $0.1 }.joined(separator: "&")

@@ -36,7 +36,8 @@ func presignCommand(_ argv: [String]) async throws -> Int32 {
     }
 
     var region = args.value("region") ?? Env.get("OSS_REGION").flatMap { $0.isEmpty ? nil : $0 }
-    let endpointText = args.value("endpoint") ?? Env.get("OSS_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 }
+    let endpointText =
+        args.value("endpoint") ?? Env.get("OSS_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 }
         ?? region.map { "oss-\($0).aliyuncs.com" }
     guard let endpointText else {
         throw UsageError("no endpoint: pass --endpoint, or set OSS_ENDPOINT or OSS_REGION")
@@ -98,9 +99,11 @@ private struct PresignEndpoint {
         } else {
             host = String(rest.split(separator: ":", maxSplits: 1).first ?? rest)
             let parts = host.split(separator: ".", omittingEmptySubsequences: false)
-            isIPAddress = parts.count == 4 && parts.allSatisfy { p in
-                !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) && (Int(p) ?? 256) <= 255
-            }
+            isIPAddress =
+                parts.count == 4
+                && parts.allSatisfy { p in
+                    !p.isEmpty && p.count <= 3 && p.allSatisfy(\.isNumber) && (Int(p) ?? 256) <= 255
+                }
         }
     }
 }

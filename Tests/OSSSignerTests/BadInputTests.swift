@@ -7,12 +7,16 @@ import Testing
 struct BadInputTests {
     static let time = utc(2024, 1, 1)
 
-    func allSigners(_ r: SigningRequest, _ c: OSSCredentials = akSk, region: String = "cn-hangzhou") -> [() throws -> Void] {
+    func allSigners(_ r: SigningRequest, _ c: OSSCredentials = akSk, region: String = "cn-hangzhou") -> [() throws ->
+        Void]
+    {
         [
             { _ = try SignerV1().sign(r, credentials: c, time: Self.time) },
             { _ = try SignerV4(region: region).sign(r, credentials: c, time: Self.time) },
             { _ = try Presigner.v1().presign(r, credentials: c, time: Self.time, expires: 60) },
-            { _ = try Presigner(version: .v4, region: region).presign(r, credentials: c, time: Self.time, expires: 60) },
+            {
+                _ = try Presigner(version: .v4, region: region).presign(r, credentials: c, time: Self.time, expires: 60)
+            },
         ]
     }
 
@@ -64,7 +68,9 @@ struct BadInputTests {
         }
         #expect(query?.code == .missingRegion)
         // V1 does not need one.
-        #expect(throws: Never.self) { try Presigner(version: .v1, region: nil).presign(r, credentials: akSk, time: Self.time, expires: 60) }
+        #expect(throws: Never.self) {
+            try Presigner(version: .v1, region: nil).presign(r, credentials: akSk, time: Self.time, expires: 60)
+        }
     }
 
     @Test func errorsNeverCarryTheSecret() {

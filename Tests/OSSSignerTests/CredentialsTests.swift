@@ -6,7 +6,8 @@ import Testing
 @Suite("Credentials")
 struct CredentialsTests {
     @Test func descriptionNeverShowsTheSecretOrToken() {
-        let c = OSSCredentials(accessKeyId: "LTAIexample", accessKeySecret: "s3cr3t-value", securityToken: "t0ken-value")
+        let c = OSSCredentials(
+            accessKeyId: "LTAIexample", accessKeySecret: "s3cr3t-value", securityToken: "t0ken-value")
         for text in [c.description, c.debugDescription, String(describing: c), String(reflecting: c), "\(c)"] {
             #expect(text.contains("LTAIexample"))
             #expect(!text.contains("s3cr3t-value"))
@@ -15,7 +16,8 @@ struct CredentialsTests {
     }
 
     @Test func staticProvider() async throws {
-        let c = try await StaticCredentialsProvider(accessKeyId: "a", accessKeySecret: "b", securityToken: "t").credentials()
+        let c = try await StaticCredentialsProvider(accessKeyId: "a", accessKeySecret: "b", securityToken: "t")
+            .credentials()
         #expect(c.accessKeyId == "a" && c.accessKeySecret == "b" && c.securityToken == "t")
         await #expect(throws: SigningError.self) {
             try await StaticCredentialsProvider(accessKeyId: "", accessKeySecret: "b").credentials()
@@ -134,10 +136,14 @@ struct OSSRegionTests {
 struct RequestSignerTests {
     @Test func regionComesFromTheEndpointWhenNotGiven() {
         let provider = StaticCredentialsProvider(akSk)
-        #expect(RequestSigner(endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider).region == "cn-shenzhen")
         #expect(
-            RequestSigner(region: "cn-beijing", endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider)
-                .region == "cn-beijing")
+            RequestSigner(endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider).region
+                == "cn-shenzhen")
+        #expect(
+            RequestSigner(
+                region: "cn-beijing", endpointHost: "oss-cn-shenzhen.aliyuncs.com", credentialsProvider: provider
+            )
+            .region == "cn-beijing")
         #expect(RequestSigner(endpointHost: "127.0.0.1:9000", credentialsProvider: provider).region == "")
     }
 
@@ -163,7 +169,8 @@ struct RequestSignerTests {
     @Test func presignsV1AndV4() async throws {
         let provider = StaticCredentialsProvider(akSk)
         let request = SigningRequest(method: "GET", bucket: "b", key: "k")
-        let v1 = try await RequestSigner(version: .v1, credentialsProvider: provider).presign(request, expires: 60, at: utc(2024, 1, 1))
+        let v1 = try await RequestSigner(version: .v1, credentialsProvider: provider).presign(
+            request, expires: 60, at: utc(2024, 1, 1))
         #expect(value(v1.query, "OSSAccessKeyId") == "ak")
         let v4 = try await RequestSigner(endpointHost: "oss-cn-hangzhou.aliyuncs.com", credentialsProvider: provider)
             .presign(request, expires: 60, at: utc(2024, 1, 1))

@@ -20,7 +20,8 @@ struct PresignerTests {
     // Go signer_test.go TestV1AuthQuery case 2 / Python test_v1.py test_auth_query_with_token:
     // a `+` in the key, the STS token signed as the `security-token` sub-resource.
     @Test func sdkVectorV1WithToken() throws {
-        let request = SigningRequest(method: "GET", bucket: "bucket", key: "key+123", query: [("versionId", "versionId")])
+        let request = SigningRequest(
+            method: "GET", bucket: "bucket", key: "key+123", query: [("versionId", "versionId")])
         let url = try Presigner.v1().presign(
             request, credentials: akSkToken, time: UTCTime(seconds: 1_699_808_204 - 60), expires: 60)
         #expect(
@@ -59,7 +60,8 @@ struct PresignerTests {
         #expect(value(url.query, "x-oss-signature-version") == "OSS4-HMAC-SHA256")
         #expect(value(url.query, "x-oss-expires") == "599")
         #expect(value(url.query, "x-oss-credential") == "ak/20231217/cn-hangzhou/oss/aliyun_v4_request")
-        #expect(value(url.query, "x-oss-signature") == "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe")
+        #expect(
+            value(url.query, "x-oss-signature") == "a39966c61718be0d5b14e668088b3fa07601033f6518ac7b523100014269c0fe")
         #expect(value(url.query, "x-oss-additional-headers") == nil)
         #expect(url.queryString.contains("x-oss-credential=ak%2F20231217%2Fcn-hangzhou%2Foss%2Faliyun_v4_request"))
     }
@@ -70,7 +72,8 @@ struct PresignerTests {
             sdkV4Request(), credentials: akSkToken, time: UTCTime(seconds: 1_702_785_388), expires: 599)
         #expect(value(url.query, "x-oss-date") == "20231217T035628Z")
         #expect(value(url.query, "x-oss-security-token") == "token")
-        #expect(value(url.query, "x-oss-signature") == "3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5")
+        #expect(
+            value(url.query, "x-oss-signature") == "3817ac9d206cd6dfc90f1c09c00be45005602e55898f26f5ddb06d7892e1f8b5")
     }
 
     // Go signer_test.go TestV4AuthQueryWithAdditionalHeaders (both cases).
@@ -80,18 +83,24 @@ struct PresignerTests {
             sdkV4Request(), credentials: akSk, time: UTCTime(seconds: 1_702_783_809), expires: 599)
         #expect(value(url.query, "x-oss-date") == "20231217T033009Z")
         #expect(value(url.query, "x-oss-additional-headers") == "abc;zabc")
-        #expect(value(url.query, "x-oss-signature") == "6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7")
+        #expect(
+            value(url.query, "x-oss-signature") == "6bd984bfe531afb6db1f7550983a741b103a8c58e5e14f83ea474c2322dfa2b7")
         #expect(url.queryString.contains("x-oss-additional-headers=abc%3Bzabc"))
     }
 
     // Go signer_test.go TestV4AuthQueryWithCloudBox (both cases).
-    @Test(arguments: [
-        (1_702_781_677, ["ZAbc", "abc"], "07284191b9b4978ac3520cd39ee2dea2747eda454089359371ff463a6c7ba20f"),
-        (1_702_783_809, ["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc"], "16782cc8a7a554523db055eb804b508522e7e370073108ad88ee2f47496701dd"),
-    ] as [(Int64, [String], String)])
+    @Test(
+        arguments: [
+            (1_702_781_677, ["ZAbc", "abc"], "07284191b9b4978ac3520cd39ee2dea2747eda454089359371ff463a6c7ba20f"),
+            (
+                1_702_783_809, ["x-oss-no-exist", "abc", "x-oss-head1", "ZAbc"],
+                "16782cc8a7a554523db055eb804b508522e7e370073108ad88ee2f47496701dd"
+            ),
+        ] as [(Int64, [String], String)])
     func sdkVectorV4CloudBox(seconds: Int64, additional: [String], signature: String) throws {
         let presigner = Presigner.v4(SignerV4(region: "cb-123", product: "oss-cloudbox", additionalHeaders: additional))
-        let url = try presigner.presign(sdkV4Request(), credentials: akSk, time: UTCTime(seconds: seconds), expires: 599)
+        let url = try presigner.presign(
+            sdkV4Request(), credentials: akSk, time: UTCTime(seconds: seconds), expires: 599)
         #expect(value(url.query, "x-oss-credential") == "ak/20231217/cb-123/oss-cloudbox/aliyun_v4_request")
         #expect(value(url.query, "x-oss-signature") == signature)
     }

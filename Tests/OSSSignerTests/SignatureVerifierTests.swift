@@ -10,7 +10,8 @@ struct SignatureVerifierTests {
     let verifier = SignatureVerifier(region: "cn-hangzhou")
 
     static let known: [String: OSSCredentials] = [
-        "ak": akSk, "stsid": OSSCredentials(accessKeyId: "stsid", accessKeySecret: "stssecret", securityToken: "tok/en+1="),
+        "ak": akSk,
+        "stsid": OSSCredentials(accessKeyId: "stsid", accessKeySecret: "stssecret", securityToken: "tok/en+1="),
     ]
     func lookup(_ id: String) -> OSSCredentials? { Self.known[id] }
 
@@ -21,7 +22,8 @@ struct SignatureVerifierTests {
             method: "PUT", bucket: "bucket", key: key,
             query: [("uploadId", "0004B9+/="), ("partNumber", "7"), ("x-oss-process", "image/resize,w_100")],
             headers: [
-                ("Content-Type", "text/plain"), ("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw=="), ("X-OSS-Meta-Owner", "Ann"),
+                ("Content-Type", "text/plain"), ("Content-MD5", "eB5eJF1ptWaXm4bijSPyxw=="),
+                ("X-OSS-Meta-Owner", "Ann"),
                 ("Host", "bucket.oss-cn-hangzhou.aliyuncs.com"),
             ])
     }
@@ -37,13 +39,17 @@ struct SignatureVerifierTests {
     /// The request a presigned URL leads to.
     func received(_ url: PresignedURL, pathStyle: Bool) -> ReceivedRequest {
         ReceivedRequest(
-            method: url.method, target: url.requestTarget(pathStyle: pathStyle), headers: url.signedHeaders, virtualHostBucket: pathStyle ? nil : url.bucket)
+            method: url.method, target: url.requestTarget(pathStyle: pathStyle), headers: url.signedHeaders,
+            virtualHostBucket: pathStyle ? nil : url.bucket)
     }
 
-    func sign(_ version: SignatureVersion, _ r: SigningRequest, _ creds: OSSCredentials) throws -> [(name: String, value: String)] {
+    func sign(_ version: SignatureVersion, _ r: SigningRequest, _ creds: OSSCredentials) throws -> [(
+        name: String, value: String
+    )] {
         version == .v1
             ? try SignerV1().sign(r, credentials: creds, time: Self.time)
-            : try SignerV4(region: "cn-hangzhou", additionalHeaders: ["Host"]).sign(r, credentials: creds, time: Self.time)
+            : try SignerV4(region: "cn-hangzhou", additionalHeaders: ["Host"]).sign(
+                r, credentials: creds, time: Self.time)
     }
 
     @Test(arguments: [SignatureVersion.v1, .v4], ["ak", "stsid"])
@@ -52,8 +58,11 @@ struct SignatureVerifierTests {
             let r = request(key: key)
             let added = try sign(version, r, Self.known[id]!)
             for pathStyle in [true, false] {
-                let result = verifier.verify(request: received(r, added, pathStyle: pathStyle), credentialsLookup: lookup, now: Self.time)
-                #expect(result.isValid, "\(version) \(id) key \(String(describing: key)): \(String(describing: result.failure))")
+                let result = verifier.verify(
+                    request: received(r, added, pathStyle: pathStyle), credentialsLookup: lookup, now: Self.time)
+                #expect(
+                    result.isValid,
+                    "\(version) \(id) key \(String(describing: key)): \(String(describing: result.failure))")
                 #expect(result.accessKeyId == id)
                 #expect(result.version == version)
             }
@@ -64,10 +73,12 @@ struct SignatureVerifierTests {
     func presignedRoundTrip(version: SignatureVersion, id: String) throws {
         let presigner = Presigner(version: version, region: "cn-hangzhou", additionalHeaders: ["Host"])
         for key in Self.keys {
-            let url = try presigner.presign(request(key: key), credentials: Self.known[id]!, time: Self.time, expires: 3600)
+            let url = try presigner.presign(
+                request(key: key), credentials: Self.known[id]!, time: Self.time, expires: 3600)
             for pathStyle in [true, false] {
                 let result = verifier.verify(
-                    request: received(url, pathStyle: pathStyle), credentialsLookup: lookup, now: Self.time.adding(seconds: 3599))
+                    request: received(url, pathStyle: pathStyle), credentialsLookup: lookup,
+                    now: Self.time.adding(seconds: 3599))
                 #expect(result.isValid, "\(version) \(id) key \(key): \(String(describing: result.failure))")
             }
         }
@@ -119,7 +130,8 @@ struct SignatureVerifierTests {
     @Test(arguments: [SignatureVersion.v1, .v4], ["ak", "stsid"])
     func anyChangedPresignedByteIsRejected(version: SignatureVersion, id: String) throws {
         let presigner = Presigner(version: version, region: "cn-hangzhou")
-        let url = try presigner.presign(request(key: "dir/a b+c.txt"), credentials: Self.known[id]!, time: Self.time, expires: 600)
+        let url = try presigner.presign(
+            request(key: "dir/a b+c.txt"), credentials: Self.known[id]!, time: Self.time, expires: 600)
         let base = received(url, pathStyle: true)
         #expect(verifier.verify(request: base, credentialsLookup: lookup, now: Self.time).isValid)
         let targets = oneCharacterMutations(base.target)
@@ -127,7 +139,9 @@ struct SignatureVerifierTests {
         for target in targets {
             var changed = base
             changed.target = target
-            #expect(!verifier.verify(request: changed, credentialsLookup: lookup, now: Self.time).isValid, "accepted \(target)")
+            #expect(
+                !verifier.verify(request: changed, credentialsLookup: lookup, now: Self.time).isValid,
+                "accepted \(target)")
         }
     }
 
@@ -145,7 +159,8 @@ struct SignatureVerifierTests {
     func headerFormRejectsSkewedClocks(version: SignatureVersion) throws {
         let r = SigningRequest(method: "GET", bucket: "b", key: "k")
         let received = received(r, try sign(version, r, akSk), pathStyle: true)
-        #expect(verifier.verify(request: received, credentialsLookup: lookup, now: Self.time.adding(seconds: 900)).isValid)
+        #expect(
+            verifier.verify(request: received, credentialsLookup: lookup, now: Self.time.adding(seconds: 900)).isValid)
         #expect(
             verifier.verify(request: received, credentialsLookup: lookup, now: Self.time.adding(seconds: 901)).failure
                 == .requestTimeTooSkewed)
@@ -159,33 +174,48 @@ struct SignatureVerifierTests {
         let r = SigningRequest(method: "GET", bucket: "b", key: "k")
         let unknown = OSSCredentials(accessKeyId: "nobody", accessKeySecret: "x")
         #expect(
-            verifier.verify(request: received(r, try sign(version, r, unknown), pathStyle: true), credentialsLookup: lookup, now: Self.time)
-                .failure == .invalidAccessKeyId)
+            verifier.verify(
+                request: received(r, try sign(version, r, unknown), pathStyle: true), credentialsLookup: lookup,
+                now: Self.time
+            )
+            .failure == .invalidAccessKeyId)
         let wrongSecret = OSSCredentials(accessKeyId: "ak", accessKeySecret: "sk2")
         #expect(
-            verifier.verify(request: received(r, try sign(version, r, wrongSecret), pathStyle: true), credentialsLookup: lookup, now: Self.time)
-                .failure == .signatureDoesNotMatch)
+            verifier.verify(
+                request: received(r, try sign(version, r, wrongSecret), pathStyle: true), credentialsLookup: lookup,
+                now: Self.time
+            )
+            .failure == .signatureDoesNotMatch)
         // STS keys without their token, and with another token.
         let noToken = OSSCredentials(accessKeyId: "stsid", accessKeySecret: "stssecret")
         #expect(
-            verifier.verify(request: received(r, try sign(version, r, noToken), pathStyle: true), credentialsLookup: lookup, now: Self.time)
-                .failure == .invalidSecurityToken)
+            verifier.verify(
+                request: received(r, try sign(version, r, noToken), pathStyle: true), credentialsLookup: lookup,
+                now: Self.time
+            )
+            .failure == .invalidSecurityToken)
         let otherToken = OSSCredentials(accessKeyId: "stsid", accessKeySecret: "stssecret", securityToken: "other")
         #expect(
-            verifier.verify(request: received(r, try sign(version, r, otherToken), pathStyle: true), credentialsLookup: lookup, now: Self.time)
-                .failure == .invalidSecurityToken)
+            verifier.verify(
+                request: received(r, try sign(version, r, otherToken), pathStyle: true), credentialsLookup: lookup,
+                now: Self.time
+            )
+            .failure == .invalidSecurityToken)
     }
 
     @Test func unsignedAndMalformedRequests() {
         let plain = ReceivedRequest(method: "GET", target: "/b/k", headers: [])
-        #expect(verifier.verify(request: plain, credentialsLookup: lookup, now: Self.time).failure == .missingAuthentication)
+        #expect(
+            verifier.verify(request: plain, credentialsLookup: lookup, now: Self.time).failure == .missingAuthentication
+        )
         let garbage = ReceivedRequest(method: "GET", target: "/b/k", headers: [("Authorization", "Bearer x")])
         #expect(verifier.verify(request: garbage, credentialsLookup: lookup, now: Self.time).failure == .malformed)
         let badEscape = ReceivedRequest(method: "GET", target: "/b/%zz", headers: [("Authorization", "OSS ak:x")])
         #expect(verifier.verify(request: badEscape, credentialsLookup: lookup, now: Self.time).failure == .malformed)
         let tooLong = ReceivedRequest(
             method: "GET",
-            target: "/b/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=ak%2F20240229%2Fcn-hangzhou%2Foss%2Faliyun_v4_request"
+            target:
+                "/b/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=ak%2F20240229%2Fcn-hangzhou%2Foss%2Faliyun_v4_request"
                 + "&x-oss-date=20240229T235930Z&x-oss-expires=604801&x-oss-signature=00",
             headers: [])
         #expect(verifier.verify(request: tooLong, credentialsLookup: lookup, now: Self.time).failure == .malformed)
@@ -211,4 +241,3 @@ struct SignatureVerifierTests {
         #expect(result.isValid)
     }
 }
-

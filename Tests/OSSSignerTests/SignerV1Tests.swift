@@ -49,7 +49,8 @@ struct SignerV1Tests {
         let added = try signer.sign(request, credentials: akSk, time: sdkTime)
         #expect(
             signer.stringToSign(request, dateLine: "Wed, 28 Dec 2022 10:27:41 GMT")
-                == "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/?resourceGroup")
+                == "GET\n\n\nWed, 28 Dec 2022 10:27:41 GMT\nx-oss-date:Wed, 28 Dec 2022 10:27:41 GMT\n/examplebucket/?resourceGroup"
+        )
         #expect(value(added, "Authorization") == "OSS ak:vkQmfuUDyi1uDi3bKt67oemssIs=")
     }
 
@@ -89,7 +90,8 @@ struct SignerV1Tests {
         let added = try signer.sign(request, credentials: akSk, time: utc(2023, 12, 31, 23, 59, 59))
         #expect(value(added, "Date") == "Sun, 31 Dec 2023 23:59:59 GMT")
         let expected = "GET\n\n\nFri, 29 Dec 2023 00:00:00 GMT\nx-oss-date:Fri, 29 Dec 2023 00:00:00 GMT\n/b/k"
-        #expect(signer.stringToSign(request.settingHeaders(added), dateLine: "Fri, 29 Dec 2023 00:00:00 GMT") == expected)
+        #expect(
+            signer.stringToSign(request.settingHeaders(added), dateLine: "Fri, 29 Dec 2023 00:00:00 GMT") == expected)
     }
 
     @Test func stsTokenIsSentAndSigned() throws {
@@ -103,18 +105,25 @@ struct SignerV1Tests {
         #expect(value(added, "Authorization") != value(plain, "Authorization"))
     }
 
-    @Test(arguments: [
-        ([("uploads", nil)], "?uploads"),
-        ([("partNumber", "1"), ("uploadId", "0004B9895DBBB6EC98E")], "?partNumber=1&uploadId=0004B9895DBBB6EC98E"),
-        ([("uploadId", "u1"), ("partNumber", "2")], "?partNumber=2&uploadId=u1"),
-        ([("append", nil), ("position", "0")], "?append&position=0"),
-        ([("acl", "")], "?acl"),
-        ([("versionId", "CAEQ+/==")], "?versionId=CAEQ+/=="),
-        ([("response-content-type", "text/plain; charset=utf-8")], "?response-content-type=text/plain; charset=utf-8"),
-        ([("x-oss-process", "image/resize,w_100")], "?x-oss-process=image/resize,w_100"),
-        ([("prefix", "p/"), ("marker", "m"), ("max-keys", "10"), ("encoding-type", "url"), ("delimiter", "/")], ""),
-        ([("max-keys", "10"), ("versions", nil), ("prefix", "a")], "?versions"),
-    ] as [([(String, String?)], String)])
+    @Test(
+        arguments: [
+            ([("uploads", nil)], "?uploads"),
+            ([("partNumber", "1"), ("uploadId", "0004B9895DBBB6EC98E")], "?partNumber=1&uploadId=0004B9895DBBB6EC98E"),
+            ([("uploadId", "u1"), ("partNumber", "2")], "?partNumber=2&uploadId=u1"),
+            ([("append", nil), ("position", "0")], "?append&position=0"),
+            ([("acl", "")], "?acl"),
+            ([("versionId", "CAEQ+/==")], "?versionId=CAEQ+/=="),
+            (
+                [("response-content-type", "text/plain; charset=utf-8")],
+                "?response-content-type=text/plain; charset=utf-8"
+            ),
+            ([("x-oss-process", "image/resize,w_100")], "?x-oss-process=image/resize,w_100"),
+            (
+                [("prefix", "p/"), ("marker", "m"), ("max-keys", "10"), ("encoding-type", "url"), ("delimiter", "/")],
+                ""
+            ),
+            ([("max-keys", "10"), ("versions", nil), ("prefix", "a")], "?versions"),
+        ] as [([(String, String?)], String)])
     func canonicalResourceSignsOnlySubresources(query: [(String, String?)], suffix: String) {
         let request = SigningRequest(method: "GET", bucket: "bucket", key: "key", query: query.map { ($0.0, $0.1) })
         #expect(signer.stringToSign(request, dateLine: "D") == "GET\n\n\nD\n/bucket/key" + suffix)
@@ -138,7 +147,8 @@ struct SignerV1Tests {
         let request = SigningRequest(
             method: "PUT", bucket: "b", key: "k",
             headers: [
-                ("X-OSS-Meta-Zed", " z "), ("x-oss-meta-alpha", "1"), ("X-Oss-Meta-Alpha", "2"), ("Cache-Control", "no"),
+                ("X-OSS-Meta-Zed", " z "), ("x-oss-meta-alpha", "1"), ("X-Oss-Meta-Alpha", "2"),
+                ("Cache-Control", "no"),
             ])
         #expect(
             signer.stringToSign(request, dateLine: "D")

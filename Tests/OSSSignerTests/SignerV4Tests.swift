@@ -6,10 +6,12 @@ import Testing
 struct SignerV4Tests {
     func sdkRequest(contentType: String = "text/plain", sha256: Bool = true) -> SigningRequest {
         var headers: [(name: String, value: String)] = [
-            ("x-oss-head1", "value"), ("abc", "value"), ("ZAbc", "value"), ("XYZ", "value"), ("content-type", contentType),
+            ("x-oss-head1", "value"), ("abc", "value"), ("ZAbc", "value"), ("XYZ", "value"),
+            ("content-type", contentType),
         ]
         if sha256 { headers.append(("x-oss-content-sha256", "UNSIGNED-PAYLOAD")) }
-        return SigningRequest(method: "PUT", bucket: "bucket", key: "1234+-/123/1.txt", query: sdkQuery, headers: headers)
+        return SigningRequest(
+            method: "PUT", bucket: "bucket", key: "1234+-/123/1.txt", query: sdkQuery, headers: headers)
     }
 
     // aliyun/alibabacloud-oss-go-sdk-v2 oss/signer/signer_test.go TestV4AuthHeader
@@ -86,8 +88,10 @@ struct SignerV4Tests {
         let signer = SignerV4(region: "r")
         #expect(signer.canonicalRequest(SigningRequest(method: "GET"), additionalHeaders: []).hasPrefix("GET\n/\n"))
         #expect(
-            signer.canonicalRequest(SigningRequest(method: "GET", bucket: "b", query: [("acl", nil)]), additionalHeaders: [])
-                .hasPrefix("GET\n/b/\nacl\n"))
+            signer.canonicalRequest(
+                SigningRequest(method: "GET", bucket: "b", query: [("acl", nil)]), additionalHeaders: []
+            )
+            .hasPrefix("GET\n/b/\nacl\n"))
     }
 
     @Test func everyQueryParameterIsSignedEncodedAndSorted() {

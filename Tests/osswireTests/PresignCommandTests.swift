@@ -3,7 +3,9 @@ import Testing
 
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) with a clean
 /// environment and returns its exit status and output.
-private func runOSSWire(_ args: [String], env: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+private func runOSSWire(_ args: [String], env: [String: String] = [:]) throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     let binary = root.appendingPathComponent(".build/debug/osswire")
@@ -37,7 +39,10 @@ struct PresignCommandTests {
                 "presign", "oss://oss-example/oss-api.pdf", "--signature-version", "1", "--at", "2006-03-09T07:24:20Z",
                 "--expires", "60", "--endpoint", "oss-cn-hangzhou.aliyuncs.com",
             ],
-            env: ["OSS_ACCESS_KEY_ID": "44CF9590006BF252F707", "OSS_ACCESS_KEY_SECRET": "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV"])
+            env: [
+                "OSS_ACCESS_KEY_ID": "44CF9590006BF252F707",
+                "OSS_ACCESS_KEY_SECRET": "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV",
+            ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(
             r.stdout
@@ -69,7 +74,8 @@ struct PresignCommandTests {
     @Test func regionAndEndpointFromTheEnvironment() throws {
         var env = creds
         env["OSS_ENDPOINT"] = "https://oss-cn-shanghai.aliyuncs.com"
-        let r = try runOSSWire(["presign", "oss://my-bucket/dir/file name.txt", "--at", "2024-02-29T12:00:00Z"], env: env)
+        let r = try runOSSWire(
+            ["presign", "oss://my-bucket/dir/file name.txt", "--at", "2024-02-29T12:00:00Z"], env: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("https://my-bucket.oss-cn-shanghai.aliyuncs.com/dir/file%20name.txt?"))
         #expect(r.stdout.contains("x-oss-credential=ak%2F20240229%2Fcn-shanghai%2Foss%2Faliyun_v4_request"))
@@ -78,7 +84,10 @@ struct PresignCommandTests {
         env["OSS_REGION"] = "cn-beijing"
         env["OSS_ENDPOINT"] = nil
         let fromRegion = try runOSSWire(
-            ["presign", "oss://b/k", "--at", "2024-02-29T12:00:00Z", "--path-style", "--method", "put", "--expires", "60"],
+            [
+                "presign", "oss://b/k", "--at", "2024-02-29T12:00:00Z", "--path-style", "--method", "put", "--expires",
+                "60",
+            ],
             env: env)
         #expect(fromRegion.status == 0, "\(fromRegion.stderr)")
         #expect(fromRegion.stdout.hasPrefix("https://oss-cn-beijing.aliyuncs.com/b/k?"))
@@ -89,10 +98,12 @@ struct PresignCommandTests {
         var env = creds
         env["OSS_SESSION_TOKEN"] = "tok+en/1"
         let v4 = try runOSSWire(
-            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--at", "2024-01-01T00:00:00Z"], env: env)
+            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--at", "2024-01-01T00:00:00Z"],
+            env: env)
         #expect(v4.stdout.contains("x-oss-security-token=tok%2Ben%2F1"))
         let v1 = try runOSSWire(
-            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--signature-version", "1"], env: env)
+            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--signature-version", "1"], env: env
+        )
         #expect(v1.stdout.contains("security-token=tok%2Ben%2F1"))
     }
 
