@@ -93,6 +93,12 @@ public struct SigningRequest: Sendable {
             guard !SigningRequest.hasLineBreak(bucket) else {
                 throw SigningError.invalidInput("the bucket name contains CR, LF or NUL")
             }
+            // A bucket is one host label or path segment: `/`, `?`, `#`, `@`, `:` or spaces would
+            // change which resource the URL names.
+            guard bucket.utf8.allSatisfy({ SigningRequest.isBucketByte($0) }) else {
+                throw SigningError.invalidInput(
+                    "the bucket name '\(SigningRequest.printable(bucket))' may only hold letters, digits, '-', '_' and '.'")
+            }
         }
         if let key, SigningRequest.hasLineBreak(key) {
             throw SigningError.invalidInput("the object key contains CR, LF or NUL")
@@ -118,6 +124,16 @@ public struct SigningRequest: Sendable {
 
     static func hasLineBreak(_ s: String) -> Bool {
         s.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+    }
+
+    static func isBucketByte(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."):
+            return true
+        default:
+            return false
+        }
     }
 
     /// RFC 9110 §5.6.2 tchar.
