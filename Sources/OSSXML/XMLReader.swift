@@ -408,7 +408,7 @@ public struct XMLReader: Sendable {
             throw error(.malformed, at: i, "expected an element name after '</'")
         }
         _ = skipSpace(&i, limit: gt)
-        guard i == gt else { throw error(.malformed, at: i, "expected '>' to end </\(elementName)") }
+        guard i == gt else { throw error(.malformed, at: i, "expected '>' to end </\(elementName)>") }
         guard let open = stack.last else {
             throw error(.mismatchedTag, at: pos, "unexpected end tag </\(elementName)>: no element is open")
         }
