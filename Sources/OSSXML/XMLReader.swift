@@ -488,6 +488,10 @@ public struct XMLReader: Sendable {
             switch b {
             case UInt8(ascii: "&"):
                 i = try reference(at: i, end: end, into: &out)
+            case UInt8(ascii: "]") where !attribute && i + 2 < end && buf[i + 1] == UInt8(ascii: "]")
+                && buf[i + 2] == UInt8(ascii: ">"):
+                // XML 1.0 §2.4: ']]>' may not appear literally in character data.
+                throw error(.malformed, at: i, "']]>' is not allowed in character data: expected ']]&gt;'")
             case UInt8(ascii: "<"):  // only reachable in attribute values
                 throw error(.malformed, at: i, "'<' is not allowed in an attribute value: expected '&lt;'")
             case 0x0D:  // XML 1.0 §2.11; §3.3.3 for attribute values

@@ -159,6 +159,7 @@ func parseEverySplit(_ bytes: [UInt8], limits: XMLLimits = .default, sourceLocat
         ("<a></a x>", .malformed, 7, "expected '>' to end </a>"),
         ("<a><!x></a>", .malformed, 3, "expected a comment"),
         ("<a>\u{0}</a>", .malformed, 3, "NUL"),
+        ("<a>x]]>y</a>", .malformed, 4, "']]>' is not allowed"),
     ]
 
     @Test func malformedDocumentsGiveAClearErrorInEverySplit() throws {

@@ -45,4 +45,19 @@ import Testing
             #expect(root.child("Attr")?.attribute("v") == value, "\(value.debugDescription)")
         }
     }
+
+    @Test func writingAParsedSampleBackReadsTheSame() throws {
+        for name in try Fixtures.responseNames() {
+            let root = try XMLReader.parse(try Fixtures.response(name))
+            var w = XMLWriter(declaration: true)
+            w.write(root)
+            #expect(try XMLReader.parse(w.bytes) == root, "\(name)")
+        }
+        let tricky = XMLElement(
+            name: "r", attributes: [XMLAttribute(name: "a", value: "\"&'<>\t\n")],
+            children: Self.tricky.map { XMLElement(name: "k", text: $0) }, text: "x&y")
+        var w = XMLWriter()
+        w.write(tricky)
+        #expect(try XMLReader.parse(w.bytes) == tricky)
+    }
 }
