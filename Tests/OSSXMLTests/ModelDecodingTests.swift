@@ -146,6 +146,21 @@ import Testing
         #expect(try InitiateMultipartUploadResult.decode(body) == InitiateMultipartUploadResult(bucket: "b", key: "k", uploadId: "u"))
     }
 
+    @Test func numbersBooleansAndTimesMayBeSurroundedByWhiteSpace() throws {
+        let body = """
+            <ListPartsResult><Bucket>b</Bucket><Key> k </Key><UploadId>u</UploadId>
+            <IsTruncated>
+              true
+            </IsTruncated><MaxParts> 7 </MaxParts><PartNumberMarker></PartNumberMarker>
+            <Part><PartNumber>\t1\t</PartNumber><ETag>e</ETag><Size>
+            10</Size><LastModified> 2012-02-23T07:01:34.000Z </LastModified></Part></ListPartsResult>
+            """
+        let r = try ListPartsResult.decode(body)
+        #expect(r.key == " k ")
+        #expect(r.isTruncated && r.maxParts == 7 && r.partNumberMarker == nil)
+        #expect(r.parts == [.init(partNumber: 1, eTag: "e", size: 10, lastModified: UTCTime(iso8601: "2012-02-23T07:01:34.000Z"))])
+    }
+
     @Test func decodeErrorsNameTheElement() throws {
         func failure<T: XMLDecodableModel>(_ type: T.Type, _ body: String) -> XMLModelError? {
             do {

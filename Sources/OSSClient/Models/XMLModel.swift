@@ -106,9 +106,16 @@ struct XMLFields {
         return value
     }
 
+    /// The text of `name` without surrounding white space, for numbers, booleans and times.
+    func trimmed(_ name: String) -> String? {
+        guard let text = string(name) else { return nil }
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }
+        return String(text.drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+
     /// An integer; an empty element reads as absent.
     func integer<T: FixedWidthInteger>(_ name: String, as: T.Type = T.self) throws(XMLModelError) -> T? {
-        guard let raw = string(name), !raw.isEmpty else { return nil }
+        guard let raw = trimmed(name), !raw.isEmpty else { return nil }
         guard let value = T(raw) else { throw malformed(name, raw, "an integer") }
         return value
     }
@@ -120,7 +127,7 @@ struct XMLFields {
 
     /// `true` or `false` (any case); an empty element reads as absent.
     func bool(_ name: String) throws(XMLModelError) -> Bool? {
-        guard let raw = string(name), !raw.isEmpty else { return nil }
+        guard let raw = trimmed(name), !raw.isEmpty else { return nil }
         switch raw.lowercased() {
         case "true": return true
         case "false": return false
@@ -130,7 +137,7 @@ struct XMLFields {
 
     /// An ISO 8601 time stamp (`2012-02-24T08:43:07.000Z`); an empty element reads as absent.
     func time(_ name: String) throws(XMLModelError) -> UTCTime? {
-        guard let raw = string(name), !raw.isEmpty else { return nil }
+        guard let raw = trimmed(name), !raw.isEmpty else { return nil }
         guard let value = UTCTime(iso8601: raw) else { throw malformed(name, raw, "an ISO 8601 UTC time stamp") }
         return value
     }
