@@ -388,7 +388,10 @@ public struct XMLReader: Sendable {
             }
             let quote = buf[i]
             var close = i + 1
-            while close < gt && buf[close] != quote { close += 1 }  // present: findTagEnd tracked quotes
+            while close < gt && buf[close] != quote { close += 1 }
+            guard close < gt else {  // unreachable: findTagEnd skips '>' inside quotes
+                throw error(.malformed, at: i, "expected a closing quote for attribute '\(attributeName)'")
+            }
             var value: [UInt8] = []
             try decode(i + 1..<close, into: &value, attribute: true)
             if attributes.contains(where: { $0.name == attributeName }) {
