@@ -74,7 +74,9 @@ public struct SocketConnector: StreamConnector {
         let dnsStart = ContinuousClock.now
         let addresses = try await Resolver.resolve(
             host: endpoint.host, port: endpoint.port, deadline: deadline, cancel: cancel)
-        timings.dns = dnsStart.duration(to: .now)
+        // An IP literal skips DNS: report no DNS time rather than the parse.
+        let isLiteral = addresses.count == 1 && SocketAddress(ipLiteral: endpoint.host, port: endpoint.port) != nil
+        timings.dns = isLiteral ? .zero : dnsStart.duration(to: .now)
         let connectStart = ContinuousClock.now
         var lastError: TransportError?
         for address in addresses {

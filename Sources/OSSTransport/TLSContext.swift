@@ -34,7 +34,7 @@ final class TLSContext: @unchecked Sendable {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else {
             throw TransportError(phase: .configuration, message: "SSL_CTX_new failed: \(OpenSSLErrors.drain())")
         }
-        self.ctx = ctx
+        self.ctx = ctx  // from here on, deinit frees it (also when init throws)
         let minimum = configuration.minimumVersion == .tls13 ? coss_TLS1_3_VERSION() : coss_TLS1_2_VERSION()
         _ = coss_SSL_CTX_set_min_proto_version(ctx, minimum)
         _ = SSL_CTX_set_options(ctx, coss_SSL_OP_IGNORE_UNEXPECTED_EOF() | coss_SSL_OP_NO_RENEGOTIATION())
@@ -50,12 +50,10 @@ final class TLSContext: @unchecked Sendable {
                     let what = [configuration.caFile, configuration.caDirectory].compactMap { $0 }
                         .joined(separator: ", ")
                     let detail = OpenSSLErrors.drain()
-                    SSL_CTX_free(ctx)
                     throw TransportError(phase: .configuration, message: "cannot load CA certificates from \(what): \(detail)")
                 }
             } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
                 let detail = OpenSSLErrors.drain()
-                SSL_CTX_free(ctx)
                 throw TransportError(phase: .configuration, message: "cannot load the system CA store: \(detail)")
             }
         }
@@ -66,7 +64,7 @@ final class TLSContext: @unchecked Sendable {
         guard let ctx = SSL_CTX_new(TLS_server_method()) else {
             throw TransportError(phase: .configuration, message: "SSL_CTX_new failed: \(OpenSSLErrors.drain())")
         }
-        self.ctx = ctx
+        self.ctx = ctx  // from here on, deinit frees it (also when init throws)
         _ = coss_SSL_CTX_set_min_proto_version(ctx, coss_TLS1_2_VERSION())
         _ = coss_SSL_CTX_set_mode(
             ctx, coss_SSL_MODE_ENABLE_PARTIAL_WRITE() | coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
@@ -75,7 +73,6 @@ final class TLSContext: @unchecked Sendable {
               SSL_CTX_use_PrivateKey_file(ctx, privateKeyFile, coss_SSL_FILETYPE_PEM()) == 1
         else {
             let detail = OpenSSLErrors.drain()
-            SSL_CTX_free(ctx)
             throw TransportError(phase: .configuration,
                                  message: "cannot load certificate \(serverCertificateFile): \(detail)")
         }
