@@ -24,7 +24,18 @@ extension CertificateFactory {
         try await sharedTask.value
     }
 
-    private static let sharedTask = Task { try await make() }
+    private static let sharedTask = Task {
+        let factory = try await make()
+        // A static is never deinitialised: remove this process's shared certificates at exit.
+        atexit {
+            let prefix = "osswire-certs-\(ProcessInfo.processInfo.processIdentifier)-"
+            let tmp = FileManager.default.temporaryDirectory
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
+                try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
+            }
+        }
+        return factory
+    }
 }
 
 extension NginxServer {

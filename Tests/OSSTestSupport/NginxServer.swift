@@ -5,7 +5,7 @@ import Glibc
 
 /// A throwaway nginx for integration tests: 127.0.0.1 on free ports, every path (config, pid
 /// file, logs, temp files, document root) in a private temp directory, started as a child
-/// process (`nginx -c CONF -g 'daemon off;'`, single process) and stopped by pid.
+/// process (`nginx -c CONF -g 'daemon off;'`, single process) and stopped by pid (SIGKILL).
 ///
 /// Locations, the same on every listener:
 /// - `/` serves files from `root` with `Content-Length`;
@@ -169,19 +169,18 @@ public final class NginxServer: @unchecked Sendable {
         (try? String(contentsOfFile: directory.path + "/logs/error.log", encoding: .utf8)) ?? ""
     }
 
-    /// Stops nginx (SIGTERM to its pid, SIGKILL if it lingers) and removes the directory.
-    /// Idempotent.
+    /// Stops nginx by its pid and removes the directory. Idempotent.
+    ///
+    /// SIGKILL rather than SIGTERM: a child spawned from a Swift concurrency or Dispatch thread
+    /// inherits that thread's blocked-signal mask, and nginx in single-process mode never
+    /// unblocks it, so SIGTERM would wait for ever. One process, so nothing is orphaned.
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
         guard !stopped else { return }
         stopped = true
         for p in [process, helper].compactMap({ $0 }) where p.isRunning {
-            let pid = p.processIdentifier
-            kill(pid, SIGTERM)
-            let deadline = Date().addingTimeInterval(5)
-            while p.isRunning && Date() < deadline { usleep(10_000) }
-            if p.isRunning { kill(pid, SIGKILL) }
+            kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
