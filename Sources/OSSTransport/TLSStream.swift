@@ -10,9 +10,11 @@ import Synchronization
 /// A TLS connection over a `TCPStream`, through OpenSSL 3 with non-blocking handshake, reads and
 /// writes driven by the reactor (`SSL_ERROR_WANT_READ`/`WANT_WRITE` wait on the socket).
 ///
-/// `@unchecked Sendable`: the `SSL` object is used only by the one task that reads or writes at
-/// a time (the `ByteStream` contract) and by `close()`, which the owner calls once after that.
-/// `abort()`, the only call from other threads, touches just the socket handle (which is locked).
+/// One task may read while another writes (an HTTP client reading an early response during an
+/// upload): every OpenSSL call runs under `sslLock`, never across a suspension.
+///
+/// `@unchecked Sendable`: the `SSL` object and the flags are only touched under `sslLock`;
+/// `abort()`, the only call meant for other threads, touches just the (locked) socket handle.
 public final class TLSStream: ByteStream, @unchecked Sendable {
     let tcp: TCPStream
     private let ssl: OpaquePointer
@@ -20,8 +22,49 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     /// Whether the handshake finished and no fatal error happened since (close_notify allowed).
     private var established = false
     private var closed = false
+    /// Serialises OpenSSL calls on `ssl` (a reader and a writer may run at once).
+    private let sslLock = Mutex(())
+
+    /// What one non-blocking OpenSSL call came to.
+    private enum Step {
+        case done(Int)
+        case wantRead
+        case wantWrite
+        case end
+        case failed(TransportError)
+    }
+
+    /// Runs one OpenSSL call under the lock and classifies its result there (the error queue
+    /// is per thread, so it is read before the lock is released).
+    private func step(
+        phase: TransportError.Phase, what: @autoclosure () -> String, _ call: (OpaquePointer, inout Int) -> Int32
+    ) -> Step {
+        sslLock.withLock { _ in
+            if closed { return .failed(TransportError(phase: .closed, message: "the TLS stream is closed")) }
+            ERR_clear_error()
+            bio.lastErrno = 0
+            var count = 0
+            let r = call(ssl, &count)
+            if r == 1 { return .done(count) }
+            let code = SSL_get_error(ssl, r)
+            switch code {
+            case SSL_ERROR_WANT_READ: return .wantRead
+            case SSL_ERROR_WANT_WRITE: return .wantWrite
+            case SSL_ERROR_ZERO_RETURN: return .end
+            default:
+                established = false
+                // An EOF without close_notify (allowed by SSL_OP_IGNORE_UNEXPECTED_EOF) is an end.
+                if phase == .read, code == SSL_ERROR_SYSCALL, bio.lastErrno == 0, ERR_peek_error() == 0 {
+                    return .end
+                }
+                return .failed(failure(code: code, phase: phase, what: what()))
+            }
+        }
+    }
     /// The negotiated protocol, for example "TLSv1.3".
-    public var protocolVersion: String { String(cString: SSL_get_version(ssl)) }
+    public var protocolVersion: String {
+        sslLock.withLock { _ in closed ? "" : String(cString: SSL_get_version(ssl)) }
+    }
     /// The peer, as `127.0.0.1:443`.
     public var remoteAddress: String { tcp.remoteAddress }
 
@@ -113,25 +156,23 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     }
 
     private func handshake(peer: String, deadline: ContinuousClock.Instant?) async throws {
+        let timeout = TransportError.timeout("TLS handshake with \(peer) timed out")
         while true {
             if tcp.socket.isAborted { throw tcp.socket.abortError }
-            ERR_clear_error()
-            bio.lastErrno = 0
-            let r = SSL_do_handshake(ssl)
-            if r == 1 {
-                established = true
+            switch step(phase: .tlsHandshake, what: "TLS handshake with \(peer) failed", { ssl, _ in SSL_do_handshake(ssl) }) {
+            case .done:
+                sslLock.withLock { _ in established = true }
                 return
-            }
-            let code = SSL_get_error(ssl, r)
-            let timeout = TransportError.timeout("TLS handshake with \(peer) timed out")
-            switch code {
-            case SSL_ERROR_WANT_READ:
+            case .wantRead:
                 try await tcp.socket.wait(.read, deadline: deadline, timeoutError: timeout)
-            case SSL_ERROR_WANT_WRITE:
+            case .wantWrite:
                 try await tcp.socket.wait(.write, deadline: deadline, timeoutError: timeout)
-            default:
+            case .end:
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
-                throw failure(code: code, phase: .tlsHandshake, what: "TLS handshake with \(peer) failed")
+                throw TransportError(phase: .tlsHandshake, message: "TLS handshake with \(peer) failed: the peer closed the connection")
+            case .failed(let error):
+                if tcp.socket.isAborted { throw tcp.socket.abortError }
+                throw error
             }
         }
     }
@@ -167,25 +208,21 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         guard buffer.count > 0 else { return 0 }
         while true {
             if tcp.socket.isAborted { throw tcp.socket.abortError }
-            ERR_clear_error()
-            bio.lastErrno = 0
-            var got = 0
-            let r = SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &got)
-            if r == 1 { return got }
-            let code = SSL_get_error(ssl, r)
-            switch code {
-            case SSL_ERROR_WANT_READ:
-                try await tcp.socket.wait(.read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
-            case SSL_ERROR_WANT_WRITE:
-                try await tcp.socket.wait(.write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
-            case SSL_ERROR_ZERO_RETURN:
+            let result = step(phase: .read, what: "TLS read from \(tcp.remoteAddress) failed") { ssl, got in
+                SSL_read_ex(ssl, buffer.baseAddress, buffer.count, &got)
+            }
+            switch result {
+            case .done(let n):
+                return n
+            case .end:
                 return 0
-            default:
+            case .wantRead:
+                try await tcp.socket.wait(.read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+            case .wantWrite:
+                try await tcp.socket.wait(.write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+            case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
-                established = false
-                // An EOF without close_notify (allowed by SSL_OP_IGNORE_UNEXPECTED_EOF) is an end.
-                if code == SSL_ERROR_SYSCALL, bio.lastErrno == 0, ERR_peek_error() == 0 { return 0 }
-                throw failure(code: code, phase: .read, what: "TLS read from \(tcp.remoteAddress) failed")
+                throw error
             }
         }
     }
@@ -194,25 +231,23 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         var offset = 0
         while offset < bytes.count {
             if tcp.socket.isAborted { throw tcp.socket.abortError }
-            ERR_clear_error()
-            bio.lastErrno = 0
-            var written = 0
             let chunk = min(bytes.count - offset, 1 << 30)
-            let r = SSL_write_ex(ssl, bytes.baseAddress! + offset, chunk, &written)
-            if r == 1 {
-                offset += written
-                continue
+            let base = bytes.baseAddress! + offset
+            let result = step(phase: .write, what: "TLS write to \(tcp.remoteAddress) failed") { ssl, written in
+                SSL_write_ex(ssl, base, chunk, &written)
             }
-            let code = SSL_get_error(ssl, r)
-            switch code {
-            case SSL_ERROR_WANT_WRITE:
+            switch result {
+            case .done(let n):
+                offset += n
+            case .wantWrite:
                 try await tcp.socket.wait(.write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
-            case SSL_ERROR_WANT_READ:
+            case .wantRead:
                 try await tcp.socket.wait(.read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
-            default:
+            case .end:
+                throw TransportError(phase: .closed, message: "the peer closed the TLS connection to \(tcp.remoteAddress)")
+            case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
-                established = false
-                throw failure(code: code, phase: .write, what: "TLS write to \(tcp.remoteAddress) failed")
+                throw error
             }
         }
     }
@@ -224,20 +259,23 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     /// Sends close_notify when the connection is healthy (best effort, never waits), then
     /// releases OpenSSL's state and the socket.
     public func close() {
-        guard !closed else { return }
-        closed = true
-        if established, !tcp.socket.isAborted {
-            ERR_clear_error()
-            _ = SSL_shutdown(ssl)
-            ERR_clear_error()
+        let first: Bool = sslLock.withLock { _ in
+            guard !closed else { return false }
+            closed = true
+            if established, !tcp.socket.isAborted {
+                ERR_clear_error()
+                _ = SSL_shutdown(ssl)
+                ERR_clear_error()
+            }
+            SSL_free(ssl)
+            return true
         }
-        SSL_free(ssl)
-        tcp.close()
+        if first { tcp.close() }
     }
 
     public var isReusable: Bool {
-        guard !closed, established else { return false }
-        return SSL_pending(ssl) == 0 && tcp.isReusable
+        let clean = sslLock.withLock { _ in !closed && established && SSL_pending(ssl) == 0 }
+        return clean && tcp.isReusable
     }
 }
 

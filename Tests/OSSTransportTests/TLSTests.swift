@@ -174,3 +174,64 @@ struct InProcessTLSTests {
         #expect(error == nil)
     }
 }
+
+@Suite("Full-duplex use", .enabled(if: Shell.which("openssl") != nil))
+struct FullDuplexTests {
+    /// Echoes everything back until the end of the stream.
+    static func echo(_ stream: any ByteStream) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try await stream.read(into: buffer)
+            if n == 0 { return }
+            try await stream.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    /// One task writes 8 MiB while another reads the echo: deadlocks unless reading and writing
+    /// can run at once.
+    static func exchange(_ client: any ByteStream) async throws {
+        let size = 8 << 20
+        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 >> 3) }
+        async let echoed = readExactly(client, size)
+        try await client.write(payload)
+        #expect(try await echoed == payload)
+    }
+
+    @Test func tcpReadsAndWritesConcurrently() async throws {
+        let listener = try TCPListener()
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        let client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
+        let server = try await accepted
+        defer {
+            client.close()
+            server.close()
+        }
+        let echo = Task { try await Self.echo(server) }
+        try await Self.exchange(client)
+        client.abort()
+        _ = try? await echo.value
+    }
+
+    @Test func tlsReadsAndWritesConcurrently() async throws {
+        let certs = try await CertificateFactory.shared()
+        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        var tls = TLSConfiguration()
+        tls.caFile = certs.caFile
+        let (client, _) = try await SocketConnector().connect(
+            to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: true), tls: tls,
+            connectTimeout: .seconds(60), signal: nil)
+        let server = try await accepted
+        defer {
+            client.close()
+            server.close()
+        }
+        let echo = Task { try await Self.echo(server) }
+        try await Self.exchange(client)
+        client.abort()
+        _ = try? await echo.value
+    }
+}
