@@ -6,6 +6,7 @@ import Synchronization
 final class ConnectCancellation: Sendable {
     private struct State {
         var fired = false
+        var error = TransportError.aborted("the connection attempt was cancelled")
         var current: (any Abortable)?
     }
     private let state = Mutex(State())
@@ -15,26 +16,31 @@ final class ConnectCancellation: Sendable {
     var isFired: Bool { state.withLock { $0.fired } }
 
     /// Fires: aborts the current step and every later one.
-    func fire() {
-        let current: (any Abortable)? = state.withLock { s in
-            if s.fired { return nil }
+    /// - Parameter reason: why, for the error message ("requests disabled", "task cancelled").
+    func fire(reason: String) {
+        let (current, error): ((any Abortable)?, TransportError) = state.withLock { s in
+            if s.fired { return (nil, s.error) }
             s.fired = true
-            return s.current
+            s.error = TransportError.aborted("the connection attempt was cancelled (\(reason))")
+            return (s.current, s.error)
         }
-        current?.abort()
+        current?.abort(with: error)
     }
+
+    /// The error a cancelled attempt throws.
+    var error: TransportError { state.withLock { $0.error } }
 
     /// Makes `a` the step a cancel aborts.
     /// - Throws: `TransportError.aborted` (after aborting `a`) when the cancel already fired.
     func attach(_ a: any Abortable) throws(TransportError) {
-        let fired = state.withLock { s in
-            if s.fired { return true }
+        let fired: TransportError? = state.withLock { s in
+            if s.fired { return s.error }
             s.current = a
-            return false
+            return nil
         }
-        if fired {
-            a.abort()
-            throw TransportError.aborted("the connection attempt was cancelled")
+        if let fired {
+            a.abort(with: fired)
+            throw fired
         }
     }
 

@@ -130,8 +130,8 @@ enum Resolver {
             c.resume(with: result)
         }
 
-        func abort() {
-            finish(.failure(TransportError.aborted("the connection attempt was cancelled during DNS resolution")))
+        func abort(with error: TransportError) {
+            finish(.failure(error))
         }
     }
 }

@@ -19,12 +19,12 @@ public struct SocketConnector: StreamConnector {
         to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
     ) async throws -> (any ByteStream, ConnectTimings) {
         let cancel = ConnectCancellation()
-        let key = signal?.onCancel { _ in cancel.fire() }
+        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
         defer { signal?.remove(key) }
         return try await withTaskCancellationHandler {
             try await connect(endpoint, tls: tls, connectTimeout: connectTimeout, cancel: cancel)
         } onCancel: {
-            cancel.fire()
+            cancel.fire(reason: "task cancelled")
         }
     }
 
@@ -38,7 +38,7 @@ public struct SocketConnector: StreamConnector {
             return try await connectTCP(endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
                                         timings: &timings)
         } onCancel: {
-            cancel.fire()
+            cancel.fire(reason: "task cancelled")
         }
     }
 
@@ -80,7 +80,7 @@ public struct SocketConnector: StreamConnector {
         let connectStart = ContinuousClock.now
         var lastError: TransportError?
         for address in addresses {
-            if cancel.isFired { throw TransportError.aborted("the connection attempt was cancelled") }
+            if cancel.isFired { throw cancel.error }
             do {
                 let stream = try await connect(to: address, deadline: deadline, timeout: timeout, cancel: cancel)
                 timings.connect = connectStart.duration(to: .now)

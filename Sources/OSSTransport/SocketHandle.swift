@@ -9,7 +9,8 @@ import Synchronization
 
 /// Something a cancel can shut down at once from any thread.
 protocol Abortable: AnyObject, Sendable {
-    func abort()
+    /// Stops at once; the waiting task fails with `error` (phase `.aborted`).
+    func abort(with error: TransportError)
 }
 
 /// One non-blocking socket registered with the reactor: its descriptor, readiness, the tasks
