@@ -99,17 +99,19 @@ public struct SocketConnector: StreamConnector {
         func failure(_ e: Int32) -> TransportError {
             TransportError(phase: .connect, errno: e, message: "connect to \(address) failed: \(Syscall.text(e))")
         }
-        let fd = coss_socket_stream(address.family)
-        guard fd >= 0 else { throw failure(errno) }
-        _ = coss_tune_stream(fd)
-        var rc: Int32
-        repeat {
-            rc = address.withSockAddr { Glibc.connect(fd, $0, $1) }
-        } while rc != 0 && errno == EINTR
-        let connectErrno = rc == 0 ? 0 : errno
-        if rc != 0 && connectErrno != EINPROGRESS {
+        let fd: Int32
+        var connected: Bool
+        do {
+            fd = try Syscall.socket(family: address.family)
+        } catch {
+            throw failure(error.errno)
+        }
+        Syscall.tuneStream(fd)
+        do {
+            connected = try Syscall.connect(fd, to: address)
+        } catch {
             Syscall.close(fd)
-            throw failure(connectErrno)
+            throw failure(error.errno)
         }
         let socket: SocketHandle
         do {
@@ -121,20 +123,19 @@ public struct SocketConnector: StreamConnector {
         do {
             try cancel.attach(socket)
             defer { cancel.detach(socket) }
-            while rc != 0 {
+            while !connected {
                 try await socket.wait(
                     .write, deadline: deadline,
                     timeoutError: .timeout("connect to \(address) timed out after \(timeout ?? .zero)"))
-                let pending = coss_socket_error(fd)
-                if pending > 0 { throw failure(pending) }
-                if pending < 0 { throw failure(errno) }
-                // Writable and no error: connected, unless the wake-up was stale (not yet connected).
-                var peer = sockaddr_storage()
-                var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-                let connected = withUnsafeMutablePointer(to: &peer) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getpeername(fd, $0, &len) }
+                let pending: Int32
+                do {
+                    pending = try Syscall.pendingError(fd)
+                } catch {
+                    throw failure(error.errno)
                 }
-                if connected == 0 { rc = 0 }
+                if pending != 0 { throw failure(pending) }
+                // Writable and no error: connected, unless the wake-up was stale (not yet connected).
+                connected = Syscall.isConnected(fd)
             }
             if socket.isAborted { throw socket.abortError }
         } catch {

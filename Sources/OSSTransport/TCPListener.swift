@@ -30,34 +30,22 @@ public final class TCPListener: Sendable {
             }
             address = first
         }
-        func fail(_ op: String) -> TransportError {
-            let e = errno
-            return TransportError(phase: .connect, errno: e,
-                                  message: "\(op) \(address) failed: \(Syscall.text(e))")
+        let fd: Int32
+        let local: SocketAddress
+        do {
+            fd = try Syscall.socket(family: address.family)
+        } catch {
+            throw TransportError(
+                phase: .connect, errno: error.errno, message: "socket for \(address) failed: \(error.message)")
         }
-        let fd = coss_socket_stream(address.family)
-        guard fd >= 0 else { throw fail("socket for") }
-        guard coss_set_reuseaddr(fd) == 0 else {
-            let e = fail("SO_REUSEADDR on")
+        do {
+            try Syscall.bindAndListen(fd, to: address, backlog: backlog)
+            local = try Syscall.localAddress(fd)
+        } catch {
             Syscall.close(fd)
-            throw e
+            throw TransportError(
+                phase: .connect, errno: error.errno, message: "\(error.operation) on \(address) failed: \(error.message)")
         }
-        guard address.withSockAddr({ Glibc.bind(fd, $0, $1) }) == 0 else {
-            let e = fail("bind to")
-            Syscall.close(fd)
-            throw e
-        }
-        guard Glibc.listen(fd, backlog) == 0 else {
-            let e = fail("listen on")
-            Syscall.close(fd)
-            throw e
-        }
-        var bound = sockaddr_storage()
-        var len = socklen_t(MemoryLayout<sockaddr_storage>.size)
-        _ = withUnsafeMutablePointer(to: &bound) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
-        }
-        let local = SocketAddress(storage: bound, length: len)
         do {
             socket = try SocketHandle(fd: fd)
         } catch {
@@ -77,35 +65,26 @@ public final class TCPListener: Sendable {
     ///   comes while this waits).
     public func accept() async throws -> TCPStream {
         while true {
-            var peer = sockaddr_storage()
-            var len = socklen_t(0)
-            guard let (fd, err) = socket.withLockedFD({ fd -> (Int32, Int32) in
-                let r = coss_accept(fd, &peer, &len)
-                return (r, r < 0 ? errno : 0)
-            }) else {
-                throw Self.closedError
-            }
-            if fd >= 0 {
-                _ = coss_tune_stream(fd)
-                let remote = SocketAddress(storage: peer, length: len).description
+            // Under the socket's lock, so a concurrent close() cannot release the number mid-call.
+            let attempt = socket.withLockedFD { fd in Result { () throws(SystemError) in try Syscall.accept(fd) } }
+            guard let attempt else { throw Self.closedError }
+            switch attempt {
+            case .success(.done(let (fd, peer))):
+                Syscall.tuneStream(fd)
                 do {
-                    return TCPStream(socket: try SocketHandle(fd: fd), remoteAddress: remote)
+                    return TCPStream(socket: try SocketHandle(fd: fd), remoteAddress: peer.description)
                 } catch {
                     throw TransportError(phase: .connect, error)
                 }
-            }
-            switch err {
-            case EAGAIN, EWOULDBLOCK:
+            case .success(.wouldBlock):
                 do {
                     try await socket.wait(.read, deadline: nil, timeoutError: .timeout("accept"))
                 } catch let e as TransportError where e.phase == .closed {
                     throw Self.closedError
                 }
-            case EINTR, ECONNABORTED, EPROTO:
-                continue
-            default:
-                throw TransportError(phase: .connect, errno: err,
-                                     message: "accept on \(localAddress) failed: \(Syscall.text(err))")
+            case .failure(let error):
+                throw TransportError(phase: .connect, errno: error.errno,
+                                     message: "accept on \(localAddress) failed: \(error.message)")
             }
         }
     }
