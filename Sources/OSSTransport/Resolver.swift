@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore
@@ -61,9 +61,10 @@ enum Resolver {
             let savedErrno = errno
             var text = String(cString: gai_strerror(rc))
             if rc == EAI_SYSTEM { text += ": \(Syscall.text(savedErrno))" }
-            return .failure(TransportError(
-                phase: .dns, errno: rc == EAI_SYSTEM ? savedErrno : nil,
-                message: "cannot resolve \"\(host)\": \(text)"))
+            return .failure(
+                TransportError(
+                    phase: .dns, errno: rc == EAI_SYSTEM ? savedErrno : nil,
+                    message: "cannot resolve \"\(host)\": \(text)"))
         }
         defer { freeaddrinfo(res) }
         var addresses: [SocketAddress] = []

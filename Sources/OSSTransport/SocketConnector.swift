@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore
@@ -35,8 +35,9 @@ public struct SocketConnector: StreamConnector {
         return try await withTaskCancellationHandler {
             var timings = ConnectTimings()
             let deadline = connectTimeout.map { ContinuousClock.now + $0 }
-            return try await connectTCP(endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
-                                        timings: &timings)
+            return try await connectTCP(
+                endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
+                timings: &timings)
         } onCancel: {
             cancel.fire(reason: "task cancelled")
         }
@@ -47,8 +48,9 @@ public struct SocketConnector: StreamConnector {
     ) async throws -> (any ByteStream, ConnectTimings) {
         var timings = ConnectTimings()
         let deadline = connectTimeout.map { ContinuousClock.now + $0 }
-        let tcp = try await connectTCP(endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
-                                       timings: &timings)
+        let tcp = try await connectTCP(
+            endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
+            timings: &timings)
         guard endpoint.tls else { return (tcp, timings) }
         let start = ContinuousClock.now
         do {

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore
@@ -68,7 +68,9 @@ final class SocketHandle: Abortable {
 
     /// Suspends until the socket may be ready in `direction`, the deadline passes, or an abort.
     /// - Throws: `timeoutError` at the deadline; `TransportError.aborted` after an abort.
-    func wait(_ direction: Direction, deadline: ContinuousClock.Instant?, timeoutError: @autoclosure () -> TransportError)
+    func wait(
+        _ direction: Direction, deadline: ContinuousClock.Instant?, timeoutError: @autoclosure () -> TransportError
+    )
         async throws
     {
         let timeout = deadline == nil ? nil : timeoutError()

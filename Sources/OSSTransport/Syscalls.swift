@@ -3,9 +3,9 @@
 // instead of being thrown, as they are programmer errors.
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore
@@ -44,7 +44,8 @@ public final class TCPListener: Sendable {
         } catch {
             Syscall.close(fd)
             throw TransportError(
-                phase: .connect, errno: error.errno, message: "\(error.operation) on \(address) failed: \(error.message)")
+                phase: .connect, errno: error.errno,
+                message: "\(error.operation) on \(address) failed: \(error.message)")
         }
         do {
             socket = try SocketHandle(fd: fd)
@@ -83,8 +84,9 @@ public final class TCPListener: Sendable {
                     throw Self.closedError
                 }
             case .failure(let error):
-                throw TransportError(phase: .connect, errno: error.errno,
-                                     message: "accept on \(localAddress) failed: \(error.message)")
+                throw TransportError(
+                    phase: .connect, errno: error.errno,
+                    message: "accept on \(localAddress) failed: \(error.message)")
             }
         }
     }

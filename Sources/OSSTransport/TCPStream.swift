@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import OSSCore
@@ -52,8 +52,9 @@ public final class TCPStream: ByteStream {
                 result = try Syscall.recv(socket.fd, buffer)
             } catch {
                 if socket.isAborted { throw socket.abortError }
-                throw TransportError(phase: .read, errno: error.errno,
-                                     message: "read from \(remoteAddress) failed: \(error.message)")
+                throw TransportError(
+                    phase: .read, errno: error.errno,
+                    message: "read from \(remoteAddress) failed: \(error.message)")
             }
             switch result {
             case .done(let n):
@@ -74,8 +75,9 @@ public final class TCPStream: ByteStream {
                 result = try Syscall.send(socket.fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
             } catch {
                 if socket.isAborted { throw socket.abortError }
-                throw TransportError(phase: .write, errno: error.errno,
-                                     message: "write to \(remoteAddress) failed: \(error.message)")
+                throw TransportError(
+                    phase: .write, errno: error.errno,
+                    message: "write to \(remoteAddress) failed: \(error.message)")
             }
             switch result {
             case .done(let n):

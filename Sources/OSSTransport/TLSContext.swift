@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import CLinuxShims
 import COpenSSL
@@ -50,7 +50,8 @@ final class TLSContext: @unchecked Sendable {
                     let what = [configuration.caFile, configuration.caDirectory].compactMap { $0 }
                         .joined(separator: ", ")
                     let detail = OpenSSLErrors.drain()
-                    throw TransportError(phase: .configuration, message: "cannot load CA certificates from \(what): \(detail)")
+                    throw TransportError(
+                        phase: .configuration, message: "cannot load CA certificates from \(what): \(detail)")
                 }
             } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
                 let detail = OpenSSLErrors.drain()
@@ -70,11 +71,12 @@ final class TLSContext: @unchecked Sendable {
             ctx, coss_SSL_MODE_ENABLE_PARTIAL_WRITE() | coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
         ERR_clear_error()
         guard SSL_CTX_use_certificate_chain_file(ctx, serverCertificateFile) == 1,
-              SSL_CTX_use_PrivateKey_file(ctx, privateKeyFile, coss_SSL_FILETYPE_PEM()) == 1
+            SSL_CTX_use_PrivateKey_file(ctx, privateKeyFile, coss_SSL_FILETYPE_PEM()) == 1
         else {
             let detail = OpenSSLErrors.drain()
-            throw TransportError(phase: .configuration,
-                                 message: "cannot load certificate \(serverCertificateFile): \(detail)")
+            throw TransportError(
+                phase: .configuration,
+                message: "cannot load certificate \(serverCertificateFile): \(detail)")
         }
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import COpenSSL
 import OSSCore
@@ -117,7 +117,8 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         SSL_set_connect_state(stream.ssl)
         if !isIP { _ = coss_SSL_set_tlsext_host_name(stream.ssl, name) }
         if !configuration.insecureSkipVerify {
-            let ok: Int32 = isIP
+            let ok: Int32 =
+                isIP
                 ? X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.ssl), name)
                 : SSL_set1_host(stream.ssl, name)
             if ok != 1 {
@@ -159,7 +160,9 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         let timeout = TransportError.timeout("TLS handshake with \(peer) timed out")
         while true {
             if tcp.socket.isAborted { throw tcp.socket.abortError }
-            switch step(phase: .tlsHandshake, what: "TLS handshake with \(peer) failed", { ssl, _ in SSL_do_handshake(ssl) }) {
+            switch step(
+                phase: .tlsHandshake, what: "TLS handshake with \(peer) failed", { ssl, _ in SSL_do_handshake(ssl) })
+            {
             case .done:
                 sslLock.withLock { _ in established = true }
                 return
@@ -169,7 +172,8 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 try await tcp.socket.wait(.write, deadline: deadline, timeoutError: timeout)
             case .end:
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
-                throw TransportError(phase: .tlsHandshake, message: "TLS handshake with \(peer) failed: the peer closed the connection")
+                throw TransportError(
+                    phase: .tlsHandshake, message: "TLS handshake with \(peer) failed: the peer closed the connection")
             case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 throw error
@@ -217,9 +221,11 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             case .end:
                 return 0
             case .wantRead:
-                try await tcp.socket.wait(.read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                try await tcp.socket.wait(
+                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
             case .wantWrite:
-                try await tcp.socket.wait(.write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                try await tcp.socket.wait(
+                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
             case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 throw error
@@ -240,11 +246,14 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             case .done(let n):
                 offset += n
             case .wantWrite:
-                try await tcp.socket.wait(.write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                try await tcp.socket.wait(
+                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
             case .wantRead:
-                try await tcp.socket.wait(.read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                try await tcp.socket.wait(
+                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
             case .end:
-                throw TransportError(phase: .closed, message: "the peer closed the TLS connection to \(tcp.remoteAddress)")
+                throw TransportError(
+                    phase: .closed, message: "the peer closed the TLS connection to \(tcp.remoteAddress)")
             case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 throw error

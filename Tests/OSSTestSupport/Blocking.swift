@@ -30,7 +30,8 @@ extension CertificateFactory {
         atexit {
             let prefix = "osswire-certs-\(ProcessInfo.processInfo.processIdentifier)-"
             let tmp = FileManager.default.temporaryDirectory
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? [] where name.hasPrefix(prefix) {
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: tmp.path)) ?? []
+            where name.hasPrefix(prefix) {
                 try? FileManager.default.removeItem(at: tmp.appendingPathComponent(name))
             }
         }

@@ -39,20 +39,24 @@ public final class CertificateFactory: @unchecked Sendable {
         self.caFile = caFile
         let caKey = dir + "/ca.key"
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try Shell.run(openssl, ["req", "-x509"] + ec + [
-            "-keyout", caKey, "-out", caFile, "-days", "2", "-subj", "/CN=OSSWire Test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ])
+        try Shell.run(
+            openssl,
+            ["req", "-x509"] + ec + [
+                "-keyout", caKey, "-out", caFile, "-days", "2", "-subj", "/CN=OSSWire Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ])
         func signed(_ name: String, cn: String, san: String, days: Int) throws -> Pair {
             let key = "\(dir)/\(name).key", csr = "\(dir)/\(name).csr", cert = "\(dir)/\(name).pem"
             let ext = "\(dir)/\(name).ext"
             try "subjectAltName=\(san)\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n"
                 .write(toFile: ext, atomically: true, encoding: .utf8)
             try Shell.run(openssl, ["req", "-new"] + ec + ["-keyout", key, "-out", csr, "-subj", "/CN=\(cn)"])
-            try Shell.run(openssl, [
-                "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
-                "-out", cert, "-days", String(days), "-extfile", ext,
-            ])
+            try Shell.run(
+                openssl,
+                [
+                    "x509", "-req", "-in", csr, "-CA", caFile, "-CAkey", caKey, "-CAcreateserial",
+                    "-out", cert, "-days", String(days), "-extfile", ext,
+                ])
             return Pair(certificate: cert, key: key)
         }
         let local = "DNS:localhost,IP:127.0.0.1,IP:::1"
@@ -60,9 +64,12 @@ public final class CertificateFactory: @unchecked Sendable {
         wrongHost = try signed("wrong-host", cn: "wrong.example", san: "DNS:wrong.example", days: 2)
         expired = try signed("expired", cn: "localhost", san: local, days: -1)
         let ssKey = dir + "/self-signed.key", ssCert = dir + "/self-signed.pem"
-        try Shell.run(openssl, ["req", "-x509"] + ec + [
-            "-keyout", ssKey, "-out", ssCert, "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=\(local)",
-        ])
+        try Shell.run(
+            openssl,
+            ["req", "-x509"] + ec + [
+                "-keyout", ssKey, "-out", ssCert, "-days", "2", "-subj", "/CN=localhost", "-addext",
+                "subjectAltName=\(local)",
+            ])
         selfSigned = Pair(certificate: ssCert, key: ssKey)
     }
 

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Free TCP ports on the loopback interface, for servers that cannot bind port 0 themselves.

@@ -1,6 +1,6 @@
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A throwaway nginx for integration tests: 127.0.0.1 on free ports, every path (config, pid
@@ -47,7 +47,8 @@ public final class NginxServer: @unchecked Sendable {
         }
         directory = try Shell.makeTemporaryDirectory("osswire-nginx")
         root = directory.appendingPathComponent("root")
-        try FileManager.default.createDirectory(at: root.appendingPathComponent("dav"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("dav"), withIntermediateDirectories: true)
         for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"] {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
@@ -157,8 +158,9 @@ public final class NginxServer: @unchecked Sendable {
             if !process.isRunning || Date() > deadline {
                 let log = (try? String(contentsOfFile: "\(d)/logs/error.log", encoding: .utf8)) ?? ""
                 stop()
-                throw Shell.Failure(command: "nginx", status: process.isRunning ? -1 : process.terminationStatus,
-                                    output: "nginx did not start listening: \(log)")
+                throw Shell.Failure(
+                    command: "nginx", status: process.isRunning ? -1 : process.terminationStatus,
+                    output: "nginx did not start listening: \(log)")
             }
             usleep(20_000)
         }

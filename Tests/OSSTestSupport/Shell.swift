@@ -45,7 +45,8 @@ public enum Shell {
     /// A fresh private temporary directory.
     public static func makeTemporaryDirectory(_ prefix: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("\(prefix)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
+            .appendingPathComponent(
+                "\(prefix)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

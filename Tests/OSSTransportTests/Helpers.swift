@@ -66,8 +66,9 @@ final class FullBacklog {
         let connector = SocketConnector()
         for _ in 0..<16 {
             do {
-                let s = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort,
-                                                       connectTimeout: .milliseconds(250))
+                let s = try await connector.connectTCP(
+                    host: "127.0.0.1", port: listener.localPort,
+                    connectTimeout: .milliseconds(250))
                 fillers.append(s)
             } catch let e as TransportError where e.phase == .timeout {
                 return

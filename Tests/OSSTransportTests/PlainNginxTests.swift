@@ -21,8 +21,10 @@ struct PlainNginxTests {
         let nginx = try await NginxServer.start()
         defer { nginx.stop() }
         let body = String(repeating: "osswire ", count: 4096)
-        let put = try await exchange(Array(
-            "PUT /dav/a/b.txt HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)".utf8),
+        let put = try await exchange(
+            Array(
+                "PUT /dav/a/b.txt HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+                    .utf8),
             port: nginx.port)
         #expect(put.hasPrefix("HTTP/1.1 201"))
         let get = try await exchange(

@@ -198,6 +198,6 @@ struct TCPStreamTests {
 }
 
 #if canImport(Glibc)
-import Glibc
-let ECONNREFUSED_VALUE: Int32 = ECONNREFUSED
+    import Glibc
+    let ECONNREFUSED_VALUE: Int32 = ECONNREFUSED
 #endif

@@ -35,9 +35,11 @@ struct TLSTests {
         let certs = try await CertificateFactory.shared()
         let nginx = try await NginxServer.start(certificate: certs.server)
         defer { nginx.stop() }
-        try "hello over tls\n".write(to: nginx.root.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
+        try "hello over tls\n".write(
+            to: nginx.root.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
         for host in ["localhost", "127.0.0.1"] {
-            let (response, timings) = try await get("/hello.txt", host: host, port: nginx.tlsPort!, tls: trusting(certs))
+            let (response, timings) = try await get(
+                "/hello.txt", host: host, port: nginx.tlsPort!, tls: trusting(certs))
             #expect(response.hasPrefix("HTTP/1.1 200"))
             #expect(response.hasSuffix("hello over tls\n"))
             #expect(timings.tlsHandshake > .zero)
@@ -61,8 +63,10 @@ struct TLSTests {
         defer { stream.close() }
         let size = 6 << 20
         let body = [UInt8](repeating: 0x41, count: size)
-        try await stream.write(Array(
-            "PUT /dav/upload.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n".utf8))
+        try await stream.write(
+            Array(
+                "PUT /dav/upload.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n"
+                    .utf8))
         try await stream.write(body)
         let (bytes, _) = await readAll(stream)
         #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 201"))
@@ -89,7 +93,8 @@ struct TLSTests {
         // The system store does not know the test CA.
         let error = await handshakeError(port: nginx.tlsPort!, tls: TLSConfiguration())
         #expect(error?.phase == .tlsHandshake)
-        #expect(error?.message.contains("unable to get local issuer certificate") == true, "\(String(describing: error))")
+        #expect(
+            error?.message.contains("unable to get local issuer certificate") == true, "\(String(describing: error))")
     }
 
     @Test func expiredCertificateIsRejected() async throws {
