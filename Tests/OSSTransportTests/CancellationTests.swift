@@ -163,4 +163,43 @@ struct CancellationTests {
         #expect(await transportError { _ = try await readExactly(client, 1) }?.phase == .aborted)
         client.close()
     }
+
+    @Test func idleTimeoutStopsAWriterThePeerNeverReads() async throws {
+        let listener = try TCPListener()
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
+        let server = try await accepted
+        defer {
+            client.close()
+            server.close()
+        }
+        client.idleTimeout = .milliseconds(100)
+        let error = await transportError { try await client.write([UInt8](repeating: 7, count: 64 << 20)) }
+        #expect(error?.phase == .timeout)
+        #expect(error?.message.contains("write to 127.0.0.1:\(listener.localPort) timed out") == true)
+    }
+
+    @Test func abortFailsAPendingTLSRead() async throws {
+        let certs = try await CertificateFactory.shared()
+        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        var tls = TLSConfiguration()
+        tls.caFile = certs.caFile
+        let (client, _) = try await connector.connect(
+            to: Endpoint(host: "localhost", port: listener.localPort, tls: true), tls: tls,
+            connectTimeout: .seconds(60), signal: nil)
+        let server = try await accepted
+        defer { server.close() }
+        let reader = Task { await transportError { _ = try await readExactly(client, 1) } }
+        try await Task.sleep(for: .milliseconds(50))
+        client.abort()
+        #expect(await reader.value?.phase == .aborted)
+        #expect(!client.isReusable)
+        client.close()
+        // The server sees the end of the stream (no close_notify after an abort).
+        let (rest, _) = await readAll(server)
+        #expect(rest.isEmpty)
+    }
 }
