@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
+internal import CLinuxShims
 import OSSCore
 import Synchronization
 

@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
+internal import CLinuxShims
 
 /// A socket address (IPv4 or IPv6) as the kernel takes it.
 struct SocketAddress: Sendable, CustomStringConvertible {

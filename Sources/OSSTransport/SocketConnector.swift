@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
+internal import CLinuxShims
 import OSSCore
 
 /// The default `StreamConnector`: resolves (off the cooperative pool), connects to each address

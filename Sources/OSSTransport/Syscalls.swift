@@ -7,7 +7,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
+internal import CLinuxShims
 import OSSCore
 
 /// The outcome of a non-blocking call: done, or would block.

@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
+internal import CLinuxShims
 import OSSCore
 
 /// A listening TCP socket for servers (the mock OSS server, benchmark and test servers).

@@ -3,8 +3,8 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import CLinuxShims
-import COpenSSL
+internal import CLinuxShims
+internal import COpenSSL
 import OSSCore
 import Synchronization
 

@@ -3,7 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
-import COpenSSL
+internal import COpenSSL
 import OSSCore
 import Synchronization
 
