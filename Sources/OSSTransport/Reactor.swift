@@ -108,7 +108,11 @@ final class Reactor: Sendable {
         while true {
             let timeout: Int32 = timers.withLock { t in
                 t.sleeping = true
-                guard let nearest = t.entries.values.map(\.deadline).min() else {
+                var nearest: ContinuousClock.Instant?
+                for timer in t.entries.values where nearest == nil || timer.deadline < nearest! {
+                    nearest = timer.deadline
+                }
+                guard let nearest else {
                     t.plannedWake = nil
                     return -1
                 }
@@ -141,6 +145,7 @@ final class Reactor: Sendable {
 
     private func fireExpiredTimers(now: ContinuousClock.Instant) {
         let due: [@Sendable () -> Void] = timers.withLock { t in
+            guard let planned = t.plannedWake, planned <= now else { return [] }
             var fired: [@Sendable () -> Void] = []
             for (id, timer) in t.entries where timer.deadline <= now {
                 fired.append(timer.fire)
