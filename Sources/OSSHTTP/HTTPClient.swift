@@ -1,4 +1,5 @@
 import OSSCore
+import OSSTransport
 import Synchronization
 
 /// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that shuts the
@@ -23,8 +24,12 @@ public final class HTTPClient: Sendable {
 
     /// - Parameters:
     ///   - configuration: pool size, timeouts, TLS.
-    ///   - connector: opens streams (the socket connector in production, in-memory ones in tests).
-    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration(), connector: any StreamConnector) {
+    ///   - connector: opens streams: `SocketConnector()` (TCP and TLS sockets) unless a test gives an
+    ///     in-memory one.
+    public init(
+        configuration: HTTPClientConfiguration = HTTPClientConfiguration(),
+        connector: any StreamConnector = SocketConnector()
+    ) {
         self.configuration = configuration
         self.connector = connector
         self.pool = ConnectionPool(
