@@ -179,6 +179,7 @@ public final class HTTPClient: Sendable {
                 signal.remove(key)
                 // After the handler is removed, a fired signal means it may have aborted the stream.
                 let reuse = clean && !signal.isCancelled && connection.parser.canReuseConnection
+                    && !request.headers.containsToken("close", in: "Connection")
                 pool.release(connection, endpoint: request.endpoint, reuse: reuse)
                 return value
             } catch let error as HandlerError {

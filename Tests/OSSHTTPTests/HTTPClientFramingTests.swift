@@ -51,6 +51,14 @@ struct HTTPClientFramingTests {
         #expect(again.metrics.connectionReused)
     }
 
+    @Test func aRequestAskingToCloseIsNotPooled() async throws {
+        let connector = MemoryConnector(peer: Peers.echo())
+        let client = HTTPClient(connector: connector)
+        _ = try await client.execute(HTTPRequest(method: .get, endpoint: local, target: "/", headers: ["Connection": "close"]))
+        #expect(client.pool.idleCount(local) == 0)
+        #expect(connector.clients[0].closeCount == 1)
+    }
+
     @Test func expiredIdleConnectionsAreNotReused() async throws {
         let connector = MemoryConnector(peer: Peers.echo())
         var config = HTTPClientConfiguration()
