@@ -182,7 +182,7 @@ struct BodyDecoder: Sendable {
         case chunkSize
         case chunkData(Int64)
         case chunkDataEnd
-        case trailers(scan: Int, bytes: Int)
+        case trailers(bytes: Int)
         case untilClose
         case done
     }
@@ -243,7 +243,7 @@ struct BodyDecoder: Sendable {
                 buf.start = end
                 let size = try Self.chunkSize(line)
                 if size == 0 {
-                    state = .trailers(scan: buf.start, bytes: 0)
+                    state = .trailers(bytes: 0)
                 } else {
                     state = .chunkData(size)
                 }
@@ -286,7 +286,7 @@ struct BodyDecoder: Sendable {
                 var lineEnd = end - 1
                 if lineEnd > buf.start && buf.bytes[lineEnd - 1] == HTTPSyntax.cr { lineEnd -= 1 }
                 let line = buf.bytes[buf.start..<lineEnd]
-                guard case .trailers(_, let used) = state else { continue }
+                guard case .trailers(let used) = state else { continue }
                 let total = used + (end - buf.start)
                 if total > limits.maxHeaderBytes { throw HTTPParserError.headerBlockTooLarge.with("trailers") }
                 buf.start = end
@@ -297,7 +297,7 @@ struct BodyDecoder: Sendable {
                 let f = try HeadParsing.fields(CollectionOfOne(line), limits: limits)
                 for field in f { trailers.add(name: field.name, value: field.value) }
                 if trailers.count > limits.maxHeaderCount { throw HTTPParserError.tooManyHeaders.with("trailers") }
-                state = .trailers(scan: buf.start, bytes: total)
+                state = .trailers(bytes: total)
             }
         }
     }

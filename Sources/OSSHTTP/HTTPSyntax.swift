@@ -52,18 +52,14 @@ enum HTTPSyntax {
 
     /// Parses a non-negative decimal (Content-Length, RFC 9110 §8.6): digits only, no sign, no overflow.
     static func parseDecimal<C: Collection<UInt8>>(_ digits: C) -> Int64? {
-        guard !digits.isEmpty, digits.count <= 18 else {
-            // 18 digits cannot overflow Int64; more are either leading zeros or absurd.
-            if digits.count > 18, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }) {
-                let trimmed = digits.drop(while: { $0 == 48 })
-                if trimmed.count <= 18 { return parseDecimal(Array(trimmed.isEmpty ? [48] : Array(trimmed))) }
-            }
-            return nil
-        }
+        guard !digits.isEmpty else { return nil }
         var n: Int64 = 0
         for c in digits {
             guard c >= 48 && c <= 57 else { return nil }
-            n = n * 10 + Int64(c - 48)
+            let (m, o1) = n.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(Int64(c - 48))
+            if o1 || o2 { return nil }
+            n = a
         }
         return n
     }

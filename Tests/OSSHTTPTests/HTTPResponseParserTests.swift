@@ -148,6 +148,8 @@ struct HTTPResponseParserTests {
         expectResponseError("HTTP/1.1 200 OK\r\nContent-Length: 3, 4\r\n\r\nabcd", .conflictingContentLength)
         expectResponseError("HTTP/1.1 200 OK\r\nContent-Length: -3\r\n\r\n", .invalidContentLength)
         expectResponseError("HTTP/1.1 200 OK\r\nContent-Length: 0x10\r\n\r\n", .invalidContentLength)
+        expectResponseError("HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999\r\n\r\n", .invalidContentLength)
+        expectResponseError("HTTP/1.1 200 OK\r\nContent-Length: \r\n\r\n", .invalidContentLength)
     }
 
     @Test func truncatedBodies() {
