@@ -1,6 +1,8 @@
 /// Every subcommand. Add a command by writing `<Name>Command.swift` and listing it here.
 func allCommands() -> [Command] {
     [
+        Command(name: "presign", run: presignCommand),
+        HTTPCommand.command,
         Command(name: "ls", run: lsCommand),
         Command(name: "stat", run: statCommand),
         Command(name: "rm", run: rmCommand),
