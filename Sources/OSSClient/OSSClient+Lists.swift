@@ -104,6 +104,7 @@ extension OSSClient {
     /// - Parameter expectedCRC64: the CRC64 of the whole object (combine the parts' with
     ///   `CRC64.combine`); when given and CRC checking is on, a different server CRC64 throws
     ///   `.crcMismatch`.
+    @discardableResult
     public func completeMultipartUpload(
         bucket: String, key: String, uploadId: String, parts: [CompleteMultipartUpload.Part], expectedCRC64: UInt64? = nil
     ) async throws -> CompletedMultipartUpload {
