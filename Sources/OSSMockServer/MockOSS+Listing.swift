@@ -1,0 +1,157 @@
+import OSSCore
+import OSSXML
+
+/// One page of a listing: keys and common prefixes in order, and where the next page starts.
+struct MockListingPage: Equatable {
+    var keys: [String] = []
+    var prefixes: [String] = []
+    var truncated = false
+    /// The last key or common prefix of the page (the next marker).
+    var last: String?
+}
+
+extension MockOSS {
+    /// Lists `sortedKeys` as OSS does: keys after `marker` that start with `prefix`; with a
+    /// delimiter, keys with the delimiter after the prefix roll up into one common prefix each;
+    /// keys and prefixes together count against `maxKeys`.
+    static func listPage(sortedKeys: [String], prefix: String, delimiter: String, marker: String, maxKeys: Int)
+        -> MockListingPage
+    {
+        var page = MockListingPage()
+        var count = 0
+        for key in sortedKeys {
+            guard key.hasPrefix(prefix) else { continue }
+            var entry = key
+            var isPrefix = false
+            if !delimiter.isEmpty {
+                let rest = key.utf8.dropFirst(prefix.utf8.count)
+                if let r = String(decoding: rest, as: UTF8.self).firstRange(of: delimiter) {
+                    entry = prefix + String(decoding: rest, as: UTF8.self)[..<r.upperBound]
+                    isPrefix = true
+                }
+            }
+            // Everything at or before the marker was on an earlier page (a common prefix equal to the
+            // marker included).
+            if !marker.isEmpty, !utf8Less(marker, entry) { continue }
+            if isPrefix, page.prefixes.last == entry { continue }
+            if count == maxKeys {
+                page.truncated = true
+                break
+            }
+            if isPrefix { page.prefixes.append(entry) } else { page.keys.append(entry) }
+            page.last = entry
+            count += 1
+        }
+        return page
+    }
+
+    func listObjects(_ x: MockExchange) throws -> MockResponse {
+        let r = x.request
+        let bucket = try requireBucket(x)
+        let v2 = x.operation == "ListObjectsV2"
+        let prefix = r.queryValue("prefix") ?? ""
+        let delimiter = r.queryValue("delimiter") ?? ""
+        let maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
+        let encodingType = r.queryValue("encoding-type")
+        if let e = encodingType, e != "url" {
+            throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
+        }
+        let encode: (String) -> String = { encodingType == "url" ? PercentEncoding.encode($0) : $0 }
+        var marker = r.queryValue("marker") ?? ""
+        var token: String? = nil
+        if v2 {
+            marker = r.queryValue("start-after") ?? ""
+            if let t = r.queryValue("continuation-token") {
+                guard let bytes = Base64.decode(t), let m = String(validating: bytes, as: UTF8.self) else {
+                    throw MockOSSError.argument("The continuation token provided is incorrect.", name: "continuation-token", value: t)
+                }
+                token = t
+                if MockOSS.utf8Less(marker, m) { marker = m }
+            }
+        }
+        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
+        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
+        let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
+        let fetchOwner = !v2 || r.queryValue("fetch-owner") == "true"
+        return MockResponse.xml { w in
+            w.element("ListBucketResult") { w in
+                w.element("Name", bucket)
+                w.element("Prefix", encode(prefix))
+                if v2 {
+                    if let sa = r.queryValue("start-after") { w.element("StartAfter", encode(sa)) }
+                    if let token { w.element("ContinuationToken", token) }
+                } else {
+                    w.element("Marker", encode(marker))
+                }
+                w.element("MaxKeys", String(maxKeys))
+                w.element("Delimiter", encode(delimiter))
+                if let e = encodingType { w.element("EncodingType", e) }
+                w.element("IsTruncated", page.truncated ? "true" : "false")
+                if page.truncated, let last = page.last {
+                    if v2 {
+                        w.element("NextContinuationToken", Base64.encode(Array(last.utf8)))
+                    } else {
+                        w.element("NextMarker", encode(last))
+                    }
+                }
+                if v2 { w.element("KeyCount", String(page.keys.count + page.prefixes.count)) }
+                for key in page.keys {
+                    let o = objects[key]!
+                    w.element("Contents") { w in
+                        w.element("Key", encode(key))
+                        w.element("LastModified", o.lastModified.iso8601)
+                        w.element("ETag", o.etag)
+                        w.element("Type", o.type)
+                        w.element("Size", String(o.size))
+                        w.element("StorageClass", "Standard")
+                        if fetchOwner {
+                            w.element("Owner") { w in
+                                w.element("ID", MockOSS.ownerId)
+                                w.element("DisplayName", MockOSS.ownerId)
+                            }
+                        }
+                    }
+                }
+                for p in page.prefixes {
+                    w.element("CommonPrefixes") { $0.element("Prefix", encode(p)) }
+                }
+            }
+        }
+    }
+
+    func deleteMultiple(_ x: MockExchange) async throws -> MockResponse {
+        let bucket = try requireBucket(x)
+        let md5 = try announcedMD5(x)
+        let body = try await x.receiveSmallBody(limit: 2 << 20)
+        if let md5, md5 != OSSCryptoBridge.md5(body) { throw MockOSSError.invalidDigest }
+        let (keys, quiet) = try MockOSS.decodeDelete(body)
+        let encodingType = x.request.queryValue("encoding-type")
+        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+            for k in keys { b.objects[k] = nil }
+        }
+        return MockResponse.xml { w in
+            w.element("DeleteResult") { w in
+                if let e = encodingType { w.element("EncodingType", e) }
+                if !quiet {
+                    for k in keys {
+                        w.element("Deleted") { $0.element("Key", encodingType == "url" ? PercentEncoding.encode(k) : k) }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The keys and the Quiet flag of a DeleteMultipleObjects body.
+    /// - Throws: `MalformedXML` for a body that is not a Delete document with 1...1000 keys.
+    static func decodeDelete(_ body: [UInt8]) throws(MockOSSError) -> (keys: [String], quiet: Bool) {
+        guard let root = MockXMLNode.parse(body), root.name == "Delete" else { throw MockOSSError.malformedXML }
+        let quiet = root.child("Quiet")?.text.trimmingSpaces.lowercased() == "true"
+        var keys: [String] = []
+        for o in root.all("Object") {
+            guard let k = o.child("Key")?.text, !k.isEmpty else { throw MockOSSError.malformedXML }
+            keys.append(k)
+        }
+        guard !keys.isEmpty, keys.count <= 1000 else { throw MockOSSError.malformedXML }
+        return (keys, quiet)
+    }
+}
