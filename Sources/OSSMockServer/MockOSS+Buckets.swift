@@ -49,7 +49,9 @@ extension MockOSS {
         guard MockOSS.isValidBucketName(name) else { throw MockOSSError.invalidBucketName.with("BucketName", name) }
         // The CreateBucketConfiguration body (storage class, redundancy) is read and not used.
         let body = try await x.receiveSmallBody(limit: 64 * 1024)
-        if !body.isEmpty, MockXMLNode.parse(body) == nil { throw MockOSSError.malformedXML }
+        if !body.isEmpty {
+            do throws(XMLError) { _ = try XMLReader.parse(body) } catch { throw MockOSSError.malformedXML }
+        }
         let now = x.now
         try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
             if all[name] != nil { throw MockOSSError.bucketAlreadyExists.with("BucketName", name) }

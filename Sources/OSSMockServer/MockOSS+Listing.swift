@@ -1,3 +1,4 @@
+import OSSClient
 import OSSCore
 import OSSXML
 
@@ -144,14 +145,14 @@ extension MockOSS {
     /// The keys and the Quiet flag of a DeleteMultipleObjects body.
     /// - Throws: `MalformedXML` for a body that is not a Delete document with 1...1000 keys.
     static func decodeDelete(_ body: [UInt8]) throws(MockOSSError) -> (keys: [String], quiet: Bool) {
-        guard let root = MockXMLNode.parse(body), root.name == "Delete" else { throw MockOSSError.malformedXML }
-        let quiet = root.child("Quiet")?.text.trimmingSpaces.lowercased() == "true"
-        var keys: [String] = []
-        for o in root.all("Object") {
-            guard let k = o.child("Key")?.text, !k.isEmpty else { throw MockOSSError.malformedXML }
-            keys.append(k)
+        let model: Delete
+        do throws(XMLModelError) {
+            model = try Delete.decode(body)
+        } catch {
+            throw MockOSSError.malformedXML
         }
-        guard !keys.isEmpty, keys.count <= 1000 else { throw MockOSSError.malformedXML }
-        return (keys, quiet)
+        let keys = model.objects.map(\.key)
+        guard !keys.isEmpty, keys.count <= 1000, !keys.contains(where: \.isEmpty) else { throw MockOSSError.malformedXML }
+        return (keys, model.quiet)
     }
 }

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSClient
 import OSSCrypto
 import OSSXML
 
@@ -104,17 +105,14 @@ extension MockOSS {
     /// The (part number, ETag) list of a CompleteMultipartUpload body.
     /// - Throws: `MalformedXML` when the body is not such a document or lists no part.
     static func decodeComplete(_ body: [UInt8]) throws(MockOSSError) -> [(number: Int, etag: String)] {
-        guard let root = MockXMLNode.parse(body), root.name == "CompleteMultipartUpload" else {
+        let model: CompleteMultipartUpload
+        do throws(XMLModelError) {
+            model = try CompleteMultipartUpload.decode(body)
+        } catch {
             throw MockOSSError.malformedXML
         }
-        var parts: [(Int, String)] = []
-        for p in root.all("Part") {
-            guard let n = p.child("PartNumber").flatMap({ Int($0.text.trimmingSpaces) }), let e = p.child("ETag")?.text
-            else { throw MockOSSError.malformedXML }
-            parts.append((n, e))
-        }
-        guard !parts.isEmpty else { throw MockOSSError.malformedXML }
-        return parts
+        guard !model.parts.isEmpty else { throw MockOSSError.malformedXML }
+        return model.parts.map { ($0.partNumber, $0.eTag) }
     }
 
     func completeUpload(_ x: MockExchange) async throws -> MockResponse {
