@@ -73,9 +73,10 @@ final class MockConnection {
 
     /// The next line (without CRLF), for chunk sizes and trailers.
     func readLine(limit: Int = 8192) async throws -> [UInt8]? {
-        var searched = start
+        // Offsets from `start`: `fill()` may move the buffered bytes to the front.
+        var searched = 0
         while true {
-            var i = searched
+            var i = start + searched
             while i < end {
                 if buffer[i] == 10 {
                     var line = Array(buffer[start..<i])
@@ -85,22 +86,23 @@ final class MockConnection {
                 }
                 i += 1
             }
-            searched = end
+            searched = end - start
             guard end - start < limit else { return nil }
             guard try await fill() else { return nil }
         }
     }
 
     private func readHead() async throws -> MockHTTPHead? {
-        var searched = start
+        // An offset from `start`: `fill()` may move the buffered bytes to the front.
+        var searched = 0
         while true {
             let view = UnsafeRawBufferPointer(rebasing: buffer[start..<end])
-            if let e = MockHTTPHead.headEnd(view, searchFrom: max(0, searched - start - 3)) {
+            if let e = MockHTTPHead.headEnd(view, searchFrom: max(0, searched - 3)) {
                 let head = try MockHTTPHead.parse(UnsafeRawBufferPointer(rebasing: view[0..<e]))
                 start += e
                 return head
             }
-            searched = end
+            searched = end - start
             if end - start >= MockConnection.headLimit { throw MockHTTPHead.ParseError(message: "request head too large") }
             guard try await fill() else {
                 if start == end { return nil }
