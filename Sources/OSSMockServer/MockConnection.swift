@@ -207,7 +207,7 @@ final class MockConnection {
 final class MockConnectionBody: MockBodySource, @unchecked Sendable {
     private let connection: MockConnection
     private let framing: MockHTTPHead.Framing
-    private let faults: MockFaults
+    private var faults: MockFaults
     private let service: MockOSS
     let expectContinue: Bool
     private(set) var sentContinue = false
@@ -334,7 +334,10 @@ final class MockConnectionBody: MockBodySource, @unchecked Sendable {
         while true {
             if Task.isCancelled { throw MockBodyError.clientGone }
             let current = service.faults.stallAfterBodyBytes
-            if current == nil || current! > received { return }
+            if current == nil || current! > received {
+                faults.stallAfterBodyBytes = current
+                return
+            }
             try? await Task.sleep(for: .milliseconds(50))
         }
     }

@@ -97,6 +97,12 @@ public final class MockOSS: Sendable {
         return (ids ?? []).sorted()
     }
 
+    /// Drops every bucket, object and upload (files under the data directory are removed once no
+    /// response still reads them). For a clean exit.
+    public func removeAll() {
+        try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in all.removeAll() }
+    }
+
     /// Bucket names, sorted.
     public func bucketNames() -> [String] {
         let names = try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in Array(all.keys) }

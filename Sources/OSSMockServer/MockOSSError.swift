@@ -4,7 +4,7 @@ import OSSXML
 ///
 /// Codes, statuses and messages follow OSS; EC values have OSS's form (`0026-00000001`) and are
 /// the mock's own where OSS's are not published.
-public struct MockOSSError: Error, Sendable, Hashable {
+public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     public var status: Int
     public var code: String
     public var message: String
@@ -30,6 +30,13 @@ public struct MockOSSError: Error, Sendable, Hashable {
         self.ec = ec
         self.fields = fields
         self.headers = headers
+    }
+
+    /// `Code (status): message`, with the extra fields.
+    public var description: String {
+        var s = "\(code) (\(status)): \(message)"
+        for f in fields { s += " \(f.name)=\(f.value)" }
+        return s
     }
 
     func with(_ name: String, _ value: String) -> MockOSSError {
