@@ -1,3 +1,4 @@
+import OSSClient
 import OSSCore
 import OSSXML
 
@@ -14,34 +15,16 @@ extension MockOSS {
         let page = all.prefix(maxKeys)
         let truncated = all.count > page.count
         let region = configuration.region
-        return MockResponse.xml { w in
-            w.element("ListAllMyBucketsResult") { w in
-                if !prefix.isEmpty { w.element("Prefix", prefix) }
-                if !marker.isEmpty { w.element("Marker", marker) }
-                if x.request.queryValue("max-keys") != nil { w.element("MaxKeys", String(maxKeys)) }
-                if truncated {
-                    w.element("IsTruncated", "true")
-                    w.element("NextMarker", page.last!.name)
-                }
-                w.element("Owner") { w in
-                    w.element("ID", MockOSS.ownerId)
-                    w.element("DisplayName", MockOSS.ownerId)
-                }
-                w.element("Buckets") { w in
-                    for b in page {
-                        w.element("Bucket") { w in
-                            w.element("CreationDate", b.created.iso8601)
-                            w.element("ExtranetEndpoint", "oss-\(region).mock.localhost")
-                            w.element("IntranetEndpoint", "oss-\(region)-internal.mock.localhost")
-                            w.element("Location", "oss-\(region)")
-                            w.element("Name", b.name)
-                            w.element("Region", region)
-                            w.element("StorageClass", "Standard")
-                        }
-                    }
-                }
-            }
-        }
+        return MockResponse.model(
+            ListAllMyBucketsResult(
+                buckets: page.map {
+                    ListAllMyBucketsResult.Bucket(
+                        name: $0.name, creationDate: $0.created, location: "oss-\(region)",
+                        extranetEndpoint: "oss-\(region).mock.localhost", intranetEndpoint: "oss-\(region)-internal.mock.localhost",
+                        region: region, storageClass: "Standard")
+                }, owner: Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId), prefix: prefix.isEmpty ? nil : prefix,
+                marker: marker.isEmpty ? nil : marker, maxKeys: x.request.queryValue("max-keys") != nil ? maxKeys : nil,
+                isTruncated: truncated ? true : nil, nextMarker: truncated ? page.last!.name : nil))
     }
 
     func putBucket(_ x: MockExchange) async throws -> MockResponse {

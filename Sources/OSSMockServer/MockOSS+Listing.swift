@@ -57,7 +57,6 @@ extension MockOSS {
         if let e = encodingType, e != "url" {
             throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
         }
-        let encode: (String) -> String = { encodingType == "url" ? PercentEncoding.encode($0) : $0 }
         var marker = r.queryValue("marker") ?? ""
         var token: String? = nil
         if v2 {
@@ -74,50 +73,21 @@ extension MockOSS {
         let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
         let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
         let fetchOwner = !v2 || r.queryValue("fetch-owner") == "true"
-        return MockResponse.xml { w in
-            w.element("ListBucketResult") { w in
-                w.element("Name", bucket)
-                w.element("Prefix", encode(prefix))
-                if v2 {
-                    if let sa = r.queryValue("start-after") { w.element("StartAfter", encode(sa)) }
-                    if let token { w.element("ContinuationToken", token) }
-                } else {
-                    w.element("Marker", encode(marker))
-                }
-                w.element("MaxKeys", String(maxKeys))
-                w.element("Delimiter", encode(delimiter))
-                if let e = encodingType { w.element("EncodingType", e) }
-                w.element("IsTruncated", page.truncated ? "true" : "false")
-                if page.truncated, let last = page.last {
-                    if v2 {
-                        w.element("NextContinuationToken", Base64.encode(Array(last.utf8)))
-                    } else {
-                        w.element("NextMarker", encode(last))
-                    }
-                }
-                if v2 { w.element("KeyCount", String(page.keys.count + page.prefixes.count)) }
-                for key in page.keys {
-                    let o = objects[key]!
-                    w.element("Contents") { w in
-                        w.element("Key", encode(key))
-                        w.element("LastModified", o.lastModified.iso8601)
-                        w.element("ETag", o.etag)
-                        w.element("Type", o.type)
-                        w.element("Size", String(o.size))
-                        w.element("StorageClass", "Standard")
-                        if fetchOwner {
-                            w.element("Owner") { w in
-                                w.element("ID", MockOSS.ownerId)
-                                w.element("DisplayName", MockOSS.ownerId)
-                            }
-                        }
-                    }
-                }
-                for p in page.prefixes {
-                    w.element("CommonPrefixes") { $0.element("Prefix", encode(p)) }
-                }
-            }
+        let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
+        let contents = page.keys.map { key in
+            let o = objects[key]!
+            return ObjectSummary(
+                key: key, size: o.size, eTag: o.etag, lastModified: o.lastModified, type: o.type, storageClass: "Standard",
+                owner: fetchOwner ? owner : nil)
         }
+        let next = page.truncated ? page.last : nil
+        return MockResponse.model(
+            ListBucketResult(
+                name: bucket, contents: contents, commonPrefixes: page.prefixes, isTruncated: page.truncated, prefix: prefix,
+                marker: v2 ? nil : marker, startAfter: v2 ? r.queryValue("start-after") : nil,
+                continuationToken: v2 ? token : nil, maxKeys: maxKeys, delimiter: delimiter, encodingType: encodingType,
+                nextMarker: v2 ? nil : next, nextContinuationToken: v2 ? next.map { Base64.encode(Array($0.utf8)) } : nil,
+                keyCount: v2 ? page.keys.count + page.prefixes.count : nil))
     }
 
     func deleteMultiple(_ x: MockExchange) async throws -> MockResponse {
@@ -130,16 +100,7 @@ extension MockOSS {
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
             for k in keys { b.objects[k] = nil }
         }
-        return MockResponse.xml { w in
-            w.element("DeleteResult") { w in
-                if let e = encodingType { w.element("EncodingType", e) }
-                if !quiet {
-                    for k in keys {
-                        w.element("Deleted") { $0.element("Key", encodingType == "url" ? PercentEncoding.encode(k) : k) }
-                    }
-                }
-            }
-        }
+        return MockResponse.model(DeleteResult(deleted: quiet ? [] : keys.map { DeleteResult.Deleted(key: $0) }, encodingType: encodingType))
     }
 
     /// The keys and the Quiet flag of a DeleteMultipleObjects body.

@@ -10,15 +10,9 @@ extension MockOSS {
         try await x.discardBody()
         let upload = MockUpload(id: nextUploadId(), key: key, initiated: x.now, headers: MockObjectHeaders(from: x.request))
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.uploads[upload.id] = upload }
-        let encoding = x.request.queryValue("encoding-type")
-        return MockResponse.xml { w in
-            w.element("InitiateMultipartUploadResult") { w in
-                if let encoding { w.element("EncodingType", encoding) }
-                w.element("Bucket", bucket)
-                w.element("Key", encoding == "url" ? PercentEncoding.encode(key) : key)
-                w.element("UploadId", upload.id)
-            }
-        }
+        return MockResponse.model(
+            InitiateMultipartUploadResult(
+                bucket: bucket, key: key, uploadId: upload.id, encodingType: x.request.queryValue("encoding-type")))
     }
 
     /// The part number of an UploadPart, 1...10000.
@@ -170,17 +164,12 @@ extension MockOSS {
             b.uploads[id] = nil
             return object
         }
-        let encoding = x.request.queryValue("encoding-type")
         let host = x.request.header("host") ?? "localhost"
-        var r = MockResponse.xml { w in
-            w.element("CompleteMultipartUploadResult") { w in
-                if let encoding { w.element("EncodingType", encoding) }
-                w.element("Location", "http://\(host)/\(bucket)/\(PercentEncoding.encode(key, allowed: .unreservedAndSlash))")
-                w.element("Bucket", bucket)
-                w.element("Key", encoding == "url" ? PercentEncoding.encode(key) : key)
-                w.element("ETag", object.etag)
-            }
-        }
+        var r = MockResponse.model(
+            CompleteMultipartUploadResult(
+                bucket: bucket, key: key, eTag: object.etag,
+                location: "http://\(host)/\(bucket)/\(PercentEncoding.encode(key, allowed: .unreservedAndSlash))",
+                encodingType: x.request.queryValue("encoding-type")))
         r.headers.append(("ETag", object.etag))
         r.headers.append(("x-oss-hash-crc64ecma", String(object.crc64)))
         return r
@@ -208,28 +197,14 @@ extension MockOSS {
         let all = upload.parts.values.filter { $0.number > marker }.sorted { $0.number < $1.number }
         let page = Array(all.prefix(maxParts))
         let truncated = all.count > page.count
-        let encoding = x.request.queryValue("encoding-type")
-        return MockResponse.xml { w in
-            w.element("ListPartsResult") { w in
-                if let encoding { w.element("EncodingType", encoding) }
-                w.element("Bucket", bucket)
-                w.element("Key", encoding == "url" ? PercentEncoding.encode(upload.key) : upload.key)
-                w.element("UploadId", upload.id)
-                w.element("PartNumberMarker", String(marker))
-                w.element("NextPartNumberMarker", String(page.last?.number ?? marker))
-                w.element("MaxParts", String(maxParts))
-                w.element("IsTruncated", truncated ? "true" : "false")
-                for p in page {
-                    w.element("Part") { w in
-                        w.element("PartNumber", String(p.number))
-                        w.element("LastModified", p.lastModified.iso8601)
-                        w.element("ETag", p.etag)
-                        w.element("HashCrc64ecma", String(p.crc64))
-                        w.element("Size", String(p.size))
-                    }
-                }
-            }
-        }
+        return MockResponse.model(
+            ListPartsResult(
+                bucket: bucket, key: upload.key, uploadId: upload.id,
+                parts: page.map {
+                    ListPartsResult.Part(
+                        partNumber: $0.number, eTag: $0.etag, size: $0.size, lastModified: $0.lastModified, hashCRC64: $0.crc64)
+                }, isTruncated: truncated, partNumberMarker: marker, nextPartNumberMarker: page.last?.number ?? marker,
+                maxParts: maxParts, storageClass: "Standard", encodingType: x.request.queryValue("encoding-type")))
     }
 
     func listUploads(_ x: MockExchange) throws -> MockResponse {
@@ -241,7 +216,6 @@ extension MockOSS {
         let idMarker = r.queryValue("upload-id-marker") ?? ""
         let maxUploads = try MockOSS.maxKeys(r, name: "max-uploads", default: 1000)
         let encoding = r.queryValue("encoding-type")
-        let encode: (String) -> String = { encoding == "url" ? PercentEncoding.encode($0) : $0 }
         let uploads = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in Array(b.uploads.values) }
             .sorted { MockOSS.utf8Less($0.key, $1.key) || ($0.key == $1.key && $0.id < $1.id) }
         var items: [MockUpload] = []
@@ -280,28 +254,13 @@ extension MockOSS {
                 nextId = u.id
             }
         }
-        return MockResponse.xml { w in
-            w.element("ListMultipartUploadsResult") { w in
-                if let encoding { w.element("EncodingType", encoding) }
-                w.element("Bucket", bucket)
-                w.element("KeyMarker", encode(keyMarker))
-                w.element("UploadIdMarker", idMarker)
-                w.element("NextKeyMarker", encode(truncated ? nextKey : ""))
-                w.element("NextUploadIdMarker", truncated ? nextId : "")
-                w.element("Delimiter", encode(delimiter))
-                w.element("Prefix", encode(prefix))
-                w.element("MaxUploads", String(maxUploads))
-                w.element("IsTruncated", truncated ? "true" : "false")
-                for u in items {
-                    w.element("Upload") { w in
-                        w.element("Key", encode(u.key))
-                        w.element("UploadId", u.id)
-                        w.element("StorageClass", "Standard")
-                        w.element("Initiated", u.initiated.iso8601)
-                    }
-                }
-                for p in prefixes { w.element("CommonPrefixes") { $0.element("Prefix", encode(p)) } }
-            }
-        }
+        return MockResponse.model(
+            ListMultipartUploadsResult(
+                bucket: bucket,
+                uploads: items.map {
+                    ListMultipartUploadsResult.Upload(key: $0.key, uploadId: $0.id, storageClass: "Standard", initiated: $0.initiated)
+                }, isTruncated: truncated, keyMarker: keyMarker, uploadIdMarker: idMarker,
+                nextKeyMarker: truncated ? nextKey : "", nextUploadIdMarker: truncated ? nextId : "", delimiter: delimiter,
+                prefix: prefix, maxUploads: maxUploads, commonPrefixes: prefixes, encodingType: encoding))
     }
 }

@@ -1,3 +1,4 @@
+import OSSClient
 import OSSCore
 import OSSXML
 
@@ -67,6 +68,12 @@ public struct MockResponse: Sendable {
         let lower = name.lowercased()
         headers.removeAll { $0.name.lowercased() == lower }
         headers.append((name, value))
+    }
+
+    /// A 200 answer whose body is a shared OSS model (`OSSClient` models), so the client decodes
+    /// exactly what the mock encodes.
+    static func model(_ m: some XMLEncodableModel) -> MockResponse {
+        MockResponse(status: 200, headers: [("Content-Type", "application/xml")], body: .bytes(m.encode()))
     }
 
     static func xml(_ status: Int = 200, _ build: (inout XMLWriter) -> Void) -> MockResponse {
