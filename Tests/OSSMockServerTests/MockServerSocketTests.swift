@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import OSSCore
+import OSSCrypto
 import OSSTransport
 import Testing
 
@@ -219,3 +223,24 @@ func anonymousConfiguration(_ buckets: [String] = ["bkt"]) -> MockServerConfigur
     }
 }
 
+
+@Suite struct MockServerStorageTests {
+    @Test func aDataDirectoryHoldsLargeUploadsInFiles() async throws {
+        let dir = "/tmp/osswire-mock-dd-\(Hex.encode(secureRandomBytes(6)))"
+        var config = anonymousConfiguration()
+        config.dataDirectory = dir
+        try await withMockServer(configuration: config) { server in
+            let data = bytes(3 << 20)
+            let c2 = try await RawClient(server)
+            try await c2.send("PUT /big HTTP/1.1\r\nHost: bkt.localhost\r\nContent-Length: \(data.count)\r\n\r\n", body: data)
+            #expect(try await c2.response()?.status == 200)
+            #expect(listDirectory(dir).count == 1)
+            try await c2.send("GET /bkt/big HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=1048576-\r\n\r\n")
+            let r = try await c2.response()
+            #expect(r?.status == 206 && r?.body == Array(data[(1 << 20)...]))
+            server.service.removeAll()
+        }
+        #expect(listDirectory(dir).isEmpty)
+        rmdir(dir)
+    }
+}
