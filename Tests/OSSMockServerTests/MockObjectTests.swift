@@ -102,6 +102,7 @@ import Testing
         try await send(oss, "DELETE", "/bkt/big")
         #expect(await oss.objectBytes(bucket: "bkt", key: "big") == nil)
         #expect(listDirectory(dir).isEmpty)
+        rmdir(dir)
     }
 
     @Test func appendChecksThePosition() async throws {
