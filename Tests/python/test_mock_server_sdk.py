@@ -251,5 +251,25 @@ class SDKTests(unittest.TestCase):
         self.assertIn('"operation":"CompleteMultipartUpload"', log)
 
 
+class STSTests(unittest.TestCase):
+    def test_sts_token_accepted_when_configured(self):
+        server = MockServer("--bucket", BUCKET, "--access-key-id", "STS.id", "--access-key-secret", "sts-secret",
+                            "--security-token", "the-token")
+        try:
+            self.assertFalse(any("sts-secret" in line for line in server.printed))
+            cfg = oss.config.load_default()
+            cfg.credentials_provider = oss.credentials.StaticCredentialsProvider("STS.id", "sts-secret", "the-token")
+            cfg.region = REGION
+            cfg.endpoint = server.url
+            client = oss.Client(cfg)
+            client.put_object(oss.PutObjectRequest(bucket=BUCKET, key="sts", body=b"token ok"))
+            self.assertEqual(client.get_object(oss.GetObjectRequest(bucket=BUCKET, key="sts")).body.read(), b"token ok")
+            cfg.credentials_provider = oss.credentials.StaticCredentialsProvider("STS.id", "sts-secret", "other")
+            e = service_error(lambda: oss.Client(cfg).get_object(oss.GetObjectRequest(bucket=BUCKET, key="sts")))
+            self.assertEqual(e.code, "InvalidSecurityToken")
+        finally:
+            self.assertEqual(server.stop(), 0)
+
+
 if __name__ == "__main__":
     unittest.main()
