@@ -1,3 +1,5 @@
+import Synchronization
+
 /// A request body as it arrives: read in pieces, may end early when the client goes away.
 public protocol MockBodySource: AnyObject, Sendable {
     /// The announced length (`Content-Length`), `nil` for a chunked body.
@@ -54,5 +56,3 @@ public final class MockMemoryBody: MockBodySource {
         }
     }
 }
-
-import Synchronization
