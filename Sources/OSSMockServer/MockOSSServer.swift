@@ -47,7 +47,7 @@ public final class MockOSSServer: Sendable {
     private func acceptLoop() async {
         await withDiscardingTaskGroup { group in
             while !stopped.load(ordering: .acquiring) {
-                let stream: any ByteStream
+                let stream: TCPStream
                 do {
                     stream = try await listener.accept()
                 } catch {
@@ -60,10 +60,13 @@ public final class MockOSSServer: Sendable {
                 connections.withLock { $0[id] = stream }
                 if stopped.load(ordering: .acquiring) { stream.abort() }
                 let service = self.service
+                // The admin endpoint answers loopback peers only.
+                let peer = stream.remoteAddress
+                let loopback = peer.hasPrefix("127.") || peer.hasPrefix("[::1]") || peer.hasPrefix("[::ffff:127.")
                 group.addTask {
                     let connection = MockConnection(
                         stream: stream, service: service,
-                        admin: { request, _ in MockAdmin.handle(service, request) })
+                        admin: loopback ? { request, _ in MockAdmin.handle(service, request) } : nil)
                     await connection.run()
                     self.connections.withLock { _ = $0.removeValue(forKey: id) }
                     stream.close()
