@@ -63,10 +63,10 @@ public final class MockOSSServer: Sendable {
                 // The admin endpoint answers loopback peers only.
                 let peer = stream.remoteAddress
                 let loopback = peer.hasPrefix("127.") || peer.hasPrefix("[::1]") || peer.hasPrefix("[::ffff:127.")
+                let admin: (@Sendable (MockRequest, [UInt8]) async -> MockResponse)? =
+                    loopback ? { @Sendable request, _ in MockAdmin.handle(service, request) } : nil
                 group.addTask {
-                    let connection = MockConnection(
-                        stream: stream, service: service,
-                        admin: loopback ? { request, _ in MockAdmin.handle(service, request) } : nil)
+                    let connection = MockConnection(stream: stream, service: service, admin: admin)
                     await connection.run()
                     self.connections.withLock { _ = $0.removeValue(forKey: id) }
                     stream.close()
