@@ -89,3 +89,28 @@ final class MockServerProcess {
         #expect(bad.stop() == 2)
     }
 }
+
+/// The official OSS Python SDK and curl against `osswire mock-server` (Tests/python/run.sh):
+/// the checks by clients we did not write. The harness installs alibabacloud-oss-v2 from PyPI
+/// into Tests/python/.venv the first time.
+@Suite struct MockServerPythonSDKTests {
+    @Test func officialPythonSDKAndCurlAgreeWithTheMock() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/run.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OSSWIRE_BIN"] = MockServerProcess.binary
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
+        #expect(text.contains("OK"))
+    }
+}
