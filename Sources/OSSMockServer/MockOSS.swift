@@ -249,7 +249,7 @@ public final class MockOSS: Sendable {
             if r.hasQuery("acl") { return "GetObjectAcl" }
             if r.hasQuery("tagging") { return "GetObjectTagging" }
             return "GetObject"
-        case "HEAD": return "HeadObject"
+        case "HEAD": return r.hasQuery("objectMeta") ? "GetObjectMeta" : "HeadObject"
         case "DELETE": return r.hasQuery("uploadId") ? "AbortMultipartUpload" : "DeleteObject"
         case "POST":
             if r.hasQuery("uploads") { return "InitiateMultipartUpload" }
