@@ -249,6 +249,21 @@ class SDKTests(unittest.TestCase):
         e = service_error(lambda: self.v4.delete_bucket(oss.DeleteBucketRequest(bucket=BUCKET)))
         self.assertEqual(e.code, "BucketNotEmpty")
 
+    def test_14_uploader_and_downloader_in_parallel(self):
+        import tempfile
+        data = payload(1_500_000, seed=7)
+        with tempfile.TemporaryDirectory() as tmp:
+            src, dst = os.path.join(tmp, "src"), os.path.join(tmp, "dst")
+            with open(src, "wb") as f:
+                f.write(data)
+            up = self.v4.uploader(part_size=200 * 1024, parallel_num=4).upload_file(
+                oss.PutObjectRequest(bucket=BUCKET, key="managed/file"), src)
+            self.assertTrue(up.upload_id)
+            self.v4.downloader(part_size=100 * 1024, parallel_num=4).download_file(
+                oss.GetObjectRequest(bucket=BUCKET, key="managed/file"), dst)
+            with open(dst, "rb") as f:
+                self.assertEqual(f.read(), data)
+
     def test_13_request_log_from_the_admin_endpoint(self):
         log = self.server.admin("GET", "log")
         self.assertIn('"operation":"UploadPart"', log)
