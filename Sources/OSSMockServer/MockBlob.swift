@@ -12,6 +12,8 @@ final class MockBlob: Sendable {
     enum Storage: Sendable {
         case memory([UInt8])
         case file(String)
+        /// Counted and checked, not kept (`discardBodies`).
+        case discarded
     }
     let storage: Storage
     let size: Int64
@@ -19,6 +21,16 @@ final class MockBlob: Sendable {
     init(memory: [UInt8]) {
         storage = .memory(memory)
         size = Int64(memory.count)
+    }
+
+    init(discardedSize size: Int64) {
+        storage = .discarded
+        self.size = size
+    }
+
+    var isDiscarded: Bool {
+        if case .discarded = storage { return true }
+        return false
     }
 
     init(file path: String, size: Int64) {
@@ -50,6 +62,8 @@ final class MockBlob: Sendable {
                 try await body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 offset += n
             }
+        case .discarded:
+            throw MockOSSError.discarded
         case .file(let path):
             let fd = open(path, O_RDONLY | O_CLOEXEC)
             guard fd >= 0 else { throw SystemError.current("open") }
@@ -97,13 +111,20 @@ final class MockBlobWriter {
     private var path: String? = nil
     private let directory: String?
     private let spillThreshold: Int
-    private var md5: Digest? = Digest(.md5)
+    private let discard: Bool
+    private var md5: Digest?
     private var crc = CRC64()
     private(set) var size: Int64 = 0
 
-    init(directory: String?, spillThreshold: Int) {
+    /// - Parameters:
+    ///   - directory: where bodies larger than `spillThreshold` go; `nil` keeps them in memory.
+    ///   - discard: keep no bytes, only count them and compute the CRC64.
+    ///   - md5: compute the MD5 (always, unless discarding without a Content-MD5 to check).
+    init(directory: String?, spillThreshold: Int, discard: Bool = false, md5: Bool = true) {
         self.directory = directory
         self.spillThreshold = spillThreshold
+        self.discard = discard
+        self.md5 = md5 ? Digest(.md5) : nil
     }
 
     deinit {
@@ -113,9 +134,10 @@ final class MockBlobWriter {
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
-        md5!.update(bytes)
+        md5?.update(bytes)
         crc.update(bytes)
         size += Int64(bytes.count)
+        if discard { return }
         if fd < 0, let directory, memory.count + bytes.count > spillThreshold {
             let p = "\(directory)/.upload-\(Hex.encode(secureRandomBytes(12)))"
             let f = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -149,11 +171,20 @@ final class MockBlobWriter {
         }
     }
 
+    /// 16 bytes standing in for the MD5 of a discarded body: the CRC64 and the size, big-endian.
+    static func pseudoMD5(crc64: UInt64, size: Int64) -> [UInt8] {
+        (0..<8).map { UInt8(truncatingIfNeeded: crc64 >> (56 - 8 * UInt64($0))) }
+            + (0..<8).map { UInt8(truncatingIfNeeded: UInt64(size) >> (56 - 8 * UInt64($0))) }
+    }
+
     /// Makes the blob and its digests. Call once.
     func finish() -> (MockBlob, MockBodyDigest) {
-        let digest = MockBodyDigest(md5: md5.take()!.finalize(), crc64: crc.value, size: size)
+        let md5 = self.md5.take()?.finalize() ?? MockBlobWriter.pseudoMD5(crc64: crc.value, size: size)
+        let digest = MockBodyDigest(md5: md5, crc64: crc.value, size: size)
         let blob: MockBlob
-        if let p = path {
+        if discard {
+            blob = MockBlob(discardedSize: size)
+        } else if let p = path {
             Glibc.close(fd)
             blob = MockBlob(file: p, size: size)
         } else {

@@ -24,7 +24,9 @@ extension MockOSS {
     func receiveObjectBody(_ x: MockExchange) async throws -> (MockBlob, MockBodyDigest) {
         if let n = x.body.expectedLength, n > maximumSinglePut { throw MockOSSError.entityTooLarge }
         let md5 = try announcedMD5(x)
-        let writer = MockBlobWriter(directory: configuration.dataDirectory, spillThreshold: configuration.spillThreshold)
+        let writer = MockBlobWriter(
+            directory: configuration.dataDirectory, spillThreshold: configuration.spillThreshold,
+            discard: configuration.discardBodies, md5: !configuration.discardBodies || md5 != nil)
         try await x.receiveBody(into: writer)
         let (blob, digest) = writer.finish()
         if let md5, md5 != digest.md5 { throw MockOSSError.invalidDigest }
@@ -108,6 +110,9 @@ extension MockOSS {
         for h in standard { r.headers.append((MockOSS.canonicalHeaderName(h.name), h.value)) }
         for h in object.headers.metadata { r.headers.append((h.name, h.value)) }
 
+        if x.request.method != "HEAD", object.data.slices.contains(where: { $0.blob.isDiscarded }) {
+            throw MockOSSError.discarded
+        }
         var range: Range<Int64> = 0..<object.size
         if let spec = x.request.header("range") {
             switch MockOSS.parseRange(spec, size: object.size) {

@@ -155,6 +155,11 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
         status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold.",
         ec: "0026-00000011")
 
+    static let discarded = MockOSSError(
+        status: 404, code: "NoSuchKey",
+        message: "The mock server counted this object's bytes but did not keep them (discardBodies, --discard-bodies).",
+        ec: "0026-00000001")
+
     static func argument(_ message: String, name: String? = nil, value: String? = nil) -> MockOSSError {
         var e = MockOSSError.invalidArgument
         e.message = message

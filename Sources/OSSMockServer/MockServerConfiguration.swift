@@ -40,6 +40,11 @@ public struct MockServerConfiguration: Sendable {
     public var dataDirectory: String? = nil
     /// Bodies up to this size stay in memory even with a data directory.
     public var spillThreshold: Int = 1 << 20
+    /// Keep no object bytes: bodies are read, counted and CRC64-checked as they arrive, and MD5
+    /// only when a Content-MD5 asks for it, so the server's speed never limits an upload benchmark.
+    /// HEAD, listings and multipart work; GET of such an object answers `NoSuchKey`. ETags are
+    /// then made from the CRC64 and the size, not the MD5.
+    public var discardBodies: Bool = false
     /// Buckets created at start.
     public var buckets: [String] = []
     /// The smallest size of every part but the last in CompleteMultipartUpload (OSS: 100 KiB).

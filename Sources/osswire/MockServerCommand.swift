@@ -12,7 +12,7 @@ private let stopSignal = Atomic<Int32>(0)
 
 /// `osswire mock-server [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--bucket NAME]...
 /// [--access-key-id ID --access-key-secret SECRET] [--security-token T] [--region R]
-/// [--allow-anonymous] [--virtual-host-domain D]... [fault flags]`
+/// [--allow-anonymous] [--discard-bodies] [--virtual-host-domain D]... [fault flags]`
 ///
 /// Prints the demo credentials when none are given, then one line `listening on http://HOST:PORT`
 /// once it accepts connections; serves until SIGINT or SIGTERM, then stops cleanly (exit 0).
@@ -27,7 +27,7 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
             "host", "port", "data-dir", "bucket", "access-key-id", "access-key-secret", "security-token", "region",
             "virtual-host-domain", "spill-threshold",
         ]).union(MockFaultsOptions.valueNames),
-        flags: Set(["allow-anonymous"]).union(MockFaultsOptions.flagNames))
+        flags: Set(["allow-anonymous", "discard-bodies"]).union(MockFaultsOptions.flagNames))
     guard args.positional.isEmpty else { throw UsageError("mock-server takes no positional arguments") }
     var c = MockServerConfiguration()
     if let h = args.value("host") { c.host = h }
@@ -40,6 +40,7 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
     c.buckets = args.values("bucket")
     if let r = args.value("region") { c.region = r }
     c.allowAnonymous = args.flag("allow-anonymous")
+    c.discardBodies = args.flag("discard-bodies")
     if !args.values("virtual-host-domain").isEmpty { c.virtualHostDomains += args.values("virtual-host-domain") }
     let id = args.value("access-key-id")
     let secret = args.value("access-key-secret")

@@ -105,6 +105,29 @@ import Testing
         rmdir(dir)
     }
 
+    @Test func discardBodiesCountsAndChecksButKeepsNothing() async throws {
+        var c = MockServerConfiguration()
+        c.allowAnonymous = true
+        c.buckets = ["bkt"]
+        c.discardBodies = true
+        let oss = try MockOSS(configuration: c)
+        let data = bytes(200_000)
+        let put = try await send(oss, "PUT", "/bkt/d", body: data)
+        #expect(put.status == 200 && put.header("x-oss-hash-crc64ecma") == String(CRC64.checksum(data)))
+        let head = try await send(oss, "HEAD", "/bkt/d")
+        #expect(head.header("Content-Length") == "200000")
+        #expect(try await send(oss, "GET", "/bkt/d").code == "NoSuchKey")
+        let bad = try await send(oss, "PUT", "/bkt/e", headers: [("Content-MD5", Base64.encode(Digest.md5([1])))], body: data)
+        #expect(bad.code == "InvalidDigest")
+        let id = try #require(try await send(oss, "POST", "/bkt/mp?uploads").xml("UploadId"))
+        let e1 = try #require(try await send(oss, "PUT", "/bkt/mp?partNumber=1&uploadId=\(id)", body: data).header("ETag"))
+        let e2 = try #require(try await send(oss, "PUT", "/bkt/mp?partNumber=2&uploadId=\(id)", body: [7]).header("ETag"))
+        let body = "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\(e1)</ETag></Part>"
+            + "<Part><PartNumber>2</PartNumber><ETag>\(e2)</ETag></Part></CompleteMultipartUpload>"
+        let done = try await send(oss, "POST", "/bkt/mp?uploadId=\(id)", body: Array(body.utf8))
+        #expect(done.header("x-oss-hash-crc64ecma") == String(CRC64.checksum(data + [7])))
+    }
+
     @Test func appendChecksThePosition() async throws {
         let oss = try anonymousService()
         let a = try await send(oss, "POST", "/bkt/log?append&position=0", body: [1, 2, 3])
