@@ -244,3 +244,16 @@ func anonymousConfiguration(_ buckets: [String] = ["bkt"]) -> MockServerConfigur
         rmdir(dir)
     }
 }
+
+@Suite struct MockServerMalformedRequestTests {
+    @Test func aMalformedRequestIsAnswered400AndClosed() async throws {
+        try await withMockServer(configuration: anonymousConfiguration()) { server in
+            let c = try await RawClient(server)
+            try await c.send("GARBAGE\r\n\r\n")
+            let r = try await c.response()
+            #expect(r?.status == 400)
+            #expect(try await c.response() == nil)
+            #expect(server.service.requestLog.isEmpty)
+        }
+    }
+}
