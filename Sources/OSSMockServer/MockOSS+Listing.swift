@@ -1,5 +1,6 @@
 import OSSClient
 import OSSCore
+import OSSCrypto
 import OSSXML
 
 /// One page of a listing: keys and common prefixes in order, and where the next page starts.
@@ -94,7 +95,7 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let md5 = try announcedMD5(x)
         let body = try await x.receiveSmallBody(limit: 2 << 20)
-        if let md5, md5 != OSSCryptoBridge.md5(body) { throw MockOSSError.invalidDigest }
+        if let md5, md5 != Digest.md5(body) { throw MockOSSError.invalidDigest }
         let (keys, quiet) = try MockOSS.decodeDelete(body)
         let encodingType = x.request.queryValue("encoding-type")
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
