@@ -3,5 +3,6 @@ func allCommands() -> [Command] {
     [
         Command(name: "presign", run: presignCommand),
         HTTPCommand.command,
+        BenchCommand.command,
     ]
 }
