@@ -196,6 +196,8 @@ final class Bench {
             if !o.json || o.rounds > 1 { printError("osswire bench: round \(round) of \(o.rounds)") }
             report.put.append(
                 try await BenchMeasure.put(client, plainEndpoint, size: o.size, chunk: chunk, expectedCRC: expectedCRC))
+            report.putNoCRC.append(
+                try await BenchMeasure.put(client, plainEndpoint, size: o.size, chunk: chunk, expectedCRC: nil))
             report.raw.append(try await BenchMeasure.rawSocketLoop(port: plain.port, size: o.size, chunk: chunk))
             if let curl {
                 report.curlPut.append(

@@ -10,6 +10,7 @@ struct BenchReport {
     let crcBytes: Int
 
     var put: [Duration] = []
+    var putNoCRC: [Duration] = []
     var raw: [Duration] = []
     var curlPut: [Duration] = []
     var putTLS: [Duration] = []
@@ -71,6 +72,7 @@ struct BenchReport {
     }
 
     var putRate: Double? { Self.rate(size, put) }
+    var putNoCRCRate: Double? { Self.rate(size, putNoCRC) }
     var rawRate: Double? { Self.rate(size, raw) }
     var curlRate: Double? { Self.rate(size, curlPut) }
     var putTLSRate: Double? { Self.rate(size, putTLS) }
@@ -96,6 +98,7 @@ struct BenchReport {
             ("size", "\(size)"),
             ("rounds", "\(rounds)"),
             ("put_http_bytes_per_s", Self.num(putRate, 0)),
+            ("put_http_crc_off_bytes_per_s", Self.num(putNoCRCRate, 0)),
             ("raw_write_bytes_per_s", Self.num(rawRate, 0)),
             ("put_vs_raw", Self.num(Self.ratio(putRate, rawRate), 3)),
             ("curl_put_bytes_per_s", Self.num(curlRate, 0)),
@@ -143,6 +146,9 @@ struct BenchReport {
     func text() -> String {
         var lines = ["osswire bench: \(size)-byte uploads over loopback, medians of \(rounds) round(s)"]
         lines.append(Self.label("PUT http, CRC64 on") + Self.mbps(putRate))
+        lines.append(
+            Self.label("PUT http, CRC64 off") + Self.mbps(putNoCRCRate) + "   off/raw   "
+                + Self.times(Self.ratio(putNoCRCRate, rawRate)))
         lines.append(
             Self.label("raw socket write loop") + Self.mbps(rawRate) + "   PUT/raw   "
                 + Self.times(Self.ratio(putRate, rawRate)))
