@@ -60,6 +60,10 @@ enum BenchCommand {
     }
 
     static func run(_ argv: [String]) async throws -> Int32 {
+        if argv.contains("--help") || argv.contains("-h") {
+            printLine(usage)
+            return ExitCode.success
+        }
         let options = try parse(argv)
         let bench = Bench(options)
         defer { bench.cleanUp() }
@@ -201,14 +205,17 @@ final class Bench {
             report.raw.append(try await BenchMeasure.rawSocketLoop(port: plain.port, size: o.size, chunk: chunk))
             if let curl {
                 report.curlPut.append(
-                    try await curl.upload(file: curlFile, url: "http://127.0.0.1:\(plain.port)/bench/curl", insecure: false))
+                    try await curl.upload(
+                        file: curlFile, url: "http://127.0.0.1:\(plain.port)/bench/curl", insecure: false))
             }
             if let secure, let tlsClient {
                 let endpoint = Endpoint(host: "127.0.0.1", port: secure.port, tls: true)
                 report.putTLS.append(
-                    try await BenchMeasure.put(tlsClient, endpoint, size: o.size, chunk: chunk, expectedCRC: expectedCRC))
+                    try await BenchMeasure.put(
+                        tlsClient, endpoint, size: o.size, chunk: chunk, expectedCRC: expectedCRC))
                 report.tlsLoop.append(
-                    try await BenchMeasure.tlsStreamLoop(port: secure.port, size: o.size, chunk: chunk, tls: insecureTLS))
+                    try await BenchMeasure.tlsStreamLoop(
+                        port: secure.port, size: o.size, chunk: chunk, tls: insecureTLS))
                 if let curl {
                     report.curlTLS.append(
                         try await curl.upload(
@@ -218,7 +225,9 @@ final class Bench {
             let (small, connections) = try await BenchMeasure.smallPuts(client, plainEndpoint, count: o.smallCount)
             report.small.append(small)
             report.smallConnections = max(report.smallConnections, connections)
-            if let curl { report.curlSmall.append(try await curl.smallUploads(config: curlConfig, count: o.smallCount)) }
+            if let curl {
+                report.curlSmall.append(try await curl.smallUploads(config: curlConfig, count: o.smallCount))
+            }
 
             var latencies: [Duration] = []
             for _ in 0..<o.cancelCount {

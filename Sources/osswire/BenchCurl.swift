@@ -45,7 +45,9 @@ struct BenchCurl {
 
     private func runCurl(_ args: [String]) async throws -> BenchSystem.ProcessResult {
         let path = self.path
-        let outcome = await BenchSystem.onThread { Result { () throws(SystemError) in try BenchSystem.run(path, args) } }
+        let outcome = await BenchSystem.onThread {
+            Result { () throws(SystemError) in try BenchSystem.run(path, args) }
+        }
         return try outcome.get()
     }
 }

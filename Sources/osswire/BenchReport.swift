@@ -156,7 +156,8 @@ struct BenchReport {
             lines.append(Self.label("curl -T") + curlNote)
         } else {
             lines.append(
-                Self.label("curl -T") + Self.mbps(curlRate) + "   PUT/curl  " + Self.times(Self.ratio(putRate, curlRate)))
+                Self.label("curl -T") + Self.mbps(curlRate) + "   PUT/curl  "
+                    + Self.times(Self.ratio(putRate, curlRate)))
         }
         if let tlsNote {
             lines.append(Self.label("PUT https") + tlsNote)
@@ -175,7 +176,8 @@ struct BenchReport {
         }
         let conns = smallConnections == 1 ? "1 connection" : "\(smallConnections) connections"
         lines.append(
-            Self.label("4 KiB PUTs, keep-alive") + Self.pad(Self.num(smallRate, 0), 9) + " req/s  (\(smallCount) a round, \(conns))")
+            Self.label("4 KiB PUTs, keep-alive") + Self.pad(Self.num(smallRate, 0), 9)
+                + " req/s  (\(smallCount) a round, \(conns))")
         if curlNote == nil {
             lines.append(
                 Self.label("curl, same pattern") + Self.pad(Self.num(curlSmallRate, 0), 9) + " req/s  ours/curl "

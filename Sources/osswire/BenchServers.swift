@@ -40,7 +40,11 @@ final class DiscardServer: Sendable {
                     continue  // a failed handshake; keep listening
                 }
                 Task { [weak self] in
-                    await Self.serve(stream) { bytes in self?.received.withLock { $0.requests += 1; $0.bytes += bytes } }
+                    await Self.serve(stream) { bytes in
+                        self?.received.withLock {
+                            $0.requests += 1; $0.bytes += bytes
+                        }
+                    }
                 }
             }
         }

@@ -213,7 +213,8 @@ struct NginxClientTests {
         let nginx = try await NginxServer.start(certificate: certs.server)
         defer { nginx.stop() }
         await expectHandshakeRejected(
-            port: nginx.tlsPort!, config: HTTPClientConfiguration(), because: ["unable to get local issuer certificate"])
+            port: nginx.tlsPort!, config: HTTPClientConfiguration(), because: ["unable to get local issuer certificate"]
+        )
         // The same server is fine once the CA is given.
         let client = HTTPClient(configuration: Self.trusting(certs))
         defer { client.closeIdleConnections() }

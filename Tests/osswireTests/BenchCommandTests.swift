@@ -39,7 +39,8 @@ struct BenchCommandTests {
         let r = try runBench(tiny)
         #expect(r.status == 0, "\(r.stderr)")
         var labels = [
-            "PUT http, CRC64 on", "PUT http, CRC64 off", "off/raw", "raw socket write loop", "PUT/raw", "4 KiB PUTs, keep-alive", "1 connection",
+            "PUT http, CRC64 on", "PUT http, CRC64 off", "off/raw", "raw socket write loop", "PUT/raw",
+            "4 KiB PUTs, keep-alive", "1 connection",
             "cancel latency (5)", "p50", "p99", "CRC64", "GB/s", "curl -T",
         ]
         if onPath("openssl") { labels += ["PUT https, CRC64 on", "TLS stream write loop", "PUT/loop", "curl -k -T"] }
@@ -66,7 +67,8 @@ struct BenchCommandTests {
         #expect(object["small_connections"] as? Int == 1)
         #expect(object["cancel_count"] as? Int == 5)
         var figures = [
-            "put_http_bytes_per_s", "put_http_crc_off_bytes_per_s", "raw_write_bytes_per_s", "put_vs_raw", "small_requests_per_s",
+            "put_http_bytes_per_s", "put_http_crc_off_bytes_per_s", "raw_write_bytes_per_s", "put_vs_raw",
+            "small_requests_per_s",
             "cancel_p50_us", "cancel_p99_us", "cancel_max_us", "crc64_bytes_per_s",
         ]
         if onPath("openssl") {
@@ -106,8 +108,10 @@ struct BenchCommandTests {
 
     @Test func unreadableCertificateFails() throws {
         let r = try runBench(
-            ["--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem", "--size", "1024", "--rounds", "1",
-             "--small-count", "1", "--cancel-count", "1", "--no-curl"])
+            [
+                "--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem", "--size", "1024", "--rounds", "1",
+                "--small-count", "1", "--cancel-count", "1", "--no-curl",
+            ])
         #expect(r.status == 1)
         #expect(r.stderr.contains("/nonexistent/cert.pem"), "\(r.stderr)")
     }
