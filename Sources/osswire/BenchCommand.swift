@@ -229,9 +229,11 @@ final class Bench {
                 report.curlSmall.append(try await curl.smallUploads(config: curlConfig, count: o.smallCount))
             }
 
+            // 16 KiB pieces: the first ones fit in the socket buffers of a peer that reads nothing.
+            let stallChunk = Array(chunk[0..<(16 << 10)])
             var latencies: [Duration] = []
             for _ in 0..<o.cancelCount {
-                latencies.append(try await BenchMeasure.cancelOnce(cancelClient, port: stall.port, chunk: chunk))
+                latencies.append(try await BenchMeasure.cancelOnce(cancelClient, port: stall.port, chunk: stallChunk))
                 stall.closeAccepted()
             }
             latencies.sort()
