@@ -1,5 +1,6 @@
-// CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42), slicing-by-8
-// tables: the portable kernel. A carry-less-multiply kernel may be selected at run time.
+// CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42). Slicing-by-8
+// tables are the portable kernel; on x86-64 CPUs with PCLMULQDQ and SSE4.1 the carry-less
+// multiply kernel of crc64_clmul.c is selected once, at the first call.
 #include "CLinuxShims.h"
 #include <pthread.h>
 #include <string.h>
@@ -24,7 +25,13 @@ static void make_tables(void) {
     }
 }
 
-static uint64_t crc64_tables(uint64_t crc, const unsigned char *p, size_t len) {
+// Not in the header: shared with crc64_clmul.c, which finishes short tails with the tables.
+// Callers make sure the tables exist (pthread_once below) before calling it.
+#define COSS_HIDDEN __attribute__((visibility("hidden")))
+COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
+
+uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len) {
     while (len && ((uintptr_t)p & 7)) {
         crc = tables[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
         len--;
@@ -43,9 +50,33 @@ static uint64_t crc64_tables(uint64_t crc, const unsigned char *p, size_t len) {
     return crc;
 }
 
-uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len) {
-    pthread_once(&tables_once, make_tables);
-    return crc64_tables(crc, (const unsigned char *)data, len);
+typedef uint64_t (*crc64_kernel)(uint64_t, const unsigned char *, size_t);
+static crc64_kernel kernel = coss_crc64_tables_internal;
+static int kernel_is_clmul = 0;
+
+// Runs once (pthread_once publishes `kernel` to every thread that passes it).
+static void setup(void) {
+    make_tables();
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+        kernel = coss_crc64_clmul_internal;
+        kernel_is_clmul = 1;
+    }
+#endif
 }
 
-int coss_crc64_uses_clmul(void) { return 0; }
+uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    return kernel(crc, (const unsigned char *)data, len);
+}
+
+uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    return coss_crc64_tables_internal(crc, (const unsigned char *)data, len);
+}
+
+int coss_crc64_uses_clmul(void) {
+    pthread_once(&tables_once, setup);
+    return kernel_is_clmul;
+}

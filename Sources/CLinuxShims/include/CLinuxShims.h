@@ -12,6 +12,9 @@
 /// value *before* the final xor (pass ~0 to start; xor with ~0 when done).
 uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len);
 
+/// The same with the portable slicing-by-8 tables whatever the CPU (for tests and benchmarks).
+uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len);
+
 /// 1 when the carry-less multiply kernel is in use on this CPU, else 0 (portable tables).
 int coss_crc64_uses_clmul(void);
 

@@ -1,0 +1,174 @@
+import CLinuxShims
+import Foundation
+import Testing
+@testable import OSSCore
+
+/// The carry-less multiply kernel (when this CPU has one) against the portable slicing-by-8
+/// tables and a bit-at-a-time reference: same register in, same register out, for every
+/// length, start alignment and split a caller can produce.
+@Suite struct CRC64KernelTests {
+    /// A seeded SplitMix64, so a failure names data that can be produced again.
+    struct SeededBytes {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func bytes(_ count: Int) -> [UInt8] {
+            var out = [UInt8]()
+            out.reserveCapacity(count + 8)
+            while out.count < count {
+                var word = next()
+                for _ in 0..<8 {
+                    out.append(UInt8(truncatingIfNeeded: word))
+                    word >>= 8
+                }
+            }
+            return Array(out.prefix(count))
+        }
+    }
+
+    static func fast(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        coss_crc64_update(register, bytes.baseAddress, bytes.count)
+    }
+
+    static func portable(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        coss_crc64_update_portable(register, bytes.baseAddress, bytes.count)
+    }
+
+    /// One bit at a time, straight from the definition: no tables, no constants.
+    static func bitwise(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var crc = register
+        for byte in bytes {
+            crc ^= UInt64(byte)
+            for _ in 0..<8 { crc = crc & 1 != 0 ? (crc >> 1) ^ 0xC96C_5795_D787_0F42 : crc >> 1 }
+        }
+        return crc
+    }
+
+    @Test func checkValueFromBothKernels() {
+        let check = Array("123456789".utf8)
+        check.withUnsafeBytes { raw in
+            #expect(~Self.fast(~0, raw) == 0x995D_C9BB_DF19_39FA)
+            #expect(~Self.portable(~0, raw) == 0x995D_C9BB_DF19_39FA)
+            #expect(~Self.bitwise(~0, raw) == 0x995D_C9BB_DF19_39FA)
+        }
+        #expect(CRC64.checksum(check) == 0x995D_C9BB_DF19_39FA)
+    }
+
+    @Test func checkValueOfALongInputMatchesTheBitwiseReference() {
+        // 256 bytes and more take the folding path; the reference needs no tables.
+        var gen = SeededBytes(state: 42)
+        let data = gen.bytes(4099)
+        data.withUnsafeBytes { raw in
+            #expect(Self.fast(~0, raw) == Self.bitwise(~0, raw))
+            #expect(Self.portable(~0, raw) == Self.bitwise(~0, raw))
+        }
+    }
+
+    @Test func kernelIsSelectedWhenTheCPUHasCarryLessMultiply() throws {
+        #if arch(x86_64)
+        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map {
+            Set($0.split(separator: " ").map(String.init))
+        } ?? []
+        let hasCLMUL = flags.contains("pclmulqdq") && flags.contains("sse4_1")
+        #expect(CRC64.usesCarryLessMultiply == hasCLMUL)
+        #else
+        #expect(!CRC64.usesCarryLessMultiply)
+        #endif
+    }
+
+    @Test func everyLengthUpTo300AtEveryAlignment() {
+        var gen = SeededBytes(state: 1)
+        let data = gen.bytes(300 + 16)
+        let register = gen.next()
+        data.withUnsafeBytes { all in
+            for alignment in 0...15 {
+                for length in 0...300 {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[alignment..<(alignment + length)])
+                    let expected = Self.portable(register, slice)
+                    let got = Self.fast(register, slice)
+                    #expect(got == expected, "length \(length) alignment \(alignment)")
+                    if got != expected { return }
+                }
+            }
+        }
+    }
+
+    @Test func everyLengthOfTheFoldingPathAtEveryAlignment() {
+        // 256...1300 crosses the 128-byte main loop, the 16-byte loop and every tail length.
+        var gen = SeededBytes(state: 2)
+        let data = gen.bytes(1300 + 16)
+        data.withUnsafeBytes { all in
+            for alignment in 0...15 {
+                for length in 256...1300 {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[alignment..<(alignment + length)])
+                    let expected = Self.portable(~0, slice)
+                    let got = Self.fast(~0, slice)
+                    #expect(got == expected, "length \(length) alignment \(alignment)")
+                    if got != expected { return }
+                }
+            }
+        }
+    }
+
+    @Test func anyStartingRegister() {
+        var gen = SeededBytes(state: 3)
+        let data = gen.bytes(2048)
+        data.withUnsafeBytes { raw in
+            for register in [0, ~0, 1, 1 << 63, gen.next(), gen.next(), gen.next()] as [UInt64] {
+                #expect(Self.fast(register, raw) == Self.portable(register, raw))
+            }
+        }
+    }
+
+    @Test func largeBuffers() {
+        var gen = SeededBytes(state: 4)
+        let data = gen.bytes(6 << 20 + 77)
+        data.withUnsafeBytes { all in
+            #expect(Self.fast(~0, all) == Self.portable(~0, all))
+            let shifted = UnsafeRawBufferPointer(rebasing: all[5...])
+            #expect(Self.fast(~0, shifted) == Self.portable(~0, shifted))
+        }
+        let zeros = [UInt8](repeating: 0, count: 3 << 20)
+        zeros.withUnsafeBytes { #expect(Self.fast(~0, $0) == Self.portable(~0, $0)) }
+    }
+
+    @Test func piecesOfOddSizesEqualTheWhole() {
+        var gen = SeededBytes(state: 5)
+        let data = gen.bytes(3 << 20 + 1)
+        let sizes = [1, 3, 7, 15, 17, 127, 129, 255, 257, 1021, 4093, 65_537, 300_007]
+        data.withUnsafeBytes { all in
+            let whole = Self.portable(~0, all)
+            for size in sizes {
+                var register: UInt64 = ~0
+                var crc = CRC64()
+                var offset = 0
+                var step = 0
+                while offset < all.count {
+                    // Vary the piece a little so pieces start at every alignment.
+                    let n = min(size + step % 5, all.count - offset)
+                    let piece = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)])
+                    register = Self.fast(register, piece)
+                    crc.update(piece)
+                    offset += n
+                    step += 1
+                }
+                #expect(register == whole, "pieces of about \(size) bytes")
+                #expect(crc.value == ~whole, "CRC64 in pieces of about \(size) bytes")
+            }
+        }
+    }
+
+    @Test func combineAgreesWithTheFastKernel() {
+        var gen = SeededBytes(state: 6)
+        let a = gen.bytes(1 << 20 + 3)
+        let b = gen.bytes(5 << 20 + 11)
+        let combined = CRC64.combine(CRC64.checksum(a), CRC64.checksum(b), lengthOfB: UInt64(b.count))
+        #expect(combined == CRC64.checksum(a + b))
+    }
+}
