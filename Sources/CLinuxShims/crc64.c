@@ -50,6 +50,41 @@ uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t
     return crc;
 }
 
+// Combining, as zlib's crc32_combine does it (multmodp/x2nmodp), for the 64-bit register.
+// In the reflected form bit 63 is x^0 and bit 62 is x^1.
+static uint64_t x2n_table[67];  // x^(2^k) mod P, k = 0...66 (lengths up to 2^64 bytes)
+
+// a(x) * b(x) mod P(x), one bit of a at a time.
+static uint64_t multmodp(uint64_t a, uint64_t b) {
+    uint64_t m = (uint64_t)1 << 63, p = 0;
+    for (;;) {
+        if (a & m) {
+            p ^= b;
+            if ((a & (m - 1)) == 0) break;
+        }
+        m >>= 1;
+        b = (b & 1) ? (b >> 1) ^ POLY : b >> 1;
+    }
+    return p;
+}
+
+// x^(n * 2^k) mod P(x).
+static uint64_t x2nmodp(uint64_t n, unsigned k) {
+    uint64_t p = (uint64_t)1 << 63;  // x^0
+    while (n) {
+        if (n & 1) p = multmodp(x2n_table[k], p);
+        n >>= 1;
+        k++;
+    }
+    return p;
+}
+
+static void make_x2n_table(void) {
+    uint64_t p = (uint64_t)1 << 62;  // x^1
+    x2n_table[0] = p;
+    for (int k = 1; k < 67; k++) x2n_table[k] = p = multmodp(p, p);
+}
+
 typedef uint64_t (*crc64_kernel)(uint64_t, const unsigned char *, size_t);
 static crc64_kernel kernel = coss_crc64_tables_internal;
 static int kernel_is_clmul = 0;
@@ -57,6 +92,7 @@ static int kernel_is_clmul = 0;
 // Runs once (pthread_once publishes `kernel` to every thread that passes it).
 static void setup(void) {
     make_tables();
+    make_x2n_table();
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
@@ -79,4 +115,11 @@ uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len) 
 int coss_crc64_uses_clmul(void) {
     pthread_once(&tables_once, setup);
     return kernel_is_clmul;
+}
+
+uint64_t coss_crc64_combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b) {
+    pthread_once(&tables_once, setup);
+    // Appending len_b bytes multiplies A's CRC by x^(8 len_b); B's CRC adds on top. The
+    // all-ones init and xor-out cancel out between the two, as in zlib.
+    return multmodp(x2nmodp(len_b, 3), crc_a) ^ crc_b;
 }

@@ -171,4 +171,30 @@ import Testing
         let combined = CRC64.combine(CRC64.checksum(a), CRC64.checksum(b), lengthOfB: UInt64(b.count))
         #expect(combined == CRC64.checksum(a + b))
     }
+
+    @Test func combineForEveryShortLengthOfB() {
+        var gen = SeededBytes(state: 7)
+        let a = gen.bytes(1000)
+        let b = gen.bytes(300)
+        let crcA = CRC64.checksum(a)
+        for length in 0...300 {
+            let tail = Array(b.prefix(length))
+            #expect(CRC64.combine(crcA, CRC64.checksum(tail), lengthOfB: UInt64(length)) == CRC64.checksum(a + tail),
+                    "length of B \(length)")
+        }
+    }
+
+    @Test func combineIsAssociativeForHugeLengths() {
+        // Lengths far beyond any buffer (multipart objects reach 48.8 TiB): (A‖B)‖C == A‖(B‖C).
+        var gen = SeededBytes(state: 8)
+        for _ in 0..<50 {
+            let a = gen.next(), b = gen.next(), c = gen.next()
+            let lengthB = gen.next() >> UInt64(gen.next() % 64), lengthC = gen.next() >> 20
+            let left = CRC64.combine(CRC64.combine(a, b, lengthOfB: lengthB), c, lengthOfB: lengthC)
+            let right = CRC64.combine(a, CRC64.combine(b, c, lengthOfB: lengthC), lengthOfB: lengthB &+ lengthC)
+            if lengthB &+ lengthC >= lengthB {  // no wrap-around
+                #expect(left == right)
+            }
+        }
+    }
 }

@@ -15,6 +15,10 @@ uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len);
 /// The same with the portable slicing-by-8 tables whatever the CPU (for tests and benchmarks).
 uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len);
 
+/// The finished CRC64 of A followed by B, from the finished CRCs of A and B and B's length
+/// (zlib's crc32_combine method: a microsecond, no allocation).
+uint64_t coss_crc64_combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
+
 /// 1 when the carry-less multiply kernel is in use on this CPU, else 0 (portable tables).
 int coss_crc64_uses_clmul(void);
 
