@@ -1,6 +1,7 @@
 // CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42). Slicing-by-8
-// tables are the portable kernel; on x86-64 CPUs with PCLMULQDQ and SSE4.1 the carry-less
-// multiply kernel of crc64_clmul.c is selected once, at the first call.
+// tables are the portable kernel; on x86-64 the fastest kernel the CPU runs is selected once,
+// at the first call: AVX-512 VPCLMULQDQ (crc64_vpclmul.c), else PCLMULQDQ with SSE4.1
+// (crc64_clmul.c), else the tables.
 #include "CLinuxShims.h"
 #include <pthread.h>
 #include <string.h>
@@ -30,6 +31,9 @@ static void make_tables(void) {
 #define COSS_HIDDEN __attribute__((visibility("hidden")))
 COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len);
 COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN uint64_t coss_crc64_vpclmul_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN void coss_crc64_vpclmul_init(void);
+COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
 
 uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len) {
     while (len && ((uintptr_t)p & 7)) {
@@ -79,6 +83,9 @@ static uint64_t x2nmodp(uint64_t n, unsigned k) {
     return p;
 }
 
+// x^n mod P(x): the folding constants of the AVX-512 kernel.
+uint64_t coss_crc64_xnmodp(uint64_t n) { return x2nmodp(n, 0); }
+
 static void make_x2n_table(void) {
     uint64_t p = (uint64_t)1 << 62;  // x^1
     x2n_table[0] = p;
@@ -87,17 +94,23 @@ static void make_x2n_table(void) {
 
 typedef uint64_t (*crc64_kernel)(uint64_t, const unsigned char *, size_t);
 static crc64_kernel kernel = coss_crc64_tables_internal;
-static int kernel_is_clmul = 0;
+static unsigned kernels_available = COSS_CRC64_KERNEL_TABLES;
 
 // Runs once (pthread_once publishes `kernel` to every thread that passes it).
 static void setup(void) {
     make_tables();
     make_x2n_table();
 #if defined(__x86_64__)
+    // __builtin_cpu_supports also checks that the OS saves the AVX-512 state (XGETBV).
     __builtin_cpu_init();
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+        kernels_available |= COSS_CRC64_KERNEL_PCLMUL;
         kernel = coss_crc64_clmul_internal;
-        kernel_is_clmul = 1;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq")) {
+            coss_crc64_vpclmul_init();
+            kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
+            kernel = coss_crc64_vpclmul_internal;
+        }
     }
 #endif
 }
@@ -112,9 +125,27 @@ uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len) 
     return coss_crc64_tables_internal(crc, (const unsigned char *)data, len);
 }
 
+unsigned coss_crc64_kernels(void) {
+    pthread_once(&tables_once, setup);
+    return kernels_available;
+}
+
+uint64_t coss_crc64_update_kernel(unsigned which, uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    const unsigned char *p = (const unsigned char *)data;
+#if defined(__x86_64__)
+    if (which == COSS_CRC64_KERNEL_VPCLMUL_AVX512 && (kernels_available & which))
+        return coss_crc64_vpclmul_internal(crc, p, len);
+    if (which == COSS_CRC64_KERNEL_PCLMUL && (kernels_available & which))
+        return coss_crc64_clmul_internal(crc, p, len);
+#endif
+    (void)which;
+    return coss_crc64_tables_internal(crc, p, len);
+}
+
 int coss_crc64_uses_clmul(void) {
     pthread_once(&tables_once, setup);
-    return kernel_is_clmul;
+    return kernel != coss_crc64_tables_internal;
 }
 
 uint64_t coss_crc64_combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b) {

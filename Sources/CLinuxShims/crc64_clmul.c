@@ -33,6 +33,7 @@
 
 #define COSS_HIDDEN __attribute__((visibility("hidden")))
 COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN uint64_t coss_crc64_clmul_finish(__m128i r, const unsigned char *p, size_t len);
 
 // {x^(128N+63) mod P, x^(128N-1) mod P} for the low and high qword, N = 1...8.
 static const uint64_t fold_k[9][2] = {
@@ -86,6 +87,13 @@ COSS_HIDDEN CLMUL_TARGET uint64_t coss_crc64_clmul_internal(uint64_t crc, const 
     __m128i r = x[7];
     for (int i = 0; i < 7; i++) r = _mm_xor_si128(r, fold(x[i], consts(7 - i)));
 
+    return coss_crc64_clmul_finish(r, p, len);
+}
+
+/// From one 128-bit block `r` (everything before `p` folded in): the remaining whole blocks,
+/// the reduction to 64 bits, then the last `len` % 16 bytes with the tables. Shared with the
+/// AVX-512 kernel.
+COSS_HIDDEN CLMUL_TARGET uint64_t coss_crc64_clmul_finish(__m128i r, const unsigned char *p, size_t len) {
     const __m128i k1 = consts(1);
     while (len >= 16) {
         r = _mm_xor_si128(fold(r, k1), load(p));

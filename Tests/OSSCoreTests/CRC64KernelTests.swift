@@ -3,9 +3,10 @@ import Foundation
 import Testing
 @testable import OSSCore
 
-/// The carry-less multiply kernel (when this CPU has one) against the portable slicing-by-8
-/// tables and a bit-at-a-time reference: same register in, same register out, for every
-/// length, start alignment and split a caller can produce.
+/// The carry-less multiply kernels this CPU runs (PCLMULQDQ, AVX-512 VPCLMULQDQ) and the one
+/// selected, against the portable slicing-by-8 tables and a bit-at-a-time reference: same
+/// register in, same register out, for every length, start alignment and split a caller can
+/// produce.
 @Suite struct CRC64KernelTests {
     /// A seeded SplitMix64, so a failure names data that can be produced again.
     struct SeededBytes {
@@ -31,9 +32,23 @@ import Testing
         }
     }
 
-    static func fast(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
-        coss_crc64_update(register, bytes.baseAddress, bytes.count)
+    /// A kernel under test: a name for failure messages and the function.
+    struct Kernel: CustomStringConvertible, Sendable {
+        var description: String
+        var update: @Sendable (UInt64, UnsafeRawBufferPointer) -> UInt64
     }
+
+    /// The selected kernel and every carry-less multiply kernel this CPU can run.
+    static let fastKernels: [Kernel] = {
+        var kernels = [Kernel(description: "selected") { coss_crc64_update($0, $1.baseAddress, $1.count) }]
+        let available = coss_crc64_kernels()
+        for (bit, name) in [(COSS_CRC64_KERNEL_PCLMUL, "pclmul"), (COSS_CRC64_KERNEL_VPCLMUL_AVX512, "vpclmul")]
+        where available & bit != 0 {
+            kernels.append(Kernel(description: name) { coss_crc64_update_kernel(bit, $0, $1.baseAddress, $1.count) })
+        }
+        return kernels
+    }()
+
 
     static func portable(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         coss_crc64_update_portable(register, bytes.baseAddress, bytes.count)
@@ -49,22 +64,22 @@ import Testing
         return crc
     }
 
-    @Test func checkValueFromBothKernels() {
+    @Test(arguments: Self.fastKernels) func checkValueFromEveryKernel(kernel: Kernel) {
         let check = Array("123456789".utf8)
         check.withUnsafeBytes { raw in
-            #expect(~Self.fast(~0, raw) == 0x995D_C9BB_DF19_39FA)
+            #expect(~kernel.update(~0, raw) == 0x995D_C9BB_DF19_39FA)
             #expect(~Self.portable(~0, raw) == 0x995D_C9BB_DF19_39FA)
             #expect(~Self.bitwise(~0, raw) == 0x995D_C9BB_DF19_39FA)
         }
         #expect(CRC64.checksum(check) == 0x995D_C9BB_DF19_39FA)
     }
 
-    @Test func checkValueOfALongInputMatchesTheBitwiseReference() {
+    @Test(arguments: Self.fastKernels) func checkValueOfALongInputMatchesTheBitwiseReference(kernel: Kernel) {
         // 256 bytes and more take the folding path; the reference needs no tables.
         var gen = SeededBytes(state: 42)
         let data = gen.bytes(4099)
         data.withUnsafeBytes { raw in
-            #expect(Self.fast(~0, raw) == Self.bitwise(~0, raw))
+            #expect(kernel.update(~0, raw) == Self.bitwise(~0, raw))
             #expect(Self.portable(~0, raw) == Self.bitwise(~0, raw))
         }
     }
@@ -76,13 +91,16 @@ import Testing
             Set($0.split(separator: " ").map(String.init))
         } ?? []
         let hasCLMUL = flags.contains("pclmulqdq") && flags.contains("sse4_1")
+        let hasVPCLMUL = hasCLMUL && flags.contains("avx512f") && flags.contains("vpclmulqdq")
         #expect(CRC64.usesCarryLessMultiply == hasCLMUL)
+        #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_PCLMUL != 0) == hasCLMUL)
+        #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0) == hasVPCLMUL)
         #else
         #expect(!CRC64.usesCarryLessMultiply)
         #endif
     }
 
-    @Test func everyLengthUpTo300AtEveryAlignment() {
+    @Test(arguments: Self.fastKernels) func everyLengthUpTo300AtEveryAlignment(kernel: Kernel) {
         var gen = SeededBytes(state: 1)
         let data = gen.bytes(300 + 16)
         let register = gen.next()
@@ -91,54 +109,55 @@ import Testing
                 for length in 0...300 {
                     let slice = UnsafeRawBufferPointer(rebasing: all[alignment..<(alignment + length)])
                     let expected = Self.portable(register, slice)
-                    let got = Self.fast(register, slice)
-                    #expect(got == expected, "length \(length) alignment \(alignment)")
+                    let got = kernel.update(register, slice)
+                    #expect(got == expected, "\(kernel) length \(length) alignment \(alignment)")
                     if got != expected { return }
                 }
             }
         }
     }
 
-    @Test func everyLengthOfTheFoldingPathAtEveryAlignment() {
-        // 256...1300 crosses the 128-byte main loop, the 16-byte loop and every tail length.
+    @Test(arguments: Self.fastKernels) func everyLengthOfTheFoldingPathAtEveryAlignment(kernel: Kernel) {
+        // 256...2100 crosses every main loop (128 and 256 bytes a round), the 16-byte loop and
+        // every tail length.
         var gen = SeededBytes(state: 2)
-        let data = gen.bytes(1300 + 16)
+        let data = gen.bytes(2100 + 16)
         data.withUnsafeBytes { all in
             for alignment in 0...15 {
-                for length in 256...1300 {
+                for length in 256...2100 {
                     let slice = UnsafeRawBufferPointer(rebasing: all[alignment..<(alignment + length)])
                     let expected = Self.portable(~0, slice)
-                    let got = Self.fast(~0, slice)
-                    #expect(got == expected, "length \(length) alignment \(alignment)")
+                    let got = kernel.update(~0, slice)
+                    #expect(got == expected, "\(kernel) length \(length) alignment \(alignment)")
                     if got != expected { return }
                 }
             }
         }
     }
 
-    @Test func anyStartingRegister() {
+    @Test(arguments: Self.fastKernels) func anyStartingRegister(kernel: Kernel) {
         var gen = SeededBytes(state: 3)
         let data = gen.bytes(2048)
         data.withUnsafeBytes { raw in
             for register in [0, ~0, 1, 1 << 63, gen.next(), gen.next(), gen.next()] as [UInt64] {
-                #expect(Self.fast(register, raw) == Self.portable(register, raw))
+                #expect(kernel.update(register, raw) == Self.portable(register, raw))
             }
         }
     }
 
-    @Test func largeBuffers() {
+    @Test(arguments: Self.fastKernels) func largeBuffers(kernel: Kernel) {
         var gen = SeededBytes(state: 4)
         let data = gen.bytes(6 << 20 + 77)
         data.withUnsafeBytes { all in
-            #expect(Self.fast(~0, all) == Self.portable(~0, all))
+            #expect(kernel.update(~0, all) == Self.portable(~0, all))
             let shifted = UnsafeRawBufferPointer(rebasing: all[5...])
-            #expect(Self.fast(~0, shifted) == Self.portable(~0, shifted))
+            #expect(kernel.update(~0, shifted) == Self.portable(~0, shifted))
         }
         let zeros = [UInt8](repeating: 0, count: 3 << 20)
-        zeros.withUnsafeBytes { #expect(Self.fast(~0, $0) == Self.portable(~0, $0)) }
+        zeros.withUnsafeBytes { #expect(kernel.update(~0, $0) == Self.portable(~0, $0)) }
     }
 
-    @Test func piecesOfOddSizesEqualTheWhole() {
+    @Test(arguments: Self.fastKernels) func piecesOfOddSizesEqualTheWhole(kernel: Kernel) {
         var gen = SeededBytes(state: 5)
         let data = gen.bytes(3 << 20 + 1)
         let sizes = [1, 3, 7, 15, 17, 127, 129, 255, 257, 1021, 4093, 65_537, 300_007]
@@ -153,7 +172,7 @@ import Testing
                     // Vary the piece a little so pieces start at every alignment.
                     let n = min(size + step % 5, all.count - offset)
                     let piece = UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)])
-                    register = Self.fast(register, piece)
+                    register = kernel.update(register, piece)
                     crc.update(piece)
                     offset += n
                     step += 1
