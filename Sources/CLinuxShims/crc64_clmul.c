@@ -23,7 +23,7 @@
 //     q = low qword of clmul(T.lo, c), c = floor(x^127 / P) (degree 63);
 //     T mod P = T_lo ^ (q*P mod x^64); writing P = x*P' + 1, q*P mod x^64 =
 //     q ^ high qword of clmul(q, P'), P' = (P - 1)/x = (0xC96C5795D7870F42 << 1) | 1.
-// The same constants appear in Intel ISA-L's crc64_ecma_refl (rk1, rk2, rk7, rk8).
+// The same values appear in liblzma's crc_x86_clmul.h and Intel ISA-L's crc64_ecma_refl.
 #include "CLinuxShims.h"
 
 #if defined(__x86_64__)
