@@ -47,6 +47,14 @@ final class StalledServer: @unchecked Sendable {
         return accepted.removeFirst()
     }
 
+    /// The server side of the next connection if one was accepted (the caller closes it);
+    /// never blocks, for callers on Swift's cooperative threads.
+    func tryNextConnection() -> Int32? {
+        lock.lock()
+        defer { lock.unlock() }
+        return accepted.isEmpty ? nil : accepted.removeFirst()
+    }
+
     /// Whether the client closed its side of `fd`: reads what the client had queued and
     /// expects end of stream or a reset within about a second of silence. (A FIN queued
     /// behind unsent data only arrives once the peer reads, so polling for it is not enough.)

@@ -192,7 +192,7 @@ struct CancelBenchmark {
         var oursClosed = 0
         for _ in 0..<count {
             let (seconds, serverFD) = try await Ours.cancelLatency(
-                url: server.baseURL + "/bench/stalled", accepted: { server.nextConnection() })
+                url: server.baseURL + "/bench/stalled", accepted: { server.tryNextConnection() })
             ours.append(seconds)
             if StalledServer.peerClosed(serverFD) { oursClosed += 1 }
             close(serverFD)
