@@ -67,6 +67,26 @@ public struct XMLWriter: Sendable {
         close(name)
     }
 
+    /// Writes a parsed element back: its attributes, its text, then its children.
+    ///
+    /// Text interleaved with child elements is written before them, so reading the output gives
+    /// back an equal `XMLElement`.
+    public mutating func write(_ element: XMLElement) {
+        bytes.append(UInt8(ascii: "<"))
+        bytes.append(contentsOf: element.name.utf8)
+        for attribute in element.attributes {
+            bytes.append(UInt8(ascii: " "))
+            bytes.append(contentsOf: attribute.name.utf8)
+            bytes.append(contentsOf: #"=""#.utf8)
+            XMLWriter.escape(attribute.value, into: &bytes, quotes: true)
+            bytes.append(UInt8(ascii: "\""))
+        }
+        bytes.append(UInt8(ascii: ">"))
+        text(element.text)
+        for child in element.children { write(child) }
+        close(element.name)
+    }
+
     /// Escapes `&`, `<` and `>` as the predefined entities (and `"`, `'` too when `quotes` is set,
     /// as attribute values need), and control characters below U+0020 as two-digit numeric
     /// references (`&#09;`): the form the official SDKs send, so that request bodies and their

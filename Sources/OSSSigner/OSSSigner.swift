@@ -1,1 +1,0 @@
-// OSSSigner: see DESIGN.md for what this layer holds.

@@ -1,0 +1,62 @@
+import OSSClient
+import OSSXML
+import Testing
+
+/// Corrupted documents only ever give errors: no crash, no hang.
+@Suite struct FuzzTests {
+    /// SplitMix64, so every run mutates the same way.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
+    }
+
+    static let interesting: [UInt8] = Array("<>/&;\"'=![]?-#x \t\r\n".utf8) + [0x00, 0x80, 0xC3, 0xE4, 0xF0, 0xFF]
+
+    @Test func mutatedSamplesNeverCrashTheReaderOrTheDecoders() throws {
+        var random = Random(state: 0x0551_7EE5)
+        var accepted = 0
+        var refused = 0
+        for name in try Fixtures.responseNames() {
+            let original = try Fixtures.response(name)
+            for _ in 0..<200 {
+                var bytes = original
+                for _ in 0..<(1 + random.below(4)) {
+                    let at = random.below(bytes.count)
+                    switch random.below(3) {
+                    case 0: bytes[at] = Self.interesting[random.below(Self.interesting.count)]
+                    case 1: bytes.remove(at: at)
+                    default: bytes.insert(Self.interesting[random.below(Self.interesting.count)], at: at)
+                    }
+                }
+                var reader = XMLReader()
+                let cut = random.below(bytes.count + 1)
+                do {
+                    try reader.feed(bytes[..<cut])
+                    try reader.feed(bytes[cut...])
+                    let root = try reader.finish()
+                    accepted += 1
+                    _ = try? ListBucketResult(xml: root)
+                    _ = try? ListPartsResult(xml: root)
+                    _ = try? ListMultipartUploadsResult(xml: root)
+                    _ = try? ErrorResponse(xml: root)
+                    _ = try? DeleteResult(xml: root)
+                    _ = try? InitiateMultipartUploadResult(xml: root)
+                    _ = try? CompleteMultipartUploadResult(xml: root)
+                    _ = try? CopyObjectResult(xml: root)
+                } catch {
+                    refused += 1
+                    #expect(error.offset >= 0 && error.offset <= bytes.count, "\(error)")
+                    #expect(!error.message.isEmpty)
+                }
+            }
+        }
+        #expect(accepted > 0 && refused > 0)
+    }
+}
