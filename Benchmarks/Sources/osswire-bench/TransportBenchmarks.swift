@@ -62,8 +62,12 @@ struct ThroughputBenchmark {
             }
             curl.append(Double(bytes) / seconds / 1e9)
             if Ours.unavailable == nil {
+                let before = server.bytesReceived
                 let seconds = try await Stats.time {
                     try await Ours.putFile(url: url, path: path, size: bytes, insecure: tls)
+                }
+                guard server.bytesReceived - before == UInt64(bytes) else {
+                    throw Processes.Failure(description: "ours: the server did not receive the whole body")
                 }
                 ours.append(Double(bytes) / seconds / 1e9)
             }
@@ -145,8 +149,12 @@ struct SmallPutBenchmark {
             }
             curl.append(Double(count) / seconds)
             if Ours.unavailable == nil {
+                let before = server.bytesReceived
                 let seconds = try await Stats.time {
                     try await Ours.putSmall(baseURL: server.baseURL, body: body, count: count)
+                }
+                guard server.bytesReceived - before == UInt64(count * body.count) else {
+                    throw Processes.Failure(description: "ours: the server did not receive every body")
                 }
                 ours.append(Double(count) / seconds)
             }
