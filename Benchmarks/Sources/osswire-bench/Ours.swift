@@ -22,9 +22,21 @@ enum Ours {
     }
 
     /// One PUT of the whole file at `path` (`size` bytes) to `url`, CRC64 computed while
-    /// streaming. `insecure` skips certificate verification (the bench server's is self-signed).
+    /// streaming (1 MiB chunks through `.stream`). `insecure` skips certificate verification
+    /// (the bench server's is self-signed).
     static func putFile(url: String, path: String, size: Int, insecure: Bool) async throws {
+        try await putFile(url: url, path: path, size: size, insecure: insecure, crcOn: true)
+    }
+
+    /// The same; with `crcOn` false, the client's own `.file` body (pread, no CRC), for scale.
+    static func putFile(url: String, path: String, size: Int, insecure: Bool, crcOn: Bool) async throws {
         let client = client(insecure: insecure)
+        guard crcOn else {
+            let request = try HTTPRequest(method: .put, url: url, body: .file(path: path, length: Int64(size)))
+            let response = try await client.execute(request)
+            guard response.status == 200 else { throw Failure(description: "PUT answered \(response.status)") }
+            return
+        }
         let chunks = FileChunksWithCRC(path: path, size: size)
         let request = try HTTPRequest(method: .put, url: url, body: .stream(chunks, length: Int64(size)))
         let response = try await client.execute(request)
