@@ -49,7 +49,6 @@ import Testing
         return kernels
     }()
 
-
     static func portable(_ register: UInt64, _ bytes: UnsafeRawBufferPointer) -> UInt64 {
         coss_crc64_update_portable(register, bytes.baseAddress, bytes.count)
     }
@@ -86,17 +85,18 @@ import Testing
 
     @Test func kernelIsSelectedWhenTheCPUHasCarryLessMultiply() throws {
         #if arch(x86_64)
-        let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
-        let flags = cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map {
-            Set($0.split(separator: " ").map(String.init))
-        } ?? []
-        let hasCLMUL = flags.contains("pclmulqdq") && flags.contains("sse4_1")
-        let hasVPCLMUL = hasCLMUL && flags.contains("avx512f") && flags.contains("vpclmulqdq")
-        #expect(CRC64.usesCarryLessMultiply == hasCLMUL)
-        #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_PCLMUL != 0) == hasCLMUL)
-        #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0) == hasVPCLMUL)
+            let cpuinfo = try String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)
+            let flags =
+                cpuinfo.split(separator: "\n").first { $0.hasPrefix("flags") }.map {
+                    Set($0.split(separator: " ").map(String.init))
+                } ?? []
+            let hasCLMUL = flags.contains("pclmulqdq") && flags.contains("sse4_1")
+            let hasVPCLMUL = hasCLMUL && flags.contains("avx512f") && flags.contains("vpclmulqdq")
+            #expect(CRC64.usesCarryLessMultiply == hasCLMUL)
+            #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_PCLMUL != 0) == hasCLMUL)
+            #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0) == hasVPCLMUL)
         #else
-        #expect(!CRC64.usesCarryLessMultiply)
+            #expect(!CRC64.usesCarryLessMultiply)
         #endif
     }
 
@@ -198,8 +198,9 @@ import Testing
         let crcA = CRC64.checksum(a)
         for length in 0...300 {
             let tail = Array(b.prefix(length))
-            #expect(CRC64.combine(crcA, CRC64.checksum(tail), lengthOfB: UInt64(length)) == CRC64.checksum(a + tail),
-                    "length of B \(length)")
+            #expect(
+                CRC64.combine(crcA, CRC64.checksum(tail), lengthOfB: UInt64(length)) == CRC64.checksum(a + tail),
+                "length of B \(length)")
         }
     }
 

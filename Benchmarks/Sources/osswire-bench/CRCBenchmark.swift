@@ -28,7 +28,9 @@ struct CRCBenchmark {
 
         print("crc64: \(megabytes) MiB buffer, \(rounds) rounds, medians (GB/s = 1e9 bytes/s)")
         let kernels = coss_crc64_kernels()
-        let selected = kernels & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0 ? "AVX-512 vpclmulqdq"
+        let selected =
+            kernels & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0
+            ? "AVX-512 vpclmulqdq"
             : kernels & COSS_CRC64_KERNEL_PCLMUL != 0 ? "pclmulqdq" : "portable tables"
         print("  selected kernel: \(selected); liblzma \(String(cString: lzma_version_string()))")
         var sink: UInt64 = 0
@@ -50,7 +52,9 @@ struct CRCBenchmark {
                 { for _ in 0..<repeats { sink ^= CRC64.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<small])) } },
                 { for _ in 0..<repeats { sink ^= lzma_crc64(base, small, 0) } },
                 { for _ in 0..<repeats { sink ^= coss_crc64_update_portable(~0, base, small) } },
-                { for _ in 0..<repeats { sink ^= coss_crc64_update_kernel(COSS_CRC64_KERNEL_PCLMUL, ~0, base, small) } },
+                {
+                    for _ in 0..<repeats { sink ^= coss_crc64_update_kernel(COSS_CRC64_KERNEL_PCLMUL, ~0, base, small) }
+                },
             ]
         }
         report(cached, label: "1 MiB x \(repeats) (in cache)")
@@ -59,11 +63,12 @@ struct CRCBenchmark {
         var combineTimes: [Double] = []
         let calls = 2000
         for _ in 0..<rounds {
-            combineTimes.append(Stats.time {
-                for i in 0..<calls {
-                    sink ^= CRC64.combine(sink, UInt64(i), lengthOfB: 64 << 20)
-                }
-            } / Double(calls))
+            combineTimes.append(
+                Stats.time {
+                    for i in 0..<calls {
+                        sink ^= CRC64.combine(sink, UInt64(i), lengthOfB: 64 << 20)
+                    }
+                } / Double(calls))
         }
         Stats.line("CRC64.combine, B = 64 MiB", Stats.fixed(Stats.median(combineTimes) * 1e6) + " µs per call")
         if sink == 42 { print("") }  // keeps the work observable

@@ -116,7 +116,8 @@ final class DiscardServer: @unchecked Sendable {
                 } else if line.hasPrefix("expect:") && line.contains("100-continue") {
                     expectContinue = true
                 } else if line.hasPrefix("transfer-encoding:") {
-                    _ = connection.write("HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                    _ = connection.write(
+                        "HTTP/1.1 501 Not Implemented\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
                     return
                 }
             }
@@ -129,12 +130,15 @@ final class DiscardServer: @unchecked Sendable {
             var body = UInt64(early)
             if remaining == 0 {
                 let left = filled - leftoverStart
-                if left > 0 { buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + leftoverStart, byteCount: left) }
+                if left > 0 {
+                    buffer.baseAddress!.copyMemory(from: buffer.baseAddress! + leftoverStart, byteCount: left)
+                }
                 filled = left
             } else {
                 filled = 0
                 while remaining > 0 {
-                    let n = connection.read(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(capacity, remaining)]))
+                    let n = connection.read(
+                        UnsafeMutableRawBufferPointer(rebasing: buffer[0..<min(capacity, remaining)]))
                     if n <= 0 { return }
                     remaining -= n
                     body += UInt64(n)
@@ -193,11 +197,13 @@ final class TLSServerContext: @unchecked Sendable {
         directory = NSTemporaryDirectory() + "osswire-bench-tls-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let key = directory + "/key.pem", cert = directory + "/cert.pem"
-        try Processes.run("/usr/bin/openssl", [
-            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-            "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ])
+        try Processes.run(
+            "/usr/bin/openssl",
+            [
+                "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1",
+                "-addext", "subjectAltName=IP:127.0.0.1",
+            ])
         guard let ctx = SSL_CTX_new(TLS_server_method()),
             SSL_CTX_use_certificate_chain_file(ctx, cert) == 1,
             SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) == 1

@@ -58,7 +58,8 @@ enum Ours {
             for (name, value) in try signer.sign(signing, credentials: credentials, time: .now()) {
                 headers.add(name: name, value: value)
             }
-            let request = try HTTPRequest(method: .put, url: baseURL + "/bench/" + key, headers: headers, body: .bytes(body))
+            let request = try HTTPRequest(
+                method: .put, url: baseURL + "/bench/" + key, headers: headers, body: .bytes(body))
             let response = try await client.execute(request)
             guard response.status == 200 else { throw Failure(description: "PUT answered \(response.status)") }
         }
@@ -68,7 +69,9 @@ enum Ours {
     /// connection and the send is blocked, cancels it and returns the seconds from the
     /// cancel to the call returning, and the server side of the connection. `accepted` returns
     /// the server side once the server has accepted (poll it; it does not block).
-    static func cancelLatency(url: String, accepted: @Sendable () -> Int32?) async throws -> (seconds: Double, fd: Int32) {
+    static func cancelLatency(url: String, accepted: @Sendable () -> Int32?) async throws -> (
+        seconds: Double, fd: Int32
+    ) {
         let request = try HTTPRequest(method: .put, url: url, body: .bytes(cancelBody))
         let task = Task { try await cancelClient.execute(request) }
         var fd: Int32? = nil

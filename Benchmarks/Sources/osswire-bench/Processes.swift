@@ -15,7 +15,10 @@ enum Processes {
         try process.run()
         process.waitUntilExit()
         guard process.terminationReason == .exit, process.terminationStatus == 0 else {
-            throw Failure(description: "\(executable) \(arguments.prefix(3).joined(separator: " ")) ... exited \(process.terminationStatus)")
+            throw Failure(
+                description:
+                    "\(executable) \(arguments.prefix(3).joined(separator: " ")) ... exited \(process.terminationStatus)"
+            )
         }
     }
 }

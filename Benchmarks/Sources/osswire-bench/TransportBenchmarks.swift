@@ -47,15 +47,17 @@ struct ThroughputBenchmark {
         defer { server.stop() }
         let path = try Scratch.file(size: bytes)
         let url = server.baseURL + "/bench/object"
-        print("throughput: PUT of \(bytes >> 20) MiB over \(tls ? "TLS" : "plain HTTP") on 127.0.0.1, "
-            + "\(rounds) rounds interleaved, medians (GB/s = 1e9 bytes/s)")
+        print(
+            "throughput: PUT of \(bytes >> 20) MiB over \(tls ? "TLS" : "plain HTTP") on 127.0.0.1, "
+                + "\(rounds) rounds interleaved, medians (GB/s = 1e9 bytes/s)")
 
         var raw: [Double] = [], curl: [Double] = [], ours: [Double] = [], oursNoCRC: [Double] = []
         for _ in 0..<rounds {
             raw.append(Double(bytes) / (try rawWriteLoop(port: server.port)) / 1e9)
             let before = server.bytesReceived
             let seconds = try Stats.time {
-                try Processes.run("/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-o", "/dev/null", "-T", path, url])
+                try Processes.run(
+                    "/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-o", "/dev/null", "-T", path, url])
             }
             guard server.bytesReceived - before == UInt64(bytes) else {
                 throw Processes.Failure(description: "curl: the server did not receive the whole body")
@@ -165,13 +167,15 @@ struct SmallPutBenchmark {
             }
         }
         let c = Stats.median(curl)
-        Stats.line("curl -K (one process, one conn.)", Stats.fixed(c, 0) + " PUT/s (" + Stats.fixed(1e6 / c, 1) + " µs each)")
+        Stats.line(
+            "curl -K (one process, one conn.)", Stats.fixed(c, 0) + " PUT/s (" + Stats.fixed(1e6 / c, 1) + " µs each)")
         if let why = Ours.unavailable {
             Stats.notAvailable("ours (HTTPClient, V4-signed)", why)
             return
         }
         let o = Stats.median(ours)
-        Stats.line("ours (HTTPClient, V4-signed)", Stats.fixed(o, 0) + " PUT/s (" + Stats.fixed(1e6 / o, 1) + " µs each)")
+        Stats.line(
+            "ours (HTTPClient, V4-signed)", Stats.fixed(o, 0) + " PUT/s (" + Stats.fixed(1e6 / o, 1) + " µs each)")
         Stats.ratio("ours / curl", o, c, target: ">= 3x")
     }
 }
@@ -216,9 +220,11 @@ struct CancelBenchmark {
 
     private func report(_ label: String, _ seconds: [Double], closed: Int) {
         let us = seconds.map { $0 * 1e6 }
-        Stats.line(label, "p50 " + Stats.fixed(Stats.percentile(us, 50), 1) + " µs, p99 "
-            + Stats.fixed(Stats.percentile(us, 99), 1) + " µs, max " + Stats.fixed(us.max()!, 1)
-            + " µs; socket seen closed by the peer: \(closed)/\(seconds.count)")
+        Stats.line(
+            label,
+            "p50 " + Stats.fixed(Stats.percentile(us, 50), 1) + " µs, p99 "
+                + Stats.fixed(Stats.percentile(us, 99), 1) + " µs, max " + Stats.fixed(us.max()!, 1)
+                + " µs; socket seen closed by the peer: \(closed)/\(seconds.count)")
     }
 
     /// One reference sample: a thread fills the window, blocks in send(2); this thread shuts

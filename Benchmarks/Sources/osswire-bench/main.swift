@@ -28,8 +28,10 @@ switch command {
 case "crc":
     CRCBenchmark(megabytes: option("--mib", default: 256), rounds: option("--rounds", default: 9)).run()
 case "throughput":
-    try await ThroughputBenchmark(bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
-                                  tls: tls).run()
+    try await ThroughputBenchmark(
+        bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
+        tls: tls
+    ).run()
 case "small":
     try await SmallPutBenchmark(count: option("--count", default: 1000), rounds: option("--rounds", default: 5)).run()
 case "cancel":
