@@ -17,6 +17,7 @@ final class DiscardServer: @unchecked Sendable {
     private var stopping = false
     /// Bytes of request bodies read, all connections.
     private var bodyBytes: UInt64 = 0
+    private var acceptCount = 0
 
     init(tls: TLSServerContext? = nil) throws {
         (listenFD, port) = try Sockets.listenLoopback()
@@ -27,6 +28,13 @@ final class DiscardServer: @unchecked Sendable {
 
     var scheme: String { tls == nil ? "http" : "https" }
     var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+
+    /// Connections accepted so far.
+    var connectionsAccepted: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return acceptCount
+    }
 
     var bytesReceived: UInt64 {
         lock.lock()
@@ -67,6 +75,7 @@ final class DiscardServer: @unchecked Sendable {
                 return
             }
             connections.insert(fd)
+            acceptCount += 1
             threads += 1
             lock.unlock()
             Thread.detachNewThread { [self] in

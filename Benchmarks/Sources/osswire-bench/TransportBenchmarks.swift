@@ -148,15 +148,19 @@ struct SmallPutBenchmark {
         print("small: \(count) PUTs of 4 KiB on one keep-alive connection, \(rounds) rounds, medians")
 
         var curl: [Double] = [], ours: [Double] = []
+        var curlConnections = 0, oursConnections = 0
         for _ in 0..<rounds {
             let before = server.bytesReceived
+            var accepted = server.connectionsAccepted
             let seconds = try Stats.time { try Processes.run("/usr/bin/curl", ["-s", "-S", "-K", configPath]) }
             guard server.bytesReceived - before == UInt64(count * body.count) else {
                 throw Processes.Failure(description: "curl: the server did not receive every body")
             }
             curl.append(Double(count) / seconds)
+            curlConnections = max(curlConnections, server.connectionsAccepted - accepted)
             if Ours.unavailable == nil {
                 let before = server.bytesReceived
+                accepted = server.connectionsAccepted
                 let seconds = try await Stats.time {
                     try await Ours.putSmall(baseURL: server.baseURL, body: body, count: count)
                 }
@@ -164,18 +168,23 @@ struct SmallPutBenchmark {
                     throw Processes.Failure(description: "ours: the server did not receive every body")
                 }
                 ours.append(Double(count) / seconds)
+                oursConnections = max(oursConnections, server.connectionsAccepted - accepted)
             }
         }
         let c = Stats.median(curl)
         Stats.line(
-            "curl -K (one process, one conn.)", Stats.fixed(c, 0) + " PUT/s (" + Stats.fixed(1e6 / c, 1) + " µs each)")
+            "curl -K (one process, one conn.)",
+            Stats.fixed(c, 0) + " PUT/s (" + Stats.fixed(1e6 / c, 1) + " µs each), "
+                + "\(curlConnections) connection(s)")
         if let why = Ours.unavailable {
             Stats.notAvailable("ours (HTTPClient, V4-signed)", why)
             return
         }
         let o = Stats.median(ours)
         Stats.line(
-            "ours (HTTPClient, V4-signed)", Stats.fixed(o, 0) + " PUT/s (" + Stats.fixed(1e6 / o, 1) + " µs each)")
+            "ours (HTTPClient, V4-signed)",
+            Stats.fixed(o, 0) + " PUT/s (" + Stats.fixed(1e6 / o, 1) + " µs each), "
+                + "\(oursConnections) connection(s)")
         Stats.ratio("ours / curl", o, c, target: ">= 3x")
     }
 }
