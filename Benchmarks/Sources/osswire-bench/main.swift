@@ -24,26 +24,33 @@ let arguments = Array(CommandLine.arguments.dropFirst(2))
 
 let tls = arguments.contains("--tls")
 
-switch command {
-case "crc":
-    CRCBenchmark(megabytes: option("--mib", default: 256), rounds: option("--rounds", default: 9)).run()
-case "throughput":
-    try await ThroughputBenchmark(
-        bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
-        tls: tls
-    ).run()
-case "small":
-    try await SmallPutBenchmark(count: option("--count", default: 1000), rounds: option("--rounds", default: 5)).run()
-case "cancel":
-    try await CancelBenchmark(count: option("--count", default: 200)).run()
-case "all":
-    CRCBenchmark().run()
-    try await ThroughputBenchmark(tls: false).run()
-    try await ThroughputBenchmark(tls: true).run()
-    try await SmallPutBenchmark().run()
-    try await CancelBenchmark().run()
-default:
-    print(usage)
-    exit(2)
+do {
+    switch command {
+    case "crc":
+        CRCBenchmark(megabytes: option("--mib", default: 256), rounds: option("--rounds", default: 9)).run()
+    case "throughput":
+        try await ThroughputBenchmark(
+            bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
+            tls: tls
+        ).run()
+    case "small":
+        try await SmallPutBenchmark(count: option("--count", default: 1000), rounds: option("--rounds", default: 5))
+            .run()
+    case "cancel":
+        try await CancelBenchmark(count: option("--count", default: 200)).run()
+    case "all":
+        CRCBenchmark().run()
+        try await ThroughputBenchmark(tls: false).run()
+        try await ThroughputBenchmark(tls: true).run()
+        try await SmallPutBenchmark().run()
+        try await CancelBenchmark().run()
+    default:
+        print(usage)
+        exit(2)
+    }
+} catch {
+    Scratch.remove()
+    print("osswire-bench: \(error)")
+    exit(1)
 }
 Scratch.remove()
