@@ -10,7 +10,8 @@ import OSSXML
 /// not survive its own encoding: `decode(encode())` must succeed and encode to the same bytes
 /// (the client reads what the mock server writes, and the reverse).
 ///
-/// `Tests/OSSXMLTests/FuzzReplayTests.swift` runs the same checks on every saved crash input.
+/// `Tests/OSSXMLTests/FuzzReplayTests.swift` runs the same checks on every saved crash input;
+/// keep the two equal.
 @main
 struct FuzzModels {
     static func main() {

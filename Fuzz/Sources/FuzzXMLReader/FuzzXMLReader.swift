@@ -11,7 +11,8 @@ import OSSXML
 /// - an error's offset lies outside the input or its message is empty;
 /// - an accepted tree, written back with `XMLWriter.write`, does not read back equal.
 ///
-/// `Tests/OSSXMLTests/FuzzReplayTests.swift` runs the same checks on every saved crash input.
+/// `Tests/OSSXMLTests/FuzzReplayTests.swift` runs the same checks on every saved crash input;
+/// keep the two equal.
 @main
 struct FuzzXMLReader {
     static func main() {
