@@ -80,8 +80,8 @@ for t in "${targets[@]}"; do
         "$work/$t" "$fuzz_dir/corpus/$t" >"$log" 2>&1
     rc=$?
     set -e
-    done_line=$(grep -E '^#[0-9]+ +DONE' "$log" | tail -1 || true)
-    [ -n "$done_line" ] || done_line=$(grep -E '^#[0-9]+ ' "$log" | tail -1 || true)
+    done_line=$(grep -E '^#[0-9]+[[:space:]]+DONE' "$log" | tail -1 || true)
+    [ -n "$done_line" ] || done_line=$(grep -E '^#[0-9]+[[:space:]]' "$log" | tail -1 || true)
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
     per_sec=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
     cov=$(echo "$done_line" | grep -oE 'cov: [0-9]+ ft: [0-9]+' || true)
