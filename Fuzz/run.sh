@@ -17,7 +17,7 @@ export SWIFT_BACKTRACE=enable=no
 
 fuzz_dir=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$fuzz_dir")
-all_targets=(FuzzXMLReader FuzzModels)
+all_targets=(FuzzXMLReader FuzzModels FuzzHTTPResponseParser FuzzHTTPRequestParser FuzzChunkedDecoder)
 runs=1000000
 mode=run
 targets=()
@@ -44,6 +44,8 @@ fi
 options() {
     case "$1" in
         FuzzXMLReader|FuzzModels) echo "-dict=$fuzz_dir/dicts/xml.dict -max_len=4096" ;;
+        FuzzHTTPResponseParser|FuzzHTTPRequestParser) echo "-dict=$fuzz_dir/dicts/http.dict -max_len=4096" ;;
+        FuzzChunkedDecoder) echo "-dict=$fuzz_dir/dicts/http.dict -max_len=8192" ;;
         *) echo "run.sh: unknown target $1" >&2; return 1 ;;
     esac
 }

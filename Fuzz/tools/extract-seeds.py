@@ -2,10 +2,13 @@
 """Collects seed inputs for a fuzz target from test sources and fixture folders.
 
 usage: extract-seeds.py OUT_DIR [--tests FILE.swift ...] [--files DIR_OR_FILE ...] [--must-contain S]
+                         [--prefix-byte HEX] [--body-only]
 
 Swift string literals in the test files (single-line "..." and multi-line \"\"\"...\"\"\") that contain
 --must-contain (default '<') are unescaped and written, with every fixture file, to OUT_DIR named by
 their SHA-1 (libFuzzer's naming), so re-running adds nothing twice. Files over 16 KiB are skipped.
+--body-only keeps what follows the first blank line (an HTTP message's body); --prefix-byte puts
+the HTTP targets' control byte in front of every seed.
 """
 import hashlib
 import os
@@ -44,10 +47,18 @@ def literals(source):
 def main():
     args = sys.argv[1:]
     out, tests, files, must = args[0], [], [], "<"
+    prefix, body_only = b"", False
     mode = None
     for a in args[1:]:
         if a in ("--tests", "--files"):
             mode = a
+        elif a == "--body-only":
+            body_only = True
+        elif a == "--prefix-byte":
+            mode = a
+        elif mode == "--prefix-byte":
+            prefix = bytes([int(a, 16)])
+            mode = None
         elif a == "--must-contain":
             mode = a
         elif mode == "--must-contain":
@@ -67,6 +78,9 @@ def main():
         for p in paths:
             if os.path.isfile(p) and os.path.getsize(p) <= 16384:
                 seeds.append(open(p, "rb").read())
+    if body_only:
+        seeds = [s.split(b"\r\n\r\n", 1)[1] for s in seeds if b"\r\n\r\n" in s]
+    seeds = [prefix + s for s in seeds]
     added = 0
     for s in seeds:
         name = os.path.join(out, hashlib.sha1(s).hexdigest())
