@@ -2,5 +2,6 @@
 func allCommands() -> [Command] {
     [
         Command(name: "presign", run: presignCommand),
+        HTTPCommand.command,
     ]
 }
