@@ -204,9 +204,10 @@ public enum HTTPChecks {
         }
     }
 
-    /// A plain reading of RFC 9112 §7.1 with the parsers' documented leniencies (a bare LF ends a
-    /// line; at most 15 hex digits; chunk extensions are `;` after optional white space, with no
-    /// control characters; trailer fields as header fields, at most 128), to check them against.
+    /// A plain reading of RFC 9112 §7.1 with the parsers' documented leniencies and bounds (a bare
+    /// LF ends a line; a size line holds at most 4096 bytes before its LF and at most 15 hex
+    /// digits; chunk extensions are `;` after optional white space, with no control characters;
+    /// trailer fields as header fields, at most 128), to check them against.
     public static func referenceChunked(_ b: ArraySlice<UInt8>) -> ChunkedOutcome {
         var out = ChunkedOutcome()
         var i = b.startIndex
@@ -231,7 +232,8 @@ public enum HTTPChecks {
         }
         func isText(_ c: UInt8) -> Bool { c == 9 || (c >= 0x20 && c != 0x7F) }
         while true {
-            guard let sizeLine = line() else {
+            let lineStart = i
+            guard let sizeLine = line(), i - 1 - lineStart <= 4096 else {
                 out.failed = true
                 return out
             }
