@@ -28,11 +28,12 @@ let package = Package(
             dependencies: [.product(name: "OSSWire", package: "OSSWire")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),
-    ] + fuzzTargets.map { target in
-        .executableTarget(
-            name: target.name,
-            dependencies: target.dependencies,
-            swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
-        )
-    }
+    ]
+        + fuzzTargets.map { target in
+            .executableTarget(
+                name: target.name,
+                dependencies: target.dependencies,
+                swiftSettings: [.swiftLanguageMode(.v6), .unsafeFlags(["-parse-as-library"])]
+            )
+        }
 )

@@ -43,7 +43,9 @@ import Testing
     /// arrived in one piece and refused when it arrived in several. Now it is refused either way.
     @Test func aChunkLineOverTheLimitIsRefusedHoweverItArrives() throws {
         for (extensionBytes, accepted) in [(4093, true), (4094, false)] {
-            let body = Array("1;".utf8) + Array(repeating: UInt8(ascii: "a"), count: extensionBytes) + Array("\r\nx\r\n0\r\n\r\n".utf8)
+            let body =
+                Array("1;".utf8) + Array(repeating: UInt8(ascii: "a"), count: extensionBytes)
+                + Array("\r\nx\r\n0\r\n\r\n".utf8)
             #expect(HTTPChecks.checkChunkedDecoder([0x00] + body) == nil)  // whole and byte by byte
             #expect(HTTPChecks.referenceChunked(body[...]).failed == !accepted)
             var parser = HTTPRequestParser()
@@ -62,7 +64,8 @@ import Testing
 
     @Test func theChecksAreTheFuzzTargetsChecks() throws {
         let source = try String(
-            contentsOf: Self.root.appendingPathComponent("Fuzz/Sources/HTTPFuzzChecks/HTTPFuzzChecks.swift"), encoding: .utf8)
+            contentsOf: Self.root.appendingPathComponent("Fuzz/Sources/HTTPFuzzChecks/HTTPFuzzChecks.swift"),
+            encoding: .utf8)
         let mine = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
         let imports = try #require(source.range(of: "import OSSHTTP\n"))
         let marker = try #require(mine.range(of: "// BEGIN copy of HTTPFuzzChecks.swift\n"))
@@ -272,7 +275,9 @@ public enum HTTPChecks {
         }
 
         public var description: String {
-            failed ? "failure after \(data.count) bytes" : "\(data.count) bytes, trailers \(trailers.map { "\($0.name): \($0.value)" })"
+            failed
+                ? "failure after \(data.count) bytes"
+                : "\(data.count) bytes, trailers \(trailers.map { "\($0.name): \($0.value)" })"
         }
     }
 
@@ -365,12 +370,15 @@ public enum HTTPChecks {
                 return out
             }
             out.trailers.append(
-                HTTPField(name: String(decoding: field[..<colon], as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+                HTTPField(
+                    name: String(decoding: field[..<colon], as: UTF8.self),
+                    value: String(decoding: value, as: UTF8.self)))
         }
     }
 
     static let chunkedResponseHead = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
-    static let chunkedRequestHead = Array("PUT /bucket/key HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+    static let chunkedRequestHead = Array(
+        "PUT /bucket/key HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
 
     /// The first message's body as a `ChunkedOutcome`.
     static func firstBody<P: MessageParser>(_ parser: inout P, _ stream: [UInt8], pieceSize: Int?) -> ChunkedOutcome {

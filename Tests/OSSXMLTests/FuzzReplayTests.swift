@@ -41,7 +41,9 @@ import Testing
 
     /// The first fuzzer find: a NUL inside CDATA was accepted, and the tree could not be written back.
     @Test func nulIsRefusedInCDATACommentsAndProcessingInstructions() {
-        for doc in ["<a><![CDATA[x\0y]]></a>", "<a><!-- \0 --></a>", "<a><?pi \0?></a>", "<?xml version=\"1.0\"\0?><a/>"] {
+        for doc in [
+            "<a><![CDATA[x\0y]]></a>", "<a><!-- \0 --></a>", "<a><?pi \0?></a>", "<?xml version=\"1.0\"\0?><a/>",
+        ] {
             #expect(throws: XMLError.self, "\(doc.debugDescription)") { try XMLReader.parse(doc) }
             #expect(XMLReaderChecks.check(Array(doc.utf8)) == nil)
         }

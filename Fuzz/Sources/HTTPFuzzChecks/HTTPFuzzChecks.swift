@@ -200,7 +200,9 @@ public enum HTTPChecks {
         }
 
         public var description: String {
-            failed ? "failure after \(data.count) bytes" : "\(data.count) bytes, trailers \(trailers.map { "\($0.name): \($0.value)" })"
+            failed
+                ? "failure after \(data.count) bytes"
+                : "\(data.count) bytes, trailers \(trailers.map { "\($0.name): \($0.value)" })"
         }
     }
 
@@ -293,12 +295,15 @@ public enum HTTPChecks {
                 return out
             }
             out.trailers.append(
-                HTTPField(name: String(decoding: field[..<colon], as: UTF8.self), value: String(decoding: value, as: UTF8.self)))
+                HTTPField(
+                    name: String(decoding: field[..<colon], as: UTF8.self),
+                    value: String(decoding: value, as: UTF8.self)))
         }
     }
 
     static let chunkedResponseHead = Array("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
-    static let chunkedRequestHead = Array("PUT /bucket/key HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
+    static let chunkedRequestHead = Array(
+        "PUT /bucket/key HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n".utf8)
 
     /// The first message's body as a `ChunkedOutcome`.
     static func firstBody<P: MessageParser>(_ parser: inout P, _ stream: [UInt8], pieceSize: Int?) -> ChunkedOutcome {
