@@ -3,6 +3,8 @@ func allCommands() -> [Command] {
     [
         Command(name: "presign", run: presignCommand),
         HTTPCommand.command,
+        Command(name: "mock-server", run: mockServerCommand),
+        BenchCommand.command,
         Command(name: "ls", run: lsCommand),
         Command(name: "stat", run: statCommand),
         Command(name: "rm", run: rmCommand),
