@@ -1,4 +1,5 @@
 import Foundation
+import OSSMockServer
 import Testing
 
 @testable import OSSClient
@@ -97,6 +98,41 @@ struct CLITests {
         #expect(r.status == 1 && r.stderr.contains("NoSuchKey"))
         r = try await Self.run(["rb", "oss://bkt"], env: env)
         #expect(r.status == 0 && r.stdout.contains("removed oss://bkt"))
+    }
+
+    @Test("against the mock server: ls with a prefix, stat sizes, cp both ways, rb of a non-empty bucket fails")
+    func againstMock() async throws {
+        var configuration = MockServerConfiguration()
+        configuration.buckets = []
+        try await withMockServer(configuration: configuration) { server in
+            let env = [
+                "OSS_ACCESS_KEY_ID": MockCredential.demo.accessKeyId,
+                "OSS_ACCESS_KEY_SECRET": MockCredential.demo.accessKeySecret, "OSS_ENDPOINT": server.url,
+                "OSS_REGION": server.configuration.region,
+            ]
+            let dir = NSTemporaryDirectory() + "osswire-cli-mock-\(UUID().uuidString)"
+            try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let data = Data((0..<123_457).map { UInt8(truncatingIfNeeded: $0 &* 3) })
+            try data.write(to: URL(fileURLWithPath: dir + "/f.bin"))
+            #expect(try await Self.run(["mb", "oss://cli-bucket"], env: env).status == 0)
+            #expect(try await Self.run(["cp", dir + "/f.bin", "oss://cli-bucket/logs/a.bin"], env: env).status == 0)
+            #expect(try await Self.run(["cp", dir + "/f.bin", "oss://cli-bucket/other.bin"], env: env).status == 0)
+            let ls = try await Self.run(["ls", "oss://cli-bucket/logs/", "--json"], env: env)
+            #expect(ls.status == 0 && ls.stdout.contains("\"key\":\"logs/a.bin\"") && !ls.stdout.contains("other.bin"))
+            #expect(ls.stdout.contains("\"count\":1"))
+            let stat = try await Self.run(["stat", "oss://cli-bucket/logs/a.bin"], env: env)
+            #expect(stat.status == 0 && stat.stdout.contains("size: 123457"))
+            let buckets = try await Self.run(["ls"], env: env)
+            #expect(buckets.status == 0 && buckets.stdout.contains("oss://cli-bucket"))
+            let down = try await Self.run(["cp", "oss://cli-bucket/logs/a.bin", dir + "/back.bin", "--json"], env: env)
+            #expect(down.status == 0 && down.stdout.contains("\"bytes\":123457"))
+            #expect(try Data(contentsOf: URL(fileURLWithPath: dir + "/back.bin")) == data)
+            let rb = try await Self.run(["rb", "oss://cli-bucket"], env: env)
+            #expect(rb.status == 1 && rb.stderr.contains("BucketNotEmpty"))
+            #expect(try await Self.run(["rm", "oss://cli-bucket/logs/a.bin", "oss://cli-bucket/other.bin"], env: env).status == 0)
+            #expect(try await Self.run(["rb", "oss://cli-bucket"], env: env).status == 0)
+        }
     }
 
     @Test("usage errors exit 2, failures exit 1, and the secret is never printed")
