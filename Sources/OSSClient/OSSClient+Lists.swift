@@ -122,6 +122,27 @@ extension OSSClient {
             result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
     }
 
+    /// Copies a range of an existing object into a part of a multipart upload (UploadPartCopy).
+    /// - Parameter sourceRange: the bytes of the source (`nil` for all of it).
+    public func uploadPartCopy(
+        sourceBucket: String, sourceKey: String, sourceRange: ByteRange? = nil, bucket: String, key: String,
+        uploadId: String, partNumber: Int
+    ) async throws -> UploadPartResult {
+        try Validation.checkBucketName(sourceBucket)
+        try Validation.checkObjectKey(sourceKey)
+        try Validation.checkPartNumber(partNumber)
+        try sourceRange?.validate()
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        let r = try await perform(
+            .uploadPartCopy(
+                sourceBucket: sourceBucket, sourceKey: sourceKey, sourceRange: sourceRange, bucket: bucket, key: key,
+                uploadId: uploadId, partNumber: partNumber))
+        guard let fields = FlatXML.children(of: "CopyPartResult", in: r.body), let etag = fields["ETag"] else {
+            throw OSSClientError.invalidResponse("UploadPartCopy: the answer is not a CopyPartResult with an ETag")
+        }
+        return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
+    }
+
     /// Lists the parts uploaded so far (ListParts), one page.
     public func listParts(
         bucket: String, key: String, uploadId: String, partNumberMarker: Int? = nil, maxParts: Int? = nil

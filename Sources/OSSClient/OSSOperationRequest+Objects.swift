@@ -268,3 +268,18 @@ extension OSSOperationRequest {
         return OSSOperationRequest(operation: "ListBuckets", method: "GET", bucket: nil, query: q)
     }
 }
+
+extension OSSOperationRequest {
+    /// UploadPartCopy: `PUT /key?partNumber=N&uploadId=ID` with `x-oss-copy-source` (and a range).
+    public static func uploadPartCopy(
+        sourceBucket: String, sourceKey: String, sourceRange: ByteRange? = nil, bucket: String, key: String,
+        uploadId: String, partNumber: Int
+    ) -> OSSOperationRequest {
+        var r = OSSOperationRequest(
+            operation: "UploadPartCopy", method: "PUT", bucket: bucket, key: key,
+            query: [("partNumber", String(partNumber)), ("uploadId", uploadId)])
+        r.headers.append(("x-oss-copy-source", "/" + sourceBucket + "/" + PercentEncoding.encode(sourceKey, allowed: .unreservedAndSlash)))
+        if let sourceRange { r.headers.append(("x-oss-copy-source-range", sourceRange.headerValue)) }
+        return r
+    }
+}

@@ -159,6 +159,20 @@ struct ClientMockTests {
             #expect(done.crc64 == CRC64.checksum(Self.data))
             #expect(try await client.getObject(bucket: "bkt", key: "big").body == Self.data)
 
+            // A multipart copy of the object's two halves.
+            let cp = try await client.initiateMultipartUpload(bucket: "bkt", key: "copied")
+            let half = Int64(200 * 1024)
+            let c1 = try await client.uploadPartCopy(
+                sourceBucket: "bkt", sourceKey: "big", sourceRange: ByteRange(0...(half - 1)), bucket: "bkt", key: "copied",
+                uploadId: cp.uploadId, partNumber: 1)
+            let c2 = try await client.uploadPartCopy(
+                sourceBucket: "bkt", sourceKey: "big", sourceRange: .from(half), bucket: "bkt", key: "copied",
+                uploadId: cp.uploadId, partNumber: 2)
+            try await client.completeMultipartUpload(
+                bucket: "bkt", key: "copied", uploadId: cp.uploadId,
+                parts: [.init(partNumber: 1, eTag: c1.etag), .init(partNumber: 2, eTag: c2.etag)])
+            #expect(try await client.getObject(bucket: "bkt", key: "copied").body == Self.data)
+
             let up2 = try await client.initiateMultipartUpload(bucket: "bkt", key: "aborted")
             try await client.abortMultipartUpload(bucket: "bkt", key: "aborted", uploadId: up2.uploadId)
             let e = try await #require(throws: OSSServiceError.self) {
