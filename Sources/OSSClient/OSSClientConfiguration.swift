@@ -199,3 +199,25 @@ public struct OSSClientConfiguration: Sendable {
         }
     }
 }
+
+extension OSSClientConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// A summary for logs: endpoint, region, signature, addressing and limits; never credentials
+    /// or proxy passwords.
+    public var description: String {
+        var parts = [
+            "endpoint \(endpoint)", "region \(effectiveRegion ?? "-")", "signature \(signatureVersion)",
+            "\(effectiveAddressing)", "retries \(retryPolicy.maxRetries)", "CRC64 \(crcCheckEnabled ? "on" : "off")",
+        ]
+        if let proxy { parts.append("proxy \(proxy)") }
+        if tls.insecureSkipVerify { parts.append("TLS verification OFF") }
+        if let r = sendRateLimit { parts.append("send limit \(r) B/s") }
+        if let r = receiveRateLimit { parts.append("receive limit \(r) B/s") }
+        return "OSSClientConfiguration(" + parts.joined(separator: ", ") + ")"
+    }
+
+    public var debugDescription: String { description }
+}
+
+extension OSSClientConfiguration.Proxy: CustomDebugStringConvertible {
+    public var debugDescription: String { description }
+}

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSSigner
 import Testing
 
 @testable import OSSClient
@@ -233,5 +234,19 @@ struct ValidationTests {
         #expect(e.description.contains("a\\nb"))
         #expect(!e.description.contains("\n"))
         #expect(e.code == "ValidateError")
+    }
+}
+
+@Suite("Configuration descriptions")
+struct ConfigurationDescriptionTests {
+    @Test("printing a configuration never shows credentials or a proxy password")
+    func noSecrets() throws {
+        var c = try OSSClientConfiguration(endpoint: "https://oss-cn-hangzhou.aliyuncs.com")
+        c.credentialsProvider = StaticCredentialsProvider(accessKeyId: "AKID", accessKeySecret: "SUPER-SECRET-VALUE")
+        c.proxy = OSSClientConfiguration.Proxy(host: "p", port: 1, username: "user", password: "PROXY-PASSWORD")
+        for text in [String(describing: c), String(reflecting: c), "\(c)"] {
+            #expect(!text.contains("SUPER-SECRET-VALUE") && !text.contains("PROXY-PASSWORD"))
+            #expect(text.contains("oss-cn-hangzhou"))
+        }
     }
 }
