@@ -84,11 +84,8 @@ public struct OSSRequestBody: Sendable {
     }
 }
 
-/// A type-erased single-use chunk stream.
-///
-/// `@unchecked Sendable`: the factory is a `@Sendable` closure over a `Sendable` sequence, and the
-/// `Mutex` makes sure only one iterator is ever made from it.
-final class StreamBox: @unchecked Sendable {
+/// A type-erased single-use chunk stream: the `Mutex` makes sure only one iterator is ever made.
+final class StreamBox: Sendable {
     private let make: @Sendable () -> ErasedIterator
     private let used = Mutex(false)
 
