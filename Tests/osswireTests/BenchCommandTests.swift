@@ -1,9 +1,16 @@
 import Foundation
+import OSSTestSupport
 import Testing
+
+/// Runs the process on its own thread (`Blocking.run`): waiting for a child process on Swift's
+/// cooperative pool (two threads here) starves the socket tests running beside it.
+private func runBench(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    try await Blocking.run { try runBenchBlocking(args) }
+}
 
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) and returns its exit
 /// status and output. PATH is passed on so the command can find openssl and curl.
-private func runBench(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+private func runBenchBlocking(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
     let binary = root.appendingPathComponent(".build/debug/osswire")
@@ -35,8 +42,8 @@ private let tiny = ["--size", "1048576", "--rounds", "2", "--small-count", "20",
 
 @Suite("osswire bench")
 struct BenchCommandTests {
-    @Test func textReportHasEveryFigure() throws {
-        let r = try runBench(tiny)
+    @Test func textReportHasEveryFigure() async throws {
+        let r = try await runBench(tiny)
         #expect(r.status == 0, "\(r.stderr)")
         var labels = [
             "PUT http, CRC64 on", "PUT http, CRC64 off", "off/raw", "raw socket write loop", "PUT/raw",
@@ -56,8 +63,8 @@ struct BenchCommandTests {
         #expect(r.stderr.contains("round 2 of 2"))
     }
 
-    @Test func jsonReportIsOneObjectWithEveryFigure() throws {
-        let r = try runBench(tiny + ["--json"])
+    @Test func jsonReportIsOneObjectWithEveryFigure() async throws {
+        let r = try await runBench(tiny + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
@@ -87,8 +94,8 @@ struct BenchCommandTests {
         #expect(object["crc64_clmul"] is Bool)
     }
 
-    @Test func skippedPartsAreSaidSo() throws {
-        let r = try runBench(tiny + ["--rounds", "1", "--no-curl", "--no-tls", "--json"])
+    @Test func skippedPartsAreSaidSo() async throws {
+        let r = try await runBench(tiny + ["--rounds", "1", "--no-curl", "--no-tls", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["put_https_bytes_per_s"] is NSNull)
@@ -98,16 +105,16 @@ struct BenchCommandTests {
         #expect((object["put_http_bytes_per_s"] as? NSNumber)?.doubleValue ?? 0 > 0)
     }
 
-    @Test func usageErrorsExitWith2() throws {
+    @Test func usageErrorsExitWith2() async throws {
         for args in [["extra"], ["--size", "0"], ["--size", "big"], ["--cert", "/x.pem"], ["--bogus"], ["--rounds"]] {
-            let r = try runBench(args)
+            let r = try await runBench(args)
             #expect(r.status == 2, "\(args): \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
     }
 
-    @Test func unreadableCertificateFails() throws {
-        let r = try runBench(
+    @Test func unreadableCertificateFails() async throws {
+        let r = try await runBench(
             [
                 "--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem", "--size", "1024", "--rounds", "1",
                 "--small-count", "1", "--cancel-count", "1", "--no-curl",
