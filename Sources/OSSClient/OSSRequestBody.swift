@@ -122,7 +122,9 @@ struct ChunkReader {
     private enum State {
         case bytes([UInt8], offset: Int)
         case file(path: String, file: LocalFile?, offset: Int64, remaining: Int64?)
-        case stream(ErasedIterator?)
+        /// The iterator is taken at the first read, so an attempt that never read (a stale pooled
+        /// connection retried by OSSHTTP) leaves the stream for the next one.
+        case stream(StreamBox, ErasedIterator?)
     }
     private var state: State
 
@@ -130,7 +132,7 @@ struct ChunkReader {
         switch body.source {
         case .bytes(let b): state = .bytes(b, offset: 0)
         case .file(let path, let offset, let length): state = .file(path: path, file: nil, offset: offset, remaining: length)
-        case .stream(let box, _): state = .stream(box.takeIterator())
+        case .stream(let box, _): state = .stream(box, nil)
         }
     }
 
@@ -162,10 +164,11 @@ struct ChunkReader {
             state = .file(
                 path: path, file: file, offset: offset + Int64(chunk.count), remaining: remaining.map { $0 - Int64(chunk.count) })
             return chunk
-        case .stream(let it):
-            guard let it else {
+        case .stream(let box, let taken):
+            guard let it = taken ?? box.takeIterator() else {
                 throw OSSClientError.invalidArgument("a stream body can be sent only once")
             }
+            state = .stream(box, it)
             while let c = try await it.next() {
                 if !c.isEmpty { return c }
             }

@@ -214,3 +214,21 @@ struct BodyTests {
         #expect(missing.kind == .file)
     }
 }
+
+@Suite("Stream bodies")
+struct StreamBodyTests {
+    @Test("a stream is taken at the first read, so an attempt that never read leaves it for the next")
+    func lazyTake() async throws {
+        let stream = AsyncStream<[UInt8]> { c in
+            c.yield([1, 2])
+            c.finish()
+        }
+        let body = OSSRequestBody.stream(stream, length: 2)
+        _ = ChunkReader(body)  // made, never read
+        var second = ChunkReader(body)
+        #expect(try await second.next() == [1, 2])
+        #expect(try await second.next() == nil)
+        var third = ChunkReader(body)
+        await #expect(throws: OSSClientError.self) { _ = try await third.next() }
+    }
+}
