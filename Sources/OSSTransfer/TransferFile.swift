@@ -155,3 +155,12 @@ enum FilePaths {
         guard retryingEINTR({ fsync(fd) }) == 0 else { throw TransferError.file("fsync directory \(path)", errno: errno) }
     }
 }
+
+extension FilePaths {
+    /// A destination path made absolute through its (existing) directory, so the same target
+    /// named two ways shares one checkpoint.
+    static func canonicalTarget(_ path: String) -> String {
+        let dir = canonical(directory(of: path))
+        return dir == "/" ? "/" + lastComponent(of: path) : dir + "/" + lastComponent(of: path)
+    }
+}
