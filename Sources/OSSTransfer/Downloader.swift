@@ -257,27 +257,8 @@ struct DownloadRun: Sendable {
     }
 
     private func stopped(_ out: inout TransferOutcome, error: any Error, failure: FailureClass) {
-        out.error = error is StopRequest ? nil : error
-        out.errorCode = failure.code
-        out.failureClass = error is StopRequest ? nil : failure
-        if let reason = control.reason {
-            out.state = reason == .aborted ? .aborted : .paused
-            out.reason = reason
-        } else if failure.isDisabled {
-            out.state = .paused
-            out.reason = .disabled
-        } else if failure.kind == .cancelled {
-            out.state = .paused
-            out.reason = .taskCancelled
-        } else {
-            out.state = .failed
-        }
+        out.stop(error: error, failure: failure, requested: control.reason)
     }
 
-    private func classify(_ error: any Error) -> FailureClass {
-        if let stop = error as? StopRequest { return FailureClass(.cancelled, code: "\(stop.reason)") }
-        if error is CancellationError { return FailureClass(.cancelled) }
-        if error is TransferError { return FailureClass(.fatal) }
-        return ops.classify(error)
-    }
+    private func classify(_ error: any Error) -> FailureClass { FailureClass.of(error, by: ops) }
 }

@@ -143,7 +143,12 @@ struct UploadRun: Sendable {
             if let store, let checkpointPath {
                 let resumed = await resume(&out, store: store, path: checkpointPath, identity: identity, plan: plan, reader: reader)
                 switch resumed {
-                case .stop: return
+                case .stop:
+                    // An abort that came while the parts were listed still abandons the upload.
+                    if control.reason == .aborted, let id = out.uploadId {
+                        await abandon(&out, uploadId: id, store: store, checkpointPath: checkpointPath)
+                    }
+                    return
                 case .fresh: break
                 case .resume(let id, let parts):
                     uploadId = id
@@ -425,24 +430,8 @@ struct UploadRun: Sendable {
         return await task.value
     }
 
-    /// Sets a stopped run's outcome: paused (by request, task cancellation or the client-wide
-    /// switch), aborted, or failed.
     private func stopped(_ out: inout TransferOutcome, error: any Error, failure: FailureClass) {
-        out.error = error is StopRequest ? nil : error
-        out.errorCode = failure.code
-        out.failureClass = error is StopRequest ? nil : failure
-        if let reason = control.reason {
-            out.state = reason == .aborted ? .aborted : .paused
-            out.reason = reason
-        } else if failure.isDisabled {
-            out.state = .paused
-            out.reason = .disabled
-        } else if failure.kind == .cancelled {
-            out.state = .paused
-            out.reason = .taskCancelled
-        } else {
-            out.state = .failed
-        }
+        out.stop(error: error, failure: failure, requested: control.reason)
     }
 
     private func fail(_ out: inout TransferOutcome, _ error: any Error) {
@@ -450,18 +439,7 @@ struct UploadRun: Sendable {
         out.error = error
     }
 
-    /// Classifies an error: this layer's own, cancellation, else the operations' verdict.
-    private func classify(_ error: any Error) -> FailureClass {
-        if let stop = error as? StopRequest { return FailureClass(.cancelled, code: "\(stop.reason)") }
-        if error is CancellationError { return FailureClass(.cancelled) }
-        if let e = error as? TransferError { return FailureClass(e.kind == .crcMismatch ? .retryable : .fatal) }
-        return ops.classify(error)
-    }
-}
-
-/// Thrown inside a run when a stop was asked before a request started.
-struct StopRequest: Error {
-    let reason: CancellationSignal.Reason
+    private func classify(_ error: any Error) -> FailureClass { FailureClass.of(error, by: ops) }
 }
 
 /// Whether two ETags name the same bytes (quotes and case aside).

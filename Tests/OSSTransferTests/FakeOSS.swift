@@ -73,6 +73,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         var inFlight = 0
         var maxInFlight = 0
         var corruptGets: Set<Int64> = []
+        var holdComplete = false
     }
     let state = Mutex(State())
 
@@ -115,10 +116,14 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     /// Parts after `count` successful ones wait in flight (halfway through their body).
     func hold(after count: Int?) { state.withLock { $0.holdAfter = count } }
 
+    /// CompleteMultipartUpload waits in flight until released.
+    func holdCompletes() { state.withLock { $0.holdComplete = true } }
+
     /// Lets held parts go on.
     func release() {
         let held = state.withLock { s -> [Held] in
             s.holdAfter = nil
+            s.holdComplete = false
             defer { s.held = [] }
             return s.held
         }
@@ -173,6 +178,11 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     /// Waits while holding is on (cancellable; a disable fails it).
     private func maybeHold(countsAsPart: Bool) async throws {
         let id: Int? = state.withLock { s in
+            if !countsAsPart {
+                guard s.holdComplete else { return nil }
+                s.nextHeld += 1
+                return s.nextHeld
+            }
             guard let after = s.holdAfter, s.succeededParts >= after else { return nil }
             s.nextHeld += 1
             return s.nextHeld
@@ -307,6 +317,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         try begin(entry)
         var ok = false
         defer { end(entry, ok: ok) }
+        try await maybeHold(countsAsPart: false)
         let stored = try state.withLock { s -> StoredObject in
             guard let u = s.uploads[uploadId] else { throw FakeError.noSuchUpload }
             var bytes: [UInt8] = []

@@ -362,4 +362,21 @@ struct UploaderTests {
         #expect(b.state == .failed)
         #expect(fake.log.isEmpty)
     }
+
+    @Test("once CompleteMultipartUpload is under way, pause and abort are ignored and the upload completes")
+    func stopDuringComplete() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let (path, bytes) = scratch.file("big", size: 1 << 20)
+        fake.holdCompletes()
+        let handle = Uploader(operations: fake, options: Self.options(scratch)).start(file: path, bucket: "b", key: "k")
+        try await fake.waitUntilHeld(1)
+        handle.pause()
+        handle.abort()
+        fake.release()
+        let outcome = await handle.outcome()
+        #expect(outcome.state == .completed)
+        #expect(fake.log.count("AbortMultipartUpload") == 0)
+        #expect(fake.object("b", "k") == bytes)
+    }
 }
