@@ -338,6 +338,19 @@ struct UploadRun: Sendable {
             stopped(&out, error: stop.error, failure: stop.failure)
             return false
         }
+        // A file that changed while it was sent would make an object of mixed contents.
+        var now = try? FileIdentity.of(path)
+        now?.path = identity.path
+        if now.flatMap({ $0.difference(from: identity) }) != nil || now == nil {
+            let change = now.flatMap { $0.difference(from: identity) } ?? "it can no longer be examined"
+            _ = await sendAbort(uploadId: uploadId)
+            if let store, let checkpointPath { store.remove(checkpointPath) }
+            out.checkpointPath = nil
+            out.state = .failed
+            out.error = TransferError(
+                .sourceChanged, "\(path) changed while it was uploaded (\(change)); upload \(uploadId) was aborted")
+            return false
+        }
         guard checkpoint.parts.count == plan.partCount, control.beginFinishing() else {
             // A stop came after the last part: keep the upload for a resume.
             stopped(&out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))

@@ -379,4 +379,26 @@ struct UploaderTests {
         #expect(fake.log.count("AbortMultipartUpload") == 0)
         #expect(fake.object("b", "k") == bytes)
     }
+
+    @Test("a file changed while it is sent is not completed; its upload is aborted")
+    func changedDuringUpload() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let (path, _) = scratch.file("big", size: 1 << 20)
+        fake.hold(after: 2)
+        let handle = Uploader(operations: fake, options: Self.options(scratch)).start(file: path, bucket: "b", key: "k")
+        try await fake.waitUntilHeld(2)
+        scratch.file("big", size: 1 << 20, seed: 9)
+        let h = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        try h.seekToEnd()
+        try h.write(contentsOf: Data([0]))
+        try h.close()
+        fake.release()
+        let outcome = await handle.outcome()
+        #expect(outcome.state == .failed)
+        #expect((outcome.error as? TransferError)?.kind == .sourceChanged || (outcome.error as? TransferError)?.kind == .file)
+        #expect(fake.object("b", "k") == nil)
+        #expect(fake.log.count("CompleteMultipartUpload") == 0)
+        #expect(!fake.uploadExists(try #require(outcome.uploadId)))
+    }
 }
