@@ -29,7 +29,9 @@ struct CheckpointCodec {
         var text = "\(CheckpointCodec.magic) \(CheckpointCodec.version) \(kind)\n"
         for line in lines {
             text += line.name
-            for v in line.values { text += " " + (v.isEmpty ? "-" : PercentEncoding.encode(v, allowed: .unreservedAndSlash)) }
+            for v in line.values {
+                text += " " + (v.isEmpty ? "-" : PercentEncoding.encode(v, allowed: .unreservedAndSlash))
+            }
             text += "\n"
         }
         var bytes = Array(text.utf8)
@@ -73,7 +75,9 @@ struct CheckpointCodec {
                     values.append("")
                     continue
                 }
-                guard let v = PercentEncoding.decode(f) else { throw TransferError.checkpoint("a value is badly encoded") }
+                guard let v = PercentEncoding.decode(f) else {
+                    throw TransferError.checkpoint("a value is badly encoded")
+                }
                 values.append(v)
             }
             out.append((String(name), values))
@@ -96,12 +100,16 @@ struct CheckpointFields {
     }
 
     func int64(_ name: String) throws(TransferError) -> Int64 {
-        guard let v = Int64(try string(name)) else { throw TransferError.checkpoint("the line \(name) is not a number") }
+        guard let v = Int64(try string(name)) else {
+            throw TransferError.checkpoint("the line \(name) is not a number")
+        }
         return v
     }
 
     func uint64(_ name: String) throws(TransferError) -> UInt64 {
-        guard let v = UInt64(try string(name)) else { throw TransferError.checkpoint("the line \(name) is not a number") }
+        guard let v = UInt64(try string(name)) else {
+            throw TransferError.checkpoint("the line \(name) is not a number")
+        }
         return v
     }
 

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import OSSCore
 
@@ -60,7 +60,8 @@ public struct CheckpointStore: Sendable {
         let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw TransferError.checkpoint("cannot open \(path): \(SystemError(errno: errno, operation: "open").message)")
+            throw TransferError.checkpoint(
+                "cannot open \(path): \(SystemError(errno: errno, operation: "open").message)")
         }
         defer { _ = close(fd) }
         var out: [UInt8] = []
@@ -69,7 +70,8 @@ public struct CheckpointStore: Sendable {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw TransferError.checkpoint("cannot read \(path): \(SystemError(errno: errno, operation: "read").message)")
+                throw TransferError.checkpoint(
+                    "cannot read \(path): \(SystemError(errno: errno, operation: "read").message)")
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
@@ -102,7 +104,9 @@ public struct CheckpointStore: Sendable {
                 }
             }
         }
-        if failure == nil && retryingEINTR({ fsync(fd) }) != 0 { failure = TransferError.file("fsync \(temp)", errno: errno) }
+        if failure == nil && retryingEINTR({ fsync(fd) }) != 0 {
+            failure = TransferError.file("fsync \(temp)", errno: errno)
+        }
         _ = close(fd)
         if let failure {
             FilePaths.remove(temp)

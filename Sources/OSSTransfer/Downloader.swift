@@ -108,9 +108,11 @@ struct DownloadRun: Sendable {
             return
         }
         out.checkpointPath = checkpointPath
-        let progress = ProgressAggregator(totalBytes: object.size, partsTotal: plan.partCount, handler: options.progress)
+        let progress = ProgressAggregator(
+            totalBytes: object.size, partsTotal: plan.partCount, handler: options.progress)
         progress.resumed(
-            parts: checkpoint.parts.count, bytes: checkpoint.parts.keys.reduce(0) { $0 + plan.range(ofPart: $1).length })
+            parts: checkpoint.parts.count, bytes: checkpoint.parts.keys.reduce(0) { $0 + plan.range(ofPart: $1).length }
+        )
         out.partsResumed = checkpoint.parts.count
 
         let pending = object.size == 0 ? [] : plan.partNumbers.filter { checkpoint.parts[$0] == nil }
@@ -166,12 +168,16 @@ struct DownloadRun: Sendable {
             return stopped(&out, error: stop.error, failure: stop.failure)
         }
         guard out.partsDone == plan.partCount, control.beginFinishing() else {
-            return stopped(&out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
+            return stopped(
+                &out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
         }
         defer { control.endFinishing() }
         let combined =
             object.size == 0
-            ? 0 : plan.partNumbers.reduce(UInt64(0)) { CRC64.combine($0, checkpoint.parts[$1]!, lengthOfB: UInt64(plan.range(ofPart: $1).length)) }
+            ? 0
+            : plan.partNumbers.reduce(UInt64(0)) {
+                CRC64.combine($0, checkpoint.parts[$1]!, lengthOfB: UInt64(plan.range(ofPart: $1).length))
+            }
         out.crc64 = combined
         out.etag = object.etag
         if let expected = object.crc64, expected != combined {
@@ -179,7 +185,8 @@ struct DownloadRun: Sendable {
             if let store, let checkpointPath { store.remove(checkpointPath) }
             out.checkpointPath = nil
             out.state = .failed
-            out.error = TransferError(.crcMismatch, "the object's CRC64 is \(expected), the bytes received give \(combined)")
+            out.error = TransferError(
+                .crcMismatch, "the object's CRC64 is \(expected), the bytes received give \(combined)")
             return
         }
         do {
@@ -196,7 +203,9 @@ struct DownloadRun: Sendable {
     }
 
     /// The parts a checkpoint says are on disk, when it fits this object and destination.
-    private func resumedParts(_ out: inout TransferOutcome, store: CheckpointStore, path: String, fresh: DownloadCheckpoint)
+    private func resumedParts(
+        _ out: inout TransferOutcome, store: CheckpointStore, path: String, fresh: DownloadCheckpoint
+    )
         -> [Int: UInt64]
     {
         let cp: DownloadCheckpoint
@@ -213,7 +222,8 @@ struct DownloadRun: Sendable {
             || cp.temporaryPath != fresh.temporaryPath
         {
             stale = "it is for another object or destination"
-        } else if cp.objectSize != fresh.objectSize || !sameETag(cp.etag, fresh.etag) || cp.lastModified != fresh.lastModified
+        } else if cp.objectSize != fresh.objectSize || !sameETag(cp.etag, fresh.etag)
+            || cp.lastModified != fresh.lastModified
             || cp.objectCRC64 != fresh.objectCRC64
         {
             stale = "the object changed since it was made"
@@ -231,7 +241,9 @@ struct DownloadRun: Sendable {
     }
 
     /// Fetches one part into its place in the file, trying again for failures worth it.
-    private func fetch(_ number: Int, plan: PartPlan, file: TransferFile, progress: ProgressAggregator) async -> PartResult {
+    private func fetch(_ number: Int, plan: PartPlan, file: TransferFile, progress: ProgressAggregator) async
+        -> PartResult
+    {
         let range = plan.range(ofPart: number)
         let sink = RangeSink(file: file, offset: range.offset, length: range.length) { progress.part(number, at: $0) }
         var attempt = 0
@@ -240,10 +252,12 @@ struct DownloadRun: Sendable {
             do {
                 if Task.isCancelled { throw CancellationError() }
                 sink.reset()
-                try await ops.getObject(bucket: bucket, key: key, offset: range.offset, length: range.length, into: sink)
+                try await ops.getObject(
+                    bucket: bucket, key: key, offset: range.offset, length: range.length, into: sink)
                 guard sink.bytesWritten == range.length else {
                     throw TransferError(
-                        .invalidResponse, "part \(number): \(sink.bytesWritten) bytes arrived, \(range.length) expected")
+                        .invalidResponse, "part \(number): \(sink.bytesWritten) bytes arrived, \(range.length) expected"
+                    )
                 }
                 progress.finished(number, size: range.length)
                 return .done(number: number, crc64: sink.crc64)

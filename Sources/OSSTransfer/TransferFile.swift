@@ -1,7 +1,7 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import OSSCore
 
@@ -152,7 +152,9 @@ enum FilePaths {
         let fd = retryingEINTR { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         guard fd >= 0 else { throw TransferError.file("open directory \(path)", errno: errno) }
         defer { _ = Glibc.close(fd) }
-        guard retryingEINTR({ fsync(fd) }) == 0 else { throw TransferError.file("fsync directory \(path)", errno: errno) }
+        guard retryingEINTR({ fsync(fd) }) == 0 else {
+            throw TransferError.file("fsync directory \(path)", errno: errno)
+        }
     }
 }
 

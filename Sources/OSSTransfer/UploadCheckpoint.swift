@@ -28,7 +28,9 @@ public struct UploadCheckpoint: Sendable, Hashable {
     /// Parts on the server, by number.
     public var parts: [Int: Part]
 
-    public init(source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:]) {
+    public init(
+        source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:]
+    ) {
         self.source = source
         self.bucket = bucket
         self.key = key
@@ -70,7 +72,9 @@ public struct UploadCheckpoint: Sendable, Hashable {
         key = try f.string("key")
         partSize = try f.int64("part-size")
         uploadId = try f.string("upload-id")
-        guard !uploadId.isEmpty, partSize > 0 else { throw TransferError.checkpoint("the upload id or part size is empty") }
+        guard !uploadId.isEmpty, partSize > 0 else {
+            throw TransferError.checkpoint("the upload id or part size is empty")
+        }
         var parts: [Int: Part] = [:]
         for v in f.all("part") {
             guard v.count == 4, let n = Int(v[0]), (1...PartPlan.maximumPartCount).contains(n), let crc = UInt64(v[2]),

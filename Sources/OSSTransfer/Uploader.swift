@@ -112,7 +112,8 @@ struct UploadRun: Sendable {
         do {
             if let reason = control.reason { throw StopRequest(reason: reason) }
             let stored = try await ops.putObject(
-                bucket: bucket, key: key, source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
+                bucket: bucket, key: key,
+                source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
                 progress: { progress.part(1, at: $0) })
             progress.finished(1, size: identity.size)
             out.state = .completed
@@ -141,7 +142,8 @@ struct UploadRun: Sendable {
             var known: [Int: UploadCheckpoint.Part] = [:]
             var uploadId: String?
             if let store, let checkpointPath {
-                let resumed = await resume(&out, store: store, path: checkpointPath, identity: identity, plan: plan, reader: reader)
+                let resumed = await resume(
+                    &out, store: store, path: checkpointPath, identity: identity, plan: plan, reader: reader)
                 switch resumed {
                 case .stop:
                     // An abort that came while the parts were listed still abandons the upload.
@@ -161,7 +163,8 @@ struct UploadRun: Sendable {
                     let id = try await ops.initiateMultipartUpload(bucket: bucket, key: key)
                     uploadId = id
                     if let store, let checkpointPath {
-                        let cp = UploadCheckpoint(source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: id)
+                        let cp = UploadCheckpoint(
+                            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: id)
                         do { try store.save(cp.encode(), to: checkpointPath) } catch {
                             _ = await sendAbort(uploadId: id)
                             return fail(&out, error)
@@ -237,7 +240,8 @@ struct UploadRun: Sendable {
         } catch {
             let c = classify(error)
             if c.kind == .noSuchUpload {
-                out.notes.append("upload \(cp.uploadId) is no longer on the server (NoSuchUpload); starting a fresh upload")
+                out.notes.append(
+                    "upload \(cp.uploadId) is no longer on the server (NoSuchUpload); starting a fresh upload")
                 store.remove(path)
                 return .fresh
             }
@@ -268,7 +272,8 @@ struct UploadRun: Sendable {
         }
         if !damaged.isEmpty {
             out.notes.append(
-                "parts \(damaged.sorted().map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again")
+                "parts \(damaged.sorted().map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again"
+            )
         }
         return .resume(uploadId: cp.uploadId, parts: parts)
     }
@@ -279,7 +284,8 @@ struct UploadRun: Sendable {
         _ out: inout TransferOutcome, uploadId: String, known: [Int: UploadCheckpoint.Part], identity: FileIdentity,
         plan: PartPlan, reader: PartReader, store: CheckpointStore?, checkpointPath: String?, mayRestart: Bool
     ) async -> Bool {
-        let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: plan.partCount, handler: options.progress)
+        let progress = ProgressAggregator(
+            totalBytes: identity.size, partsTotal: plan.partCount, handler: options.progress)
         progress.resumed(parts: known.count, bytes: known.values.reduce(0) { $0 + $1.size })
         out.partsResumed = known.count
         var checkpoint = UploadCheckpoint(
@@ -294,7 +300,9 @@ struct UploadRun: Sendable {
             var next = pending.makeIterator()
             var running = 0
             while running < options.jobs, control.reason == nil, let n = next.next() {
-                group.addTask { await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress) }
+                group.addTask {
+                    await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
+                }
                 running += 1
             }
             while let result = await group.next() {
@@ -317,7 +325,9 @@ struct UploadRun: Sendable {
                     }
                 }
                 if firstStop == nil, !Task.isCancelled, control.reason == nil, let n = next.next() {
-                    group.addTask { await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress) }
+                    group.addTask {
+                        await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
+                    }
                     running += 1
                 }
             }
@@ -353,7 +363,8 @@ struct UploadRun: Sendable {
         }
         guard checkpoint.parts.count == plan.partCount, control.beginFinishing() else {
             // A stop came after the last part: keep the upload for a resume.
-            stopped(&out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
+            stopped(
+                &out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
             return false
         }
         defer { control.endFinishing() }
@@ -383,7 +394,9 @@ struct UploadRun: Sendable {
     }
 
     /// Sends one part, trying again for failures worth it; never throws.
-    private func uploadPart(_ number: Int, uploadId: String, plan: PartPlan, reader: PartReader, progress: ProgressAggregator)
+    private func uploadPart(
+        _ number: Int, uploadId: String, plan: PartPlan, reader: PartReader, progress: ProgressAggregator
+    )
         async -> PartResult
     {
         let range = plan.range(ofPart: number)
@@ -411,7 +424,9 @@ struct UploadRun: Sendable {
     // MARK: Endings
 
     /// Aborts the upload on the server after the parts settled, then removes the checkpoint.
-    private func abandon(_ out: inout TransferOutcome, uploadId: String, store: CheckpointStore?, checkpointPath: String?) async {
+    private func abandon(
+        _ out: inout TransferOutcome, uploadId: String, store: CheckpointStore?, checkpointPath: String?
+    ) async {
         out.reason = .aborted
         if let error = await sendAbort(uploadId: uploadId), classify(error).kind != .noSuchUpload {
             out.state = .failed

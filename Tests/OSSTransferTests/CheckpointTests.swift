@@ -9,8 +9,10 @@ struct CheckpointTests {
             path: "/data/a b/%weird\nname é.bin", size: 123_456_789, modifiedSeconds: 1_700_000_000,
             modifiedNanoseconds: 123_456_789, device: 2049, inode: 99)
         var cp = UploadCheckpoint(
-            source: id, bucket: "bucket", key: "dir/key with spaces/ü", partSize: 8 << 20, uploadId: "0004B9895DBBB6EC98E")
-        cp.parts[1] = .init(number: 1, etag: "\"5B3C1A2E053D763E1B002CC607C5A0FE\"", crc64: 0x995D_C9BB_DF19_39FA, size: 8 << 20)
+            source: id, bucket: "bucket", key: "dir/key with spaces/ü", partSize: 8 << 20,
+            uploadId: "0004B9895DBBB6EC98E")
+        cp.parts[1] = .init(
+            number: 1, etag: "\"5B3C1A2E053D763E1B002CC607C5A0FE\"", crc64: 0x995D_C9BB_DF19_39FA, size: 8 << 20)
         cp.parts[3] = .init(number: 3, etag: "\"AA\"", crc64: 1, size: 8 << 20)
         return cp
     }
@@ -24,7 +26,8 @@ struct CheckpointTests {
     @Test("a download checkpoint survives encoding, with and without an object CRC64")
     func downloadRoundTrip() throws {
         var cp = DownloadCheckpoint(
-            bucket: "b", key: "k/ä", destination: "/tmp/x y", temporaryPath: "/tmp/x y.osswire-download", objectSize: 99,
+            bucket: "b", key: "k/ä", destination: "/tmp/x y", temporaryPath: "/tmp/x y.osswire-download",
+            objectSize: 99,
             etag: "\"E\"", objectCRC64: 42, lastModified: "Wed, 25 Nov 2026 04:00:00 GMT", partSize: 100 << 10,
             parts: [1: 7, 2: 8])
         #expect(try DownloadCheckpoint(decoding: cp.encode()) == cp)
@@ -70,7 +73,8 @@ struct CheckpointTests {
         #expect(try UploadCheckpoint(decoding: try #require(try store.load(path))) == cp)
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: store.directory) == [FilePaths.lastComponent(of: path)])
+        #expect(
+            try FileManager.default.contentsOfDirectory(atPath: store.directory) == [FilePaths.lastComponent(of: path)])
         store.remove(path)
         #expect(try store.load(path) == nil)
     }

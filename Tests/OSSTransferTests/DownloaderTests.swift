@@ -5,7 +5,8 @@ import Testing
 
 @Suite("Downloader against an in-memory OSS")
 struct DownloaderTests {
-    static func options(_ scratch: Scratch, jobs: Int = 2, progress: TransferProgressHandler? = nil) -> DownloadOptions {
+    static func options(_ scratch: Scratch, jobs: Int = 2, progress: TransferProgressHandler? = nil) -> DownloadOptions
+    {
         var o = DownloadOptions()
         o.partSize = 100 << 10
         o.jobs = jobs
@@ -26,8 +27,10 @@ struct DownloaderTests {
         fake.setObject("b", "k", bytes)
         let progress = ProgressLog()
         let dest = scratch.path + "/out/file"
-        let outcome = await Downloader(operations: fake, options: Self.options(scratch, jobs: 4, progress: progress.handler))
-            .download(bucket: "b", key: "k", file: dest)
+        let outcome = await Downloader(
+            operations: fake, options: Self.options(scratch, jobs: 4, progress: progress.handler)
+        )
+        .download(bucket: "b", key: "k", file: dest)
         #expect(outcome.state == .completed, "\(outcome)")
         #expect(Self.read(dest) == bytes)
         #expect(outcome.crc64 == CRC64.checksum(bytes))
@@ -45,7 +48,8 @@ struct DownloaderTests {
         let fake = FakeOSS()
         fake.setObject("b", "k", [])
         let dest = scratch.path + "/e"
-        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(bucket: "b", key: "k", file: dest)
+        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
         #expect(outcome.state == .completed)
         #expect(Self.read(dest) == [])
     }
@@ -58,7 +62,8 @@ struct DownloaderTests {
         fake.setObject("b", "k", bytes)
         let dest = scratch.path + "/file"
         fake.hold(after: 3)
-        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(bucket: "b", key: "k", file: dest)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest)
         try await fake.waitUntilHeld(2)
         handle.pause()
         let first = await handle.outcome()
@@ -69,7 +74,8 @@ struct DownloaderTests {
         let done = Set(fake.log.filter { $0.operation == "GetObject" && $0.succeeded }.compactMap(\.offset))
         #expect(done.count == first.partsDone)
         let before = fake.log.count
-        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(bucket: "b", key: "k", file: dest)
+        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
         #expect(second.state == .completed, "\(second)")
         #expect(second.partsResumed == first.partsDone)
         let fetched = Set(fake.log[before...].filter { $0.operation == "GetObject" }.compactMap(\.offset))
@@ -85,14 +91,16 @@ struct DownloaderTests {
         fake.setObject("b", "k", Scratch.bytes(1 << 20, seed: 1))
         let dest = scratch.path + "/file"
         fake.hold(after: 2)
-        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(bucket: "b", key: "k", file: dest)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest)
         try await fake.waitUntilHeld(2)
         handle.pause()
         _ = await handle.outcome()
         fake.release()
         let newBytes = Scratch.bytes(1 << 20, seed: 2)
         fake.setObject("b", "k", newBytes, etag: "\"E2\"", lastModified: "t2")
-        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(bucket: "b", key: "k", file: dest)
+        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
         #expect(second.state == .completed)
         #expect(second.partsResumed == 0)
         #expect(second.notes.contains { $0.contains("changed") })
@@ -106,7 +114,8 @@ struct DownloaderTests {
         fake.setObject("b", "k", Scratch.bytes(1 << 20, seed: 3))
         fake.corruptGet(offset: 200 << 10)
         let dest = scratch.path + "/file"
-        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(bucket: "b", key: "k", file: dest)
+        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
         #expect(outcome.state == .failed)
         #expect((outcome.error as? TransferError)?.kind == .crcMismatch)
         #expect(!FileManager.default.fileExists(atPath: dest))
@@ -121,13 +130,15 @@ struct DownloaderTests {
         fake.setObject("b", "k", bytes)
         fake.injectGet(offset: 100 << 10, .failHalfway(.reset))
         let dest = scratch.path + "/file"
-        let ok = await Downloader(operations: fake, options: Self.options(scratch)).download(bucket: "b", key: "k", file: dest)
+        let ok = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
         #expect(ok.state == .completed)
         #expect(Self.read(dest) == bytes)
 
         let dest2 = scratch.path + "/file2"
         fake.hold(after: 0)
-        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(bucket: "b", key: "k", file: dest2)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest2)
         try await fake.waitUntilHeld(2)
         handle.abort()
         let aborted = await handle.outcome()

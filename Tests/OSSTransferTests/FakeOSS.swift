@@ -12,11 +12,14 @@ struct FakeError: Error, CustomStringConvertible {
         failure: FailureClass(.disabledBeforeStart, code: "ClientError:100002"), message: "requests disabled")
     static let abortedInFlight = FakeError(
         failure: FailureClass(.abortedInFlight, code: "ClientError:200042"), message: "aborted in flight")
-    static let noSuchUpload = FakeError(failure: FailureClass(.noSuchUpload, code: "NoSuchUpload"), message: "no such upload")
+    static let noSuchUpload = FakeError(
+        failure: FailureClass(.noSuchUpload, code: "NoSuchUpload"), message: "no such upload")
     static let serviceUnavailable = FakeError(
         failure: FailureClass(.retryable, code: "ServiceUnavailable"), message: "503 Service Unavailable")
-    static let reset = FakeError(failure: FailureClass(.retryable, code: "ClientError:200056"), message: "connection reset")
-    static let crcMismatch = FakeError(failure: FailureClass(.retryable, code: "CrcCheckError"), message: "CRC64 mismatch")
+    static let reset = FakeError(
+        failure: FailureClass(.retryable, code: "ClientError:200056"), message: "connection reset")
+    static let crcMismatch = FakeError(
+        failure: FailureClass(.retryable, code: "CrcCheckError"), message: "CRC64 mismatch")
     static let accessDenied = FakeError(failure: FailureClass(.fatal, code: "AccessDenied"), message: "access denied")
     static let noSuchKey = FakeError(failure: FailureClass(.fatal, code: "NoSuchKey"), message: "no such key")
 
@@ -88,15 +91,21 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
     var heldCount: Int { state.withLock { $0.held.count } }
 
-    func object(_ bucket: String, _ key: String) -> [UInt8]? { state.withLock { $0.objects[FakeOSS.name(bucket, key)]?.bytes } }
+    func object(_ bucket: String, _ key: String) -> [UInt8]? {
+        state.withLock { $0.objects[FakeOSS.name(bucket, key)]?.bytes }
+    }
 
-    func setObject(_ bucket: String, _ key: String, _ bytes: [UInt8], etag: String = "\"E1\"", lastModified: String = "t1") {
+    func setObject(
+        _ bucket: String, _ key: String, _ bytes: [UInt8], etag: String = "\"E1\"", lastModified: String = "t1"
+    ) {
         state.withLock { $0.objects[FakeOSS.name(bucket, key)] = (bytes, etag, lastModified) }
     }
 
     func uploadExists(_ id: String) -> Bool { state.withLock { $0.uploads[id] != nil } }
 
-    func partNumbers(_ id: String) -> [Int] { state.withLock { ($0.uploads[id]?.parts.keys).map { $0.sorted() } ?? [] } }
+    func partNumbers(_ id: String) -> [Int] {
+        state.withLock { ($0.uploads[id]?.parts.keys).map { $0.sorted() } ?? [] }
+    }
 
     func corruptStoredPart(_ id: String, _ number: Int) {
         state.withLock { s in
@@ -196,7 +205,9 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
                     s.held.append(Held(id: id, continuation: c))
                     return false
                 }
-                if cancelled { c.resume(throwing: state.withLock { $0.enabled } ? CancellationError() : FakeError.abortedInFlight) }
+                if cancelled {
+                    c.resume(throwing: state.withLock { $0.enabled } ? CancellationError() : FakeError.abortedInFlight)
+                }
             }
         } onCancel: {
             let h = state.withLock { s -> Held? in
@@ -354,7 +365,8 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         defer { end(entry, ok: ok) }
         guard let o = state.withLock({ $0.objects[FakeOSS.name(bucket, key)] }) else { throw FakeError.noSuchKey }
         ok = true
-        return RemoteObject(size: Int64(o.bytes.count), etag: o.etag, crc64: CRC64.checksum(o.bytes), lastModified: o.lastModified)
+        return RemoteObject(
+            size: Int64(o.bytes.count), etag: o.etag, crc64: CRC64.checksum(o.bytes), lastModified: o.lastModified)
     }
 
     func getObject(bucket: String, key: String, offset: Int64, length: Int64, into sink: RangeSink) async throws {

@@ -25,7 +25,8 @@ struct PartPlanTests {
         #expect(plan.range(ofPart: 4) == (24 << 20, 8 << 20))
     }
 
-    @Test("parts cover the file exactly, the last one short", arguments: [1, 99, 100 << 10, (100 << 10) + 1, 3_333_333])
+    @Test(
+        "parts cover the file exactly, the last one short", arguments: [1, 99, 100 << 10, (100 << 10) + 1, 3_333_333])
     func rangesCoverFile(size: Int) throws {
         let plan = try PartPlan(totalSize: Int64(size), requestedPartSize: 100 << 10)
         var next: Int64 = 0
@@ -46,7 +47,9 @@ struct PartPlanTests {
         #expect(plan.partCount == 11)
     }
 
-    @Test("the part size grows to stay within 10,000 parts", arguments: [Int64(100) << 30, Int64(80) << 30 + 1, Int64(1) << 40])
+    @Test(
+        "the part size grows to stay within 10,000 parts",
+        arguments: [Int64(100) << 30, Int64(80) << 30 + 1, Int64(1) << 40])
     func growth(size: Int64) throws {
         let plan = try PartPlan(totalSize: size, requestedPartSize: 8 << 20)
         #expect(plan.partCount <= 10_000)

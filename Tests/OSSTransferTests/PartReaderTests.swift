@@ -65,7 +65,10 @@ struct PartReaderTests {
         #expect(v.first?.bytesTransferred == 100)
         #expect(v.first?.bytesResumed == 100)
         #expect(log.isMonotonic)
-        #expect(v.last == TransferProgress(bytesTransferred: 400, totalBytes: 400, partsDone: 4, partsTotal: 4, bytesResumed: 100))
+        #expect(
+            v.last
+                == TransferProgress(
+                    bytesTransferred: 400, totalBytes: 400, partsDone: 4, partsTotal: 4, bytesResumed: 100))
         #expect(agg.bytesThisRun == 300)
     }
 

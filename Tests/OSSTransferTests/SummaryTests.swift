@@ -45,7 +45,8 @@ struct SummaryTests {
     @Test("the progress line shows the fraction and the parts")
     func line() {
         let meter = TransferMeter()
-        meter.record(TransferProgress(bytesTransferred: 50, totalBytes: 100, partsDone: 5, partsTotal: 10, bytesResumed: 0))
+        meter.record(
+            TransferProgress(bytesTransferred: 50, totalBytes: 100, partsDone: 5, partsTotal: 10, bytesResumed: 0))
         let line = meter.line(width: 10)
         #expect(line.hasPrefix("[#####-----]  50%"))
         #expect(line.hasSuffix("parts 5/10"))

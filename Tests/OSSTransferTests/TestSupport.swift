@@ -52,14 +52,17 @@ final class ProgressLog: Sendable {
 
     var isMonotonic: Bool {
         let v = all
-        return zip(v, v.dropFirst()).allSatisfy { $0.bytesTransferred <= $1.bytesTransferred && $0.partsDone <= $1.partsDone }
+        return zip(v, v.dropFirst()).allSatisfy {
+            $0.bytesTransferred <= $1.bytesTransferred && $0.partsDone <= $1.partsDone
+        }
     }
 }
 
 extension Array where Element == LogEntry {
     /// Part numbers of successful UploadPart calls for an upload.
     func partsSent(_ uploadId: String) -> [Int] {
-        filter { $0.operation == "UploadPart" && $0.uploadId == uploadId && $0.succeeded }.compactMap(\.partNumber).sorted()
+        filter { $0.operation == "UploadPart" && $0.uploadId == uploadId && $0.succeeded }.compactMap(\.partNumber)
+            .sorted()
     }
 
     func count(_ operation: String) -> Int { filter { $0.operation == operation }.count }

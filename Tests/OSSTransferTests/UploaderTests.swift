@@ -22,7 +22,8 @@ struct UploaderTests {
         let scratch = Scratch()
         let fake = FakeOSS()
         let (path, bytes) = scratch.file("small", size: 100 << 10)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(outcome.uploadId == nil)
         #expect(fake.object("b", "k") == bytes)
@@ -36,8 +37,10 @@ struct UploaderTests {
         let fake = FakeOSS()
         let progress = ProgressLog()
         let (path, bytes) = scratch.file("big", size: (1 << 20) + 7)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch, jobs: 4, progress: progress.handler))
-            .upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(
+            operations: fake, options: Self.options(scratch, jobs: 4, progress: progress.handler)
+        )
+        .upload(file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed, "\(outcome)")
         #expect(outcome.partsTotal == 11)
         #expect(outcome.partsDone == 11)
@@ -57,7 +60,8 @@ struct UploaderTests {
         let fake = FakeOSS()
         fake.inject(part: 3, .fail(.serviceUnavailable), .fail(.serviceUnavailable))
         let (path, bytes) = scratch.file("big", size: 1 << 20)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(fake.object("b", "k") == bytes)
         #expect(fake.log.filter { $0.partNumber == 3 }.map(\.succeeded) == [false, false, true])
@@ -70,7 +74,8 @@ struct UploaderTests {
         fake.inject(part: 2, .failHalfway(.reset))
         fake.inject(part: 5, .wrongCRC)
         let (path, bytes) = scratch.file("big", size: 1 << 20)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(fake.object("b", "k") == bytes)
         #expect(outcome.crc64 == CRC64.checksum(bytes))
@@ -84,7 +89,8 @@ struct UploaderTests {
         let fake = FakeOSS()
         fake.inject(part: 4, .fail(.accessDenied))
         let (path, _) = scratch.file("big", size: 1 << 20)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .failed)
         #expect(outcome.errorCode == "AccessDenied")
         #expect(outcome.uploadId != nil)
@@ -93,7 +99,9 @@ struct UploaderTests {
 
     /// Starts an upload, waits until two parts are held mid-body, stops it with `stop`, and
     /// returns the outcome; then resumes and checks only the missing parts are sent.
-    func pauseAndResume(stop: (FakeOSS, TransferHandle) async -> Void, expectReason: CancellationSignal.Reason) async throws {
+    func pauseAndResume(stop: (FakeOSS, TransferHandle) async -> Void, expectReason: CancellationSignal.Reason)
+        async throws
+    {
         let scratch = Scratch()
         let fake = FakeOSS()
         let (path, bytes) = scratch.file("big", size: (1 << 20) + 12_345)
@@ -211,7 +219,8 @@ struct UploaderTests {
         fake.release()
         let range = FileRange(path: path, offset: 0, length: 100 << 10, reader: try PartReader(path: path))
         await #expect(throws: FakeError.self) {
-            try await fake.uploadPart(bucket: "b", key: "k", uploadId: uploadId, partNumber: 1, source: range, progress: { _ in })
+            try await fake.uploadPart(
+                bucket: "b", key: "k", uploadId: uploadId, partNumber: 1, source: range, progress: { _ in })
         }
         #expect(fake.log.last?.operation == "UploadPart")
     }
@@ -250,7 +259,8 @@ struct UploaderTests {
         let (path, _) = scratch.file("big", size: 1 << 20)
         let oldId = try await pausedUpload(fake, scratch, path: path)
         let (_, newBytes) = scratch.file("big", size: (1 << 20) + 1, seed: 2)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(outcome.uploadId != oldId)
         #expect(outcome.partsResumed == 0)
@@ -270,7 +280,8 @@ struct UploaderTests {
         var content = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
         content[content.count / 2] ^= 1
         try Data(content).write(to: URL(fileURLWithPath: file))
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(outcome.uploadId != oldId)
         #expect(outcome.notes.contains { $0.contains("cannot be used") && $0.contains("damaged") })
@@ -284,7 +295,8 @@ struct UploaderTests {
         let (path, bytes) = scratch.file("big", size: 1 << 20)
         let oldId = try await pausedUpload(fake, scratch, path: path)
         try await fake.abortMultipartUpload(bucket: "b", key: "k", uploadId: oldId)
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         #expect(outcome.uploadId != oldId)
         #expect(outcome.notes.contains { $0.contains("NoSuchUpload") })
@@ -322,7 +334,8 @@ struct UploaderTests {
         cp.parts[onServer[1]] = nil
         try store.save(cp.encode(), to: cpPath)
         let before = fake.log.count
-        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(file: path, bucket: "b", key: "k")
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
         #expect(outcome.state == .completed)
         let resent = Array(fake.log[before...]).partsSent(id)
         #expect(resent.contains(onServer[0]))
@@ -396,7 +409,9 @@ struct UploaderTests {
         fake.release()
         let outcome = await handle.outcome()
         #expect(outcome.state == .failed)
-        #expect((outcome.error as? TransferError)?.kind == .sourceChanged || (outcome.error as? TransferError)?.kind == .file)
+        #expect(
+            (outcome.error as? TransferError)?.kind == .sourceChanged
+                || (outcome.error as? TransferError)?.kind == .file)
         #expect(fake.object("b", "k") == nil)
         #expect(fake.log.count("CompleteMultipartUpload") == 0)
         #expect(!fake.uploadExists(try #require(outcome.uploadId)))
