@@ -117,6 +117,7 @@ struct DownloadRun: Sendable {
 
         let pending = object.size == 0 ? [] : plan.partNumbers.filter { checkpoint.parts[$0] == nil }
         var firstStop: (error: any Error, failure: FailureClass)?
+        var lastSave = ContinuousClock.now
         await withTaskGroup(of: PartResult.self) { group in
             var next = pending.makeIterator()
             var running = 0
@@ -129,7 +130,9 @@ struct DownloadRun: Sendable {
                 switch result {
                 case .done(let n, let crc):
                     checkpoint.parts[n] = crc
-                    if let store, let checkpointPath {
+                    // At most twice a second (see the uploader); an unrecorded part is fetched again.
+                    if let store, let checkpointPath, lastSave.duration(to: .now) >= .milliseconds(500) {
+                        lastSave = .now
                         do {
                             // The bytes reach the disk before the checkpoint says they are there.
                             try file.sync()
@@ -155,6 +158,9 @@ struct DownloadRun: Sendable {
         }
         out.partsDone = object.size == 0 ? plan.partCount : checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
+        if let store, let checkpointPath, out.partsDone < plan.partCount, control.reason != .aborted {
+            if (try? file.sync()) != nil { try? store.save(checkpoint.encode(), to: checkpointPath) }
+        }
 
         if control.reason == .aborted {
             FilePaths.remove(temp)
