@@ -77,6 +77,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         var maxInFlight = 0
         var corruptGets: Set<Int64> = []
         var holdComplete = false
+        var maxPoolBuffers = 0
     }
     let state = Mutex(State())
 
@@ -89,6 +90,8 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
 
     var log: [LogEntry] { state.withLock { $0.log } }
     var maxInFlight: Int { state.withLock { $0.maxInFlight } }
+    /// The most buffers the transfer's pool held while a body was read.
+    var maxPoolBuffers: Int { state.withLock { $0.maxPoolBuffers } }
     var heldCount: Int { state.withLock { $0.held.count } }
 
     func object(_ bucket: String, _ key: String) -> [UInt8]? {
@@ -227,6 +230,8 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         var heldYet = false
         let half = source.length / 2
         let crc = try await source.reader.read(offset: source.offset, length: source.length) { chunk in
+            let buffers = source.reader.pool.allocatedCount
+            state.withLock { $0.maxPoolBuffers = max($0.maxPoolBuffers, buffers) }
             bytes.append(contentsOf: chunk)
             sent += Int64(chunk.count)
             progress(sent)

@@ -416,4 +416,19 @@ struct UploaderTests {
         #expect(fake.log.count("CompleteMultipartUpload") == 0)
         #expect(!fake.uploadExists(try #require(outcome.uploadId)))
     }
+
+    @Test("file data in memory is bounded by jobs × buffer size, whatever the part size")
+    func boundedMemory() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let (path, bytes) = scratch.file("big", size: 6 << 20)
+        var options = Self.options(scratch, jobs: 3)
+        options.partSize = 2 << 20
+        options.bufferSize = 8 << 10
+        let outcome = await Uploader(operations: fake, options: options).upload(file: path, bucket: "b", key: "k")
+        #expect(outcome.state == .completed)
+        #expect(fake.object("b", "k") == bytes)
+        #expect(fake.maxPoolBuffers >= 1 && fake.maxPoolBuffers <= 3)
+        #expect(fake.maxInFlight <= 3)
+    }
 }
