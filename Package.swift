@@ -44,11 +44,12 @@ let package = Package(
             dependencies: ["OSSCore", "OSSTransport", "OSSHTTP", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer"]
         ),
 
-        // Tests: one target per module.
+        // Tests: one target per module, and shared helpers (certificates, nginx, free ports).
+        .target(name: "OSSTestSupport", dependencies: ["OSSCore"], path: "Tests/OSSTestSupport"),
         .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
         .testTarget(name: "OSSCryptoTests", dependencies: ["OSSCrypto"]),
-        .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport"]),
-        .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport"]),
+        .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport", "OSSTestSupport"]),
+        .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport", "OSSTestSupport"]),
         .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSClient"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer"]),

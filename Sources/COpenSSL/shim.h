@@ -43,4 +43,17 @@ static inline long coss_SSL_MODE_ENABLE_PARTIAL_WRITE(void) { return SSL_MODE_EN
 static inline long coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 static inline long coss_SSL_MODE_AUTO_RETRY(void) { return SSL_MODE_AUTO_RETRY; }
 
+// ---- Transport (OSSTransport): custom socket BIO and option macros ----
+
+static inline void coss_BIO_set_retry_read(BIO *b) { BIO_set_retry_read(b); }
+static inline void coss_BIO_set_retry_write(BIO *b) { BIO_set_retry_write(b); }
+static inline void coss_BIO_clear_retry_flags(BIO *b) { BIO_clear_retry_flags(b); }
+static inline int coss_BIO_CTRL_FLUSH(void) { return BIO_CTRL_FLUSH; }
+static inline int coss_BIO_TYPE_SOURCE_SINK(void) { return BIO_TYPE_SOURCE_SINK; }
+static inline uint64_t coss_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }
+static inline uint64_t coss_SSL_OP_NO_RENEGOTIATION(void) { return SSL_OP_NO_RENEGOTIATION; }
+static inline int coss_SSL_VERIFY_PEER(void) { return SSL_VERIFY_PEER; }
+static inline int coss_SSL_VERIFY_NONE(void) { return SSL_VERIFY_NONE; }
+static inline int coss_SSL_FILETYPE_PEM(void) { return SSL_FILETYPE_PEM; }
+
 #endif

@@ -2,5 +2,7 @@
 func allCommands() -> [Command] {
     [
         Command(name: "presign", run: presignCommand),
+        HTTPCommand.command,
+        Command(name: "mock-server", run: mockServerCommand),
     ]
 }

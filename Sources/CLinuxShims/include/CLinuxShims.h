@@ -8,6 +8,57 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netdb.h>
+
+// ---- Transport (OSSTransport owns this block) ----
+
+/// epoll_event is packed on x86_64; these helpers keep the packed layout out of Swift.
+/// Adds `fd` edge-triggered for in, out, hang-up and errors, tagged with `tag`.
+int coss_epoll_add_et(int epfd, int fd, uint64_t tag);
+/// Adds `fd` level-triggered for input (the reactor's own eventfd).
+int coss_epoll_add_in(int epfd, int fd, uint64_t tag);
+int coss_epoll_del(int epfd, int fd);
+/// Waits like epoll_wait and unpacks up to `max` events into `tags` and `events`.
+int coss_epoll_wait(int epfd, uint64_t *tags, uint32_t *events, int max, int timeout_ms);
+
+/// Readiness bits as the reactor sees them.
+#define COSS_EV_READ 1u
+#define COSS_EV_WRITE 2u
+#define COSS_EV_HUP 4u
+/// Maps epoll bits to COSS_EV_* bits.
+uint32_t coss_epoll_readiness(uint32_t events);
+
+/// A non-blocking, close-on-exec stream socket of `family`.
+int coss_socket_stream(int family);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int coss_accept(int fd, struct sockaddr_storage *addr, socklen_t *len);
+/// send with MSG_NOSIGNAL: never a SIGPIPE.
+ssize_t coss_send(int fd, const void *buf, size_t len);
+/// recv(MSG_PEEK | MSG_DONTWAIT) of one byte.
+ssize_t coss_peek(int fd);
+/// Sets TCP_NODELAY and SO_KEEPALIVE. Returns 0 or -1 (errno set).
+int coss_tune_stream(int fd);
+/// Sets SO_REUSEADDR. Returns 0 or -1.
+int coss_set_reuseaddr(int fd);
+/// getsockopt(SO_ERROR): the pending error (0 when none) or -1 if getsockopt itself failed.
+int coss_socket_error(int fd);
+/// Sets SO_SNDBUF and SO_RCVBUF when > 0 (tests shrink them to fill buffers quickly).
+int coss_set_buffers(int fd, int sndbuf, int rcvbuf);
+/// Formats an address as "1.2.3.4:80" or "[::1]:80" into out (>= 64 bytes).
+void coss_format_address(const struct sockaddr *addr, char *out, size_t outlen);
+/// The port of an IPv4/IPv6 address, or -1.
+int coss_address_port(const struct sockaddr *addr);
+/// Fills an address from an IP literal (v4 or v6) and port; returns its length or 0 if not a literal.
+socklen_t coss_parse_ip(const char *host, int port, struct sockaddr_storage *out);
+/// Resolves with getaddrinfo (AF_UNSPEC, SOCK_STREAM). Returns 0 or an EAI_* code.
+int coss_getaddrinfo(const char *host, int port, struct addrinfo **res);
+/// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC).
+int coss_eventfd(void);
+
+// ---- CRC64 ----
+
 /// CRC64-ECMA (reflected 0xC96C5795D7870F42) update over `len` bytes. `crc` is the running
 /// value *before* the final xor (pass ~0 to start; xor with ~0 when done).
 uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len);

@@ -1,0 +1,100 @@
+/// One header field as it appears on the wire.
+public struct HTTPField: Sendable, Hashable {
+    public var name: String
+    public var value: String
+
+    public init(name: String, value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Header fields in wire order, with case-insensitive lookup and repeated names (RFC 9110 §5.2).
+public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, ExpressibleByDictionaryLiteral,
+    CustomStringConvertible
+{
+    public private(set) var fields: [HTTPField] = []
+
+    public init() {}
+
+    public init(_ fields: [(String, String)]) {
+        self.fields = fields.map { HTTPField(name: $0.0, value: $0.1) }
+    }
+
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+
+    public var startIndex: Int { fields.startIndex }
+    public var endIndex: Int { fields.endIndex }
+    public subscript(position: Int) -> HTTPField { fields[position] }
+
+    /// The first value of `name`, or `nil`. Setting replaces every field of that name (nil removes).
+    public subscript(name: String) -> String? {
+        get { fields.first(where: { Self.equalNames($0.name, name) })?.value }
+        set {
+            if let newValue { replaceOrAdd(name: name, value: newValue) } else { remove(name: name) }
+        }
+    }
+
+    /// Every value of `name`, in order.
+    public func values(for name: String) -> [String] {
+        fields.filter { Self.equalNames($0.name, name) }.map(\.value)
+    }
+
+    /// Every value of `name` split on commas and trimmed (list-valued fields, RFC 9110 §5.6.1).
+    public func listValues(for name: String) -> [String] {
+        values(for: name).flatMap { $0.split(separator: ",") }.map { HTTPSyntax.trimmed(String($0)) }
+            .filter { !$0.isEmpty }
+    }
+
+    public func contains(_ name: String) -> Bool {
+        fields.contains(where: { Self.equalNames($0.name, name) })
+    }
+
+    /// Appends a field, keeping any of the same name.
+    public mutating func add(name: String, value: String) {
+        fields.append(HTTPField(name: name, value: value))
+    }
+
+    /// Replaces the first field of `name` (removing later ones), or appends when absent.
+    public mutating func replaceOrAdd(name: String, value: String) {
+        if let i = fields.firstIndex(where: { Self.equalNames($0.name, name) }) {
+            fields[i].value = value
+            var j = fields.count - 1
+            while j > i {
+                if Self.equalNames(fields[j].name, name) { fields.remove(at: j) }
+                j -= 1
+            }
+        } else {
+            add(name: name, value: value)
+        }
+    }
+
+    /// Removes every field of `name`.
+    public mutating func remove(name: String) {
+        fields.removeAll(where: { Self.equalNames($0.name, name) })
+    }
+
+    /// Whether a list-valued field holds `token`, compared case-insensitively (`Connection: close`).
+    public func containsToken(_ token: String, in name: String) -> Bool {
+        listValues(for: name).contains(where: { Self.equalNames($0, token) })
+    }
+
+    public var description: String {
+        fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
+    }
+
+    /// ASCII case-insensitive equality without allocating.
+    static func equalNames(_ a: String, _ b: String) -> Bool {
+        var ia = a.utf8.makeIterator()
+        var ib = b.utf8.makeIterator()
+        while true {
+            let ca = ia.next()
+            let cb = ib.next()
+            guard let x = ca, let y = cb else { return ca == nil && cb == nil }
+            if x == y { continue }
+            if HTTPSyntax.lower(x) != HTTPSyntax.lower(y) { return false }
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// OSSHTTP: see DESIGN.md for what this layer holds.

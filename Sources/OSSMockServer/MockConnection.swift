@@ -1,0 +1,204 @@
+import OSSCore
+import OSSHTTP
+
+/// Serves one connection with OSSHTTP's `HTTPServerConnection`: requests one after another
+/// (keep-alive, pipelined requests waiting in its buffer), each body streamed to the service,
+/// each answer written in order.
+///
+/// Used by the one task serving the connection.
+final class MockConnection {
+    let stream: any ByteStream
+    let service: MockOSS
+    /// Handles requests to `/_mock/...` (the admin endpoint); `nil` when disabled.
+    let admin: (@Sendable (MockRequest, [UInt8]) async -> MockResponse)?
+    let http: HTTPServerConnection
+
+    init(stream: any ByteStream, service: MockOSS, admin: (@Sendable (MockRequest, [UInt8]) async -> MockResponse)?) {
+        self.stream = stream
+        self.service = service
+        self.admin = admin
+        http = HTTPServerConnection(stream: stream, readBufferSize: 256 * 1024)
+    }
+
+    /// Serves requests until the client closes, a fault or an error ends the connection.
+    /// The caller closes the stream afterwards.
+    func run() async {
+        while !Task.isCancelled {
+            do {
+                guard try await serveOne() else { return }
+            } catch let e as HTTPParserError {
+                // A request OSSHTTP cannot parse: answer 400 and close (RFC 9112 §2.2).
+                let body = Array("\(e.description)\n".utf8)
+                let head = HTTPResponseHead(status: 400, headers: ["Content-Type": "text/plain", "Connection": "close"])
+                try? await http.writeResponse(head, body: body)
+                return
+            } catch {
+                return
+            }
+        }
+    }
+
+    /// Serves one request.
+    /// - Returns: whether the connection may carry another.
+    private func serveOne() async throws -> Bool {
+        guard let head = try await http.nextRequest() else { return false }
+        let request = MockRequest(
+            method: head.method.rawValue, target: head.target, headers: head.headers.map { (name: $0.name, value: $0.value) },
+            virtualHostDomains: service.configuration.virtualHostDomains)
+        let faults = service.faults
+        var length: Int64? = nil
+        if head.headers["Transfer-Encoding"] == nil {
+            length = head.headers["Content-Length"].flatMap { Int64($0) } ?? 0
+        }
+        let body = MockConnectionBody(http: http, expectedLength: length, faults: faults, service: service)
+
+        var response: MockResponse
+        if let admin, request.bucket == "_mock", !request.virtualHosted {
+            let bytes = (try? await body.readAll(limit: 1 << 20)) ?? []
+            response = await admin(request, bytes)
+        } else {
+            response = await service.handle(request, body: body)
+        }
+        if body.reset || response.noAnswer {
+            stream.abort()
+            return false
+        }
+        if let delay = faults.responseDelay { try? await Task.sleep(for: delay) }
+        if response.closeConnection, response.header("connection") == nil {
+            response.headers.append(("Connection", "close"))
+        }
+        try await write(response, faults: faults)
+        if faults.closeAfterHeaders {
+            stream.abort()
+            return false
+        }
+        return head.keepAlive && !response.closeConnection
+    }
+
+    /// Writes the head, then (unless HEAD, 204, 304) the body in pieces.
+    private func write(_ response: MockResponse, faults: MockFaults) async throws {
+        var headers = HTTPHeaders()
+        var length = response.body.count
+        for h in response.headers {
+            if h.name.lowercased() == "content-length" {
+                length = Int64(h.value) ?? length
+            } else {
+                headers.add(name: h.name, value: h.value)
+            }
+        }
+        let head = HTTPResponseHead(status: response.status, reason: MockResponse.reason(response.status), headers: headers)
+        if !faults.closeAfterHeaders, case .bytes(let b) = response.body.storage, b.count <= 256 * 1024 {
+            // Head and body in one write; for HEAD the body is left out and its length announced.
+            if Int64(b.count) == length {
+                try await http.writeResponse(head, body: b)
+                return
+            }
+        }
+        try await http.writeResponseHead(head, bodyLength: length)
+        if faults.closeAfterHeaders { return }
+        let h = http
+        try await response.body.forEachChunk { try await h.writeBody(Array($0)) }
+        try await http.finishResponse()
+    }
+}
+
+/// A request body read through `HTTPServerConnection` (which frames it and sends `100 Continue`
+/// on the first read), with the body-level faults applied: rate limit, stall, reset.
+///
+/// `@unchecked Sendable`: it is only ever used by the task serving its connection, one call at
+/// a time; the protocol asks for `Sendable` so in-process bodies can be handed over freely.
+final class MockConnectionBody: MockBodySource, @unchecked Sendable {
+    private let http: HTTPServerConnection
+    private var faults: MockFaults
+    private let service: MockOSS
+    let expectedLength: Int64?
+    private(set) var finished: Bool
+    private(set) var reset = false
+    private var received: Int64 = 0
+    /// A piece read but not handed out yet.
+    private var pending: [UInt8] = []
+    private var pendingOffset = 0
+    private let started = ContinuousClock.now
+
+    init(http: HTTPServerConnection, expectedLength: Int64?, faults: MockFaults, service: MockOSS) {
+        self.http = http
+        self.expectedLength = expectedLength
+        self.faults = faults
+        self.service = service
+        finished = expectedLength == 0
+    }
+
+    func read(into out: UnsafeMutableRawBufferPointer) async throws -> Int {
+        if finished && pendingOffset == pending.count { return 0 }
+        var limit = out.count
+        if let stall = faults.stallAfterBodyBytes {
+            if received >= stall { try await stallUntilReleased() }
+            if let s = faults.stallAfterBodyBytes { limit = Int(min(Int64(limit), max(1, s - received))) }
+        }
+        if let resetAt = faults.resetAfterBodyBytes {
+            if received >= resetAt {
+                reset = true
+                throw MockBodyError.clientGone
+            }
+            limit = Int(min(Int64(limit), resetAt - received))
+        }
+        if let rate = faults.maxReceiveRate, rate > 0 {
+            limit = min(limit, max(1, rate / 20))
+            // Wait until reading `received` bytes took as long as the rate allows.
+            let due = started + .nanoseconds(Int64(Double(received) / Double(rate) * 1e9))
+            if due > ContinuousClock.now { try? await Task.sleep(until: due, clock: .continuous) }
+        }
+        if pendingOffset == pending.count {
+            let piece: [UInt8]?
+            do {
+                piece = try await http.readBody()
+            } catch {
+                throw MockBodyError.clientGone
+            }
+            guard let piece else {
+                finished = true
+                return 0
+            }
+            pending = piece
+            pendingOffset = 0
+        }
+        let n = min(limit, pending.count - pendingOffset)
+        pending.withUnsafeBytes { src in
+            out.baseAddress!.copyMemory(from: src.baseAddress! + pendingOffset, byteCount: n)
+        }
+        pendingOffset += n
+        received += Int64(n)
+        if let expectedLength, received == expectedLength, pendingOffset == pending.count {
+            // Let the framing see its end, so the connection can carry the next request.
+            _ = try? await http.readBody()
+            finished = true
+        }
+        return n
+    }
+
+    /// Waits while the stall fault holds (checked again every 50 ms, so clearing it resumes).
+    private func stallUntilReleased() async throws {
+        while true {
+            if Task.isCancelled { throw MockBodyError.clientGone }
+            let current = service.faults.stallAfterBodyBytes
+            if current == nil || current! > received {
+                faults.stallAfterBodyBytes = current
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
+    /// The whole body, up to `limit` bytes.
+    func readAll(limit: Int) async throws -> [UInt8] {
+        var out = [UInt8]()
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { chunk.deallocate() }
+        while true {
+            let n = try await read(into: chunk)
+            if n == 0 { return out }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { throw MockBodyError.malformed }
+        }
+    }
+}

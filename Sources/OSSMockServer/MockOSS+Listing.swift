@@ -1,0 +1,120 @@
+import OSSClient
+import OSSCore
+import OSSCrypto
+import OSSXML
+
+/// One page of a listing: keys and common prefixes in order, and where the next page starts.
+struct MockListingPage: Equatable {
+    var keys: [String] = []
+    var prefixes: [String] = []
+    var truncated = false
+    /// The last key or common prefix of the page (the next marker).
+    var last: String?
+}
+
+extension MockOSS {
+    /// Lists `sortedKeys` as OSS does: keys after `marker` that start with `prefix`; with a
+    /// delimiter, keys with the delimiter after the prefix roll up into one common prefix each;
+    /// keys and prefixes together count against `maxKeys`.
+    static func listPage(sortedKeys: [String], prefix: String, delimiter: String, marker: String, maxKeys: Int)
+        -> MockListingPage
+    {
+        var page = MockListingPage()
+        var count = 0
+        for key in sortedKeys {
+            guard key.hasPrefix(prefix) else { continue }
+            var entry = key
+            var isPrefix = false
+            if !delimiter.isEmpty {
+                let rest = key.utf8.dropFirst(prefix.utf8.count)
+                if let r = String(decoding: rest, as: UTF8.self).firstRange(of: delimiter) {
+                    entry = prefix + String(decoding: rest, as: UTF8.self)[..<r.upperBound]
+                    isPrefix = true
+                }
+            }
+            // Everything at or before the marker was on an earlier page (a common prefix equal to the
+            // marker included).
+            if !marker.isEmpty, !utf8Less(marker, entry) { continue }
+            if isPrefix, page.prefixes.last == entry { continue }
+            if count == maxKeys {
+                page.truncated = true
+                break
+            }
+            if isPrefix { page.prefixes.append(entry) } else { page.keys.append(entry) }
+            page.last = entry
+            count += 1
+        }
+        return page
+    }
+
+    func listObjects(_ x: MockExchange) throws -> MockResponse {
+        let r = x.request
+        let bucket = try requireBucket(x)
+        let v2 = x.operation == "ListObjectsV2"
+        let prefix = r.queryValue("prefix") ?? ""
+        let delimiter = r.queryValue("delimiter") ?? ""
+        let maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
+        let encodingType = r.queryValue("encoding-type")
+        if let e = encodingType, e != "url" {
+            throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
+        }
+        var marker = r.queryValue("marker") ?? ""
+        var token: String? = nil
+        if v2 {
+            marker = r.queryValue("start-after") ?? ""
+            if let t = r.queryValue("continuation-token") {
+                guard let bytes = Base64.decode(t), let m = String(validating: bytes, as: UTF8.self) else {
+                    throw MockOSSError.argument("The continuation token provided is incorrect.", name: "continuation-token", value: t)
+                }
+                token = t
+                if MockOSS.utf8Less(marker, m) { marker = m }
+            }
+        }
+        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
+        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
+        let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
+        let fetchOwner = !v2 || r.queryValue("fetch-owner") == "true"
+        let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
+        let contents = page.keys.map { key in
+            let o = objects[key]!
+            return ObjectSummary(
+                key: key, size: o.size, eTag: o.etag, lastModified: o.lastModified, type: o.type, storageClass: "Standard",
+                owner: fetchOwner ? owner : nil)
+        }
+        let next = page.truncated ? page.last : nil
+        return MockResponse.model(
+            ListBucketResult(
+                name: bucket, contents: contents, commonPrefixes: page.prefixes, isTruncated: page.truncated, prefix: prefix,
+                marker: v2 ? nil : marker, startAfter: v2 ? r.queryValue("start-after") : nil,
+                continuationToken: v2 ? token : nil, maxKeys: maxKeys, delimiter: delimiter, encodingType: encodingType,
+                nextMarker: v2 ? nil : next, nextContinuationToken: v2 ? next.map { Base64.encode(Array($0.utf8)) } : nil,
+                keyCount: v2 ? page.keys.count + page.prefixes.count : nil))
+    }
+
+    func deleteMultiple(_ x: MockExchange) async throws -> MockResponse {
+        let bucket = try requireBucket(x)
+        let md5 = try announcedMD5(x)
+        let body = try await x.receiveSmallBody(limit: 2 << 20)
+        if let md5, md5 != Digest.md5(body) { throw MockOSSError.invalidDigest }
+        let (keys, quiet) = try MockOSS.decodeDelete(body)
+        let encodingType = x.request.queryValue("encoding-type")
+        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+            for k in keys { b.objects[k] = nil }
+        }
+        return MockResponse.model(DeleteResult(deleted: quiet ? [] : keys.map { DeleteResult.Deleted(key: $0) }, encodingType: encodingType))
+    }
+
+    /// The keys and the Quiet flag of a DeleteMultipleObjects body.
+    /// - Throws: `MalformedXML` for a body that is not a Delete document with 1...1000 keys.
+    static func decodeDelete(_ body: [UInt8]) throws(MockOSSError) -> (keys: [String], quiet: Bool) {
+        let model: Delete
+        do throws(XMLModelError) {
+            model = try Delete.decode(body)
+        } catch {
+            throw MockOSSError.malformedXML
+        }
+        let keys = model.objects.map(\.key)
+        guard !keys.isEmpty, keys.count <= 1000, !keys.contains(where: \.isEmpty) else { throw MockOSSError.malformedXML }
+        return (keys, model.quiet)
+    }
+}

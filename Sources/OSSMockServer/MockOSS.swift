@@ -1,0 +1,378 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import OSSCore
+import OSSCrypto
+import Synchronization
+
+/// The mock OSS service without sockets: takes a request and its body, answers like OSS.
+///
+/// `MockOSSServer` puts it on the network; tests may call `handle(_:body:)` directly.
+public final class MockOSS: Sendable {
+    public let configuration: MockServerConfiguration
+    let store = MockStore()
+    let log = MockRequestLog()
+
+    private struct FaultState {
+        var faults: MockFaults
+        var ruleSeen: [Int]
+    }
+    private let faultState: Mutex<FaultState>
+    private let requestCounter = Atomic<UInt64>(0)
+    private let uploadCounter = Atomic<UInt64>(0)
+
+    /// Creates the service and the configured buckets.
+    /// - Throws: `MockOSSError` for an invalid bucket name; `SystemError` for an unusable data directory.
+    public init(configuration: MockServerConfiguration = MockServerConfiguration()) throws {
+        self.configuration = configuration
+        faultState = Mutex(FaultState(faults: configuration.faults, ruleSeen: configuration.faults.errorRules.map { _ in 0 }))
+        if let dir = configuration.dataDirectory {
+            var st = stat()
+            if stat(dir, &st) != 0 {
+                guard mkdir(dir, 0o700) == 0 else { throw SystemError.current("mkdir \(dir)") }
+            }
+        }
+        for b in configuration.buckets { try createBucket(b) }
+    }
+
+    // MARK: Faults and observation
+
+    /// The faults in force.
+    public var faults: MockFaults { faultState.withLock { $0.faults } }
+
+    /// Replaces the faults (rule counters start again from zero).
+    public func setFaults(_ faults: MockFaults) {
+        faultState.withLock { $0 = FaultState(faults: faults, ruleSeen: faults.errorRules.map { _ in 0 }) }
+    }
+
+    /// Changes some faults.
+    public func updateFaults(_ change: (inout MockFaults) -> Void) {
+        var f = faults
+        change(&f)
+        setFaults(f)
+    }
+
+    /// Every request handled so far (oldest first).
+    public var requestLog: [MockRequestLogEntry] { log.all }
+
+    /// Forgets the request log.
+    public func clearRequestLog() { log.clear() }
+
+    /// The server clock, skewed when a fault says so.
+    public var now: UTCTime { UTCTime.now().adding(seconds: faults.clockSkewSeconds) }
+
+    // MARK: Direct access for tests
+
+    /// Creates a bucket, as PutBucket does.
+    public func createBucket(_ name: String) throws(MockOSSError) {
+        guard MockOSS.isValidBucketName(name) else { throw MockOSSError.invalidBucketName.with("BucketName", name) }
+        let now = self.now
+        try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
+            if all[name] == nil { all[name] = MockBucket(name: name, created: now) }
+        }
+    }
+
+    /// The bytes of an object, or `nil`.
+    public func objectBytes(bucket: String, key: String) async -> [UInt8]? {
+        let data = try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in all[bucket]?.objects[key]?.data }
+        guard let data else { return nil }
+        return try? await data.readAll()
+    }
+
+    /// The keys of a bucket's objects, sorted.
+    public func objectKeys(bucket: String) -> [String] {
+        let keys = try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
+            all[bucket].map { Array($0.objects.keys) } ?? []
+        }
+        return (keys ?? []).sorted(by: MockOSS.utf8Less)
+    }
+
+    /// The ids of a bucket's multipart uploads in progress.
+    public func uploadIds(bucket: String) -> [String] {
+        let ids = try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
+            all[bucket].map { Array($0.uploads.keys) } ?? []
+        }
+        return (ids ?? []).sorted()
+    }
+
+    /// Drops every bucket, object and upload (files under the data directory are removed once no
+    /// response still reads them). For a clean exit.
+    public func removeAll() {
+        try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in all.removeAll() }
+    }
+
+    /// Bucket names, sorted.
+    public func bucketNames() -> [String] {
+        let names = try? store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in Array(all.keys) }
+        return (names ?? []).sorted()
+    }
+
+    // MARK: Handling
+
+    /// Answers one request.
+    /// - Parameters:
+    ///   - request: the request line and headers, bucket and key resolved.
+    ///   - body: the request body as it arrives.
+    /// - Returns: the answer; `noAnswer` when the client went away mid-body.
+    public func handle(_ request: MockRequest, body: any MockBodySource) async -> MockResponse {
+        let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
+        exchange.operation = MockOSS.operationName(request)
+        var response: MockResponse
+        do {
+            if let injected = injectedError(for: exchange.operation) {
+                try await exchange.discardBody()
+                throw injected
+            }
+            try MockAuth.verify(request, credentials: configuration.credentials, allowAnonymous: configuration.allowAnonymous,
+                now: exchange.now, maximumSkew: configuration.maximumClockSkew)
+            response = try await dispatch(exchange)
+        } catch let error as MockOSSError {
+            response = errorResponse(error, exchange)
+        } catch is MockBodyError {
+            exchange.clientGone = true
+            response = MockResponse(status: 0)
+            response.noAnswer = true
+        } catch {
+            response = errorResponse(
+                MockOSSError(status: 500, code: "InternalError", message: "We encountered an internal error. Please try again.",
+                    ec: "0000-00000500"), exchange)
+        }
+        if !response.noAnswer { finishHeaders(&response, exchange) }
+        _ = log.append(
+            MockRequestLogEntry(
+                sequence: 0, method: request.method, operation: exchange.operation, bucket: request.bucket, key: request.key,
+                partNumber: request.queryValue("partNumber").flatMap { Int($0) }, uploadId: request.queryValue("uploadId"),
+                bytesReceived: exchange.bytesReceived, bodyCompleted: exchange.bodyCompleted,
+                clientClosedMidBody: exchange.clientGone, status: response.noAnswer ? 0 : response.status,
+                errorCode: response.errorCode, requestId: exchange.requestId))
+        return response
+    }
+
+    private func finishHeaders(_ response: inout MockResponse, _ exchange: MockExchange) {
+        var head: [(name: String, value: String)] = [
+            ("Server", "AliyunOSS"), ("Date", exchange.now.rfc1123), ("x-oss-request-id", exchange.requestId),
+        ]
+        if response.header("content-length") == nil { head.append(("Content-Length", String(response.body.count))) }
+        response.headers = head + response.headers
+        let f = faults
+        if f.wrongCRC64, let crc = response.header("x-oss-hash-crc64ecma"), let v = UInt64(crc) {
+            response.setHeader("x-oss-hash-crc64ecma", String(v ^ 0x5A5A))
+        }
+        if f.connectionClose { response.closeConnection = true }
+        if response.closeConnection { response.setHeader("Connection", "close") }
+    }
+
+    func errorResponse(_ error: MockOSSError, _ exchange: MockExchange) -> MockResponse {
+        let request = exchange.request
+        var hostId = "oss-\(configuration.region).mock.localhost"
+        if let b = request.bucket { hostId = "\(b).\(hostId)" }
+        var e = error
+        if e.code == "NoSuchKey", let k = request.key, !e.fields.contains(where: { $0.name == "Key" }) {
+            e.fields.append(MockOSSError.Field("Key", k))
+        }
+        let xml = e.xml(requestId: exchange.requestId, hostId: hostId)
+        var r = MockResponse(status: e.status)
+        r.errorCode = e.code
+        r.headers.append(("x-oss-ec", e.ec))
+        for h in e.headers { r.headers.append((h.name, h.value)) }
+        if request.method == "HEAD" {
+            r.headers.append(("x-oss-err", Base64.encode(xml)))
+            r.headers.append(("Content-Length", "0"))
+        } else {
+            r.headers.append(("Content-Type", "application/xml"))
+            r.body = .bytes(xml)
+        }
+        return r
+    }
+
+    private func injectedError(for operation: String) -> MockOSSError? {
+        faultState.withLock { s in
+            for (i, rule) in s.faults.errorRules.enumerated() where rule.operation == operation || rule.operation == "*" {
+                s.ruleSeen[i] += 1
+                let seen = s.ruleSeen[i]
+                if seen >= rule.nth && seen < rule.nth + rule.count {
+                    return MockOSSError(status: rule.status, code: rule.code, message: rule.message, ec: "0000-00000000")
+                }
+            }
+            return nil
+        }
+    }
+
+    private func nextRequestId() -> String {
+        let n = requestCounter.add(1, ordering: .relaxed).newValue
+        var bytes = secureRandomBytes(4)
+        for i in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: n >> (56 - 8 * UInt64(i)))) }
+        return Hex.encode(bytes, uppercase: true)
+    }
+
+    func nextUploadId() -> String {
+        let n = uploadCounter.add(1, ordering: .relaxed).newValue
+        return Hex.encode(secureRandomBytes(12), uppercase: true) + String(n)
+    }
+
+    // MARK: Names
+
+    /// The OSS operation a request asks for.
+    public static func operationName(_ r: MockRequest) -> String {
+        guard let _ = r.bucket else { return r.method == "GET" ? "ListBuckets" : "Unknown" }
+        if r.key == nil {
+            switch r.method {
+            case "PUT": return r.hasQuery("acl") ? "PutBucketAcl" : "PutBucket"
+            case "DELETE": return "DeleteBucket"
+            case "HEAD": return "HeadBucket"
+            case "POST": return r.hasQuery("delete") ? "DeleteMultipleObjects" : "Unknown"
+            case "GET":
+                if r.hasQuery("uploads") { return "ListMultipartUploads" }
+                if r.hasQuery("location") { return "GetBucketLocation" }
+                if r.hasQuery("bucketInfo") { return "GetBucketInfo" }
+                if r.hasQuery("acl") { return "GetBucketAcl" }
+                if r.hasQuery("stat") { return "GetBucketStat" }
+                if r.queryValue("list-type") == "2" { return "ListObjectsV2" }
+                return "ListObjects"
+            default: return "Unknown"
+            }
+        }
+        switch r.method {
+        case "PUT":
+            if r.hasQuery("uploadId") {
+                return r.header("x-oss-copy-source") != nil ? "UploadPartCopy" : "UploadPart"
+            }
+            if r.hasQuery("acl") { return "PutObjectAcl" }
+            if r.hasQuery("tagging") { return "PutObjectTagging" }
+            if r.hasQuery("symlink") { return "PutSymlink" }
+            return r.header("x-oss-copy-source") != nil ? "CopyObject" : "PutObject"
+        case "GET":
+            if r.hasQuery("uploadId") { return "ListParts" }
+            if r.hasQuery("objectMeta") { return "GetObjectMeta" }
+            if r.hasQuery("acl") { return "GetObjectAcl" }
+            if r.hasQuery("tagging") { return "GetObjectTagging" }
+            return "GetObject"
+        case "HEAD": return r.hasQuery("objectMeta") ? "GetObjectMeta" : "HeadObject"
+        case "DELETE": return r.hasQuery("uploadId") ? "AbortMultipartUpload" : "DeleteObject"
+        case "POST":
+            if r.hasQuery("uploads") { return "InitiateMultipartUpload" }
+            if r.hasQuery("uploadId") { return "CompleteMultipartUpload" }
+            if r.hasQuery("append") { return "AppendObject" }
+            return "Unknown"
+        default: return "Unknown"
+        }
+    }
+
+    private func dispatch(_ x: MockExchange) async throws -> MockResponse {
+        if let b = x.request.bucket, x.operation != "PutBucket", !MockOSS.isValidBucketName(b) {
+            throw MockOSSError.invalidBucketName.with("BucketName", b)
+        }
+        if let k = x.request.key, k.utf8.count > 1023 {
+            throw MockOSSError.invalidObjectName
+        }
+        switch x.operation {
+        case "ListBuckets": return try listBuckets(x)
+        case "PutBucket": return try await putBucket(x)
+        case "DeleteBucket": return try deleteBucket(x)
+        case "HeadBucket", "GetBucketInfo", "GetBucketLocation", "GetBucketAcl", "GetBucketStat": return try bucketInfo(x)
+        case "ListObjects", "ListObjectsV2": return try listObjects(x)
+        case "DeleteMultipleObjects": return try await deleteMultiple(x)
+        case "PutObject": return try await putObject(x)
+        case "CopyObject": return try copyObject(x)
+        case "GetObject", "HeadObject", "GetObjectMeta": return try getObject(x)
+        case "DeleteObject": return try deleteObject(x)
+        case "AppendObject": return try await appendObject(x)
+        case "InitiateMultipartUpload": return try await initiateUpload(x)
+        case "UploadPart": return try await uploadPart(x)
+        case "UploadPartCopy": return try await uploadPartCopy(x)
+        case "CompleteMultipartUpload": return try await completeUpload(x)
+        case "AbortMultipartUpload": return try abortUpload(x)
+        case "ListParts": return try listParts(x)
+        case "ListMultipartUploads": return try listUploads(x)
+        case "Unknown": throw MockOSSError.methodNotAllowed
+        default: throw MockOSSError.notImplemented
+        }
+    }
+
+    // MARK: Helpers
+
+    /// Bucket names: 3-63 of `a-z 0-9 -`, not starting or ending with `-`.
+    static func isValidBucketName(_ name: String) -> Bool {
+        let b = Array(name.utf8)
+        guard (3...63).contains(b.count), b.first != UInt8(ascii: "-"), b.last != UInt8(ascii: "-") else { return false }
+        return b.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
+    }
+
+    /// Byte-wise (UTF-8) order, the order OSS lists keys in.
+    static func utf8Less(_ a: String, _ b: String) -> Bool {
+        a.utf8.lexicographicallyPrecedes(b.utf8)
+    }
+
+    /// `"HEX"` of an MD5, as OSS's ETag.
+    static func etag(md5: [UInt8]) -> String { "\"\(Hex.encode(md5, uppercase: true))\"" }
+}
+
+/// One request being handled: the request, its body, and what has been seen of it.
+/// Used by the one task handling the request.
+final class MockExchange {
+    let request: MockRequest
+    let body: any MockBodySource
+    let requestId: String
+    let now: UTCTime
+    var operation = "Unknown"
+    var bytesReceived: Int64 = 0
+    var bodyCompleted: Bool
+    var clientGone = false
+
+    init(request: MockRequest, body: any MockBodySource, requestId: String, now: UTCTime) {
+        self.request = request
+        self.body = body
+        self.requestId = requestId
+        self.now = now
+        bodyCompleted = body.expectedLength == 0
+    }
+
+    /// Reads the whole body into a writer.
+    /// - Throws: `MockBodyError` when the client goes away.
+    func receiveBody(into writer: MockBlobWriter) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        do {
+            while true {
+                let n = try await body.read(into: buffer)
+                if n == 0 { break }
+                bytesReceived += Int64(n)
+                try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            }
+        } catch let e as MockBodyError {
+            clientGone = true
+            throw e
+        }
+        bodyCompleted = true
+    }
+
+    /// Reads a small body (XML) into memory.
+    func receiveSmallBody(limit: Int = 5 << 20) async throws -> [UInt8] {
+        if let n = body.expectedLength, n > Int64(limit) {
+            throw MockOSSError.entityTooLarge
+        }
+        let w = MockBlobWriter(directory: nil, spillThreshold: .max)
+        try await receiveBody(into: w)
+        return try await w.finish().0.readAll()
+    }
+
+    /// Reads and drops the body.
+    func discardBody() async throws {
+        guard !bodyCompleted else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        do {
+            while true {
+                let n = try await body.read(into: buffer)
+                if n == 0 { break }
+                bytesReceived += Int64(n)
+            }
+        } catch let e as MockBodyError {
+            clientGone = true
+            throw e
+        }
+        bodyCompleted = true
+    }
+}

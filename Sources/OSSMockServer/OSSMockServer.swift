@@ -1,1 +1,0 @@
-// OSSMockServer: see DESIGN.md for what this layer holds.

@@ -1,1 +1,0 @@
-// OSSTransport: see DESIGN.md for what this layer holds.

@@ -1,0 +1,149 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+internal import CLinuxShims
+import OSSCore
+
+/// The default `StreamConnector`: resolves (off the cooperative pool), connects to each address
+/// in turn until one answers, and runs the TLS handshake for `https` endpoints.
+///
+/// `connectTimeout` bounds DNS + connect + handshake together. The `CancellationSignal` and
+/// task cancellation shut the socket being connected down at once; the call then throws
+/// `TransportError` with phase `.aborted`.
+public struct SocketConnector: StreamConnector {
+    public init() {}
+
+    public func connect(
+        to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
+    ) async throws -> (any ByteStream, ConnectTimings) {
+        let cancel = ConnectCancellation()
+        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
+        defer { signal?.remove(key) }
+        return try await withTaskCancellationHandler {
+            try await connect(endpoint, tls: tls, connectTimeout: connectTimeout, cancel: cancel)
+        } onCancel: {
+            cancel.fire(reason: "task cancelled")
+        }
+    }
+
+    /// Like `connect(to:tls:connectTimeout:signal:)`, returning the concrete TCP stream.
+    public func connectTCP(host: String, port: Int, connectTimeout: Duration? = nil) async throws -> TCPStream {
+        let cancel = ConnectCancellation()
+        let endpoint = Endpoint(host: host, port: port, tls: false)
+        return try await withTaskCancellationHandler {
+            var timings = ConnectTimings()
+            let deadline = connectTimeout.map { ContinuousClock.now + $0 }
+            return try await connectTCP(
+                endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
+                timings: &timings)
+        } onCancel: {
+            cancel.fire(reason: "task cancelled")
+        }
+    }
+
+    private func connect(
+        _ endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, cancel: ConnectCancellation
+    ) async throws -> (any ByteStream, ConnectTimings) {
+        var timings = ConnectTimings()
+        let deadline = connectTimeout.map { ContinuousClock.now + $0 }
+        let tcp = try await connectTCP(
+            endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
+            timings: &timings)
+        guard endpoint.tls else { return (tcp, timings) }
+        let start = ContinuousClock.now
+        do {
+            try cancel.attach(tcp.socket)
+        } catch {
+            tcp.close()
+            throw error
+        }
+        defer { cancel.detach(tcp.socket) }
+        let stream = try await TLSStream.connect(
+            over: tcp, serverName: tls.serverName ?? endpoint.host, configuration: tls, deadline: deadline)
+        timings.tlsHandshake = start.duration(to: .now)
+        return (stream, timings)
+    }
+
+    private func connectTCP(
+        _ endpoint: Endpoint, deadline: ContinuousClock.Instant?, timeout: Duration?, cancel: ConnectCancellation,
+        timings: inout ConnectTimings
+    ) async throws -> TCPStream {
+        guard (0...65535).contains(endpoint.port) else {
+            throw TransportError(phase: .configuration, message: "invalid port \(endpoint.port)")
+        }
+        let dnsStart = ContinuousClock.now
+        let addresses = try await Resolver.resolve(
+            host: endpoint.host, port: endpoint.port, deadline: deadline, cancel: cancel)
+        // An IP literal skips DNS: report no DNS time rather than the parse.
+        let isLiteral = addresses.count == 1 && SocketAddress(ipLiteral: endpoint.host, port: endpoint.port) != nil
+        timings.dns = isLiteral ? .zero : dnsStart.duration(to: .now)
+        let connectStart = ContinuousClock.now
+        var lastError: TransportError?
+        for address in addresses {
+            if cancel.isFired { throw cancel.error }
+            do {
+                let stream = try await connect(to: address, deadline: deadline, timeout: timeout, cancel: cancel)
+                timings.connect = connectStart.duration(to: .now)
+                timings.remoteAddress = address.description
+                return stream
+            } catch let error as TransportError where error.phase == .connect {
+                lastError = error  // refused or unreachable: try the next address
+            }
+        }
+        throw lastError ?? TransportError(phase: .connect, message: "no address to connect to for \(endpoint.host)")
+    }
+
+    private func connect(
+        to address: SocketAddress, deadline: ContinuousClock.Instant?, timeout: Duration?, cancel: ConnectCancellation
+    ) async throws -> TCPStream {
+        func failure(_ e: Int32) -> TransportError {
+            TransportError(phase: .connect, errno: e, message: "connect to \(address) failed: \(Syscall.text(e))")
+        }
+        let fd: Int32
+        var connected: Bool
+        do {
+            fd = try Syscall.socket(family: address.family)
+        } catch {
+            throw failure(error.errno)
+        }
+        Syscall.tuneStream(fd)
+        do {
+            connected = try Syscall.connect(fd, to: address)
+        } catch {
+            Syscall.close(fd)
+            throw failure(error.errno)
+        }
+        let socket: SocketHandle
+        do {
+            socket = try SocketHandle(fd: fd)
+        } catch {
+            throw TransportError(phase: .connect, error)
+        }
+        let stream = TCPStream(socket: socket, remoteAddress: address.description)
+        do {
+            try cancel.attach(socket)
+            defer { cancel.detach(socket) }
+            while !connected {
+                try await socket.wait(
+                    .write, deadline: deadline,
+                    timeoutError: .timeout("connect to \(address) timed out after \(timeout ?? .zero)"))
+                let pending: Int32
+                do {
+                    pending = try Syscall.pendingError(fd)
+                } catch {
+                    throw failure(error.errno)
+                }
+                if pending != 0 { throw failure(pending) }
+                // Writable and no error: connected, unless the wake-up was stale (not yet connected).
+                connected = Syscall.isConnected(fd)
+            }
+            if socket.isAborted { throw socket.abortError }
+        } catch {
+            stream.close()
+            throw error
+        }
+        return stream
+    }
+}

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+internal import CLinuxShims
+import OSSCore
+import Synchronization
+
+/// Something a cancel can shut down at once from any thread.
+protocol Abortable: AnyObject, Sendable {
+    /// Stops at once; the waiting task fails with `error` (phase `.aborted`).
+    func abort(with error: TransportError)
+}
+
+/// One non-blocking socket registered with the reactor: its descriptor, readiness, the tasks
+/// waiting on it, and the abort/close state machine.
+///
+/// Only the owner does I/O on `fd` and closes it (once). `abort()` may come from any thread: under
+/// the lock it checks the socket is not closed, shuts it down and resumes the waiting tasks, so a
+/// descriptor number is never touched after close(2) released it.
+final class SocketHandle: Abortable {
+    enum Direction: Sendable { case read, write }
+
+    private struct Waiter {
+        var continuation: CheckedContinuation<Void, any Error>
+        var timerID: UInt64?
+        var timeoutError: TransportError
+    }
+
+    private struct State {
+        var aborted = false
+        var closed = false
+        var abortError = TransportError.aborted()
+        // Edge-triggered readiness seen while nobody waited.
+        var readReady = false
+        var writeReady = false
+        var readWaiter: Waiter?
+        var writeWaiter: Waiter?
+    }
+
+    /// The descriptor; valid until `close()`.
+    let fd: Int32
+    /// The reactor's identifier for this socket (never reused).
+    let id: UInt64
+    private let reactor: Reactor
+    private let state = Mutex(State())
+
+    /// Takes ownership of `fd` (non-blocking) and registers it with the reactor.
+    /// - Throws: `SystemError` if registration fails; `fd` is closed then.
+    init(fd: Int32, reactor: Reactor = .shared) throws(SystemError) {
+        self.fd = fd
+        self.reactor = reactor
+        self.id = reactor.makeID()
+        do {
+            try reactor.register(self)
+        } catch {
+            state.withLock { $0.closed = true }
+            Syscall.close(fd)
+            throw error
+        }
+    }
+
+    var isAborted: Bool { state.withLock { $0.aborted } }
+    var isClosed: Bool { state.withLock { $0.closed } }
+    /// The error an aborted socket reports.
+    var abortError: TransportError { state.withLock { $0.abortError } }
+
+    /// Suspends until the socket may be ready in `direction`, the deadline passes, or an abort.
+    /// - Throws: `timeoutError` at the deadline; `TransportError.aborted` after an abort.
+    func wait(
+        _ direction: Direction, deadline: ContinuousClock.Instant?, timeoutError: @autoclosure () -> TransportError
+    )
+        async throws
+    {
+        let timeout = deadline == nil ? nil : timeoutError()
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let immediate: Result<Void, any Error>? = state.withLock { s in
+                if s.closed { return .failure(TransportError(phase: .closed, message: "the connection is closed")) }
+                if s.aborted { return .failure(s.abortError) }
+                switch direction {
+                case .read:
+                    if s.readReady {
+                        s.readReady = false
+                        return .success(())
+                    }
+                    precondition(s.readWaiter == nil, "two tasks read one socket at once")
+                case .write:
+                    if s.writeReady {
+                        s.writeReady = false
+                        return .success(())
+                    }
+                    precondition(s.writeWaiter == nil, "two tasks write one socket at once")
+                }
+                var waiter = Waiter(continuation: continuation, timerID: nil, timeoutError: timeout ?? .aborted())
+                if let deadline {
+                    let timerID = reactor.makeID()
+                    waiter.timerID = timerID
+                    // Lock order: socket, then the reactor's timers (never the reverse).
+                    reactor.schedule(id: timerID, at: deadline) { [weak self] in
+                        self?.expire(direction, timerID: timerID)
+                    }
+                }
+                if direction == .read { s.readWaiter = waiter } else { s.writeWaiter = waiter }
+                return nil
+            }
+            if let immediate { continuation.resume(with: immediate) }
+        }
+    }
+
+    /// Called by the reactor with COSS_EV_* bits.
+    func ready(_ bits: UInt32) {
+        var resumed: [Waiter] = []
+        state.withLock { s in
+            if bits & COSS_EV_READ != 0 {
+                if let w = s.readWaiter {
+                    resumed.append(w)
+                    s.readWaiter = nil
+                } else {
+                    s.readReady = true
+                }
+            }
+            if bits & COSS_EV_WRITE != 0 {
+                if let w = s.writeWaiter {
+                    resumed.append(w)
+                    s.writeWaiter = nil
+                } else {
+                    s.writeReady = true
+                }
+            }
+        }
+        for w in resumed {
+            if let t = w.timerID { reactor.cancelTimer(t) }
+            w.continuation.resume()
+        }
+    }
+
+    private func expire(_ direction: Direction, timerID: UInt64) {
+        let waiter: Waiter? = state.withLock { s in
+            switch direction {
+            case .read:
+                guard let w = s.readWaiter, w.timerID == timerID else { return nil }
+                s.readWaiter = nil
+                return w
+            case .write:
+                guard let w = s.writeWaiter, w.timerID == timerID else { return nil }
+                s.writeWaiter = nil
+                return w
+            }
+        }
+        waiter?.continuation.resume(throwing: waiter!.timeoutError)
+    }
+
+    /// Shuts the socket down (never closes it) and fails the waiting tasks at once. Idempotent.
+    func abort() {
+        abort(with: .aborted())
+    }
+
+    func abort(with error: TransportError) {
+        let waiters: [Waiter] = state.withLock { s in
+            guard !s.closed, !s.aborted else { return [] }
+            s.aborted = true
+            s.abortError = error
+            Syscall.shutdown(fd)
+            let ws = [s.readWaiter, s.writeWaiter].compactMap { $0 }
+            s.readWaiter = nil
+            s.writeWaiter = nil
+            return ws
+        }
+        for w in waiters {
+            if let t = w.timerID { reactor.cancelTimer(t) }
+            w.continuation.resume(throwing: error)
+        }
+    }
+
+    /// Runs a non-blocking call on the descriptor under the lock, or returns nil when closed
+    /// (lets a listener's `close()` race safely with its `accept()`).
+    func withLockedFD<R>(_ body: (Int32) -> R) -> R? {
+        state.withLock { s in s.closed ? nil : body(fd) }
+    }
+
+    /// Whether the peer has not closed and no bytes are waiting (checked without blocking).
+    func isQuiet() -> Bool {
+        state.withLock { s in
+            guard !s.closed, !s.aborted else { return false }
+            let r = coss_peek(fd)
+            return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)
+        }
+    }
+
+    /// Releases the descriptor. Waiting tasks (a pending accept) fail with `closeError`.
+    /// Only the first call has an effect.
+    func close(closeError: TransportError = TransportError(phase: .closed, message: "the connection was closed")) {
+        let waiters: [Waiter]? = state.withLock { s in
+            guard !s.closed else { return nil }
+            s.closed = true
+            let ws = [s.readWaiter, s.writeWaiter].compactMap { $0 }
+            s.readWaiter = nil
+            s.writeWaiter = nil
+            return ws
+        }
+        guard let waiters else { return }
+        reactor.deregister(self)
+        Syscall.close(fd)
+        for w in waiters {
+            if let t = w.timerID { reactor.cancelTimer(t) }
+            w.continuation.resume(throwing: closeError)
+        }
+    }
+}

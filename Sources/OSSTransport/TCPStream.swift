@@ -1,0 +1,106 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+internal import CLinuxShims
+import OSSCore
+import Synchronization
+
+/// A TCP connection: non-blocking socket driven by the reactor, `TCP_NODELAY`, `SO_KEEPALIVE`,
+/// `MSG_NOSIGNAL` on every send.
+///
+/// Reads and writes go straight between the caller's buffer and the kernel (no intermediate
+/// copy). One task reads or writes at a time; `abort()` may come from any thread.
+public final class TCPStream: ByteStream {
+    let socket: SocketHandle
+    /// The peer, as `127.0.0.1:8080` or `[::1]:443`.
+    public let remoteAddress: String
+    private let idle = Mutex<Duration?>(nil)
+
+    init(socket: SocketHandle, remoteAddress: String) {
+        self.socket = socket
+        self.remoteAddress = remoteAddress
+    }
+
+    deinit {
+        if !socket.isClosed {
+            assertionFailure("leak of open TCPStream to \(remoteAddress): close() was never called")
+            socket.close()
+        }
+    }
+
+    public var idleTimeout: Duration? {
+        get { idle.withLock { $0 } }
+        set { idle.withLock { $0 = newValue } }
+    }
+
+    func idleDeadline() -> ContinuousClock.Instant? {
+        idleTimeout.map { ContinuousClock.now + $0 }
+    }
+
+    func idleTimeoutError(_ what: String) -> TransportError {
+        .timeout("\(what) \(remoteAddress) timed out: no progress for \(idleTimeout ?? .zero)")
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        while true {
+            if socket.isAborted { throw socket.abortError }
+            let result: IOResult<Int>
+            do {
+                result = try Syscall.recv(socket.fd, buffer)
+            } catch {
+                if socket.isAborted { throw socket.abortError }
+                throw TransportError(
+                    phase: .read, errno: error.errno,
+                    message: "read from \(remoteAddress) failed: \(error.message)")
+            }
+            switch result {
+            case .done(let n):
+                if n == 0, socket.isAborted { throw socket.abortError }
+                return n
+            case .wouldBlock:
+                try await socket.wait(.read, deadline: idleDeadline(), timeoutError: idleTimeoutError("read from"))
+            }
+        }
+    }
+
+    public func write(_ bytes: UnsafeRawBufferPointer) async throws {
+        var offset = 0
+        while offset < bytes.count {
+            if socket.isAborted { throw socket.abortError }
+            let result: IOResult<Int>
+            do {
+                result = try Syscall.send(socket.fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+            } catch {
+                if socket.isAborted { throw socket.abortError }
+                throw TransportError(
+                    phase: .write, errno: error.errno,
+                    message: "write to \(remoteAddress) failed: \(error.message)")
+            }
+            switch result {
+            case .done(let n):
+                offset += n
+            case .wouldBlock:
+                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: idleTimeoutError("write to"))
+            }
+        }
+    }
+
+    public func abort() {
+        socket.abort()
+    }
+
+    public func close() {
+        socket.close()
+    }
+
+    public var isReusable: Bool {
+        socket.isQuiet()
+    }
+}
+
+extension TCPStream: CustomStringConvertible {
+    public var description: String { "TCPStream(\(remoteAddress))" }
+}

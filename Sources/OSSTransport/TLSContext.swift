@@ -1,0 +1,162 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+internal import CLinuxShims
+internal import COpenSSL
+import OSSCore
+import Synchronization
+
+/// An `SSL_CTX` built from a `TLSConfiguration`, cached per configuration.
+///
+/// `@unchecked Sendable`: the context is configured once in `init` and never changed after;
+/// OpenSSL documents `SSL_new` on a shared, no-longer-modified `SSL_CTX` as thread-safe.
+final class TLSContext: @unchecked Sendable {
+    let ctx: OpaquePointer
+
+    private static let cache = Mutex<[TLSConfiguration: TLSContext]>([:])
+
+    /// The client context for `configuration` (its `serverName` does not matter here).
+    static func client(for configuration: TLSConfiguration) throws(TransportError) -> TLSContext {
+        var key = configuration
+        key.serverName = nil
+        if let cached = cache.withLock({ $0[key] }) { return cached }
+        let made = try TLSContext(client: key)
+        return cache.withLock { c in
+            if let raced = c[key] { return raced }
+            c[key] = made
+            return made
+        }
+    }
+
+    private init(client configuration: TLSConfiguration) throws(TransportError) {
+        guard let ctx = SSL_CTX_new(TLS_client_method()) else {
+            throw TransportError(phase: .configuration, message: "SSL_CTX_new failed: \(OpenSSLErrors.drain())")
+        }
+        self.ctx = ctx  // from here on, deinit frees it (also when init throws)
+        let minimum = configuration.minimumVersion == .tls13 ? coss_TLS1_3_VERSION() : coss_TLS1_2_VERSION()
+        _ = coss_SSL_CTX_set_min_proto_version(ctx, minimum)
+        _ = SSL_CTX_set_options(ctx, coss_SSL_OP_IGNORE_UNEXPECTED_EOF() | coss_SSL_OP_NO_RENEGOTIATION())
+        _ = coss_SSL_CTX_set_mode(
+            ctx, coss_SSL_MODE_ENABLE_PARTIAL_WRITE() | coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
+        if configuration.insecureSkipVerify {
+            SSL_CTX_set_verify(ctx, coss_SSL_VERIFY_NONE(), nil)
+        } else {
+            SSL_CTX_set_verify(ctx, coss_SSL_VERIFY_PEER(), nil)
+            if configuration.caFile != nil || configuration.caDirectory != nil {
+                ERR_clear_error()
+                if SSL_CTX_load_verify_locations(ctx, configuration.caFile, configuration.caDirectory) != 1 {
+                    let what = [configuration.caFile, configuration.caDirectory].compactMap { $0 }
+                        .joined(separator: ", ")
+                    let detail = OpenSSLErrors.drain()
+                    throw TransportError(
+                        phase: .configuration, message: "cannot load CA certificates from \(what): \(detail)")
+                }
+            } else if SSL_CTX_set_default_verify_paths(ctx) != 1 {
+                let detail = OpenSSLErrors.drain()
+                throw TransportError(phase: .configuration, message: "cannot load the system CA store: \(detail)")
+            }
+        }
+    }
+
+    /// A server context from PEM files (tests and the mock server's TLS listener).
+    init(serverCertificateFile: String, privateKeyFile: String) throws(TransportError) {
+        guard let ctx = SSL_CTX_new(TLS_server_method()) else {
+            throw TransportError(phase: .configuration, message: "SSL_CTX_new failed: \(OpenSSLErrors.drain())")
+        }
+        self.ctx = ctx  // from here on, deinit frees it (also when init throws)
+        _ = coss_SSL_CTX_set_min_proto_version(ctx, coss_TLS1_2_VERSION())
+        _ = coss_SSL_CTX_set_mode(
+            ctx, coss_SSL_MODE_ENABLE_PARTIAL_WRITE() | coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
+        ERR_clear_error()
+        guard SSL_CTX_use_certificate_chain_file(ctx, serverCertificateFile) == 1,
+            SSL_CTX_use_PrivateKey_file(ctx, privateKeyFile, coss_SSL_FILETYPE_PEM()) == 1
+        else {
+            let detail = OpenSSLErrors.drain()
+            throw TransportError(
+                phase: .configuration,
+                message: "cannot load certificate \(serverCertificateFile): \(detail)")
+        }
+    }
+
+    deinit {
+        SSL_CTX_free(ctx)
+    }
+}
+
+/// OpenSSL's thread-local error queue as text.
+enum OpenSSLErrors {
+    /// Empties the queue into one line: the reason strings, most specific last.
+    static func drain() -> String {
+        var parts: [String] = []
+        while true {
+            let code = ERR_get_error()
+            if code == 0 { break }
+            var buf = [CChar](repeating: 0, count: 256)
+            ERR_error_string_n(code, &buf, buf.count)
+            let text = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            if !parts.contains(text) { parts.append(text) }
+        }
+        return parts.joined(separator: "; ")
+    }
+}
+
+/// The BIO through which OpenSSL reaches the socket: send(MSG_NOSIGNAL) so a write to a reset
+/// connection never raises SIGPIPE, and the errno of the last failure kept for the error text.
+final class SocketBIO {
+    let fd: Int32
+    var lastErrno: Int32 = 0
+
+    init(fd: Int32) { self.fd = fd }
+
+    /// Created once; `@unchecked Sendable` wrapper because a BIO_METHOD is immutable after
+    /// setup and OpenSSL only reads it.
+    private struct Method: @unchecked Sendable { let pointer: OpaquePointer }
+
+    private static let method: Method = {
+        let m = BIO_meth_new(BIO_get_new_index() | coss_BIO_TYPE_SOURCE_SINK(), "osswire-socket")!
+        _ = BIO_meth_set_write(m) { bio, data, len -> Int32 in
+            let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
+            coss_BIO_clear_retry_flags(bio)
+            while true {
+                let n = coss_send(box.fd, data, Int(len))
+                if n >= 0 { return Int32(n) }
+                let e = errno
+                if e == EINTR { continue }
+                box.lastErrno = e
+                if e == EAGAIN || e == EWOULDBLOCK { coss_BIO_set_retry_write(bio) }
+                return -1
+            }
+        }
+        _ = BIO_meth_set_read(m) { bio, data, len -> Int32 in
+            let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
+            coss_BIO_clear_retry_flags(bio)
+            while true {
+                let n = recv(box.fd, data, Int(len), 0)
+                if n >= 0 { return Int32(n) }
+                let e = errno
+                if e == EINTR { continue }
+                box.lastErrno = e
+                if e == EAGAIN || e == EWOULDBLOCK { coss_BIO_set_retry_read(bio) }
+                return -1
+            }
+        }
+        _ = BIO_meth_set_ctrl(m) { _, cmd, _, _ -> Int in
+            cmd == coss_BIO_CTRL_FLUSH() ? 1 : 0
+        }
+        _ = BIO_meth_set_create(m) { bio -> Int32 in
+            BIO_set_init(bio, 1)
+            return 1
+        }
+        _ = BIO_meth_set_destroy(m) { _ -> Int32 in 1 }
+        return Method(pointer: m)
+    }()
+
+    /// A BIO reading and writing `self.fd`. `self` must outlive it.
+    func makeBIO() -> OpaquePointer? {
+        guard let bio = BIO_new(Self.method.pointer) else { return nil }
+        BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())
+        return bio
+    }
+}

@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import OSSCore
+import OSSHTTP
+import OSSTransport
+
+/// `osswire http put|get URL`: one raw HTTP/1.1 transfer with a per-phase timing breakdown.
+///
+/// ```
+/// osswire http put URL --file F [--json] [--insecure] [--cacert FILE] [--timeout S]
+/// osswire http get URL [-o F|-] [--json] [--insecure] [--cacert FILE] [--timeout S]
+/// ```
+/// Without `-o` a downloaded body is counted and discarded; `-o -` writes it to standard output
+/// (the breakdown then goes to standard error). Exit 0 for a 2xx/3xx status, 1 otherwise.
+enum HTTPCommand {
+    static let command = Command(name: "http", run: { try await run($0) })
+
+    static let usage = "usage: osswire http put URL --file F | osswire http get URL [-o F] [--json] [--insecure] [--cacert FILE] [--timeout S]"
+
+    static func run(_ argv: [String]) async throws -> Int32 {
+        let args = try Arguments(argv, valueOptions: ["file", "output", "cacert", "timeout"], flags: ["json", "insecure"])
+        guard args.positional.count == 2 else { throw UsageError(usage) }
+        let verb = args.positional[0]
+        let url = args.positional[1]
+        guard verb == "put" || verb == "get" else { throw UsageError("unknown http verb '\(verb)'; \(usage)") }
+
+        var config = HTTPClientConfiguration()
+        config.tls.insecureSkipVerify = args.flag("insecure")
+        config.tls.caFile = args.value("cacert")
+        if let timeout = try args.seconds("timeout") {
+            config.totalTimeout = timeout
+            config.connectTimeout = timeout
+        }
+        let client = HTTPClient(configuration: config)
+
+        var request: HTTPRequest
+        do {
+            request = try HTTPRequest(method: verb == "put" ? .put : .get, url: url)
+        } catch {
+            throw UsageError(error.message)
+        }
+        var bodyBytes: Int64 = 0
+        if verb == "put" {
+            guard let path = args.value("file") else { throw UsageError("http put needs --file F") }
+            var st = stat()
+            guard stat(path, &st) == 0 else {
+                printError("osswire http: cannot read \(path): \(SystemError.current("stat").message)")
+                return ExitCode.failure
+            }
+            bodyBytes = Int64(st.st_size)
+            request.body = .file(path: path, length: bodyBytes)
+        } else if args.value("file") != nil {
+            throw UsageError("--file is for http put; use -o to save a download")
+        }
+
+        let output = args.value("output")
+        let toStdout = output == "-"
+        var fd: Int32 = -1
+        if let output, !toStdout {
+            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else {
+                printError("osswire http: cannot write \(output): \(SystemError.current("open").message)")
+                return ExitCode.failure
+            }
+        } else if toStdout {
+            fd = 1
+        }
+        defer { if fd > 2 { _ = close(fd) } }
+
+        let result: (HTTPResponseHead, HTTPMetrics, Int64)
+        do {
+            result = try await client.execute(request) { response in
+                var received: Int64 = 0
+                while let piece = try await response.read() {
+                    received += Int64(piece.count)
+                    if fd >= 0 { try writeAll(fd, piece) }
+                }
+                return (response.head, response.metrics, received)
+            }
+        } catch let error as HTTPClientError {
+            printError("osswire http: \(error)")
+            return ExitCode.failure
+        }
+        client.closeIdleConnections()
+        let (head, metrics, received) = result
+        if verb == "get" { bodyBytes = received }
+        let report = args.flag("json")
+            ? json(verb: verb, url: url, head: head, metrics: metrics, bodyBytes: bodyBytes)
+            : text(verb: verb, url: url, head: head, metrics: metrics, bodyBytes: bodyBytes)
+        if toStdout { printError(report) } else { printLine(report) }
+        return head.status < 400 ? ExitCode.success : ExitCode.failure
+    }
+
+    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
+        var off = 0
+        while off < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw SystemError.current("write")
+            }
+            off += n
+        }
+    }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        let c = d.components
+        return Double(c.seconds) * 1000 + Double(c.attoseconds) / 1e15
+    }
+
+    static func rate(_ bytes: Int64, _ d: Duration) -> Double {
+        let ms = milliseconds(d)
+        return ms > 0 ? Double(bytes) / (ms / 1000) : 0
+    }
+
+    static func text(verb: String, url: String, head: HTTPResponseHead, metrics m: HTTPMetrics, bodyBytes: Int64) -> String {
+        let r = rate(bodyBytes, m.total)
+        var lines = ["\(verb.uppercased()) \(url) -> \(head.status) \(head.reason)"]
+        if !m.remoteAddress.isEmpty { lines.append("  address     \(m.remoteAddress)") }
+        lines.append("  dns         \(fixed(milliseconds(m.dns), 3)) ms")
+        lines.append("  connect     \(fixed(milliseconds(m.connect), 3)) ms")
+        lines.append("  tls         \(fixed(milliseconds(m.tlsHandshake), 3)) ms")
+        lines.append("  first byte  \(fixed(milliseconds(m.timeToFirstByte), 3)) ms")
+        lines.append("  total       \(fixed(milliseconds(m.total), 3)) ms")
+        lines.append("  body        \(bodyBytes) bytes")
+        lines.append("  sent        \(m.bytesSent) bytes")
+        lines.append("  received    \(m.bytesReceived) bytes")
+        lines.append("  rate        \(fixed(r / 1_000_000, 2)) MB/s")
+        lines.append("  reused      \(m.connectionReused ? "yes" : "no")")
+        return lines.joined(separator: "\n")
+    }
+
+    static func json(verb: String, url: String, head: HTTPResponseHead, metrics m: HTTPMetrics, bodyBytes: Int64) -> String {
+        let fields: [(String, String)] = [
+            ("method", quoted(verb.uppercased())),
+            ("url", quoted(url)),
+            ("status", "\(head.status)"),
+            ("remote_address", quoted(m.remoteAddress)),
+            ("dns_ms", fixed(milliseconds(m.dns), 3)),
+            ("connect_ms", fixed(milliseconds(m.connect), 3)),
+            ("tls_ms", fixed(milliseconds(m.tlsHandshake), 3)),
+            ("ttfb_ms", fixed(milliseconds(m.timeToFirstByte), 3)),
+            ("total_ms", fixed(milliseconds(m.total), 3)),
+            ("body_bytes", "\(bodyBytes)"),
+            ("bytes_sent", "\(m.bytesSent)"),
+            ("bytes_received", "\(m.bytesReceived)"),
+            ("rate_bytes_per_s", fixed(rate(bodyBytes, m.total), 0)),
+            ("reused", m.connectionReused ? "true" : "false"),
+        ]
+        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+    }
+
+    /// `x` with `digits` decimals, without Foundation.
+    static func fixed(_ x: Double, _ digits: Int) -> String {
+        guard x.isFinite else { return "0" }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int64((abs(x) * scale).rounded())
+        let sign = x < 0 && n != 0 ? "-" : ""
+        if digits == 0 { return sign + String(n) }
+        let whole = n / Int64(scale)
+        var frac = String(n % Int64(scale))
+        while frac.count < digits { frac = "0" + frac }
+        return "\(sign)\(whole).\(frac)"
+    }
+
+    static func quoted(_ s: String) -> String {
+        var out = "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import Synchronization
+import OSSCore
+import OSSTestSupport
+import Testing
+
+@testable import OSSHTTP
+
+/// Runs the built `osswire` binary off the cooperative pool; it always exits (bounded by --timeout).
+private func runOSSWire(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let binary = root.appendingPathComponent(".build/debug/osswire")
+    try #require(
+        FileManager.default.isExecutableFile(atPath: binary.path),
+        "osswire is not built at \(binary.path): run `swift build --build-tests` first")
+    return try await Blocking.run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        process.environment = [:]
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    }
+}
+
+@Suite("osswire http")
+struct HTTPCommandTests {
+    @Test func putAndGetWithTimingBreakdown() async throws {
+        let stored = StoredBody()
+        let server = try LoopbackServer { conn in
+            do {
+                while let req = try await conn.nextRequest() {
+                    if req.method == .put {
+                        stored.set(try await conn.readWholeBody())
+                        try await conn.writeResponse(HTTPResponseHead(status: 200), body: [])
+                    } else if req.path == "/obj" {
+                        try await conn.writeResponse(HTTPResponseHead(status: 200), body: stored.get())
+                    } else {
+                        try await conn.writeResponse(HTTPResponseHead(status: 404), body: Array("no".utf8))
+                    }
+                }
+            } catch {}
+        }
+        defer { server.stop() }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("osshttp-cli-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let payload = Data((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 11) })
+        let src = dir.appendingPathComponent("src.bin")
+        try payload.write(to: src)
+        let url = "http://127.0.0.1:\(server.port)/obj"
+
+        let put = try await runOSSWire(["http", "put", url, "--file", src.path, "--json", "--timeout", "30"])
+        #expect(put.status == 0, "\(put.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(put.stdout.utf8)) as? [String: Any])
+        #expect(json["status"] as? Int == 200)
+        #expect(json["body_bytes"] as? Int == 200_000)
+        #expect((json["bytes_sent"] as? Int ?? 0) > 200_000)
+        #expect(json["reused"] as? Bool == false)
+        for key in ["dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms", "rate_bytes_per_s"] {
+            #expect(json[key] is NSNumber, "\(key)")
+        }
+        #expect(stored.get() == Array(payload))
+
+        let dst = dir.appendingPathComponent("dst.bin")
+        let get = try await runOSSWire(["http", "get", url, "-o", dst.path])
+        #expect(get.status == 0, "\(get.stderr)")
+        #expect(try Data(contentsOf: dst) == payload)
+        for label in ["dns", "connect", "tls", "first byte", "total", "rate", "reused"] {
+            #expect(get.stdout.contains(label), "\(label)")
+        }
+
+        let missing = try await runOSSWire(["http", "get", "http://127.0.0.1:\(server.port)/missing"])
+        #expect(missing.status == 1)
+        #expect(missing.stdout.contains("404"))
+    }
+
+    @Test func usageAndConnectionErrors() async throws {
+        #expect(try await runOSSWire(["http", "post", "http://127.0.0.1:1/"]).status == 2)
+        #expect(try await runOSSWire(["http", "put", "http://127.0.0.1:1/"]).status == 2)
+        #expect(try await runOSSWire(["http", "get", "ftp://x/"]).status == 2)
+        #expect(try await runOSSWire(["http", "get", "http://x/", "--bogus"]).status == 2)
+        let refused = try await runOSSWire(["http", "get", "http://127.0.0.1:\(try FreePort.find())/", "--timeout", "10"])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("connect"))
+    }
+}
+
+final class StoredBody: Sendable {
+    private let body = Mutex<[UInt8]>([])
+    func set(_ b: [UInt8]) { body.withLock { $0 = b } }
+    func get() -> [UInt8] { body.withLock { $0 } }
+}

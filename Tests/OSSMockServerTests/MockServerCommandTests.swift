@@ -1,0 +1,116 @@
+import Foundation
+import OSSCore
+import OSSTransport
+import Testing
+
+@testable import OSSMockServer
+
+/// `osswire mock-server` as scripts use it: the built binary at <package root>/.build/debug/osswire,
+/// started with `--port 0`, stopped by pid.
+final class MockServerProcess {
+    let process = Process()
+    let output = Pipe()
+    var lines: [String] = []
+    var port = 0
+
+    static var binary: String {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/osswire").path
+    }
+
+    init(_ arguments: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["mock-server", "--port", "0"] + arguments
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var pending = Data()
+        let handle = output.fileHandleForReading
+        while port == 0 {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            pending.append(chunk)
+            while let nl = pending.firstIndex(of: 10) {
+                let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
+                pending.removeSubrange(pending.startIndex...nl)
+                lines.append(line)
+                if line.hasPrefix("listening on http://127.0.0.1:"), let p = Int(line.split(separator: ":").last!) {
+                    port = p
+                }
+            }
+        }
+    }
+
+    /// Sends `signal` to the pid and waits for the exit status.
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+@Suite struct MockServerCommandTests {
+    @Test func printsDemoCredentialsAndTheAddressThenStopsOnSIGTERM() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
+        let server = try MockServerProcess(["--bucket", "cli-bucket"])
+        #expect(server.port > 0)
+        #expect(server.lines.contains("OSS_ACCESS_KEY_ID=\(MockCredential.demo.accessKeyId)"))
+        let stream = try await SocketConnector().connectTCP(host: "127.0.0.1", port: server.port)
+        defer { stream.close() }
+        try await stream.write(Array("GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
+        var answer: [UInt8] = []
+        let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 1)
+        defer { buf.deallocate() }
+        while true {
+            let n = try await stream.read(into: buf)
+            if n == 0 { break }
+            answer += buf[0..<n]
+        }
+        #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
+        #expect(server.stop(SIGTERM) == 0)
+    }
+
+    @Test func stopsOnSIGINTAndRefusesBadFlags() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
+        let server = try MockServerProcess(["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
+        #expect(server.port > 0)
+        #expect(!server.lines.contains { $0.contains("secret") })
+        #expect(server.stop(SIGINT) == 0)
+        let bad = try MockServerProcess(["--fail", "nonsense"])
+        #expect(bad.port == 0)
+        #expect(bad.stop() == 2)
+    }
+}
+
+/// The official OSS Python SDK and curl against `osswire mock-server` (Tests/python/run.sh):
+/// the checks by clients we did not write. The harness installs alibabacloud-oss-v2 from PyPI
+/// into Tests/python/.venv the first time.
+@Suite struct MockServerPythonSDKTests {
+    @Test func officialPythonSDKAndCurlAgreeWithTheMock() throws {
+        try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("python/run.sh").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OSSWIRE_BIN"] = MockServerProcess.binary
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
+        #expect(text.contains("OK"))
+    }
+}

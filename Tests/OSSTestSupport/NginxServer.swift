@@ -1,0 +1,194 @@
+import Foundation
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A throwaway nginx for integration tests: 127.0.0.1 on free ports, every path (config, pid
+/// file, logs, temp files, document root) in a private temp directory, started as a child
+/// process (`nginx -c CONF -g 'daemon off;'`, single process) and stopped by pid (SIGKILL).
+///
+/// Locations, the same on every listener:
+/// - `/` serves files from `root` with `Content-Length`;
+/// - `/chunked/` serves the same files with chunked transfer encoding (a no-op `sub_filter`
+///   drops the length);
+/// - `/dav/` accepts WebDAV `PUT` and `DELETE` into `root/dav/` (any body size).
+public final class NginxServer: @unchecked Sendable {
+    // @unchecked Sendable: the process handle is only touched by stop(), which is guarded by
+    // `lock`; everything else is immutable after init.
+
+    /// Port of the plain HTTP listener.
+    public let port: Int
+    /// Port of the TLS listener (TLS 1.2+, the given certificate), when one was asked for.
+    public let tlsPort: Int?
+    /// Port of a TLS 1.1-only listener, when one was asked for.
+    public let tls11Port: Int?
+    /// The directory holding everything; removed on stop.
+    public let directory: URL
+    /// The document root (write fixture files here; PUTs land in `root/dav/`).
+    public let root: URL
+    /// The process id of nginx.
+    public var pid: Int32 { process.processIdentifier }
+
+    private let process: Process
+    private let lock = NSLock()
+    private var stopped = false
+    private var helper: Process?
+
+    /// Whether nginx is installed.
+    public static var binary: String? { Shell.which("nginx") }
+
+    /// Writes the config, starts nginx and waits until every listener accepts.
+    /// - Parameters:
+    ///   - certificate: certificate and key for the TLS listener; none without it.
+    ///   - tls11Only: a certificate for an extra listener that speaks only TLS 1.1.
+    public init(certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil) throws {
+        guard let nginx = Self.binary else {
+            throw Shell.Failure(command: "nginx", status: 127, output: "nginx not found (apt install nginx-light)")
+        }
+        directory = try Shell.makeTemporaryDirectory("osswire-nginx")
+        root = directory.appendingPathComponent("root")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("dav"), withIntermediateDirectories: true)
+        for sub in ["body", "proxy", "fastcgi", "uwsgi", "scgi", "logs"] {
+            try FileManager.default.createDirectory(
+                at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        port = try FreePort.find()
+        tlsPort = certificate == nil ? nil : try FreePort.find()
+        var tls11 = tls11Only == nil ? nil : try FreePort.find()
+        let d = directory.path
+        let locations = """
+                    root \(root.path);
+                    location / { }
+                    location /chunked/ {
+                        alias \(root.path)/;
+                        sub_filter_types *;
+                        sub_filter 'osswire-never-matches' 'x';
+                    }
+                    location /dav/ {
+                        dav_methods PUT DELETE;
+                        create_full_put_path on;
+                        dav_access user:rw group:r all:r;
+                    }
+            """
+        var servers = """
+                server {
+                    listen 127.0.0.1:\(port);
+            \(locations)
+                }
+            """
+        if let certificate, let tlsPort {
+            servers += """
+
+                    server {
+                        listen 127.0.0.1:\(tlsPort) ssl;
+                        ssl_certificate \(certificate.certificate);
+                        ssl_certificate_key \(certificate.key);
+                        ssl_protocols TLSv1.2 TLSv1.3;
+                \(locations)
+                    }
+                """
+        }
+        let nginxTLS11 = tls11Only != nil && ProcessInfo.processInfo.environment["OSSWIRE_TLS11_S_SERVER"] == nil
+        if let tls11Only, let p = tls11, nginxTLS11 {
+            servers += """
+
+                    server {
+                        listen 127.0.0.1:\(p) ssl;
+                        ssl_certificate \(tls11Only.certificate);
+                        ssl_certificate_key \(tls11Only.key);
+                        ssl_protocols TLSv1.1;
+                        ssl_ciphers DEFAULT@SECLEVEL=0;
+                \(locations)
+                    }
+                """
+        }
+        let user = getuid() == 0 ? "user root;\n" : ""
+        let config = """
+            \(user)worker_processes 1;
+            master_process off;
+            pid \(d)/nginx.pid;
+            error_log \(d)/logs/error.log warn;
+            events { worker_connections 256; }
+            http {
+                access_log off;
+                default_type application/octet-stream;
+                client_max_body_size 0;
+                client_body_temp_path \(d)/body;
+                proxy_temp_path \(d)/proxy;
+                fastcgi_temp_path \(d)/fastcgi;
+                uwsgi_temp_path \(d)/uwsgi;
+                scgi_temp_path \(d)/scgi;
+                keepalive_requests 100000;
+            \(servers)
+            }
+
+            """
+        let conf = directory.appendingPathComponent("nginx.conf")
+        try config.write(to: conf, atomically: true, encoding: .utf8)
+
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: nginx)
+        process.arguments = ["-p", d, "-e", "\(d)/logs/error.log", "-c", conf.path, "-g", "daemon off;"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+
+        // The TLS 1.1-only server through openssl s_server when nginx is told not to do it.
+        if let tls11Only, let p = tls11, !nginxTLS11, let openssl = Shell.which("openssl") {
+            let h = Process()
+            h.executableURL = URL(fileURLWithPath: openssl)
+            h.arguments = [
+                "s_server", "-accept", "127.0.0.1:\(p)", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
+                "-cert", tls11Only.certificate, "-key", tls11Only.key, "-quiet", "-www",
+            ]
+            h.standardOutput = FileHandle.nullDevice
+            h.standardError = FileHandle.nullDevice
+            h.standardInput = FileHandle.nullDevice
+            try h.run()
+            helper = h
+        } else if !nginxTLS11 {
+            tls11 = nil
+        }
+        tls11Port = tls11
+
+        let ports = [port, tlsPort, tls11Port].compactMap { $0 }
+        let deadline = Date().addingTimeInterval(15)
+        while !ports.allSatisfy({ FreePort.isAccepting($0) }) {
+            if !process.isRunning || Date() > deadline {
+                let log = (try? String(contentsOfFile: "\(d)/logs/error.log", encoding: .utf8)) ?? ""
+                stop()
+                throw Shell.Failure(
+                    command: "nginx", status: process.isRunning ? -1 : process.terminationStatus,
+                    output: "nginx did not start listening: \(log)")
+            }
+            usleep(20_000)
+        }
+    }
+
+    /// The error log so far (for failure messages).
+    public var errorLog: String {
+        (try? String(contentsOfFile: directory.path + "/logs/error.log", encoding: .utf8)) ?? ""
+    }
+
+    /// Stops nginx by its pid and removes the directory. Idempotent.
+    ///
+    /// SIGKILL rather than SIGTERM: a child spawned from a Swift concurrency or Dispatch thread
+    /// inherits that thread's blocked-signal mask, and nginx in single-process mode never
+    /// unblocks it, so SIGTERM would wait for ever. One process, so nothing is orphaned.
+    public func stop() {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !stopped else { return }
+        stopped = true
+        for p in [process, helper].compactMap({ $0 }) where p.isRunning {
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    deinit {
+        stop()
+    }
+}

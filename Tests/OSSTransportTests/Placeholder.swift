@@ -1,1 +1,0 @@
-// Tests for OSSTransport live here.

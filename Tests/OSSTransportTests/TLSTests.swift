@@ -1,0 +1,242 @@
+import Foundation
+import OSSCore
+import OSSTestSupport
+import Testing
+@testable import OSSTransport
+
+@Suite("TLS against nginx", .enabled(if: NginxServer.binary != nil && Shell.which("openssl") != nil))
+struct TLSTests {
+    let connector = SocketConnector()
+
+    /// GETs `path` over a fresh connection and returns the whole response.
+    func get(
+        _ path: String, host: String = "localhost", port: Int, tls: TLSConfiguration
+    ) async throws -> (String, ConnectTimings) {
+        let (stream, timings) = try await connector.connect(
+            to: Endpoint(host: host, port: port, tls: true), tls: tls, connectTimeout: .seconds(60), signal: nil)
+        defer { stream.close() }
+        try await stream.write(Array("GET \(path) HTTP/1.1\r\nHost: \(host)\r\nConnection: close\r\n\r\n".utf8))
+        let (bytes, error) = await readAll(stream)
+        if let error { throw error }
+        return (String(decoding: bytes, as: UTF8.self), timings)
+    }
+
+    func handshakeError(port: Int, host: String = "localhost", tls: TLSConfiguration) async -> TransportError? {
+        await transportError { _ = try await get("/", host: host, port: port, tls: tls) }
+    }
+
+    func trusting(_ certs: CertificateFactory) -> TLSConfiguration {
+        var tls = TLSConfiguration()
+        tls.caFile = certs.caFile
+        return tls
+    }
+
+    @Test func verifiedHandshakeWithTheTestCA() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.server)
+        defer { nginx.stop() }
+        try "hello over tls\n".write(
+            to: nginx.root.appendingPathComponent("hello.txt"), atomically: true, encoding: .utf8)
+        for host in ["localhost", "127.0.0.1"] {
+            let (response, timings) = try await get(
+                "/hello.txt", host: host, port: nginx.tlsPort!, tls: trusting(certs))
+            #expect(response.hasPrefix("HTTP/1.1 200"))
+            #expect(response.hasSuffix("hello over tls\n"))
+            #expect(timings.tlsHandshake > .zero)
+        }
+        // Chunked responses and a large body over TLS.
+        let big = String(repeating: "0123456789abcdef", count: 1 << 16)
+        try big.write(to: nginx.root.appendingPathComponent("big.txt"), atomically: true, encoding: .utf8)
+        let (chunked, _) = try await get("/chunked/big.txt", port: nginx.tlsPort!, tls: trusting(certs))
+        #expect(chunked.lowercased().contains("transfer-encoding: chunked"))
+        let (plain, _) = try await get("/big.txt", port: nginx.tlsPort!, tls: trusting(certs))
+        #expect(plain.hasSuffix(big))
+    }
+
+    @Test func largeUploadOverTLSToWebDAV() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.server)
+        defer { nginx.stop() }
+        let (stream, _) = try await connector.connect(
+            to: Endpoint(host: "localhost", port: nginx.tlsPort!, tls: true), tls: trusting(certs),
+            connectTimeout: .seconds(60), signal: nil)
+        defer { stream.close() }
+        let size = 6 << 20
+        let body = [UInt8](repeating: 0x41, count: size)
+        try await stream.write(
+            Array(
+                "PUT /dav/upload.bin HTTP/1.1\r\nHost: localhost\r\nContent-Length: \(size)\r\nConnection: close\r\n\r\n"
+                    .utf8))
+        try await stream.write(body)
+        let (bytes, _) = await readAll(stream)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 201"))
+        let stored = try Data(contentsOf: nginx.root.appendingPathComponent("dav/upload.bin"))
+        #expect(stored.count == size)
+    }
+
+    @Test func wrongHostNameIsRejected() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.wrongHost)
+        defer { nginx.stop() }
+        let error = await handshakeError(port: nginx.tlsPort!, tls: trusting(certs))
+        #expect(error?.phase == .tlsHandshake)
+        #expect(error?.message.contains("hostname mismatch") == true, "\(String(describing: error))")
+        // An IP literal is checked against the certificate's IP addresses.
+        let ipError = await handshakeError(port: nginx.tlsPort!, host: "127.0.0.1", tls: trusting(certs))
+        #expect(ipError?.message.contains("IP address mismatch") == true, "\(String(describing: ipError))")
+    }
+
+    @Test func unknownCAIsRejected() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.server)
+        defer { nginx.stop() }
+        // The system store does not know the test CA.
+        let error = await handshakeError(port: nginx.tlsPort!, tls: TLSConfiguration())
+        #expect(error?.phase == .tlsHandshake)
+        #expect(
+            error?.message.contains("unable to get local issuer certificate") == true, "\(String(describing: error))")
+    }
+
+    @Test func expiredCertificateIsRejected() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.expired)
+        defer { nginx.stop() }
+        let error = await handshakeError(port: nginx.tlsPort!, tls: trusting(certs))
+        #expect(error?.phase == .tlsHandshake)
+        #expect(error?.message.contains("certificate has expired") == true, "\(String(describing: error))")
+    }
+
+    @Test func selfSignedCertificateIsRejected() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.selfSigned)
+        defer { nginx.stop() }
+        let error = await handshakeError(port: nginx.tlsPort!, tls: trusting(certs))
+        #expect(error?.phase == .tlsHandshake)
+        #expect(error?.message.contains("self-signed certificate") == true, "\(String(describing: error))")
+    }
+
+    @Test func tls11OnlyServerIsRejected() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(tls11Only: certs.server)
+        defer { nginx.stop() }
+        let port = try #require(nginx.tls11Port)
+        let error = await handshakeError(port: port, tls: trusting(certs))
+        #expect(error?.phase == .tlsHandshake)
+        #expect(
+            error?.message.contains("protocol") == true || error?.message.contains("version") == true,
+            "\(String(describing: error))")
+    }
+
+    @Test func insecureSwitchAcceptsBadCertificates() async throws {
+        let certs = try await CertificateFactory.shared()
+        var insecure = TLSConfiguration()
+        insecure.insecureSkipVerify = true
+        for pair in [certs.wrongHost, certs.expired, certs.selfSigned] {
+            let nginx = try await NginxServer.start(certificate: pair)
+            defer { nginx.stop() }
+            try "ok".write(to: nginx.root.appendingPathComponent("ok.txt"), atomically: true, encoding: .utf8)
+            let (response, _) = try await get("/ok.txt", port: nginx.tlsPort!, tls: insecure)
+            #expect(response.hasPrefix("HTTP/1.1 200"))
+            #expect(response.hasSuffix("ok"))
+        }
+    }
+
+    @Test func unreadableCAFileIsAConfigurationError() async throws {
+        var tls = TLSConfiguration()
+        tls.caFile = "/nonexistent/osswire-ca.pem"
+        let listener = try TCPListener()
+        defer { listener.close() }
+        let error = await handshakeError(port: listener.localPort, tls: tls)
+        #expect(error?.phase == .configuration)
+        #expect(error?.message.contains("/nonexistent/osswire-ca.pem") == true)
+    }
+}
+
+@Suite("TLS in process", .enabled(if: Shell.which("openssl") != nil))
+struct InProcessTLSTests {
+    @Test func tlsListenerAndClientExchangeBytesAndCloseCleanly() async throws {
+        let certs = try await CertificateFactory.shared()
+        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        var tls = TLSConfiguration()
+        tls.caFile = certs.caFile
+        let (client, timings) = try await SocketConnector().connect(
+            to: Endpoint(host: "localhost", port: listener.localPort, tls: true), tls: tls,
+            connectTimeout: .seconds(60), signal: nil)
+        let server = try await accepted
+        defer { server.close() }
+        #expect(timings.tlsHandshake > .zero)
+        #expect((client as? TLSStream)?.protocolVersion == "TLSv1.3")
+        try await client.write(Array("hello".utf8))
+        #expect(try await readExactly(server, 5) == Array("hello".utf8))
+        try await server.write(Array("world".utf8))
+        #expect(try await readExactly(client, 5) == Array("world".utf8))
+        #expect(client.isReusable)
+        client.close()  // sends close_notify
+        let (rest, error) = await readAll(server)
+        #expect(rest.isEmpty)
+        #expect(error == nil)
+    }
+}
+
+@Suite("Full-duplex use", .enabled(if: Shell.which("openssl") != nil))
+struct FullDuplexTests {
+    /// Echoes everything back until the end of the stream.
+    static func echo(_ stream: any ByteStream) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { buffer.deallocate() }
+        while true {
+            let n = try await stream.read(into: buffer)
+            if n == 0 { return }
+            try await stream.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+        }
+    }
+
+    /// One task writes 8 MiB while another reads the echo: deadlocks unless reading and writing
+    /// can run at once.
+    static func exchange(_ client: any ByteStream) async throws {
+        let size = 8 << 20
+        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 >> 3) }
+        async let echoed = readExactly(client, size)
+        try await client.write(payload)
+        #expect(try await echoed == payload)
+    }
+
+    @Test func tcpReadsAndWritesConcurrently() async throws {
+        let listener = try TCPListener()
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        let client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
+        let server = try await accepted
+        defer {
+            client.close()
+            server.close()
+        }
+        let echo = Task { try await Self.echo(server) }
+        try await Self.exchange(client)
+        client.abort()
+        _ = try? await echo.value
+    }
+
+    @Test func tlsReadsAndWritesConcurrently() async throws {
+        let certs = try await CertificateFactory.shared()
+        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
+        defer { listener.close() }
+        async let accepted = listener.accept()
+        var tls = TLSConfiguration()
+        tls.caFile = certs.caFile
+        let (client, _) = try await SocketConnector().connect(
+            to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: true), tls: tls,
+            connectTimeout: .seconds(60), signal: nil)
+        let server = try await accepted
+        defer {
+            client.close()
+            server.close()
+        }
+        let echo = Task { try await Self.echo(server) }
+        try await Self.exchange(client)
+        client.abort()
+        _ = try? await echo.value
+    }
+}
