@@ -4,9 +4,11 @@ extension TransferOutcome {
     /// Sets the outcome of a run that stopped early: aborted or paused when a stop was asked,
     /// paused when the client-wide switch or a task cancellation stopped it, else failed.
     mutating func stop(error: any Error, failure: FailureClass, requested: CancellationSignal.Reason?) {
-        let asked = error is StopRequest
+        // A stop asked for (pause, abort, the caller's cancellation) is the cause; the error of
+        // the request it cut short says nothing more.
+        let asked = error is StopRequest || requested != nil
         self.error = asked ? nil : error
-        errorCode = failure.code
+        errorCode = asked ? nil : failure.code
         failureClass = asked ? nil : failure
         if let requested {
             state = requested == .aborted ? .aborted : .paused
