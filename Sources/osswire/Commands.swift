@@ -4,5 +4,6 @@ func allCommands() -> [Command] {
         Command(name: "presign", run: presignCommand),
         HTTPCommand.command,
         Command(name: "mock-server", run: mockServerCommand),
+        BenchCommand.command,
     ]
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OSSCore
+import OSSTestSupport
 import OSSTransport
 import Testing
 
@@ -7,7 +8,9 @@ import Testing
 
 /// `osswire mock-server` as scripts use it: the built binary at <package root>/.build/debug/osswire,
 /// started with `--port 0`, stopped by pid.
-final class MockServerProcess {
+// @unchecked Sendable: one test owns each instance; it only crosses to a `Blocking.run` thread
+// and back, never used from two threads at once.
+final class MockServerProcess: @unchecked Sendable {
     let process = Process()
     let output = Pipe()
     var lines: [String] = []
@@ -42,6 +45,16 @@ final class MockServerProcess {
         }
     }
 
+    /// Starts the server off the cooperative pool (reading its first lines blocks).
+    static func start(_ arguments: [String]) async throws -> MockServerProcess {
+        try await Blocking.run { try MockServerProcess(arguments) }
+    }
+
+    /// `stop(_:)` off the cooperative pool.
+    func stopped(_ signal: Int32 = SIGTERM) async throws -> Int32 {
+        try await Blocking.run { self.stop(signal) }
+    }
+
     /// Sends `signal` to the pid and waits for the exit status.
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
@@ -60,7 +73,7 @@ final class MockServerProcess {
 @Suite struct MockServerCommandTests {
     @Test func printsDemoCredentialsAndTheAddressThenStopsOnSIGTERM() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
-        let server = try MockServerProcess(["--bucket", "cli-bucket"])
+        let server = try await MockServerProcess.start(["--bucket", "cli-bucket"])
         #expect(server.port > 0)
         #expect(server.lines.contains("OSS_ACCESS_KEY_ID=\(MockCredential.demo.accessKeyId)"))
         let stream = try await SocketConnector().connectTCP(host: "127.0.0.1", port: server.port)
@@ -75,18 +88,18 @@ final class MockServerProcess {
             answer += buf[0..<n]
         }
         #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
-        #expect(server.stop(SIGTERM) == 0)
+        #expect(try await server.stopped(SIGTERM) == 0)
     }
 
-    @Test func stopsOnSIGINTAndRefusesBadFlags() throws {
+    @Test func stopsOnSIGINTAndRefusesBadFlags() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
-        let server = try MockServerProcess(["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
+        let server = try await MockServerProcess.start(["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
         #expect(server.port > 0)
         #expect(!server.lines.contains { $0.contains("secret") })
-        #expect(server.stop(SIGINT) == 0)
-        let bad = try MockServerProcess(["--fail", "nonsense"])
+        #expect(try await server.stopped(SIGINT) == 0)
+        let bad = try await MockServerProcess.start(["--fail", "nonsense"])
         #expect(bad.port == 0)
-        #expect(bad.stop() == 2)
+        #expect(try await bad.stopped() == 2)
     }
 }
 
@@ -94,7 +107,7 @@ final class MockServerProcess {
 /// the checks by clients we did not write. The harness installs alibabacloud-oss-v2 from PyPI
 /// into Tests/python/.venv the first time.
 @Suite struct MockServerPythonSDKTests {
-    @Test func officialPythonSDKAndCurlAgreeWithTheMock() throws {
+    @Test func officialPythonSDKAndCurlAgreeWithTheMock() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/run.sh").path
@@ -107,10 +120,15 @@ final class MockServerProcess {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
+        // Run and wait on a thread of its own: this takes tens of seconds, and blocking one of
+        // the two cooperative threads that long starves the socket tests running beside it.
+        let (status, text) = try await Blocking.run { () throws -> (Int32, String) in
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(status == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
         #expect(text.contains("OK"))
     }
 }
