@@ -56,7 +56,9 @@ public struct TransferOutcome: Sendable, CustomStringConvertible {
     /// Wall-clock seconds this run took.
     public var seconds: Double
 
-    init(bucket: String, key: String, localPath: String) {
+    /// An outcome to fill in (state `failed` until set), for transfers made without the
+    /// uploader or downloader, such as a single GetObject.
+    public init(bucket: String, key: String, localPath: String) {
         state = .failed
         self.bucket = bucket
         self.key = key

@@ -107,7 +107,8 @@ struct UploadRun: Sendable {
     // MARK: One PutObject
 
     private func putWhole(_ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader) async {
-        out.partsTotal = 1
+        // Not a multipart upload: no parts to count (as `cp --json` reports it).
+        out.partsTotal = 0
         let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: 1, handler: options.progress)
         do {
             if let reason = control.reason { throw StopRequest(reason: reason) }
@@ -117,7 +118,6 @@ struct UploadRun: Sendable {
                 progress: { progress.part(1, at: $0) })
             progress.finished(1, size: identity.size)
             out.state = .completed
-            out.partsDone = 1
             out.etag = stored.etag
             out.crc64 = stored.crc64
         } catch {

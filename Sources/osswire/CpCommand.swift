@@ -83,12 +83,19 @@ func cpCommand(_ argv: [String]) async throws -> Int32 {
         options.jobs = jobs
         options.checkpointDirectory = checkpointDirectory
         options.progress = bar.handler
-        let handle = Downloader(operations: ops, options: options).start(bucket: src.bucket, key: src.key, file: path)
-        current.withLock { $0 = handle }
-        if interrupt.fired { handle.pause() }
-        outcome = await handle.outcome()
         direction = "download"
         shown = (src.description, path)
+        let size = try await client.headObject(bucket: src.bucket, key: src.key).contentLength
+        if size <= partSize {
+            // One part's worth: a single GetObject (its whole-object CRC64 checked by the client).
+            outcome = await singleGet(client: client, src: src, path: path, bar: bar, interrupt: interrupt)
+        } else {
+            let handle = Downloader(operations: ops, options: options).start(
+                bucket: src.bucket, key: src.key, file: path)
+            current.withLock { $0 = handle }
+            if interrupt.fired { handle.pause() }
+            outcome = await handle.outcome()
+        }
     }
     bar.finish()
     for note in outcome.notes { printError("osswire cp: \(note)") }
@@ -120,6 +127,37 @@ func cpCommand(_ argv: [String]) async throws -> Int32 {
         printError(text)
         return ExitCode.failure
     }
+}
+
+/// Downloads a small object in one GetObject, through a temporary file renamed into place.
+private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar, interrupt: InterruptWatcher) async
+    -> TransferOutcome
+{
+    var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
+    let start = ContinuousClock.now
+    do {
+        let metadata = try await client.getObject(bucket: src.bucket, key: src.key, toFile: path) { p in
+            bar.handler(
+                TransferProgress(
+                    bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred, partsDone: 0,
+                    partsTotal: 0, bytesResumed: 0))
+        }
+        outcome.state = .completed
+        outcome.bytes = metadata.contentLength
+        outcome.bytesTransferred = metadata.contentLength
+        outcome.crc64 = metadata.crc64
+        outcome.etag = metadata.etag
+    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled) {
+        outcome.state = .paused
+        outcome.reason = .paused
+    } catch {
+        outcome.state = .failed
+        outcome.error = error
+        outcome.errorCode = (error as? OSSClientError)?.code ?? (error as? OSSServiceError)?.code
+    }
+    let elapsed = start.duration(to: .now)
+    outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return outcome
 }
 
 /// A server-side copy between two `oss://` objects (CopyObject).
