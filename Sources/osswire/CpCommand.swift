@@ -130,7 +130,8 @@ func cpCommand(_ argv: [String]) async throws -> Int32 {
 }
 
 /// Downloads a small object in one GetObject, through a temporary file renamed into place.
-private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar, interrupt: InterruptWatcher) async
+private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar, interrupt: InterruptWatcher)
+    async
     -> TransferOutcome
 {
     var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
@@ -147,7 +148,8 @@ private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: Transf
         outcome.bytesTransferred = metadata.contentLength
         outcome.crc64 = metadata.crc64
         outcome.etag = metadata.etag
-    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled) {
+    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled)
+    {
         outcome.state = .paused
         outcome.reason = .paused
     } catch {

@@ -153,6 +153,7 @@ struct MockServerTransferTests {
             #expect(puts.count <= inFlight, "\(server.service.requestLog)")
             for entry in puts {
                 #expect(!entry.bodyCompleted)
+                #expect(entry.clientClosedMidBody)
                 #expect(entry.bytesReceived < 50_000_000)
             }
             #expect(server.service.objectKeys(bucket: "bucket-b").isEmpty)
@@ -326,6 +327,62 @@ struct MockServerTransferTests {
             #expect(down.state == .completed, "\(down)")
             #expect(FileManager.default.contents(atPath: dest).map { [UInt8]($0) } == bytes)
             #expect(down.crc64 == CRC64.checksum(bytes))
+            await client.shutdown()
+        }
+    }
+
+    /// Runs an upload stopped after a few parts, leaving a checkpoint; returns its UploadId.
+    static func pausedUpload(_ ops: OSSClientOperations, _ scratch: Scratch, path: String) async throws -> String {
+        let watch = PartsWatch()
+        let handle = Uploader(operations: ops, options: Self.options(scratch, progress: watch.handler)).start(
+            file: path, bucket: "bucket-b", key: "k")
+        try await eventually("three parts done") { watch.done >= 3 }
+        handle.pause()
+        let outcome = await handle.outcome()
+        #expect(outcome.state == .paused)
+        return try #require(outcome.uploadId)
+    }
+
+    @Test("a changed file, a corrupt checkpoint and an UploadId aborted elsewhere each start a fresh upload")
+    func freshStarts() async throws {
+        var config = Self.configuration()
+        config.faults.maxReceiveRate = 2 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let client = try makeClient(server)
+            let ops = OSSClientOperations(client: client)
+            let uploader = Uploader(operations: ops, options: Self.options(scratch))
+
+            // A file changed between runs: the old upload is aborted on the server.
+            let (path, _) = scratch.file("f", size: 2 << 20, seed: 31)
+            let first = try await Self.pausedUpload(ops, scratch, path: path)
+            let (_, changed) = scratch.file("f", size: (2 << 20) + 1, seed: 32)
+            server.service.setFaults(MockFaults())
+            var o = await uploader.upload(file: path, bucket: "bucket-b", key: "k")
+            #expect(o.state == .completed && o.uploadId != first, "\(o)")
+            #expect(o.notes.contains { $0.contains("changed") })
+            #expect(!server.service.uploadIds(bucket: "bucket-b").contains(first))
+            #expect(await server.service.objectBytes(bucket: "bucket-b", key: "k") == changed)
+
+            // A corrupt checkpoint.
+            server.service.updateFaults { $0.maxReceiveRate = 2 << 20 }
+            let second = try await Self.pausedUpload(ops, scratch, path: path)
+            let cpFile = scratch.checkpoints + "/" + scratch.checkpointFiles[0]
+            try Data("garbage".utf8).write(to: URL(fileURLWithPath: cpFile))
+            server.service.setFaults(MockFaults())
+            o = await uploader.upload(file: path, bucket: "bucket-b", key: "k")
+            #expect(o.state == .completed && o.uploadId != second, "\(o)")
+            #expect(o.notes.contains { $0.contains("cannot be used") })
+
+            // An UploadId aborted elsewhere: NoSuchUpload on ListParts.
+            server.service.updateFaults { $0.maxReceiveRate = 2 << 20 }
+            let third = try await Self.pausedUpload(ops, scratch, path: path)
+            try await client.abortMultipartUpload(bucket: "bucket-b", key: "k", uploadId: third)
+            server.service.setFaults(MockFaults())
+            o = await uploader.upload(file: path, bucket: "bucket-b", key: "k")
+            #expect(o.state == .completed && o.uploadId != third, "\(o)")
+            #expect(o.notes.contains { $0.contains("NoSuchUpload") })
+            #expect(await server.service.objectBytes(bucket: "bucket-b", key: "k") == changed)
             await client.shutdown()
         }
     }
