@@ -140,8 +140,11 @@ extension OSSClient {
     ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
-        try Task.checkCancellation()
-        if let reason = signal?.reason { throw OSSClientError(.cancelled, "cancelled before it started (\(reason))") }
+        // Cancelled before anything went out: the public error, saying no byte was sent.
+        if Task.isCancelled { throw OSSClientError(.cancelled, "the task was cancelled before the request started", bodyFullySent: false) }
+        if let reason = signal?.reason {
+            throw OSSClientError(.cancelled, "cancelled before it started (\(reason))", bodyFullySent: false)
+        }
         let wakers = [epoch] + (signal.map { [$0] } ?? [])
 
         var headers = op.headers
