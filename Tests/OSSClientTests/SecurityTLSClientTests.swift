@@ -274,6 +274,27 @@ struct SecurityTLSClientTests {
         }
     }
 
+    @Test("osswire http get: verifies by default; --cacert keeps the host check; --insecure is the way past")
+    func cliHTTPCommand() async throws {
+        let certs = try await CertificateFactory.shared()
+        let good = try TLSPeer(certs.server)
+        let url = "https://localhost:\(good.port)/x"
+        var r = try await CLITests.run(["http", "get", url, "-o", "/dev/null"], env: [:])
+        #expect(r.status == 1 && r.stderr.contains("certificate verify failed"), "\(r.stderr)")
+        r = try await CLITests.run(["http", "get", url, "-o", "/dev/null", "--cacert", certs.caFile], env: [:])
+        #expect(r.status == 0, "\(r.stderr)")
+        await good.stop()
+        let wrong = try TLSPeer(certs.wrongHost)
+        let wrongURL = "https://localhost:\(wrong.port)/x"
+        r = try await CLITests.run(["http", "get", wrongURL, "-o", "/dev/null", "--cacert", certs.caFile], env: [:])
+        #expect(r.status == 1 && r.stderr.contains("hostname mismatch"), "\(r.stderr)")
+        #expect(wrong.seen.withLock { $0.isEmpty })
+        r = try await CLITests.run(["http", "get", wrongURL, "-o", "/dev/null", "--insecure"], env: [:])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(wrong.seen.withLock { $0.count } == 1)
+        await wrong.stop()
+    }
+
     @Test("osswire: an IP endpoint with --cacert is checked against the certificate's IP addresses")
     func cliIPEndpoint() async throws {
         let certs = try await CertificateFactory.shared()
