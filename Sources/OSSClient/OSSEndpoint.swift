@@ -87,9 +87,12 @@ public struct OSSEndpoint: Sendable, Hashable, CustomStringConvertible {
         host = lowered
     }
 
-    /// An endpoint from its parts.
+    /// An endpoint from its parts. A trailing dot (`oss-cn-hangzhou.aliyuncs.com.`) is dropped,
+    /// as `init(parsing:)` drops it, so the `Host` header, SNI and certificate check agree.
     public init(host: String, port: Int? = nil, isTLS: Bool) {
-        self.host = host.lowercased()
+        var h = host.lowercased()
+        if h.count > 1, h.hasSuffix(".") { h.removeLast() }
+        self.host = h
         self.isTLS = isTLS
         self.port = port ?? (isTLS ? 443 : 80)
         self.hasExplicitPort = port != nil

@@ -26,7 +26,7 @@ public enum Validation {
         }
     }
 
-    /// An object key: not empty, at most 1023 bytes of UTF-8, no CR or LF, not starting with
+    /// An object key: not empty, at most 1023 bytes of UTF-8, no CR, LF or NUL, not starting with
     /// `/` or `\`.
     public static func checkObjectKey(_ key: String) throws {
         guard !key.isEmpty else { throw OSSClientError.invalidArgument("the object key is empty") }
@@ -34,8 +34,10 @@ public enum Validation {
         guard count <= maxKeyLength else {
             throw OSSClientError.invalidArgument("the object key is \(count) bytes long; the limit is \(maxKeyLength)")
         }
-        guard !key.utf8.contains(where: { $0 == 13 || $0 == 10 }) else {
-            throw OSSClientError.invalidArgument("object key \(quoted(key)) holds a CR or LF")
+        // NUL too: percent-encoded it would reach the server as %00, which no OSS key can hold
+        // (the signer refuses it as well).
+        guard !key.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+            throw OSSClientError.invalidArgument("object key \(quoted(key)) holds a CR, LF or NUL")
         }
         guard let first = key.utf8.first, first != UInt8(ascii: "/"), first != UInt8(ascii: "\\") else {
             throw OSSClientError.invalidArgument("object key \(quoted(key)) cannot start with '/' or '\\'")
