@@ -33,8 +33,8 @@ public struct MockFaults: Sendable, Hashable {
     /// Reset the connection of every Nth request (counted over all connections, from when the
     /// fault was set), right after its head is read.
     public var resetEveryNthRequest: Int? = nil
-    /// When set, the per-request faults (stall, reset, forbidden mid-body, truncated, garbage,
-    /// close after headers, wrong CRC64) apply only to requests of this OSS operation
+    /// When set, the per-request faults (stall, reset, forbidden mid-body, response delay,
+    /// truncated, garbage, close after headers, wrong CRC64) apply only to requests of this OSS operation
     /// (`PutObject`, `UploadPart`, `GetObject`, ...).
     public var faultOperation: String? = nil
     /// When set, the per-request faults apply only to the first this many requests they may
@@ -50,7 +50,7 @@ public struct MockFaults: Sendable, Hashable {
     /// Whether a per-request fault is set (the ones `faultOperation` and `faultTimes` limit).
     var hasPerRequestFault: Bool {
         stallAfterBodyBytes != nil || resetAfterBodyBytes != nil || forbiddenAfterBodyBytes != nil || truncateResponse
-            || garbageResponse || closeAfterHeaders || wrongCRC64
+            || garbageResponse || closeAfterHeaders || wrongCRC64 || responseDelay != nil
     }
 
     /// These faults without the per-request ones.
@@ -63,6 +63,7 @@ public struct MockFaults: Sendable, Hashable {
         f.garbageResponse = false
         f.closeAfterHeaders = false
         f.wrongCRC64 = false
+        f.responseDelay = nil
         return f
     }
 }
