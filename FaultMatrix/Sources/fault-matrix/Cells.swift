@@ -2,6 +2,12 @@ import Foundation
 import OSSClient
 import OSSCore
 import OSSMockServer
+import OSSTransfer
+
+struct MatrixError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
 
 /// One row of the matrix: a fault and how to inject it for an operation.
 struct Fault: Sendable {
@@ -111,6 +117,7 @@ let allFaults: [Fault] = [
             switch op {
             case .put: "restart before the PUT (pooled connection goes stale)"
             case .multipart: "restart after part 1 (new, empty store)"
+            case .uploader: "part 2 refused (403) so the run stops with its checkpoint; restart; run again"
             case .download: "restart after the upload, before the GET (new, empty store)"
             }
         },
@@ -165,6 +172,31 @@ func runCell(_ fault: Fault, _ op: Operation, file: String, data: [UInt8], scrat
                 let how = try await MultipartRun(client: client, box: box, key: key, file: file, data: data)
                     .run(restartAfterFirstPart: fault.restart)
                 return (nil, how)
+            case .uploader:
+                var options = UploadOptions()
+                options.partSize = Settings.partSize
+                options.multipartThreshold = Settings.partSize
+                options.jobs = 2
+                options.checkpointDirectory = scratch + "/checkpoints"
+                if fault.restart {
+                    var f = MockFaults()
+                    f.errorRules = [MockErrorRule(operation: "UploadPart", nth: 2, status: 403, code: "AccessDenied", count: 1000)]
+                    box.server.service.setFaults(f)
+                } else {
+                    inject()
+                }
+                let first = await Uploader(operations: OSSClientOperations(client: client), options: options)
+                    .upload(file: file, bucket: Settings.bucket, key: key)
+                if first.state == .completed { return (nil, "") }
+                if fault.restart { try await box.restart() }
+                // The same upload run again: resumes from its checkpoint.
+                let second = await Uploader(operations: OSSClientOperations(client: client), options: options)
+                    .upload(file: file, bucket: Settings.bucket, key: key)
+                let firstError = first.error.map(describe) ?? first.errorCode ?? "\(first.state)"
+                if second.state == .completed {
+                    return (nil, "first run \(first.state) (\(firstError)); second run resumed \(second.partsResumed) of \(second.partsTotal) parts")
+                }
+                return (second.error ?? MatrixError("second run \(second.state): \(second.errorCode ?? "")"), "")
             case .download:
                 try await client.putObject(bucket: Settings.bucket, key: key, body: .file(file))
                 if fault.restart { try await box.restart() } else { inject() }
@@ -200,19 +232,20 @@ func runCell(_ fault: Fault, _ op: Operation, file: String, data: [UInt8], scrat
         result.outcome = "succeeded"
         if !outcome.recovery.isEmpty {
             result.recovery = outcome.recovery
-        } else if op == .multipart {
+        } else if op == .multipart || op == .uploader {
             result.recovery = "none needed"
         } else {
             result.recovery = attempts > 1 ? "retry (\(attempts) attempts)" : "none needed"
         }
     }
-    if op == .multipart, result.succeeded, result.recovery == "none needed", attempts > 1 {
-        result.recovery = "retry (\(attempts) UploadPart for 3 parts)"
+    let partCount = (Int64(Settings.fileSize) + Settings.partSize - 1) / Settings.partSize
+    if op == .multipart || op == .uploader, result.succeeded, result.recovery == "none needed", attempts > partCount {
+        result.recovery = "retry (\(attempts) UploadPart for \(partCount) parts)"
     }
 
     // The check: a stored object equals the file; a failure stored nothing wrong.
     switch op {
-    case .put, .multipart:
+    case .put, .multipart, .uploader:
         let stored = await box.server.service.objectBytes(bucket: Settings.bucket, key: key)
         if result.succeeded {
             result.checkHolds = stored == data

@@ -8,13 +8,14 @@ import OSSSigner
 enum Operation: String, CaseIterable, Sendable {
     case put = "single PUT"
     case multipart = "multipart upload"
+    case uploader = "multipart (OSSTransfer `Uploader`)"
     case download = "download"
 
     /// The OSS operation the per-request faults aim at.
     var faultedOperation: String {
         switch self {
         case .put: "PutObject"
-        case .multipart: "UploadPart"
+        case .multipart, .uploader: "UploadPart"
         case .download: "GetObject"
         }
     }

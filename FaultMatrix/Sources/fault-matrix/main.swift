@@ -52,7 +52,7 @@ var md = """
     `OSSClient` (V4, idle timeout 2 s, total timeout 30 s, 3 retries with 50–500 ms back-off),
     injects one fault through `MockFaults` (the same names as `osswire mock-server`'s flags and
     the admin endpoint), and sends a \(Settings.fileSize)-byte random file: as one PutObject, as a
-    multipart upload of \(Settings.partSize)-byte parts (3 parts), or as a download of the object
+    multipart upload of \(Settings.partSize)-byte parts (4 parts, the last of 123 bytes), or as a download of the object
     (uploaded first, without faults) with `getObject(toFile:)`. Unless stated, the fault is aimed
     at the column's operation (`fault-operation PutObject|UploadPart|GetObject`) and strikes once
     (`fault-times 1`), so a retry can succeed; "slow reader" applies to every request.
@@ -66,8 +66,11 @@ var md = """
       file (never a wrong object), and a download leaves no file and no temporary file.
     - **no hangs**: each cell runs under a \(Settings.hangGuard) guard (then the client is
       disabled and the cell marked HANG); the client's idle timeout is what ends a stall.
-    - The multipart column uses the client's primitives (InitiateMultipartUpload, UploadPart,
-      ListParts, CompleteMultipartUpload with the combined CRC64), resuming once by ListParts.
+    - The "multipart upload" column uses the client's primitives (InitiateMultipartUpload,
+      UploadPart, ListParts, CompleteMultipartUpload with the combined CRC64), resuming once by
+      ListParts. The `Uploader` column uses OSSTransfer's resumable uploader (2 parts at once,
+      3 tries per part, a checkpoint directory); when a run does not complete, the same upload
+      is run again, which resumes from the checkpoint (ListParts) as `osswire cp` does.
     - **server restart**: the mock keeps bodies only for its process's life, so a restarted
       server (same port, new process state) has an empty store: a multipart upload in progress
       gets `NoSuchUpload` and starts afresh; a download of an object stored before the restart
@@ -84,7 +87,8 @@ for fault in allFaults {
         row.first { $0.operation == op }.map(cell) ?? "not run"
     }.joined(separator: " | ") + " |\n"
 }
-md += "\n## How each fault was injected\n\n| fault | single PUT | multipart upload | download |\n| --- | --- | --- | --- |\n"
+md += "\n## How each fault was injected\n\n| fault | " + Operation.allCases.map(\.rawValue).joined(separator: " | ") + " |\n"
+md += "| --- | " + Operation.allCases.map { _ in "---" }.joined(separator: " | ") + " |\n"
 for fault in allFaults where results.contains(where: { $0.fault == fault.name }) {
     md += "| \(fault.name) | " + Operation.allCases.map { fault.how($0) }.joined(separator: " | ") + " |\n"
 }
