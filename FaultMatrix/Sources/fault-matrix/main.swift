@@ -75,6 +75,14 @@ var md = """
       server (same port, new process state) has an empty store: a multipart upload in progress
       gets `NoSuchUpload` and starts afresh; a download of an object stored before the restart
       gets `NoSuchKey` (reported; nothing written).
+    - **wrong CRC**: the mock stores the right bytes and only the CRC64 header it sends back is
+      wrong, so a single PUT fails with `CrcCheckError` (never retried) while the stored object
+      equals the file: the client cannot tell a wrong header from wrong stored bytes, and reports
+      the failure. A multipart upload recovers because the part is checked again (ListParts'
+      CRC64 or the uploader's next try) and the combined CRC64 is checked at completion.
+    - **403 mid-body**: the mock answers before the body is read and closes; the client reports
+      the service's `AccessDenied` (not a network error) and does not retry a 4xx. The multipart
+      column recovers only because the fault strikes once and the resume sends the part again.
 
 
     """
