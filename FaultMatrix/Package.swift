@@ -18,6 +18,15 @@ let package = Package(
                 .product(name: "OSSMockServer", package: "OSSWire"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
-        )
+        ),
+        // The load test's longer form: minutes instead of seconds, sampling RSS and descriptors.
+        .executableTarget(
+            name: "load-soak",
+            dependencies: [
+                .product(name: "OSSWire", package: "OSSWire"),
+                .product(name: "OSSMockServer", package: "OSSWire"),
+            ],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
     ]
 )
