@@ -68,7 +68,8 @@ struct StopTests {
         #expect(server.openConnections == 0)
         let result = await upload.result
         #expect(throws: (any Error).self) { try result.get() }
-        #expect(server.service.objectKeys(bucket: "bkt").isEmpty)
+        // A delayed answer comes after the object was stored; a cut body stores nothing.
+        if hold != .responseDelay { #expect(server.service.objectKeys(bucket: "bkt").isEmpty) }
         await client.shutdown()
     }
 
