@@ -9,6 +9,7 @@ func allCommands() -> [Command] {
         Command(name: "stat", run: statCommand),
         Command(name: "rm", run: rmCommand),
         Command(name: "cp", run: cpCommand),
+        Command(name: "demo", run: demoCommand),
         Command(name: "mb", run: mbCommand),
         Command(name: "rb", run: rbCommand),
     ]

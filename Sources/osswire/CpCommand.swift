@@ -1,101 +1,226 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #endif
 import OSSClient
 import OSSCore
+import OSSTransfer
 import Synchronization
 
-/// `osswire cp SRC DST`: one-request uploads (PutObject) and downloads (GetObject) between a
-/// local file and `oss://bucket/key`, and server-side copies between two `oss://` objects.
+/// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--json]`: uploads and
+/// downloads between a local file and `oss://bucket/key` through OSSTransfer (one PutObject up to
+/// the part size, a resumable multipart upload above it; parallel ranged GETs for downloads),
+/// and server-side copies between two `oss://` objects.
 ///
-/// A progress bar shows on a terminal; `--json` prints one JSON object at the end. SIGINT
-/// closes the sockets at once (`disableRequests()`), removes a partial download and exits 130.
+/// A progress bar with rate and ETA shows on a terminal; `--json` prints one JSON object at the
+/// end. SIGINT pauses: the sockets close at once, the checkpoint stays, exit 130, and the same
+/// command run again resumes. Checkpoints go to `--checkpoint-dir`, else
+/// `$OSSWIRE_CHECKPOINT_DIR`, else `$XDG_STATE_HOME/osswire/checkpoints`, else
+/// `~/.local/state/osswire/checkpoints`.
 func cpCommand(_ argv: [String]) async throws -> Int32 {
     let args = try Arguments(
-        argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "content-type"]),
+        argv,
+        valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "content-type"]),
         flags: Arguments.commonFlags)
-    guard args.positional.count == 2 else { throw UsageError("cp takes SRC and DST (a local path and/or oss://bucket/key)") }
-    _ = try args.int("part-size")
-    _ = try args.int("jobs")
+    guard args.positional.count == 2 else {
+        throw UsageError("cp takes SRC and DST (a local path and/or oss://bucket/key)")
+    }
+    let partSize = try args.int("part-size").map(Int64.init) ?? PartPlan.defaultPartSize
+    guard partSize >= PartPlan.minimumPartSize, partSize <= PartPlan.maximumPartSize else {
+        throw UsageError("--part-size must be \(PartPlan.minimumPartSize)...\(PartPlan.maximumPartSize) bytes")
+    }
+    let jobs = try args.int("jobs") ?? 4
+    guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
+    let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
     let source = args.positional[0]
     let destination = args.positional[1]
     let srcURI = try OSSURI(parsing: source, requireKey: true)
-    var dstURI = try OSSURI(parsing: destination, requireKey: false)
+    let dstURI = try OSSURI(parsing: destination, requireKey: false)
     if srcURI == nil && dstURI == nil { throw UsageError("cp needs an oss://bucket/key on at least one side") }
     let json = args.flag("json")
 
     let client = try CLIClient.make(args)
-    let interrupt = InterruptWatcher.install { client.disableRequests() }
-    let bar = ProgressBar(enabled: !json && isatty(2) != 0)
-    let start = ContinuousClock.now
-    var bytes: Int64 = 0
-    var sent: Int64 = 0
-    var crc: UInt64? = nil
-    var finalDestination = destination
+    if let src = srcURI, var dst = dstURI {
+        return try await serverSideCopy(client: client, src: src, dst: &dst, json: json, source: source)
+    }
 
-    do {
-        switch (srcURI, dstURI) {
-        case (nil, var dst?):
-            // Upload: local file -> oss://bucket/key (a key ending in '/' gets the file's name).
-            guard try LocalPath.isRegularFile(source) else { throw CLIError("\(source) is not a readable regular file") }
-            if dst.bucket.isEmpty { throw UsageError("expected oss://bucket/key, got \(destination)") }
-            if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(source) }
-            dstURI = dst
-            finalDestination = dst.description
-            let size = try LocalPath.size(source)
-            guard size <= 5 << 30 else {
-                throw CLIError("\(source) is \(size) bytes; a single PutObject takes at most 5 GiB (multipart cp is in OSSTransfer)")
-            }
-            var options = PutObjectOptions(contentType: args.value("content-type"))
-            options.progress = { p in bar.update(p.bytesTransferred, total: p.totalBytes) }
-            let result = try await client.putObject(bucket: dst.bucket, key: dst.key, body: .file(source), options: options)
-            bytes = size
-            sent = size
-            crc = result.crc64
-        case (let src?, nil):
-            // Download: oss://bucket/key -> local path (a directory gets the key's last segment).
-            var path = destination
-            if destination.hasSuffix("/") || LocalPath.isDirectory(destination) {
-                path = (destination.hasSuffix("/") ? destination : destination + "/") + LocalPath.baseName(src.key)
-            }
-            finalDestination = path
-            let metadata = try await client.getObject(bucket: src.bucket, key: src.key, toFile: path) { p in
-                bar.update(p.bytesTransferred, total: p.totalBytes)
-            }
-            bytes = metadata.contentLength
-            crc = metadata.crc64
-        case (let src?, var dst?):
-            // Server-side copy.
-            if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(src.key) }
-            finalDestination = dst.description
-            let copied = try await client.copyObject(
-                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
-            crc = copied.crc64
-        case (nil, nil):
-            throw UsageError("cp needs an oss://bucket/key on at least one side")
+    // The transfer in progress, paused by SIGINT from the watcher thread.
+    let current = Mutex<TransferHandle?>(nil)
+    let interrupt = InterruptWatcher.install {
+        if let handle = current.withLock({ $0 }) { handle.pause() } else { client.disableRequests() }
+    }
+    let meter = TransferMeter()
+    let bar = TransferBar(meter: meter, enabled: !json && isatty(2) != 0)
+    let ops = OSSClientOperations(client: client)
+    let outcome: TransferOutcome
+    let direction: String
+    let shown: (from: String, to: String)
+    if var dst = dstURI {
+        guard try LocalPath.isRegularFile(source) else { throw CLIError("\(source) is not a readable regular file") }
+        if dst.bucket.isEmpty { throw UsageError("expected oss://bucket/key, got \(destination)") }
+        if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(source) }
+        var options = UploadOptions()
+        options.partSize = partSize
+        options.multipartThreshold = partSize
+        options.jobs = jobs
+        options.checkpointDirectory = checkpointDirectory
+        options.progress = bar.handler
+        let handle = Uploader(operations: ops, options: options).start(file: source, bucket: dst.bucket, key: dst.key)
+        current.withLock { $0 = handle }
+        if interrupt.fired { handle.pause() }
+        outcome = await handle.outcome()
+        direction = "upload"
+        shown = (source, dst.description)
+    } else {
+        let src = srcURI!
+        var path = destination
+        if destination.hasSuffix("/") || LocalPath.isDirectory(destination) {
+            path = (destination.hasSuffix("/") ? destination : destination + "/") + LocalPath.baseName(src.key)
         }
-    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled) {
-        bar.finish()
-        printError("osswire cp: interrupted (\(e.bodyFullySent == true ? "body fully sent" : "body not fully sent"))")
-        return ExitCode.interrupted
-    } catch {
-        bar.finish()
-        throw error
+        var options = DownloadOptions()
+        options.partSize = partSize
+        options.jobs = jobs
+        options.checkpointDirectory = checkpointDirectory
+        options.progress = bar.handler
+        direction = "download"
+        shown = (src.description, path)
+        let size = try await client.headObject(bucket: src.bucket, key: src.key).contentLength
+        if size <= partSize {
+            // One part's worth: a single GetObject (its whole-object CRC64 checked by the client).
+            outcome = await singleGet(client: client, src: src, path: path, bar: bar, interrupt: interrupt)
+        } else {
+            let handle = Downloader(operations: ops, options: options).start(
+                bucket: src.bucket, key: src.key, file: path)
+            current.withLock { $0 = handle }
+            if interrupt.fired { handle.pause() }
+            outcome = await handle.outcome()
+        }
     }
     bar.finish()
+    for note in outcome.notes { printError("osswire cp: \(note)") }
+    if json {
+        printLine(outcome.json(direction: direction))
+    }
+    switch outcome.state {
+    case .completed:
+        if !json {
+            let crc = outcome.crc64.map { ", crc64 \($0)" } ?? ""
+            let resumed =
+                outcome.partsResumed > 0 ? ", \(outcome.partsResumed) of \(outcome.partsTotal) parts resumed" : ""
+            printLine(
+                "\(shown.from) -> \(shown.to) (\(outcome.bytes) bytes in \(formatSeconds(outcome.seconds)) s\(resumed)\(crc))"
+            )
+        }
+        return ExitCode.success
+    case .paused where interrupt.fired:
+        var text = "osswire cp: interrupted: paused with \(outcome.partsDone) of \(outcome.partsTotal) parts done"
+        if let id = outcome.uploadId { text += " (upload \(id))" }
+        if outcome.checkpointPath != nil { text += "; run the same command again to resume" }
+        printError(text)
+        return ExitCode.interrupted
+    default:
+        var text = "osswire cp: \(outcome.state)"
+        if let code = outcome.errorCode { text += " (\(code))" }
+        if let error = outcome.error { text += ": \(error)" }
+        if outcome.checkpointPath != nil { text += "; the checkpoint is kept: run the same command again to resume" }
+        printError(text)
+        return ExitCode.failure
+    }
+}
+
+/// Downloads a small object in one GetObject, through a temporary file renamed into place.
+private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar, interrupt: InterruptWatcher)
+    async
+    -> TransferOutcome
+{
+    var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
+    let start = ContinuousClock.now
+    do {
+        let metadata = try await client.getObject(bucket: src.bucket, key: src.key, toFile: path) { p in
+            bar.handler(
+                TransferProgress(
+                    bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred, partsDone: 0,
+                    partsTotal: 0, bytesResumed: 0))
+        }
+        outcome.state = .completed
+        outcome.bytes = metadata.contentLength
+        outcome.bytesTransferred = metadata.contentLength
+        outcome.crc64 = metadata.crc64
+        outcome.etag = metadata.etag
+    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled)
+    {
+        outcome.state = .paused
+        outcome.reason = .paused
+    } catch {
+        outcome.state = .failed
+        outcome.error = error
+        outcome.errorCode = (error as? OSSClientError)?.code ?? (error as? OSSServiceError)?.code
+    }
+    let elapsed = start.duration(to: .now)
+    outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    return outcome
+}
+
+/// A server-side copy between two `oss://` objects (CopyObject).
+private func serverSideCopy(client: OSSClient, src: OSSURI, dst: inout OSSURI, json: Bool, source: String) async throws
+    -> Int32
+{
+    if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(src.key) }
+    let start = ContinuousClock.now
+    let copied = try await client.copyObject(
+        sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
     let elapsed = start.duration(to: .now)
     let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     if json {
         printLine(
-            "{\"source\":\(JSON.string(source)),\"destination\":\(JSON.string(finalDestination)),\"bytes\":\(bytes),"
-                + "\"bytes_sent\":\(sent),\"seconds\":\(seconds),\"upload_id\":null,\"parts_total\":0,"
-                + "\"parts_resumed\":0,\"crc64\":\(JSON.optional(crc.map { String($0) }))}")
+            "{\"source\":\(JSON.string(source)),\"destination\":\(JSON.string(dst.description)),\"bytes\":0,"
+                + "\"bytes_sent\":0,\"seconds\":\(seconds),\"upload_id\":null,\"parts_total\":0,"
+                + "\"parts_resumed\":0,\"crc64\":\(JSON.optional(copied.crc64.map { String($0) }))}")
     } else {
-        printLine("\(source) -> \(finalDestination) (\(bytes) bytes in \(formatSeconds(seconds)) s)")
+        printLine("\(source) -> \(dst.description) (server-side copy in \(formatSeconds(seconds)) s)")
     }
     return ExitCode.success
+}
+
+/// The transfer progress line on standard error (bar, bytes, rate, ETA, parts), redrawn at most
+/// ten times a second.
+final class TransferBar: Sendable {
+    let meter: TransferMeter
+    let enabled: Bool
+    private let last = Mutex<ContinuousClock.Instant?>(nil)
+    private let drawn = Atomic<Bool>(false)
+
+    init(meter: TransferMeter, enabled: Bool) {
+        self.meter = meter
+        self.enabled = enabled
+    }
+
+    var handler: TransferProgressHandler {
+        { p in
+            self.meter.record(p)
+            guard self.enabled else { return }
+            let now = ContinuousClock.now
+            let due = self.last.withLock { l -> Bool in
+                if let l, l.duration(to: now) < .milliseconds(100), p.bytesTransferred < p.totalBytes { return false }
+                l = now
+                return true
+            }
+            if due {
+                self.drawn.store(true, ordering: .relaxed)
+                self.writeErr("\r" + self.meter.line() + "\u{1b}[K")
+            }
+        }
+    }
+
+    func finish() {
+        if enabled && drawn.load(ordering: .relaxed) { writeErr("\n") }
+    }
+
+    private func writeErr(_ s: String) {
+        var bytes = Array(s.utf8)
+        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+    }
 }
 
 private func formatSeconds(_ s: Double) -> String {
@@ -165,7 +290,8 @@ final class ProgressBar: Sendable {
                 let pct = Int(Double(done) * 100 / Double(total))
                 let width = 30
                 let filled = min(width, Int(Double(width) * Double(done) / Double(total)))
-                text = "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
+                text =
+                    "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
                     + "\(pct)% \(ProgressBar.human(Double(done)))/\(ProgressBar.human(Double(total)))"
             }
             return text + " \(ProgressBar.human(rate))/s   "
