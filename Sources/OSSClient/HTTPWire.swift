@@ -3,24 +3,33 @@ import OSSHTTP
 import OSSTransport
 
 /// The real `Wire`: OSSHTTP's pooled client on OSSTransport's sockets, with an HTTP proxy when
-/// configured (absolute-form requests; CONNECT tunnels for https are not available yet).
+/// configured: absolute-form requests for http endpoints, `CONNECT` tunnels (`ProxyConnector`)
+/// for https ones.
 final class HTTPWire: Wire {
     let client: HTTPClient
     let proxy: OSSClientConfiguration.Proxy?
 
-    init(configuration: OSSClientConfiguration, connector: any StreamConnector = SocketConnector()) throws {
+    /// - Parameter connector: `nil` picks `ProxyConnector` when a proxy is configured and
+    ///   `SocketConnector` otherwise. A given connector is used as it is: with a proxy, http
+    ///   requests still go to the proxy's endpoint in absolute form, https ones to the origin's
+    ///   endpoint (the connector then owns any tunnelling).
+    init(configuration: OSSClientConfiguration, connector: (any StreamConnector)? = nil) throws {
         var c = HTTPClientConfiguration()
         c.maxConnectionsPerHost = configuration.maxConnectionsPerHost
         c.connectTimeout = configuration.timeouts.connect
         c.idleTimeout = configuration.timeouts.idle
         c.totalTimeout = configuration.timeouts.total
         c.tls = configuration.tls
-        if let proxy = configuration.proxy, configuration.endpoint.isTLS {
-            throw OSSClientError.invalidArgument(
-                "proxy \(proxy): https endpoints through a proxy need a CONNECT tunnel, which this build does not support yet")
-        }
         proxy = configuration.proxy
-        client = HTTPClient(configuration: c, connector: connector)
+        let chosen: any StreamConnector
+        if let connector {
+            chosen = connector
+        } else if let p = configuration.proxy {
+            chosen = ProxyConnector(proxyHost: p.host, proxyPort: p.port, proxyAuthorization: p.authorization)
+        } else {
+            chosen = SocketConnector()
+        }
+        client = HTTPClient(configuration: c, connector: chosen)
     }
 
     func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
@@ -28,14 +37,13 @@ final class HTTPWire: Wire {
         headers.replaceOrAdd(name: "Host", value: request.address.hostHeader)
         let endpoint: Endpoint
         let target: String
-        if let proxy {
+        if let proxy, !request.address.isTLS {
             endpoint = Endpoint(host: proxy.host, port: proxy.port, tls: false)
             target = request.address.url  // RFC 9112 §3.2.2 absolute-form
-            if let user = proxy.username {
-                let token = Base64.encode(Array((user + ":" + (proxy.password ?? "")).utf8))
-                headers.replaceOrAdd(name: "Proxy-Authorization", value: "Basic " + token)
-            }
+            if let auth = proxy.authorization { headers.replaceOrAdd(name: "Proxy-Authorization", value: auth) }
         } else {
+            // Direct, or https through the proxy: the connector tunnels (CONNECT carries the
+            // proxy credentials; the origin never sees them).
             endpoint = Endpoint(host: request.address.host, port: request.address.port, tls: request.address.isTLS)
             target = request.address.target
         }

@@ -218,6 +218,13 @@ extension OSSClientConfiguration: CustomStringConvertible, CustomDebugStringConv
     public var debugDescription: String { description }
 }
 
+extension OSSClientConfiguration.Proxy {
+    /// The `Proxy-Authorization` value (`Basic ...`, RFC 7617) when a user name is set.
+    var authorization: String? {
+        username.map { "Basic " + Base64.encode(Array(($0 + ":" + (password ?? "")).utf8)) }
+    }
+}
+
 extension OSSClientConfiguration.Proxy: CustomDebugStringConvertible {
     public var debugDescription: String { description }
 }

@@ -213,11 +213,4 @@ struct ProxyTests {
         #expect(r.header("Proxy-Authorization") == "Basic " + Base64.encode(Array("u:p w".utf8)))
         #expect(r.body == Array("via proxy".utf8))
     }
-
-    @Test("an https endpoint through a proxy is refused clearly (no CONNECT tunnel yet)")
-    func httpsRefused() throws {
-        var c = try OSSClientConfiguration(endpoint: "https://oss-cn-hangzhou.aliyuncs.com")
-        c.proxy = OSSClientConfiguration.Proxy(host: "127.0.0.1", port: 3128)
-        #expect(throws: OSSClientError.self) { try OSSClient(configuration: c) }
-    }
 }
