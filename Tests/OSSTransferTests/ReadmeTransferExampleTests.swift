@@ -30,7 +30,7 @@ import Testing
             let handle = Uploader(operations: OSSClientOperations(client: client), options: options)
                 .start(file: file, bucket: "my-bucket", key: "isos/big.iso")
             // Pause once the upload is under way on the server (no timing assumption).
-            for _ in 0..<2000 where await server.service.uploadIds(bucket: "my-bucket").isEmpty {
+            for _ in 0..<2000 where server.service.uploadIds(bucket: "my-bucket").isEmpty {
                 try await Task.sleep(for: .milliseconds(5))
             }
             try await Task.sleep(for: .milliseconds(50))
