@@ -54,8 +54,8 @@ let package = Package(
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer"]),
         .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer"]),
-        .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient"]),
-        .testTarget(name: "osswireTests", dependencies: ["OSSCore"]),
+        .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient", "OSSTestSupport"]),
+        .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSTestSupport"]),
     ]
 )
 

@@ -1,23 +1,31 @@
 import Foundation
 import OSSCore
+import OSSTestSupport
 import OSSTransport
 import Testing
 
 @testable import OSSMockServer
 
-/// `osswire mock-server` as scripts use it: the built binary at <package root>/.build/debug/osswire,
-/// started with `--port 0`, stopped by pid.
-final class MockServerProcess {
+/// `osswire mock-server` as scripts use it: the built binary next to the running test bundle (the
+/// products directory of this build, whatever its scratch path), started with `--port 0`, stopped by pid.
+/// Starting and stopping block on the child, so tests do both off the cooperative pool (`start`,
+/// `stop`): a blocked pool thread would stall every other test of the process.
+///
+/// `@unchecked Sendable`: made on a helper thread and handed to one test; `lines` and `port` are set
+/// only in `init`, and `Process` is only asked for its pid and status, or waited on.
+final class MockServerProcess: @unchecked Sendable {
     let process = Process()
     let output = Pipe()
-    var lines: [String] = []
-    var port = 0
+    private(set) var lines: [String] = []
+    private(set) var port = 0
 
-    static var binary: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/osswire").path
+    /// Starts the server and waits for its `listening on` line, on a thread of its own.
+    static func start(_ arguments: [String]) async throws -> MockServerProcess {
+        try await Blocking.run { try MockServerProcess(arguments) }
     }
+
+    /// A sanitizer build in `--scratch-path .build-tsan` tests its own instrumented `osswire`.
+    static var binary: String { Products.osswire.path }
 
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)
@@ -42,11 +50,13 @@ final class MockServerProcess {
         }
     }
 
-    /// Sends `signal` to the pid and waits for the exit status.
-    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// Sends `signal` to the pid and waits (on a thread of its own) for the exit status.
+    func stop(_ signal: Int32 = SIGTERM) async throws -> Int32 {
+        try await Blocking.run {
+            if self.process.isRunning { kill(self.process.processIdentifier, signal) }
+            self.process.waitUntilExit()
+            return self.process.terminationStatus
+        }
     }
 
     deinit {
@@ -60,7 +70,7 @@ final class MockServerProcess {
 @Suite struct MockServerCommandTests {
     @Test func printsDemoCredentialsAndTheAddressThenStopsOnSIGTERM() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
-        let server = try MockServerProcess(["--bucket", "cli-bucket"])
+        let server = try await MockServerProcess.start(["--bucket", "cli-bucket"])
         #expect(server.port > 0)
         #expect(server.lines.contains("OSS_ACCESS_KEY_ID=\(MockCredential.demo.accessKeyId)"))
         let stream = try await SocketConnector().connectTCP(host: "127.0.0.1", port: server.port)
@@ -75,18 +85,20 @@ final class MockServerProcess {
             answer += buf[0..<n]
         }
         #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
-        #expect(server.stop(SIGTERM) == 0)
+        #expect(try await server.stop(SIGTERM) == 0)
     }
 
-    @Test func stopsOnSIGINTAndRefusesBadFlags() throws {
+    @Test func stopsOnSIGINTAndRefusesBadFlags() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
-        let server = try MockServerProcess(["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
+        let server = try await MockServerProcess.start([
+            "--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError",
+        ])
         #expect(server.port > 0)
         #expect(!server.lines.contains { $0.contains("secret") })
-        #expect(server.stop(SIGINT) == 0)
-        let bad = try MockServerProcess(["--fail", "nonsense"])
+        #expect(try await server.stop(SIGINT) == 0)
+        let bad = try await MockServerProcess.start(["--fail", "nonsense"])
         #expect(bad.port == 0)
-        #expect(bad.stop() == 2)
+        #expect(try await bad.stop() == 2)
     }
 }
 
@@ -94,23 +106,27 @@ final class MockServerProcess {
 /// the checks by clients we did not write. The harness installs alibabacloud-oss-v2 from PyPI
 /// into Tests/python/.venv the first time.
 @Suite struct MockServerPythonSDKTests {
-    @Test func officialPythonSDKAndCurlAgreeWithTheMock() throws {
+    @Test func officialPythonSDKAndCurlAgreeWithTheMock() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/run.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script]
-        var environment = ProcessInfo.processInfo.environment
-        environment["OSSWIRE_BIN"] = MockServerProcess.binary
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
+        // Minutes the first time (the venv is made): off the cooperative pool.
+        let (status, text) = try await Blocking.run {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/bash")
+            process.arguments = [script]
+            var environment = ProcessInfo.processInfo.environment
+            environment["OSSWIRE_BIN"] = MockServerProcess.binary
+            process.environment = environment
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        #expect(status == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
         #expect(text.contains("OK"))
     }
 }

@@ -1,28 +1,33 @@
 import Foundation
+import OSSTestSupport
 import Testing
 
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) and returns its exit
 /// status and output. PATH is passed on so the command can find openssl and curl.
-private func runBench(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire")
+private func runBench(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
+    let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["bench"] + args
-    process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    // Off the cooperative pool: a blocked pool thread stalls every other test of the process.
+    return try await Blocking.run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["bench"] + args
+        process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+            .merging(Products.sanitizerEnvironment) { a, _ in a }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
+    }
 }
 
 private func onPath(_ name: String) -> Bool {
@@ -35,8 +40,8 @@ private let tiny = ["--size", "1048576", "--rounds", "2", "--small-count", "20",
 
 @Suite("osswire bench")
 struct BenchCommandTests {
-    @Test func textReportHasEveryFigure() throws {
-        let r = try runBench(tiny)
+    @Test func textReportHasEveryFigure() async throws {
+        let r = try await runBench(tiny)
         #expect(r.status == 0, "\(r.stderr)")
         var labels = [
             "PUT http, CRC64 on", "PUT http, CRC64 off", "off/raw", "raw socket write loop", "PUT/raw",
@@ -56,8 +61,8 @@ struct BenchCommandTests {
         #expect(r.stderr.contains("round 2 of 2"))
     }
 
-    @Test func jsonReportIsOneObjectWithEveryFigure() throws {
-        let r = try runBench(tiny + ["--json"])
+    @Test func jsonReportIsOneObjectWithEveryFigure() async throws {
+        let r = try await runBench(tiny + ["--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
@@ -87,8 +92,8 @@ struct BenchCommandTests {
         #expect(object["crc64_clmul"] is Bool)
     }
 
-    @Test func skippedPartsAreSaidSo() throws {
-        let r = try runBench(tiny + ["--rounds", "1", "--no-curl", "--no-tls", "--json"])
+    @Test func skippedPartsAreSaidSo() async throws {
+        let r = try await runBench(tiny + ["--rounds", "1", "--no-curl", "--no-tls", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
         #expect(object["put_https_bytes_per_s"] is NSNull)
@@ -98,16 +103,16 @@ struct BenchCommandTests {
         #expect((object["put_http_bytes_per_s"] as? NSNumber)?.doubleValue ?? 0 > 0)
     }
 
-    @Test func usageErrorsExitWith2() throws {
+    @Test func usageErrorsExitWith2() async throws {
         for args in [["extra"], ["--size", "0"], ["--size", "big"], ["--cert", "/x.pem"], ["--bogus"], ["--rounds"]] {
-            let r = try runBench(args)
+            let r = try await runBench(args)
             #expect(r.status == 2, "\(args): \(r.stderr)")
             #expect(r.stdout.isEmpty)
         }
     }
 
-    @Test func unreadableCertificateFails() throws {
-        let r = try runBench(
+    @Test func unreadableCertificateFails() async throws {
+        let r = try await runBench(
             [
                 "--cert", "/nonexistent/cert.pem", "--key", "/nonexistent/key.pem", "--size", "1024", "--rounds", "1",
                 "--small-count", "1", "--cancel-count", "1", "--no-curl",

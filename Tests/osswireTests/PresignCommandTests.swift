@@ -1,30 +1,35 @@
 import Foundation
+import OSSTestSupport
 import Testing
 
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) with a clean
 /// environment and returns its exit status and output.
-private func runOSSWire(_ args: [String], env: [String: String] = [:]) throws -> (
+private func runOSSWire(_ args: [String], env: [String: String] = [:]) async throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire")
+    let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = args
-    process.environment = env  // nothing inherited: no OSS_* from the developer's shell
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+    // Off the cooperative pool: a blocked pool thread stalls every other test of the process.
+    return try await Blocking.run {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = args
+        // Nothing inherited (no OSS_* from the developer's shell) but a sanitizer run's options.
+        process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
+        let out = Pipe()
+        let err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (
+            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
+        )
+    }
 }
 
 @Suite("presign command")
@@ -33,8 +38,8 @@ struct PresignCommandTests {
 
     // The OSS documentation's URL-signature example (also asserted by SDK tests):
     // GET /oss-example/oss-api.pdf, Expires 1141889120, Signature EwaNTn1erJGkimiJ9WmXgwnANLc=.
-    @Test func v1DocumentationExample() throws {
-        let r = try runOSSWire(
+    @Test func v1DocumentationExample() async throws {
+        let r = try await runOSSWire(
             [
                 "presign", "oss://oss-example/oss-api.pdf", "--signature-version", "1", "--at", "2006-03-09T07:24:20Z",
                 "--expires", "60", "--endpoint", "oss-cn-hangzhou.aliyuncs.com",
@@ -52,7 +57,7 @@ struct PresignCommandTests {
 
     // Signature computed independently (Python hmac/hashlib implementation of the V4 canonical
     // request); an IP-address endpoint implies path-style addressing.
-    @Test func v4AgainstIPEndpointIsPathStyleAndReproducible() throws {
+    @Test func v4AgainstIPEndpointIsPathStyleAndReproducible() async throws {
         let args = [
             "presign", "oss://bucket/a/b.txt", "--at", "20231217T025437Z", "--endpoint", "http://127.0.0.1:9000",
             "--region", "cn-hangzhou",
@@ -62,19 +67,19 @@ struct PresignCommandTests {
             + "&x-oss-date=20231217T025437Z&x-oss-expires=900"
             + "&x-oss-signature=b73e39a64552462c1c780e0129269678ebcabf1e0df7ea7b08b7cfffa37d1f7d"
             + "&x-oss-signature-version=OSS4-HMAC-SHA256\n"
-        let first = try runOSSWire(args, env: creds)
+        let first = try await runOSSWire(args, env: creds)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == expected)
         // The same with --at in extended form gives the same URL.
         var extended = args
         extended[3] = "2023-12-17T02:54:37Z"
-        #expect(try runOSSWire(extended, env: creds).stdout == expected)
+        #expect(try await runOSSWire(extended, env: creds).stdout == expected)
     }
 
-    @Test func regionAndEndpointFromTheEnvironment() throws {
+    @Test func regionAndEndpointFromTheEnvironment() async throws {
         var env = creds
         env["OSS_ENDPOINT"] = "https://oss-cn-shanghai.aliyuncs.com"
-        let r = try runOSSWire(
+        let r = try await runOSSWire(
             ["presign", "oss://my-bucket/dir/file name.txt", "--at", "2024-02-29T12:00:00Z"], env: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("https://my-bucket.oss-cn-shanghai.aliyuncs.com/dir/file%20name.txt?"))
@@ -83,7 +88,7 @@ struct PresignCommandTests {
 
         env["OSS_REGION"] = "cn-beijing"
         env["OSS_ENDPOINT"] = nil
-        let fromRegion = try runOSSWire(
+        let fromRegion = try await runOSSWire(
             [
                 "presign", "oss://b/k", "--at", "2024-02-29T12:00:00Z", "--path-style", "--method", "put", "--expires",
                 "60",
@@ -94,21 +99,21 @@ struct PresignCommandTests {
         #expect(fromRegion.stdout.contains("x-oss-expires=60&"))
     }
 
-    @Test func stsTokenGoesIntoTheURL() throws {
+    @Test func stsTokenGoesIntoTheURL() async throws {
         var env = creds
         env["OSS_SESSION_TOKEN"] = "tok+en/1"
-        let v4 = try runOSSWire(
+        let v4 = try await runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--at", "2024-01-01T00:00:00Z"],
             env: env)
         #expect(v4.stdout.contains("x-oss-security-token=tok%2Ben%2F1"))
-        let v1 = try runOSSWire(
+        let v1 = try await runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--signature-version", "1"], env: env
         )
         #expect(v1.stdout.contains("security-token=tok%2Ben%2F1"))
     }
 
-    @Test func missingCredentialsFailWithoutPrintingASecret() throws {
-        let r = try runOSSWire(
+    @Test func missingCredentialsFailWithoutPrintingASecret() async throws {
+        let r = try await runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com"],
             env: ["OSS_ACCESS_KEY_ID": "ak", "OSS_SECRET_DECOY": "do-not-print"])
         #expect(r.status == 1)
@@ -117,9 +122,9 @@ struct PresignCommandTests {
         #expect(!r.stderr.contains("do-not-print"))
     }
 
-    @Test func failuresExitOne() throws {
+    @Test func failuresExitOne() async throws {
         // V4 expiry over 7 days.
-        let long = try runOSSWire(
+        let long = try await runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--expires", "604801"],
             env: ["OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "SECRETSECRET"])
         #expect(long.status == 1)
@@ -127,11 +132,11 @@ struct PresignCommandTests {
         #expect(long.stderr.contains("604800"))
         #expect(!long.stderr.contains("SECRETSECRET"))
         // V4 without any region.
-        let noRegion = try runOSSWire(["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000"], env: creds)
+        let noRegion = try await runOSSWire(["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000"], env: creds)
         #expect(noRegion.status == 1)
         #expect(noRegion.stderr.contains("region"))
         // ...while V1 needs none.
-        let v1 = try runOSSWire(
+        let v1 = try await runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000", "--signature-version", "1"], env: creds)
         #expect(v1.status == 0)
         #expect(v1.stdout.hasPrefix("http://127.0.0.1:9000/b/k?Expires="))
@@ -149,16 +154,16 @@ struct PresignCommandTests {
         ["presign", "oss://b/k", "--bogus"],
         ["presign", "oss://b/k", "--endpoint", "ftp://x"],
     ])
-    func usageErrorsExitTwo(args: [String]) throws {
+    func usageErrorsExitTwo(args: [String]) async throws {
         var env = creds
         env["OSS_ENDPOINT"] = "oss-cn-hangzhou.aliyuncs.com"
-        let r = try runOSSWire(args, env: env)
+        let r = try await runOSSWire(args, env: env)
         #expect(r.status == 2, "\(args): \(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
-    @Test func noEndpointIsAUsageError() throws {
-        let r = try runOSSWire(["presign", "oss://b/k"], env: creds)
+    @Test func noEndpointIsAUsageError() async throws {
+        let r = try await runOSSWire(["presign", "oss://b/k"], env: creds)
         #expect(r.status == 2)
         #expect(r.stderr.contains("endpoint"))
     }
