@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Runs the test suite under ThreadSanitizer or AddressSanitizer and fails on any sanitizer report.
 #
-# Usage: scripts/sanitize.sh thread|address [--fast] [--skip-build] [--filter REGEX]
+# Usage: scripts/sanitize.sh thread|address [--fast] [--skip-build] [--filter REGEX] [--parallel]
 #
 #   thread    swift test --sanitize=thread  in the scratch path .build-tsan
 #   address   swift test --sanitize=address in the scratch path .build-asan
-#   (default) the whole suite, in two passes: the concurrency suites below in parallel, then
-#             every other test one at a time (--no-parallel; see docs/SANITIZERS.md for why)
-#   --fast    only the concurrency suites, in parallel: transport (sockets, TLS, reactor,
-#             aborts), the HTTP client (cancel, disable, pool, loopback sockets, TLS uploads),
-#             the mock server over sockets, and CancellationSignal
+#   (default) the whole suite
+#   --fast    only the concurrency suites: transport (sockets, TLS, reactor, aborts), the HTTP
+#             client (cancel, disable, pool, loopback sockets, TLS uploads), the mock server
+#             over sockets, and CancellationSignal
+#   --filter  your own `swift test --filter` regex instead
 #   --skip-build  reuse the last build of that scratch path
-#   --filter  your own `swift test --filter` regex instead (run in parallel)
+#   --parallel    run tests in parallel (Swift Testing's default) instead of one at a time
+#
+# Tests run one at a time (--no-parallel) unless --parallel: each test still runs its own
+# tasks, reactor thread and cancelling threads at once, which is what TSan needs. In parallel,
+# the sanitizer-slowed CPU-bound tests hold both threads of the cooperative pool (two on a
+# two-core machine) long enough for other tests' hang guards and connect timeouts to fire.
 #
 # Each sanitizer has its own scratch path, so it never rebuilds the plain .build. Reports of
 # every instrumented process (the test runner and the `osswire` binaries the tests start) are
@@ -21,7 +26,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 usage() {
-    echo "usage: scripts/sanitize.sh thread|address [--fast] [--skip-build] [--filter REGEX]" >&2
+    echo "usage: scripts/sanitize.sh thread|address [--fast] [--skip-build] [--filter REGEX] [--parallel]" >&2
     exit 2
 }
 
@@ -39,10 +44,12 @@ esac
 mode=full
 filter=""
 build=1
+parallel=0
 while (($#)); do
     case "$1" in
         --fast) mode=fast ;;
         --skip-build) build=0 ;;
+        --parallel) parallel=1 ;;
         --filter)
             [ $# -ge 2 ] || usage
             mode=filter
@@ -78,24 +85,15 @@ if ((build)); then
 fi
 built=$(date +%s)
 
-common=(--skip-build --sanitize="$sanitizer" --scratch-path "$scratch")
-status=0
-run() {
-    echo "sanitize: swift test ${common[*]} $*"
-    swift test "${common[@]}" "$@" || status=$?
-}
+args=(--skip-build --sanitize="$sanitizer" --scratch-path "$scratch")
+((parallel)) && args+=(--parallel) || args+=(--no-parallel)
 case "$mode" in
-    fast) run --filter "$FAST_FILTER" ;;
-    filter) run --filter "$filter" ;;
-    full)
-        # Parallel where it finds races (the concurrency suites), then the rest one test at a
-        # time: under a sanitizer the CPU-bound tests (parsers fed in every split, XML
-        # round-trips) are 5-30x slower and, run in parallel, hold both threads of the
-        # cooperative pool for tens of seconds, so socket tests' hang guards fire.
-        run --filter "$FAST_FILTER"
-        run --skip "$FAST_FILTER" --no-parallel
-        ;;
+    fast) args+=(--filter "$FAST_FILTER") ;;
+    filter) args+=(--filter "$filter") ;;
 esac
+echo "sanitize: swift test ${args[*]}"
+swift test "${args[@]}"
+status=$?
 end=$(date +%s)
 
 found=0
