@@ -1,5 +1,7 @@
-// CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42), slicing-by-8
-// tables: the portable kernel. A carry-less-multiply kernel may be selected at run time.
+// CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42). Slicing-by-8
+// tables are the portable kernel; on x86-64 the fastest kernel the CPU runs is selected once,
+// at the first call: AVX-512 VPCLMULQDQ (crc64_vpclmul.c), else PCLMULQDQ with SSE4.1
+// (crc64_clmul.c), else the tables.
 #include "CLinuxShims.h"
 #include <pthread.h>
 #include <string.h>
@@ -24,7 +26,16 @@ static void make_tables(void) {
     }
 }
 
-static uint64_t crc64_tables(uint64_t crc, const unsigned char *p, size_t len) {
+// Not in the header: shared with crc64_clmul.c, which finishes short tails with the tables.
+// Callers make sure the tables exist (pthread_once below) before calling it.
+#define COSS_HIDDEN __attribute__((visibility("hidden")))
+COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN uint64_t coss_crc64_vpclmul_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN void coss_crc64_vpclmul_init(void);
+COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
+
+uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len) {
     while (len && ((uintptr_t)p & 7)) {
         crc = tables[0][(crc ^ *p++) & 0xff] ^ (crc >> 8);
         len--;
@@ -43,9 +54,103 @@ static uint64_t crc64_tables(uint64_t crc, const unsigned char *p, size_t len) {
     return crc;
 }
 
-uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len) {
-    pthread_once(&tables_once, make_tables);
-    return crc64_tables(crc, (const unsigned char *)data, len);
+// Combining, as zlib's crc32_combine does it (multmodp/x2nmodp), for the 64-bit register.
+// In the reflected form bit 63 is x^0 and bit 62 is x^1.
+static uint64_t x2n_table[67];  // x^(2^k) mod P, k = 0...66 (lengths up to 2^64 bytes)
+
+// a(x) * b(x) mod P(x), one bit of a at a time.
+static uint64_t multmodp(uint64_t a, uint64_t b) {
+    uint64_t m = (uint64_t)1 << 63, p = 0;
+    for (;;) {
+        if (a & m) {
+            p ^= b;
+            if ((a & (m - 1)) == 0) break;
+        }
+        m >>= 1;
+        b = (b & 1) ? (b >> 1) ^ POLY : b >> 1;
+    }
+    return p;
 }
 
-int coss_crc64_uses_clmul(void) { return 0; }
+// x^(n * 2^k) mod P(x).
+static uint64_t x2nmodp(uint64_t n, unsigned k) {
+    uint64_t p = (uint64_t)1 << 63;  // x^0
+    while (n) {
+        if (n & 1) p = multmodp(x2n_table[k], p);
+        n >>= 1;
+        k++;
+    }
+    return p;
+}
+
+// x^n mod P(x): the folding constants of the AVX-512 kernel.
+uint64_t coss_crc64_xnmodp(uint64_t n) { return x2nmodp(n, 0); }
+
+static void make_x2n_table(void) {
+    uint64_t p = (uint64_t)1 << 62;  // x^1
+    x2n_table[0] = p;
+    for (int k = 1; k < 67; k++) x2n_table[k] = p = multmodp(p, p);
+}
+
+typedef uint64_t (*crc64_kernel)(uint64_t, const unsigned char *, size_t);
+static crc64_kernel kernel = coss_crc64_tables_internal;
+static unsigned kernels_available = COSS_CRC64_KERNEL_TABLES;
+
+// Runs once (pthread_once publishes `kernel` to every thread that passes it).
+static void setup(void) {
+    make_tables();
+    make_x2n_table();
+#if defined(__x86_64__)
+    // __builtin_cpu_supports also checks that the OS saves the AVX-512 state (XGETBV).
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
+        kernels_available |= COSS_CRC64_KERNEL_PCLMUL;
+        kernel = coss_crc64_clmul_internal;
+        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq")) {
+            coss_crc64_vpclmul_init();
+            kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
+            kernel = coss_crc64_vpclmul_internal;
+        }
+    }
+#endif
+}
+
+uint64_t coss_crc64_update(uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    return kernel(crc, (const unsigned char *)data, len);
+}
+
+uint64_t coss_crc64_update_portable(uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    return coss_crc64_tables_internal(crc, (const unsigned char *)data, len);
+}
+
+unsigned coss_crc64_kernels(void) {
+    pthread_once(&tables_once, setup);
+    return kernels_available;
+}
+
+uint64_t coss_crc64_update_kernel(unsigned which, uint64_t crc, const void *data, size_t len) {
+    pthread_once(&tables_once, setup);
+    const unsigned char *p = (const unsigned char *)data;
+#if defined(__x86_64__)
+    if (which == COSS_CRC64_KERNEL_VPCLMUL_AVX512 && (kernels_available & which))
+        return coss_crc64_vpclmul_internal(crc, p, len);
+    if (which == COSS_CRC64_KERNEL_PCLMUL && (kernels_available & which))
+        return coss_crc64_clmul_internal(crc, p, len);
+#endif
+    (void)which;
+    return coss_crc64_tables_internal(crc, p, len);
+}
+
+int coss_crc64_uses_clmul(void) {
+    pthread_once(&tables_once, setup);
+    return kernel != coss_crc64_tables_internal;
+}
+
+uint64_t coss_crc64_combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b) {
+    pthread_once(&tables_once, setup);
+    // Appending len_b bytes multiplies A's CRC by x^(8 len_b); B's CRC adds on top. The
+    // all-ones init and xor-out cancel out between the two, as in zlib.
+    return multmodp(x2nmodp(len_b, 3), crc_a) ^ crc_b;
+}

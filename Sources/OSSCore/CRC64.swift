@@ -40,52 +40,12 @@ public struct CRC64: Sendable, Hashable {
     /// Whether the running kernel uses carry-less multiplication (else portable tables).
     public static var usesCarryLessMultiply: Bool { coss_crc64_uses_clmul() != 0 }
 
-    // MARK: Combine (zlib's crc32_combine method, for the reflected 64-bit polynomial)
-
-    private static let poly: UInt64 = 0xC96C_5795_D787_0F42
-
-    private static func gf2Times(_ mat: [UInt64], _ vec0: UInt64) -> UInt64 {
-        var vec = vec0
-        var sum: UInt64 = 0
-        var i = 0
-        while vec != 0 {
-            if vec & 1 != 0 { sum ^= mat[i] }
-            vec >>= 1
-            i += 1
-        }
-        return sum
-    }
-
-    private static func gf2Square(_ mat: [UInt64]) -> [UInt64] {
-        (0..<64).map { gf2Times(mat, mat[$0]) }
-    }
-
     /// The CRC64 of the concatenation A‖B, given CRC(A), CRC(B) and the length of B.
     /// Used to check a multipart object against the CRCs of its parts.
     public static func combine(_ crcA: UInt64, _ crcB: UInt64, lengthOfB: UInt64) -> UInt64 {
         if lengthOfB == 0 { return crcA }
-        // odd: the operator for one zero bit; even: for two.
-        var odd = [UInt64](repeating: 0, count: 64)
-        odd[0] = poly
-        var row: UInt64 = 1
-        for n in 1..<64 {
-            odd[n] = row
-            row <<= 1
-        }
-        var even = gf2Square(odd)  // 2 zero bits
-        odd = gf2Square(even)  // 4 zero bits
-        var crc1 = crcA
-        var len = lengthOfB
-        repeat {
-            even = gf2Square(odd)  // first pass: one zero byte
-            if len & 1 != 0 { crc1 = gf2Times(even, crc1) }
-            len >>= 1
-            if len == 0 { break }
-            odd = gf2Square(even)
-            if len & 1 != 0 { crc1 = gf2Times(odd, crc1) }
-            len >>= 1
-        } while len != 0
-        return crc1 ^ crcB
+        // zlib's crc32_combine method (x^(8 len) mod P by squaring, no allocation), in C.
+        return coss_crc64_combine(crcA, crcB, lengthOfB)
     }
 }
 

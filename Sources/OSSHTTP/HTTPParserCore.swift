@@ -232,10 +232,17 @@ struct BodyDecoder: Sendable {
                 return .data(chunk)
             case .chunkSize:
                 // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF
+                // A line longer than `maxChunkLineBytes` is refused whether it arrived whole or in
+                // pieces, so the outcome never depends on how the peer's bytes were segmented.
                 guard let end = buf.lineEnd(from: buf.start) else {
-                    if buf.count > 4096 { throw HTTPParserError.invalidChunkSize.with("chunk line too long") }
+                    if buf.count > Self.maxChunkLineBytes {
+                        throw HTTPParserError.invalidChunkSize.with("chunk line too long")
+                    }
                     if eof { throw HTTPParserError.truncatedBody.with("in a chunk size line") }
                     return nil
+                }
+                if end - 1 - buf.start > Self.maxChunkLineBytes {
+                    throw HTTPParserError.invalidChunkSize.with("chunk line too long")
                 }
                 var lineEnd = end - 1
                 if lineEnd > buf.start && buf.bytes[lineEnd - 1] == HTTPSyntax.cr { lineEnd -= 1 }
@@ -322,6 +329,9 @@ struct BodyDecoder: Sendable {
         default: break
         }
     }
+
+    /// The longest chunk-size line (size and extensions, before its LF) accepted.
+    static let maxChunkLineBytes = 4096
 
     private static func chunkSize(_ line: ArraySlice<UInt8>) throws(HTTPParserError) -> Int64 {
         var size: Int64 = 0

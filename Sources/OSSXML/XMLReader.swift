@@ -326,10 +326,8 @@ public struct XMLReader: Sendable {
         guard let target = try name(at: &i, limit: end) else {
             throw error(.malformed, at: i, "expected a processing-instruction target after '<?'")
         }
-        guard target.lowercased() == "xml" else {
-            try validateUTF8(i..<end)
-            return
-        }
+        try validateUTF8(i..<end)
+        guard target.lowercased() == "xml" else { return }
         guard base + pos == declarationOffset, root == nil, stack.isEmpty else {
             throw error(.malformed, at: pos, "the XML declaration is only allowed at the very start of the document")
         }
@@ -469,10 +467,15 @@ public struct XMLReader: Sendable {
 
     // MARK: Character data
 
+    /// Checks comments, processing instructions and CDATA: UTF-8, and no NUL (XML 1.0 §2.2
+    /// `Char`), as in character data, so nothing the reader accepts is a text the writer cannot
+    /// write back.
     private func validateUTF8(_ range: Range<Int>) throws(XMLError) {
         var i = range.lowerBound
         while i < range.upperBound {
-            if buf[i] < 0x80 {
+            if buf[i] == 0x00 {
+                throw error(.malformed, at: i, "a NUL byte is not allowed in XML")
+            } else if buf[i] < 0x80 {
                 i += 1
             } else if let n = Self.utf8Length(buf, i, range.upperBound) {
                 i += n

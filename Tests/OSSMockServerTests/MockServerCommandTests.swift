@@ -6,25 +6,17 @@ import Testing
 
 @testable import OSSMockServer
 
-/// `osswire mock-server` as scripts use it: the built binary next to the running test bundle (the
-/// products directory of this build, whatever its scratch path), started with `--port 0`, stopped by pid.
-/// Starting and stopping block on the child, so tests do both off the cooperative pool (`start`,
-/// `stop`): a blocked pool thread would stall every other test of the process.
-///
-/// `@unchecked Sendable`: made on a helper thread and handed to one test; `lines` and `port` are set
-/// only in `init`, and `Process` is only asked for its pid and status, or waited on.
+/// `osswire mock-server` as scripts use it: the built binary next to the test executable,
+/// started with `--port 0`, stopped by pid.
+// @unchecked Sendable: one test owns each instance; it only crosses to a `Blocking.run` thread
+// and back, never used from two threads at once.
 final class MockServerProcess: @unchecked Sendable {
     let process = Process()
     let output = Pipe()
-    private(set) var lines: [String] = []
-    private(set) var port = 0
+    var lines: [String] = []
+    var port = 0
 
-    /// Starts the server and waits for its `listening on` line, on a thread of its own.
-    static func start(_ arguments: [String]) async throws -> MockServerProcess {
-        try await Blocking.run { try MockServerProcess(arguments) }
-    }
-
-    /// A sanitizer build in `--scratch-path .build-tsan` tests its own instrumented `osswire`.
+    /// This build's binary (next to the test executable), whatever its scratch path.
     static var binary: String { Products.osswire.path }
 
     init(_ arguments: [String]) throws {
@@ -50,13 +42,21 @@ final class MockServerProcess: @unchecked Sendable {
         }
     }
 
-    /// Sends `signal` to the pid and waits (on a thread of its own) for the exit status.
-    func stop(_ signal: Int32 = SIGTERM) async throws -> Int32 {
-        try await Blocking.run {
-            if self.process.isRunning { kill(self.process.processIdentifier, signal) }
-            self.process.waitUntilExit()
-            return self.process.terminationStatus
-        }
+    /// Starts the server off the cooperative pool (reading its first lines blocks).
+    static func start(_ arguments: [String]) async throws -> MockServerProcess {
+        try await Blocking.run { try MockServerProcess(arguments) }
+    }
+
+    /// `stop(_:)` off the cooperative pool.
+    func stopped(_ signal: Int32 = SIGTERM) async throws -> Int32 {
+        try await Blocking.run { self.stop(signal) }
+    }
+
+    /// Sends `signal` to the pid and waits for the exit status.
+    func stop(_ signal: Int32 = SIGTERM) -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        process.waitUntilExit()
+        return process.terminationStatus
     }
 
     deinit {
@@ -85,20 +85,18 @@ final class MockServerProcess: @unchecked Sendable {
             answer += buf[0..<n]
         }
         #expect(String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 200 OK"))
-        #expect(try await server.stop(SIGTERM) == 0)
+        #expect(try await server.stopped(SIGTERM) == 0)
     }
 
     @Test func stopsOnSIGINTAndRefusesBadFlags() async throws {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
-        let server = try await MockServerProcess.start([
-            "--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError",
-        ])
+        let server = try await MockServerProcess.start(["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
         #expect(server.port > 0)
         #expect(!server.lines.contains { $0.contains("secret") })
-        #expect(try await server.stop(SIGINT) == 0)
+        #expect(try await server.stopped(SIGINT) == 0)
         let bad = try await MockServerProcess.start(["--fail", "nonsense"])
         #expect(bad.port == 0)
-        #expect(try await bad.stop() == 2)
+        #expect(try await bad.stopped() == 2)
     }
 }
 
@@ -110,17 +108,18 @@ final class MockServerProcess: @unchecked Sendable {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/run.sh").path
-        // Minutes the first time (the venv is made): off the cooperative pool.
-        let (status, text) = try await Blocking.run {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script]
-            var environment = ProcessInfo.processInfo.environment
-            environment["OSSWIRE_BIN"] = MockServerProcess.binary
-            process.environment = environment
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = output
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = [script]
+        var environment = ProcessInfo.processInfo.environment
+        environment["OSSWIRE_BIN"] = MockServerProcess.binary
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        // Run and wait on a thread of its own: this takes tens of seconds, and blocking one of
+        // the two cooperative threads that long starves the socket tests running beside it.
+        let (status, text) = try await Blocking.run { () throws -> (Int32, String) in
             try process.run()
             let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
             process.waitUntilExit()

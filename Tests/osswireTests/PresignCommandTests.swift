@@ -2,34 +2,37 @@ import Foundation
 import OSSTestSupport
 import Testing
 
+/// Runs the process on its own thread (`Blocking.run`): waiting for a child process on Swift's
+/// cooperative pool (two threads here) starves the socket tests running beside it.
+private func runOSSWire(_ args: [String], env: [String: String] = [:]) async throws -> (
+    status: Int32, stdout: String, stderr: String
+) {
+    try await Blocking.run { try runOSSWireBlocking(args, env: env) }
+}
+
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) with a clean
 /// environment and returns its exit status and output.
-private func runOSSWire(_ args: [String], env: [String: String] = [:]) async throws -> (
+private func runOSSWireBlocking(_ args: [String], env: [String: String] = [:]) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
     let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    // Off the cooperative pool: a blocked pool thread stalls every other test of the process.
-    return try await Blocking.run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = args
-        // Nothing inherited (no OSS_* from the developer's shell) but a sanitizer run's options.
-        process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (
-            process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self)
-        )
-    }
+    let process = Process()
+    process.executableURL = binary
+    process.arguments = args
+    // Nothing inherited (no OSS_* from the developer's shell) but a sanitizer run's options.
+    process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
+    let out = Pipe()
+    let err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let stdout = out.fileHandleForReading.readDataToEndOfFile()
+    let stderr = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
 }
 
 @Suite("presign command")

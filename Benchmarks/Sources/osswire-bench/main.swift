@@ -1,0 +1,56 @@
+import Foundation
+
+// osswire-bench: OSSWire's benchmarks, each side by side with its reference in one run.
+// See Benchmarks/README.md.
+
+let usage = """
+    usage: osswire-bench <command> [options]
+      crc        [--mib N] [--rounds N]          our CRC64 vs liblzma lzma_crc64
+      throughput [--bytes N] [--rounds N] [--tls]  1 GiB PUT: ours vs curl -T and a raw socket loop
+      small      [--count N] [--rounds N]        4 KiB PUTs on one keep-alive connection: ours vs curl
+      cancel     [--count N]                     cancel latency against a peer that never reads
+      all                                        everything above with defaults
+    """
+
+let command = CommandLine.arguments.count > 1 ? CommandLine.arguments[1] : "help"
+let arguments = Array(CommandLine.arguments.dropFirst(2))
+
+@MainActor func option(_ name: String, default value: Int) -> Int {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count, let n = Int(arguments[i + 1]) else {
+        return value
+    }
+    return n
+}
+
+let tls = arguments.contains("--tls")
+
+do {
+    switch command {
+    case "crc":
+        CRCBenchmark(megabytes: option("--mib", default: 256), rounds: option("--rounds", default: 9)).run()
+    case "throughput":
+        try await ThroughputBenchmark(
+            bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
+            tls: tls
+        ).run()
+    case "small":
+        try await SmallPutBenchmark(count: option("--count", default: 1000), rounds: option("--rounds", default: 5))
+            .run()
+    case "cancel":
+        try await CancelBenchmark(count: option("--count", default: 200)).run()
+    case "all":
+        CRCBenchmark().run()
+        try await ThroughputBenchmark(tls: false).run()
+        try await ThroughputBenchmark(tls: true).run()
+        try await SmallPutBenchmark().run()
+        try await CancelBenchmark().run()
+    default:
+        print(usage)
+        exit(2)
+    }
+} catch {
+    Scratch.remove()
+    print("osswire-bench: \(error)")
+    exit(1)
+}
+Scratch.remove()
