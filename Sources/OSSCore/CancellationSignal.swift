@@ -1,4 +1,3 @@
-import Synchronization
 
 /// A one-shot cancel signal that I/O can register with, and that any thread may fire.
 ///
@@ -29,7 +28,7 @@ public final class CancellationSignal: Sendable {
         var handlers: [Int: @Sendable (Reason) -> Void] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     public init() {}
 

@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// Kept-alive connections per endpoint, and a cap on connections per endpoint.
 ///
@@ -22,7 +21,7 @@ final class ConnectionPool: Sendable {
         var nextID = 0
     }
 
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     private let maxPerHost: Int
     private let idleExpiry: Duration
 

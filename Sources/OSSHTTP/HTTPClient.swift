@@ -1,6 +1,5 @@
 import OSSCore
 import OSSTransport
-import Synchronization
 
 /// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that shuts the
 /// socket down at once.
@@ -20,7 +19,7 @@ public final class HTTPClient: Sendable {
         var nextID = 0
     }
 
-    private let control = Mutex(Control())
+    private let control = PThreadMutex(Control())
 
     /// - Parameters:
     ///   - configuration: pool size, timeouts, TLS.

@@ -1,4 +1,4 @@
-import Synchronization
+import OSSCore
 
 /// A request body as it arrives: read in pieces, may end early when the client goes away.
 public protocol MockBodySource: AnyObject, Sendable {
@@ -27,7 +27,7 @@ public struct MockBodyError: Error, Sendable, Hashable, CustomStringConvertible 
 public final class MockMemoryBody: MockBodySource {
     private let bytes: [UInt8]
     private let stopAfter: Int?
-    private let position = Mutex<Int>(0)
+    private let position = PThreadMutex<Int>(0)
     public let expectedLength: Int64?
 
     /// - Parameters:

@@ -23,7 +23,7 @@ public final class MockOSS: Sendable {
         /// Requests counted for `resetEveryNthRequest`.
         var requestsSeen = 0
     }
-    private let faultState: Mutex<FaultState>
+    private let faultState: PThreadMutex<FaultState>
     private let requestCounter = Atomic<UInt64>(0)
     private let uploadCounter = Atomic<UInt64>(0)
 
@@ -31,7 +31,8 @@ public final class MockOSS: Sendable {
     /// - Throws: `MockOSSError` for an invalid bucket name; `SystemError` for an unusable data directory.
     public init(configuration: MockServerConfiguration = MockServerConfiguration()) throws {
         self.configuration = configuration
-        faultState = Mutex(FaultState(faults: configuration.faults, ruleSeen: configuration.faults.errorRules.map { _ in 0 }))
+        faultState = PThreadMutex(
+            FaultState(faults: configuration.faults, ruleSeen: configuration.faults.errorRules.map { _ in 0 }))
         if let dir = configuration.dataDirectory {
             var st = stat()
             if stat(dir, &st) != 0 {

@@ -16,9 +16,9 @@ public final class MockOSSServer: Sendable {
     /// Where it listens (`http://127.0.0.1:PORT`).
     public let endpoint: Endpoint
     private let listener: TCPListener
-    private let connections = Mutex<[Int: any ByteStream]>([:])
+    private let connections = PThreadMutex<[Int: any ByteStream]>([:])
     private let nextConnection = Atomic<Int>(0)
-    private let acceptTask = Mutex<Task<Void, Never>?>(nil)
+    private let acceptTask = PThreadMutex<Task<Void, Never>?>(nil)
     private let stopped = Atomic<Bool>(false)
 
     /// Starts listening and serving.

@@ -1,4 +1,4 @@
-import Synchronization
+import OSSCore
 
 /// One request as the mock server saw it: what it was, how much body arrived, what it answered.
 public struct MockRequestLogEntry: Sendable, Hashable, CustomStringConvertible {
@@ -37,7 +37,7 @@ public struct MockRequestLogEntry: Sendable, Hashable, CustomStringConvertible {
 
 /// The log of requests, readable while the server runs.
 final class MockRequestLog: Sendable {
-    private let entries = Mutex<[MockRequestLogEntry]>([])
+    private let entries = PThreadMutex<[MockRequestLogEntry]>([])
     private let limit: Int
 
     init(limit: Int = 100_000) { self.limit = limit }

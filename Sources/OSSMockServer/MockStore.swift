@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// A piece of a blob: objects made by CompleteMultipartUpload or UploadPartCopy refer to the
 /// bytes of their parts and sources instead of copying them.
@@ -112,7 +111,7 @@ struct MockBucket: Sendable {
 /// All buckets, objects and uploads, behind one lock. Bodies are received outside the lock and
 /// committed under it in one step, so a half-received body is never visible.
 final class MockStore: Sendable {
-    private let buckets = Mutex<[String: MockBucket]>([:])
+    private let buckets = PThreadMutex<[String: MockBucket]>([:])
 
     func withLock<R>(_ body: (inout [String: MockBucket]) throws(MockOSSError) -> R) throws(MockOSSError) -> R {
         try buckets.withLock { (b: inout [String: MockBucket]) throws(MockOSSError) -> R in try body(&b) }

@@ -1,12 +1,11 @@
 import OSSCore
-import Synchronization
 
 /// The difference between the server's clock and ours, applied to every signing time.
 ///
 /// The client sets it after a `RequestTimeTooSkewed` answer (from the server's `Date` or the
 /// error's `ServerTime`), then retries with a corrected time. Safe to share between tasks.
 public final class ClockOffset: Sendable {
-    private let offset = Mutex<Int64>(0)
+    private let offset = PThreadMutex<Int64>(0)
 
     public init(seconds: Int64 = 0) {
         offset.withLock { $0 = seconds }

@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// Connects the cancel sources of one connection attempt (a `CancellationSignal`, task
 /// cancellation) to whatever the attempt is waiting on now: a lookup or a socket.
@@ -9,7 +8,7 @@ final class ConnectCancellation: Sendable {
         var error = TransportError.aborted("the connection attempt was cancelled")
         var current: (any Abortable)?
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     init() {}
 

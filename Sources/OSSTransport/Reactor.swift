@@ -32,8 +32,8 @@ final class Reactor: Sendable {
 
     private let epollFD: Int32
     private let wakeFD: Int32
-    private let timers = Mutex(Timers())
-    private let sockets = Mutex<[UInt64: SocketHandle]>([:])
+    private let timers = PThreadMutex(Timers())
+    private let sockets = PThreadMutex<[UInt64: SocketHandle]>([:])
     private let nextID = Atomic<UInt64>(1)
 
     private init() {

@@ -5,7 +5,6 @@
 #endif
 internal import CLinuxShims
 import OSSCore
-import Synchronization
 
 /// Name resolution with `getaddrinfo` (IPv4 and IPv6) on a dedicated thread, since it blocks.
 ///
@@ -95,7 +94,7 @@ enum Resolver {
             /// A result that came before `start` (a cancel racing the start).
             var early: Result<[SocketAddress], any Error>?
         }
-        private let state = Mutex(State())
+        private let state = PThreadMutex(State())
 
         func start(_ c: CheckedContinuation<[SocketAddress], any Error>) {
             let early: Result<[SocketAddress], any Error>? = state.withLock { s in

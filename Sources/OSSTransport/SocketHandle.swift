@@ -5,7 +5,6 @@
 #endif
 internal import CLinuxShims
 import OSSCore
-import Synchronization
 
 /// Something a cancel can shut down at once from any thread.
 protocol Abortable: AnyObject, Sendable {
@@ -44,7 +43,7 @@ final class SocketHandle: Abortable {
     /// The reactor's identifier for this socket (never reused).
     let id: UInt64
     private let reactor: Reactor
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     /// Takes ownership of `fd` (non-blocking) and registers it with the reactor.
     /// - Throws: `SystemError` if registration fails; `fd` is closed then.

@@ -5,7 +5,6 @@
 #endif
 internal import CLinuxShims
 import OSSCore
-import Synchronization
 
 /// A TCP connection: non-blocking socket driven by the reactor, `TCP_NODELAY`, `SO_KEEPALIVE`,
 /// `MSG_NOSIGNAL` on every send.
@@ -16,7 +15,7 @@ public final class TCPStream: ByteStream {
     let socket: SocketHandle
     /// The peer, as `127.0.0.1:8080` or `[::1]:443`.
     public let remoteAddress: String
-    private let idle = Mutex<Duration?>(nil)
+    private let idle = PThreadMutex<Duration?>(nil)
 
     init(socket: SocketHandle, remoteAddress: String) {
         self.socket = socket

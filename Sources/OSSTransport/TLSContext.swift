@@ -6,7 +6,6 @@
 internal import CLinuxShims
 internal import COpenSSL
 import OSSCore
-import Synchronization
 
 /// An `SSL_CTX` built from a `TLSConfiguration`, cached per configuration.
 ///
@@ -15,7 +14,7 @@ import Synchronization
 final class TLSContext: @unchecked Sendable {
     let ctx: OpaquePointer
 
-    private static let cache = Mutex<[TLSConfiguration: TLSContext]>([:])
+    private static let cache = PThreadMutex<[TLSConfiguration: TLSContext]>([:])
 
     /// The client context for `configuration` (its `serverName` does not matter here).
     static func client(for configuration: TLSConfiguration) throws(TransportError) -> TLSContext {

@@ -5,7 +5,6 @@
 #endif
 internal import COpenSSL
 import OSSCore
-import Synchronization
 
 /// A TLS connection over a `TCPStream`, through OpenSSL 3 with non-blocking handshake, reads and
 /// writes driven by the reactor (`SSL_ERROR_WANT_READ`/`WANT_WRITE` wait on the socket).
@@ -23,7 +22,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     private var established = false
     private var closed = false
     /// Serialises OpenSSL calls on `ssl` (a reader and a writer may run at once).
-    private let sslLock = Mutex(())
+    private let sslLock = PThreadMutex(())
 
     /// What one non-blocking OpenSSL call came to.
     private enum Step {

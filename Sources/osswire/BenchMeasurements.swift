@@ -6,7 +6,6 @@
 import OSSCore
 import OSSHTTP
 import OSSTransport
-import Synchronization
 
 /// A benchmark step that could not run to its end (a failed PUT, a wrong CRC).
 struct BenchFailure: Error, CustomStringConvertible {
@@ -16,7 +15,7 @@ struct BenchFailure: Error, CustomStringConvertible {
 
 /// Where a finished stream body leaves its CRC64.
 final class CRCResult: Sendable {
-    private let value = Mutex<UInt64?>(nil)
+    private let value = PThreadMutex<UInt64?>(nil)
     func set(_ v: UInt64) { value.withLock { $0 = v } }
     var crc: UInt64? { value.withLock { $0 } }
 }
@@ -188,7 +187,7 @@ enum BenchMeasure {
 
     /// Progress of one upload: bytes sent, and when that last changed.
     final class Progress: Sendable {
-        private let state = Mutex<(sent: Int64, at: ContinuousClock.Instant)>((0, .now))
+        private let state = PThreadMutex<(sent: Int64, at: ContinuousClock.Instant)>((0, .now))
         func update(_ sent: Int64) { state.withLock { $0 = (sent, .now) } }
         var snapshot: (sent: Int64, at: ContinuousClock.Instant) { state.withLock { $0 } }
     }

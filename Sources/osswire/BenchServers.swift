@@ -1,6 +1,5 @@
 import OSSCore
 import OSSTransport
-import Synchronization
 
 /// An in-process HTTP/1.1 server on 127.0.0.1:0 that reads each request body and drops it, then
 /// answers `200` with an empty body; keep-alive. Plain (`TCPListener`) or TLS (`TLSListener`).
@@ -13,7 +12,7 @@ final class DiscardServer: Sendable {
     private let tls: TLSListener?
     let port: Int
     /// Bodies fully received, and their bytes.
-    private let received = Mutex<(requests: Int, bytes: Int64)>((0, 0))
+    private let received = PThreadMutex<(requests: Int, bytes: Int64)>((0, 0))
 
     /// - Parameter certificate: certificate and key PEM files for TLS; plain HTTP without.
     /// - Throws: `TransportError` when the socket or the certificate cannot be set up.
@@ -158,7 +157,7 @@ extension String {
 /// socket buffers are full. For the cancel-latency figures.
 final class StallServer: Sendable {
     private let listener: TCPListener
-    private let accepted = Mutex<[TCPStream]>([])
+    private let accepted = PThreadMutex<[TCPStream]>([])
     let port: Int
 
     init() throws {

@@ -131,9 +131,8 @@ import Testing
     }
 }
 
-import Synchronization
 final class Counter: Sendable {
-    let v = Mutex(0)
+    let v = PThreadMutex(0)
     func add(_ n: Int) { v.withLock { $0 += n } }
     var value: Int { v.withLock { $0 } }
 }

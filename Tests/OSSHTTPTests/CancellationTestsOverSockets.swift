@@ -1,7 +1,6 @@
 import OSSCore
 import OSSTestSupport
 import OSSTransport
-import Synchronization
 import Testing
 
 @testable import OSSHTTP
@@ -15,7 +14,7 @@ struct PeerEnd: Sendable {
 }
 
 final class PeerEnds: Sendable {
-    private let items = Mutex<[PeerEnd]>([])
+    private let items = PThreadMutex<[PeerEnd]>([])
     func append(_ e: PeerEnd) { items.withLock { $0.append(e) } }
     var all: [PeerEnd] { items.withLock { $0 } }
 }
@@ -86,7 +85,7 @@ struct CancellationOverSocketsTests {
         let accepted = Task { try await listener.accept() }
         let client = HTTPClient()
         let signal = CancellationSignal()
-        let sent = Mutex<Int64>(0)
+        let sent = PThreadMutex<Int64>(0)
         var request = HTTPRequest(
             method: .put, endpoint: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false),
             target: "/never-read",

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import OSSCore
 import Testing
 
@@ -390,7 +389,7 @@ struct HTTPClientTests {
 }
 
 final class LastValue: Sendable {
-    private let value = Mutex<(Int64, Int64?)>((0, nil))
+    private let value = PThreadMutex<(Int64, Int64?)>((0, nil))
     func set(_ a: Int64, _ b: Int64?) { value.withLock { $0 = (a, b) } }
     func get() -> (Int64, Int64?) { value.withLock { $0 } }
 }

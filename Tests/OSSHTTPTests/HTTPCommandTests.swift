@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import OSSCore
 import OSSTestSupport
 import Testing
@@ -8,9 +7,7 @@ import Testing
 
 /// Runs the built `osswire` binary off the cooperative pool; it always exits (bounded by --timeout).
 private func runOSSWire(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire")
+    let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
@@ -18,7 +15,7 @@ private func runOSSWire(_ args: [String]) async throws -> (status: Int32, stdout
         let process = Process()
         process.executableURL = binary
         process.arguments = args
-        process.environment = [:]
+        process.environment = Products.sanitizerEnvironment  // nothing else inherited
         let out = Pipe()
         let err = Pipe()
         process.standardOutput = out
@@ -95,7 +92,7 @@ struct HTTPCommandTests {
 }
 
 final class StoredBody: Sendable {
-    private let body = Mutex<[UInt8]>([])
+    private let body = PThreadMutex<[UInt8]>([])
     func set(_ b: [UInt8]) { body.withLock { $0 = b } }
     func get() -> [UInt8] { body.withLock { $0 } }
 }

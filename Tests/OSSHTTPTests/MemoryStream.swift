@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +23,7 @@ final class MemoryPipe: Sendable {
         var nextID = 0
     }
 
-    let state = Mutex(State())
+    let state = PThreadMutex(State())
     let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
@@ -98,7 +97,7 @@ final class MemoryStream: ByteStream {
         var reusableOverride: Bool? = nil
     }
 
-    private let local = Mutex(Local())
+    private let local = PThreadMutex(Local())
 
     init(inbound: MemoryPipe, outbound: MemoryPipe, name: String) {
         self.inbound = inbound
@@ -238,7 +237,7 @@ final class MemoryConnector: StreamConnector {
         var servers: [MemoryStream] = []
     }
 
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     let capacity: Int
     let hang: Bool
     let peer: @Sendable (MemoryStream) async -> Void
@@ -287,7 +286,7 @@ final class MemoryConnector: StreamConnector {
 
 /// Counts events across tasks and lets a test wait for a count (a hang guard, not a timing check).
 final class Counter: Sendable {
-    private let value = Mutex(0)
+    private let value = PThreadMutex(0)
     func increment() { value.withLock { $0 += 1 } }
     var count: Int { value.withLock { $0 } }
 

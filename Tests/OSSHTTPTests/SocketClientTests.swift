@@ -1,7 +1,6 @@
 import OSSCore
 import OSSTestSupport
 import OSSTransport
-import Synchronization
 import Testing
 
 @testable import OSSHTTP
@@ -91,7 +90,7 @@ final class LoopbackServer: Sendable {
 
 /// How each stalled exchange ended on the server side.
 final class Ends: Sendable {
-    private let items = Mutex<[String]>([])
+    private let items = PThreadMutex<[String]>([])
     func append(_ s: String) { items.withLock { $0.append(s) } }
     var count: Int { items.withLock { $0.count } }
     var first: String? { items.withLock { $0.first } }
@@ -99,7 +98,7 @@ final class Ends: Sendable {
 
 /// A one-shot gate tasks can wait on.
 final class Gate: Sendable {
-    private let open = Mutex(false)
+    private let open = PThreadMutex(false)
     func release() { open.withLock { $0 = true } }
     func wait() async {
         while !open.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(2)) }

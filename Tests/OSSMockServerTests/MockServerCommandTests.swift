@@ -6,7 +6,7 @@ import Testing
 
 @testable import OSSMockServer
 
-/// `osswire mock-server` as scripts use it: the built binary at <package root>/.build/debug/osswire,
+/// `osswire mock-server` as scripts use it: the built binary next to the test executable,
 /// started with `--port 0`, stopped by pid.
 // @unchecked Sendable: one test owns each instance; it only crosses to a `Blocking.run` thread
 // and back, never used from two threads at once.
@@ -16,11 +16,8 @@ final class MockServerProcess: @unchecked Sendable {
     var lines: [String] = []
     var port = 0
 
-    static var binary: String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(".build/debug/osswire").path
-    }
+    /// This build's binary (next to the test executable), whatever its scratch path.
+    static var binary: String { Products.osswire.path }
 
     init(_ arguments: [String]) throws {
         process.executableURL = URL(fileURLWithPath: Self.binary)

@@ -1,6 +1,5 @@
 import OSSCore
 import OSSSigner
-import Synchronization
 import Testing
 
 @Suite("Credentials")
@@ -41,7 +40,7 @@ struct CredentialsTests {
     }
 
     @Test func refreshingProviderFetchesOnceForManyTasks() async throws {
-        let fetches = Mutex(0)
+        let fetches = PThreadMutex(0)
         let provider = RefreshingCredentialsProvider {
             let n = fetches.withLock { count -> Int in
                 count += 1
@@ -62,8 +61,8 @@ struct CredentialsTests {
     }
 
     @Test func refreshingProviderRefreshesBeforeExpiry() async throws {
-        let now = Mutex(UTCTime(seconds: 1_000_000))
-        let fetches = Mutex(0)
+        let now = PThreadMutex(UTCTime(seconds: 1_000_000))
+        let fetches = PThreadMutex(0)
         let provider = RefreshingCredentialsProvider(refreshBefore: 300, clock: { now.withLock { $0 } }) {
             let n = fetches.withLock { count -> Int in
                 count += 1
@@ -84,7 +83,7 @@ struct CredentialsTests {
 
     @Test func refreshingProviderRetriesAfterAFailure() async throws {
         struct Boom: Error {}
-        let attempts = Mutex(0)
+        let attempts = PThreadMutex(0)
         let provider = RefreshingCredentialsProvider {
             let n = attempts.withLock { count -> Int in
                 count += 1

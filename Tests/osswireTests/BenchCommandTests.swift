@@ -11,9 +11,7 @@ private func runBench(_ args: [String]) async throws -> (status: Int32, stdout: 
 /// Runs the built `osswire` binary (`swift build --build-tests` builds it) and returns its exit
 /// status and output. PATH is passed on so the command can find openssl and curl.
 private func runBenchBlocking(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire")
+    let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
@@ -21,6 +19,7 @@ private func runBenchBlocking(_ args: [String]) throws -> (status: Int32, stdout
     process.executableURL = binary
     process.arguments = ["bench"] + args
     process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
+        .merging(Products.sanitizerEnvironment) { a, _ in a }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out

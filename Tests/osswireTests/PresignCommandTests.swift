@@ -15,16 +15,15 @@ private func runOSSWire(_ args: [String], env: [String: String] = [:]) async thr
 private func runOSSWireBlocking(_ args: [String], env: [String: String] = [:]) throws -> (
     status: Int32, stdout: String, stderr: String
 ) {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire")
+    let binary = Products.osswire  // this build's, whatever its scratch path
     try #require(
         FileManager.default.isExecutableFile(atPath: binary.path),
         "osswire is not built at \(binary.path): run `swift build --build-tests` first")
     let process = Process()
     process.executableURL = binary
     process.arguments = args
-    process.environment = env  // nothing inherited: no OSS_* from the developer's shell
+    // Nothing inherited (no OSS_* from the developer's shell) but a sanitizer run's options.
+    process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
     let out = Pipe()
     let err = Pipe()
     process.standardOutput = out
