@@ -41,7 +41,7 @@ enum InterruptibleSleep {
             var result: CancellationSignal.Reason?? = nil  // set once finished
             var cleanup: (@Sendable () -> Void)?
         }
-        private let state = Mutex(State())
+        private let state = PThreadMutex(State())
 
         /// Stores the continuation; resumes it at once (and returns false) if already finished.
         func install(_ c: CheckedContinuation<CancellationSignal.Reason?, Never>) -> Bool {

@@ -20,9 +20,9 @@ public final class OSSClient: Sendable {
         /// Fired by `disableRequests()`; retry back-off and rate-limit waits listen to it.
         var epoch = CancellationSignal()
     }
-    private let switchState = Mutex(SwitchState())
+    private let switchState = PThreadMutex(SwitchState())
     /// Seconds added to the local clock when signing (learnt from `RequestTimeTooSkewed`).
-    private let clockOffset = Mutex<Int64>(0)
+    private let clockOffset = PThreadMutex<Int64>(0)
 
     /// A client for a configuration: OSSHTTP's pooled client on OSSTransport's sockets, signed by
     /// OSSSigner with the configured credentials provider (the environment by default).

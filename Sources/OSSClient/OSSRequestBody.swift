@@ -87,7 +87,7 @@ public struct OSSRequestBody: Sendable {
 /// A type-erased single-use chunk stream: the `Mutex` makes sure only one iterator is ever made.
 final class StreamBox: Sendable {
     private let make: @Sendable () -> ErasedIterator
-    private let used = Mutex(false)
+    private let used = PThreadMutex(false)
 
     init<S: AsyncSequence & Sendable>(_ s: S) where S.Element == [UInt8] {
         make = { ErasedIterator(s.makeAsyncIterator()) }
@@ -179,8 +179,8 @@ struct ChunkReader {
 
 /// A CRC64 updated from whichever task streams the body, read once the response arrived.
 final class CRC64Accumulator: Sendable {
-    private let crc = Mutex(CRC64())
-    private let count = Mutex(Int64(0))
+    private let crc = PThreadMutex(CRC64())
+    private let count = PThreadMutex(Int64(0))
 
     init() {}
 

@@ -1,3 +1,4 @@
+import OSSCore
 import Synchronization
 
 /// How far one request's body has gone.
@@ -24,7 +25,7 @@ final class ProgressTracker: Sendable {
         var attempt: Int64 = 0
         var reported: Int64 = 0
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     let total: Int64?
     let handler: OSSProgressHandler?
 

@@ -56,11 +56,11 @@ struct TokenBucket: Sendable {
 
 /// A byte-rate limit shared by the requests of one client, changeable while transfers run.
 public final class RateLimiter: Sendable {
-    private let bucket: Mutex<TokenBucket>
+    private let bucket: PThreadMutex<TokenBucket>
 
     /// - Parameter bytesPerSecond: the limit, or `nil` for none.
     public init(bytesPerSecond: Int?) {
-        bucket = Mutex(TokenBucket(rate: bytesPerSecond, now: .now))
+        bucket = PThreadMutex(TokenBucket(rate: bytesPerSecond, now: .now))
     }
 
     /// The current limit in bytes per second, or `nil`.

@@ -99,7 +99,7 @@ public final class RetryBudget: Sendable {
     private struct State {
         var tokens: Int
     }
-    private let state: Mutex<State>
+    private let state: PThreadMutex<State>
     /// The most tokens held.
     public let capacity: Int
     /// The cost of a retry after a timeout.
@@ -111,7 +111,7 @@ public final class RetryBudget: Sendable {
         self.capacity = capacity
         self.retryCost = retryCost
         self.timeoutCost = timeoutCost
-        state = Mutex(State(tokens: capacity))
+        state = PThreadMutex(State(tokens: capacity))
     }
 
     /// Tokens left.

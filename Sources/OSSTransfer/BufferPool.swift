@@ -1,3 +1,4 @@
+import OSSCore
 import Synchronization
 
 /// A fixed set of equally sized buffers, lent to the parts in flight.
@@ -24,7 +25,7 @@ final class BufferPool: Sendable {
         var all: [Buffer] = []
         var waiters: [CheckedContinuation<Buffer, Never>] = []
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     init(capacity: Int, bufferSize: Int) {
         precondition(capacity > 0 && bufferSize > 0)

@@ -13,7 +13,7 @@ public final class RangeSink: Sendable {
     /// The bytes this range should receive.
     public let length: Int64
     private let progress: @Sendable (Int64) -> Void
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     init(file: TransferFile, offset: Int64, length: Int64, progress: @escaping @Sendable (Int64) -> Void) {
         self.file = file

@@ -12,7 +12,7 @@ final class TransferControl: Sendable {
         var cancel: (@Sendable () -> Void)?
         var finishing = false
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     init() {}
 

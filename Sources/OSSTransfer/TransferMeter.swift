@@ -1,3 +1,4 @@
+import OSSCore
 import Synchronization
 
 /// Turns progress reports into a rate, an ETA and a one-line bar for a terminal.
@@ -10,7 +11,7 @@ public final class TransferMeter: Sendable {
         var last = TransferProgress(bytesTransferred: 0, totalBytes: 0, partsDone: 0, partsTotal: 0, bytesResumed: 0)
         var rate: Double = 0
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     private let clock = ContinuousClock()
 
     public init() {}

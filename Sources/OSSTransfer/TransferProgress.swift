@@ -1,3 +1,4 @@
+import OSSCore
 import Synchronization
 
 /// How far a transfer has gone, counting parts already on the server (or on disk) as done.
@@ -40,7 +41,7 @@ final class ProgressAggregator: Sendable {
         var reportedParts = -1
         var sentThisRun: Int64 = 0
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     let totalBytes: Int64
     let partsTotal: Int
     private let handler: TransferProgressHandler?

@@ -46,7 +46,7 @@ func cpCommand(_ argv: [String]) async throws -> Int32 {
     }
 
     // The transfer in progress, paused by SIGINT from the watcher thread.
-    let current = Mutex<TransferHandle?>(nil)
+    let current = PThreadMutex<TransferHandle?>(nil)
     let interrupt = InterruptWatcher.install {
         if let handle = current.withLock({ $0 }) { handle.pause() } else { client.disableRequests() }
     }
@@ -188,7 +188,7 @@ private func serverSideCopy(client: OSSClient, src: OSSURI, dst: inout OSSURI, j
 final class TransferBar: Sendable {
     let meter: TransferMeter
     let enabled: Bool
-    private let last = Mutex<ContinuousClock.Instant?>(nil)
+    private let last = PThreadMutex<ContinuousClock.Instant?>(nil)
     private let drawn = Atomic<Bool>(false)
 
     init(meter: TransferMeter, enabled: Bool) {
@@ -270,7 +270,7 @@ final class ProgressBar: Sendable {
         var start = ContinuousClock.now
         var drawn = false
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     let enabled: Bool
 
     init(enabled: Bool) { self.enabled = enabled }

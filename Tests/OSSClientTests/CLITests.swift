@@ -1,5 +1,6 @@
 import Foundation
 import OSSMockServer
+import OSSTestSupport
 import Testing
 
 @testable import OSSClient
@@ -8,12 +9,8 @@ import Testing
 /// scripted peer on loopback.
 @Suite("osswire ls/stat/rm/cp/mb/rb", .serialized)
 struct CLITests {
-    static let binary: String = {
-        // <root>/Tests/OSSClientTests/CLITests.swift -> <root>/.build/debug/osswire
-        var url = URL(fileURLWithPath: #filePath)
-        for _ in 0..<3 { url.deleteLastPathComponent() }
-        return url.appendingPathComponent(".build/debug/osswire").path
-    }()
+    /// The binary of the build running this test (any scratch path, sanitizer builds included).
+    static let binary: String = Products.osswire.path
 
     struct Outcome {
         var status: Int32

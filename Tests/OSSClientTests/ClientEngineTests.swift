@@ -57,7 +57,7 @@ struct ClientEngineTests {
             .reply(.ok([("ETag", "\"E\""), ("x-oss-hash-crc64ecma", Self.crc)])),
         ])
         let client = try makeClient(wire)
-        let values = Mutex<[Int64]>([])
+        let values = PThreadMutex<[Int64]>([])
         var options = PutObjectOptions()
         options.progress = { p in values.withLock { $0.append(p.bytesTransferred) } }
         try await client.putObject(bucket: "bkt", key: "k", body: .bytes(Self.data), options: options)
@@ -177,7 +177,7 @@ struct ClientEngineTests {
         let range = Reply(206, headers: [("x-oss-hash-crc64ecma", "7"), ("Content-Range", "bytes 0-9/300000")], body: Array(Self.data[0..<10]))
         let wire = ScriptedWire([.reply(good), .reply(bad), .reply(range)])
         let client = try makeClient(wire)
-        let progress = Mutex<Int64>(0)
+        let progress = PThreadMutex<Int64>(0)
         let r = try await client.getObject(bucket: "bkt", key: "k") { p in progress.withLock { $0 = p.bytesTransferred } }
         #expect(r.body == Self.data && r.metadata.crc64 == CRC64.checksum(Self.data))
         #expect(progress.withLock { $0 } == Int64(Self.data.count))

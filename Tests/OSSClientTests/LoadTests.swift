@@ -51,8 +51,8 @@ struct LoadTests {
 
     /// What the workers report: the objects the client said were stored, and the failures.
     final class Collected: Sendable {
-        let reported = Mutex<[(String, [UInt8])]>([])
-        let failures = Mutex<[String]>([])
+        let reported = PThreadMutex<[(String, [UInt8])]>([])
+        let failures = PThreadMutex<[String]>([])
     }
 
     struct Counts {

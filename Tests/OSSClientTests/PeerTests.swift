@@ -72,7 +72,7 @@ struct PeerTests {
     @Test("503 answers are retried over the socket and the retry succeeds")
     func retryOver503() async throws {
         let store = TinyOSS()
-        let count = Mutex(0)
+        let count = PThreadMutex(0)
         let peer = try ScriptedPeer { r in
             let n = count.withLock { c -> Int in
                 c += 1

@@ -40,15 +40,15 @@ private func relay(_ a: any ByteStream, _ b: any ByteStream) async {
 
 /// The request heads a test proxy received.
 private final class HeadLog: Sendable {
-    private let heads = Mutex<[String]>([])
+    private let heads = PThreadMutex<[String]>([])
     func append(_ h: String) { heads.withLock { $0.append(h) } }
     var all: [String] { heads.withLock { $0 } }
 }
 
 /// Streams a test server opened, aborted when it stops.
 private final class OpenStreams: Sendable {
-    private let streams = Mutex<[any ByteStream]>([])
-    private let stopped = Mutex(false)
+    private let streams = PThreadMutex<[any ByteStream]>([])
+    private let stopped = PThreadMutex(false)
     func add(_ s: any ByteStream) {
         let abort = stopped.withLock { stop in
             streams.withLock { $0.append(s) }

@@ -94,7 +94,7 @@ struct InterruptibleSleepTests {
 @Suite("Progress and rate limits")
 struct ProgressTests {
     final class Recorder: Sendable {
-        let events = Mutex<[OSSProgress]>([])
+        let events = PThreadMutex<[OSSProgress]>([])
         var handler: OSSProgressHandler { { e in self.events.withLock { $0.append(e) } } }
         var values: [Int64] { events.withLock { $0.map(\.bytesTransferred) } }
     }

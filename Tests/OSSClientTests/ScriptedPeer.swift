@@ -150,7 +150,7 @@ func verifySignature(_ r: PeerRequest, region: String = "cn-hangzhou") -> Verifi
 
 /// A tiny object store speaking enough OSS for round trips, verifying every signature.
 final class TinyOSS: Sendable {
-    let objects = Mutex<[String: [UInt8]]>([:])
+    let objects = PThreadMutex<[String: [UInt8]]>([:])
 
     func handle(_ r: PeerRequest) -> PeerResponse {
         let v = verifySignature(r)

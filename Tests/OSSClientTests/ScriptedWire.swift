@@ -55,13 +55,13 @@ final class ScriptedWire: Wire {
         var disabled = false
         var executeCount = 0
     }
-    private let state: Mutex<State>
+    private let state: PThreadMutex<State>
     /// Yields once per request that reached the wire.
     let arrivals: AsyncStream<Int>
     private let arrivalsContinuation: AsyncStream<Int>.Continuation
 
     init(_ steps: [Step]) {
-        state = Mutex(State(steps: steps))
+        state = PThreadMutex(State(steps: steps))
         (arrivals, arrivalsContinuation) = AsyncStream.makeStream()
     }
 

@@ -27,7 +27,7 @@ struct StopTests {
     /// Runs `stop()` on its own task and waits for it, giving up (and failing) after a generous
     /// hang guard instead of hanging the whole test run.
     private func stopReturns(_ server: MockOSSServer) async throws -> Bool {
-        let done = Mutex(false)
+        let done = PThreadMutex(false)
         let stopping = Task {
             await server.stop()
             done.withLock { $0 = true }

@@ -1,14 +1,14 @@
 import Foundation
 import OSSCore
 import OSSMockServer
+import OSSTestSupport
 import Testing
 @testable import OSSTransfer
 
 /// The built `osswire` binary (`swift build --build-tests` builds it).
 func osswireBinary() throws -> String {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-    let binary = root.appendingPathComponent(".build/debug/osswire").path
+    // The binary of the build running this test (any scratch path, sanitizer builds included).
+    let binary = Products.osswire.path
     try #require(FileManager.default.isExecutableFile(atPath: binary), "osswire is not built at \(binary)")
     return binary
 }

@@ -79,7 +79,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         var holdComplete = false
         var maxPoolBuffers = 0
     }
-    let state = Mutex(State())
+    let state = PThreadMutex(State())
 
     /// Bytes given to the progress callback per chunk.
     let chunk = 64 << 10

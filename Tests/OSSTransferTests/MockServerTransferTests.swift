@@ -40,7 +40,7 @@ final class FaultAround: TransferOperations {
     let service: MockOSS
     /// Part number → the fault for its first attempt.
     let firstAttempt: [Int: @Sendable (inout MockFaults) -> Void]
-    let seen = Mutex<Set<Int>>([])
+    let seen = PThreadMutex<Set<Int>>([])
 
     init(inner: OSSClientOperations, service: MockOSS, firstAttempt: [Int: @Sendable (inout MockFaults) -> Void]) {
         self.inner = inner
@@ -181,7 +181,7 @@ struct MockServerTransferTests {
             let client = try makeClient(server)
             let ops = OSSClientOperations(client: client)
             let watch = PartsWatch()
-            let handleBox = Mutex<TransferHandle?>(nil)
+            let handleBox = PThreadMutex<TransferHandle?>(nil)
             let uploader = Uploader(operations: ops, options: Self.options(scratch, progress: watch.handler))
             let caller = Task { () -> TransferOutcome in
                 let h = uploader.start(file: path, bucket: "bucket-b", key: "k")

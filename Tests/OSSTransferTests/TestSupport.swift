@@ -46,7 +46,7 @@ final class Scratch {
 
 /// Collects progress reports.
 final class ProgressLog: Sendable {
-    let values = Mutex<[TransferProgress]>([])
+    let values = PThreadMutex<[TransferProgress]>([])
     var handler: TransferProgressHandler { { p in self.values.withLock { $0.append(p) } } }
     var all: [TransferProgress] { values.withLock { $0 } }
 

@@ -17,10 +17,8 @@ struct SecretLeakTests {
     static let token = "Tok3n-CLI-LEAK-CANARY-STS-c47a"
     static let keyId = "LTAI-cli-leak-canary"
 
-    static var binary: String {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent(".build/debug/osswire").path
-    }
+    /// The binary of the build running this test (any scratch path, sanitizer builds included).
+    static var binary: String { Products.osswire.path }
 
     struct Output {
         var status: Int32
