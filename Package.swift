@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "OSSCryptoTests", dependencies: ["OSSCrypto"]),
         .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport", "OSSTestSupport"]),
         .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport", "OSSTestSupport"]),
-        .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSClient"]),
+        .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSClient", "OSSTestSupport"]),
         .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner"]),
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer", "OSSTestSupport"]),

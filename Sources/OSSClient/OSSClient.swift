@@ -1,1 +1,374 @@
-// OSSClient: see DESIGN.md for what this layer holds.
+import OSSCore
+import OSSCrypto
+import Synchronization
+
+/// An OSS client: async operations on buckets and objects, signed, retried, checked with CRC64.
+///
+/// One client shares a connection pool, rate limits and the client-wide switch
+/// (`disableRequests()`). It is `Sendable`: call it from any number of tasks.
+public final class OSSClient: Sendable {
+    /// The configuration the client was made with.
+    public let configuration: OSSClientConfiguration
+    let wire: any Wire
+    let signer: any RequestSigning
+    let sendLimiter: RateLimiter
+    let receiveLimiter: RateLimiter
+    let retryBudget = RetryBudget()
+
+    private struct SwitchState {
+        var enabled = true
+        /// Fired by `disableRequests()`; retry back-off and rate-limit waits listen to it.
+        var epoch = CancellationSignal()
+    }
+    private let switchState = Mutex(SwitchState())
+    /// Seconds added to the local clock when signing (learnt from `RequestTimeTooSkewed`).
+    private let clockOffset = Mutex<Int64>(0)
+
+    /// A client for a configuration: OSSHTTP's pooled client on OSSTransport's sockets, signed by
+    /// OSSSigner with the configured credentials provider (the environment by default).
+    /// - Throws: `OSSClientError` (`.invalidArgument`) when the configuration does not hold together.
+    public convenience init(configuration: OSSClientConfiguration) throws {
+        try configuration.validate()
+        try self.init(
+            configuration: configuration, wire: HTTPWire(configuration: configuration),
+            signer: SignerAdapter(configuration: configuration))
+    }
+
+    /// A client whose connections come from `connector` (in-memory streams in tests, a custom
+    /// transport in benchmarks).
+    public convenience init(configuration: OSSClientConfiguration, connector: any StreamConnector) throws {
+        try configuration.validate()
+        try self.init(
+            configuration: configuration, wire: HTTPWire(configuration: configuration, connector: connector),
+            signer: SignerAdapter(configuration: configuration))
+    }
+
+    /// A client on a given wire and signer (the public initialisers pick the real ones).
+    init(configuration: OSSClientConfiguration, wire: any Wire, signer: any RequestSigning) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.wire = wire
+        self.signer = signer
+        sendLimiter = RateLimiter(bytesPerSecond: configuration.sendRateLimit)
+        receiveLimiter = RateLimiter(bytesPerSecond: configuration.receiveRateLimit)
+    }
+
+    /// Closes pooled connections. Requests made afterwards fail.
+    public func shutdown() async {
+        await wire.shutdown()
+    }
+
+    // MARK: The client-wide switch
+
+    /// Stops every request of this client: requests in flight fail at once with
+    /// `ClientError:200042` (`.abortedInFlight`), new ones with `ClientError:100002`
+    /// (`.requestsDisabled`) without touching the network, and retry waits wake at once.
+    public func disableRequests() {
+        let epoch = switchState.withLock { s -> CancellationSignal in
+            s.enabled = false
+            return s.epoch
+        }
+        wire.disableRequests()
+        epoch.cancel(.disabled)
+    }
+
+    /// Lets requests run again. Requests aborted by `disableRequests()` stay aborted.
+    public func enableRequests() {
+        switchState.withLock { s in
+            if !s.enabled {
+                s.enabled = true
+                s.epoch = CancellationSignal()
+            }
+        }
+        wire.enableRequests()
+    }
+
+    /// Whether requests may run.
+    public var requestsEnabled: Bool { switchState.withLock { $0.enabled } }
+
+    private func currentEpoch() throws -> CancellationSignal {
+        try switchState.withLock { s in
+            guard s.enabled else {
+                throw OSSClientError(.requestsDisabled, "requests are disabled (disableRequests())")
+            }
+            return s.epoch
+        }
+    }
+
+    // MARK: Rate limits and clock
+
+    /// Changes the upload rate limit (bytes per second, `nil` for none), also for transfers under way.
+    public func setSendRateLimit(_ bytesPerSecond: Int?) { sendLimiter.setLimit(bytesPerSecond) }
+
+    /// Changes the download rate limit (bytes per second, `nil` for none), also for transfers under way.
+    public func setReceiveRateLimit(_ bytesPerSecond: Int?) { receiveLimiter.setLimit(bytesPerSecond) }
+
+    /// Seconds added to the local clock when signing; set after a `RequestTimeTooSkewed` answer.
+    public var clockSkewSeconds: Int64 { clockOffset.withLock { $0 } }
+
+    /// The signing time: the local clock corrected by the learnt offset.
+    func signingTime() -> UTCTime {
+        UTCTime.now().adding(seconds: clockOffset.withLock { $0 })
+    }
+
+    func correctClock(serverTime: UTCTime) {
+        let offset = serverTime.seconds - UTCTime.now().seconds
+        clockOffset.withLock { $0 = offset }
+    }
+}
+
+// MARK: - Sending one operation, with retries
+
+extension OSSClient {
+    /// Sends an operation and reads the whole answer into memory.
+    func perform(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
+        signal: CancellationSignal? = nil
+    ) async throws -> (head: OSSResponseHead, body: [UInt8]) {
+        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal) { head, pump in
+            (head, try await pump.collect())
+        }
+    }
+
+    /// Sends an operation: validates it, signs each attempt, retries what may be retried, checks
+    /// CRC64 both ways, and turns non-2xx answers into `OSSServiceError`.
+    /// - Parameter consume: reads a 2xx answer's body through the pump (rate limit, progress,
+    ///   CRC64). Runs once per attempt that got a 2xx head; what it throws may be retried.
+    func perform<T: Sendable>(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
+        signal: CancellationSignal? = nil, consume: (OSSResponseHead, BodyPump) async throws -> T
+    ) async throws -> T {
+        try op.validate()
+        let epoch = try currentEpoch()
+        // Cancelled before anything went out: the public error, saying no byte was sent.
+        if Task.isCancelled { throw OSSClientError(.cancelled, "the task was cancelled before the request started", bodyFullySent: false) }
+        if let reason = signal?.reason {
+            throw OSSClientError(.cancelled, "cancelled before it started (\(reason))", bodyFullySent: false)
+        }
+        let wakers = [epoch] + (signal.map { [$0] } ?? [])
+
+        var headers = op.headers
+        let contentLength: Int64?
+        let hasBody: Bool
+        if case .bytes(let b) = op.body.source, b.isEmpty {
+            hasBody = false
+            contentLength = (op.method == "PUT" || op.method == "POST") ? 0 : nil
+        } else {
+            hasBody = true
+            contentLength = try op.body.resolvedLength()
+        }
+        if op.sendsContentMD5 {
+            let md5 = try await OSSClient.md5(of: op.body)
+            headers.removeAll { $0.0.lowercased() == "content-md5" }
+            headers.append(("Content-MD5", Base64.encode(md5)))
+        }
+        if !headers.contains(where: { $0.0.lowercased() == "user-agent" }) {
+            headers.append(("User-Agent", configuration.userAgent))
+        }
+
+        let address = RequestAddress(
+            endpoint: configuration.endpoint, addressing: configuration.effectiveAddressing, bucket: op.bucket, key: op.key,
+            query: op.query)
+        let checkUpload = configuration.crcCheckEnabled && op.checksUploadCRC && hasBody
+        let uploadCRC = checkUpload ? CRC64Accumulator() : nil
+        let isRangeRead = op.header("range") != nil
+        let checkDownload = configuration.crcCheckEnabled && op.operation == "GetObject" && !isRangeRead
+        let tracker = ProgressTracker(total: hasBody ? contentLength : nil, handler: progress)
+        let deadline = configuration.timeouts.total.map { ContinuousClock.now.advanced(by: $0) }
+        let policy = configuration.retryPolicy
+
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                try Task.checkCancellation()
+                var signed = headers
+                let time = signingTime()
+                signed.append(("Date", time.rfc1123))
+                try await signer.sign(
+                    method: op.method, bucket: op.bucket, key: op.key, query: op.query, headers: &signed, time: time)
+                let body =
+                    hasBody
+                    ? UploadChunks(body: op.body, crc: uploadCRC, progress: tracker, limiter: sendLimiter, signals: wakers)
+                    : nil
+                let request = WireRequest(
+                    method: op.method, address: address, headers: signed, contentLength: contentLength, body: body,
+                    deadline: deadline, signal: signal)
+                let value = try await wire.execute(request) { response in
+                    let head = response.head
+                    guard (200..<300).contains(head.statusCode) else {
+                        let errorBody = try await OSSClient.readAll(response.body, limit: 1 << 20)
+                        throw ErrorBody.serviceError(status: head.statusCode, header: head.header, body: errorBody)
+                    }
+                    if let uploadCRC {
+                        try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation)
+                    }
+                    let pump = BodyPump(
+                        body: response.body, limiter: receiveLimiter, wakers: wakers,
+                        crc: checkDownload && head.statusCode == 200 ? CRC64Accumulator() : nil,
+                        progress: hasBody
+                            ? nil : ProgressTracker(total: head.header("content-length").flatMap { Int64($0) }, handler: progress),
+                        highWater: tracker, operation: op.operation, serverCRC: head.header("x-oss-hash-crc64ecma"))
+                    return try await consume(head, pump)
+                }
+                retryBudget.refund()
+                return value
+            } catch {
+                let failure = OSSClient.normalise(error)
+                let decision = RetryPolicy.classify(failure)
+                guard decision.shouldRetry, attempt <= policy.maxRetries, op.body.isRewindable || !hasBody,
+                    !Task.isCancelled, requestsEnabled, !epoch.isCancelled, signal?.isCancelled != true
+                else { throw failure }
+                if decision.base == .correctClockAndRetry {
+                    guard configuration.clockSkewCorrectionEnabled, let serverTime = decision.serverTime else { throw failure }
+                    correctClock(serverTime: serverTime)
+                }
+                let isTimeout = (failure as? OSSClientError)?.kind == .timeout
+                guard retryBudget.spend(afterTimeout: isTimeout) else { throw failure }
+                var wait = decision.base == .correctClockAndRetry ? .zero : policy.delay(beforeRetry: attempt)
+                if let deadline {
+                    let left = ContinuousClock.now.duration(to: deadline)
+                    guard left > wait else { throw failure }
+                    wait = min(wait, left)
+                }
+                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: wakers) {
+                    if reason == .disabled {
+                        throw OSSClientError(
+                            .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
+                            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent)
+                    }
+                    throw OSSClientError(.cancelled, "cancelled while waiting to retry after: \(failure)")
+                }
+            }
+        }
+    }
+
+    /// Compares the CRC64 of the bytes sent with the server's (for appends, combined with the
+    /// object's CRC64 before the append).
+    static func verifyUpload(_ crc: CRC64Accumulator, base: UInt64?, head: OSSResponseHead, operation: String) throws {
+        guard let reported = head.crc64 else { return }
+        let expected = base.map { CRC64.combine($0, crc.value, lengthOfB: UInt64(crc.byteCount)) } ?? crc.value
+        if reported != expected { throw OSSClientError.crcMismatch(expected: expected, reported: reported, what: operation) }
+    }
+
+    /// Errors from below as the public types: `CancellationError` becomes `.cancelled`.
+    static func normalise(_ error: any Error) -> any Error {
+        if error is OSSClientError || error is OSSServiceError || error is StreamConsumerError { return error }
+        if error is CancellationError { return OSSClientError(.cancelled, "the task was cancelled") }
+        if let e = error as? TransportError { return WireErrors.map(e, bodyFullySent: nil) }
+        return OSSClientError(.network, "\(error)", underlying: error)
+    }
+
+    /// Reads a body to its end, or to `limit` bytes.
+    static func readAll(_ body: any WireResponseBody, limit: Int = .max) async throws -> [UInt8] {
+        var out: [UInt8] = []
+        while let chunk = try await body.next() {
+            if out.isEmpty { out = chunk } else { out.append(contentsOf: chunk) }
+            if out.count >= limit { break }
+        }
+        return out
+    }
+
+    /// MD5 of a body, read once through.
+    static func md5(of body: OSSRequestBody) async throws -> [UInt8] {
+        if case .bytes(let b) = body.source { return Digest.md5(b) }
+        guard body.isRewindable else {
+            throw OSSClientError.invalidArgument("Content-MD5 needs a body that can be read twice, not a stream")
+        }
+        var digest = Digest(.md5)
+        var reader = ChunkReader(body)
+        while let chunk = try await reader.next() { digest.update(chunk) }
+        return digest.finalize()
+    }
+}
+
+/// Pulls an answer's body: waits for the receive rate limit, feeds CRC64 and progress, and checks
+/// the CRC64 at the end. Used by one task, inside the exchange's handler.
+final class BodyPump {
+    let body: any WireResponseBody
+    let limiter: RateLimiter
+    let wakers: [CancellationSignal]
+    let crc: CRC64Accumulator?
+    let progress: ProgressTracker?
+    let operation: String
+    let serverCRC: String?
+    private var finished = false
+
+    init(
+        body: any WireResponseBody, limiter: RateLimiter, wakers: [CancellationSignal], crc: CRC64Accumulator?,
+        progress: ProgressTracker?, highWater: ProgressTracker? = nil, operation: String, serverCRC: String?
+    ) {
+        self.body = body
+        self.limiter = limiter
+        self.wakers = wakers
+        self.crc = crc
+        // A download's progress continues the request's tracker, so a retried download is not
+        // counted twice.
+        if progress != nil, let highWater {
+            highWater.startAttempt()
+            self.progress = highWater
+        } else {
+            self.progress = progress
+        }
+        self.operation = operation
+        self.serverCRC = serverCRC
+    }
+
+    /// The next chunk, or `nil` at the end (after the CRC64 check).
+    func next() async throws -> [UInt8]? {
+        if finished { return nil }
+        guard let chunk = try await body.next() else {
+            finished = true
+            try crc?.verify(serverHeader: serverCRC, what: operation)
+            return nil
+        }
+        if let reason = await limiter.acquire(chunk.count, wakingOn: wakers) {
+            throw reason == .disabled
+                ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
+                : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
+        }
+        crc?.update(chunk)
+        progress?.add(chunk.count)
+        return chunk
+    }
+
+    /// The rest of the body in memory.
+    func collect() async throws -> [UInt8] {
+        var out: [UInt8] = []
+        while let chunk = try await next() {
+            if out.isEmpty { out = chunk } else { out.append(contentsOf: chunk) }
+        }
+        return out
+    }
+
+    /// Writes the rest of the body to `path` through `path.osswire-part`, renamed once complete.
+    func write(toFile path: String) async throws {
+        let temp = path + ".osswire-part"
+        let file = try LocalFile.create(temp)
+        do {
+            while let chunk = try await next() {
+                try chunk.withUnsafeBytes { try file.write($0) }
+            }
+            file.close()
+            try LocalFile.rename(temp, to: path)
+        } catch {
+            file.close()
+            LocalFile.remove(temp)
+            throw error
+        }
+    }
+}
+
+/// An object's bytes as they arrive, inside `OSSClient.withObjectStream`. Read to the end, a
+/// whole object's CRC64 is checked.
+public struct OSSObjectStream: AsyncSequence {
+    public typealias Element = [UInt8]
+    let pump: BodyPump
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let pump: BodyPump
+        public mutating func next() async throws -> [UInt8]? { try await pump.next() }
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pump: pump) }
+}

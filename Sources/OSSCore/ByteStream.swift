@@ -83,6 +83,9 @@ public struct TLSConfiguration: Sendable, Hashable {
 public struct ConnectTimings: Sendable, Hashable {
     public var dns: Duration = .zero
     public var connect: Duration = .zero
+    /// Setting up a `CONNECT` tunnel through an HTTP proxy (request sent to the proxy's answer
+    /// read); zero for direct connections. `dns` and `connect` then concern the proxy.
+    public var proxyTunnel: Duration = .zero
     /// Zero for plain TCP.
     public var tlsHandshake: Duration = .zero
     /// The address that answered, as text (`127.0.0.1:8080`, `[::1]:443`).

@@ -6,7 +6,8 @@
 /// - `PUT|POST /_mock/faults?name=value&...` — replaces the faults with those given (the names of
 ///   `osswire mock-server`'s fault flags: `max-recv-rate`, `stall-after-bytes`, `reset-after-bytes`,
 ///   `response-delay-ms`, `fail=OP:NTH:STATUS:CODE`, `clock-skew`, `wrong-crc64`,
-///   `close-after-headers`, `connection-close`); `DELETE` clears them.
+///   `close-after-headers`, `connection-close`, `forbidden-after-bytes`, `truncate-response`,
+///   `garbage-response`, `reset-every`, `fault-operation`, `fault-times`); `DELETE` clears them.
 /// - `GET /_mock/health` — `ok`.
 enum MockAdmin {
     static func handle(_ service: MockOSS, _ r: MockRequest) -> MockResponse {

@@ -45,7 +45,13 @@ final class MockConnection {
         let request = MockRequest(
             method: head.method.rawValue, target: head.target, headers: head.headers.map { (name: $0.name, value: $0.value) },
             virtualHostDomains: service.configuration.virtualHostDomains)
-        let faults = service.faults
+        let isAdmin = admin != nil && request.bucket == "_mock" && !request.virtualHosted
+        // The admin endpoint is never faulted, so a script can always clear the faults.
+        let (faults, resetNow) = isAdmin ? (MockFaults(), false) : service.faults(forRequestOf: MockOSS.operationName(request))
+        if resetNow {
+            stream.abort()
+            return false
+        }
         var length: Int64? = nil
         if head.headers["Transfer-Encoding"] == nil {
             length = head.headers["Content-Length"].flatMap { Int64($0) } ?? 0
@@ -53,11 +59,18 @@ final class MockConnection {
         let body = MockConnectionBody(http: http, expectedLength: length, faults: faults, service: service)
 
         var response: MockResponse
-        if let admin, request.bucket == "_mock", !request.virtualHosted {
+        if let admin, isAdmin {
             let bytes = (try? await body.readAll(limit: 1 << 20)) ?? []
             response = await admin(request, bytes)
+        } else if let limit = faults.forbiddenAfterBodyBytes, length.map({ $0 > limit }) ?? true {
+            // Read only `limit` bytes, answer 403 with Connection: close, and close.
+            let got = (try? await body.skip(upTo: limit)) ?? 0
+            response = service.rejectMidBody(request, body: body, bytesReceived: got)
+            try? await write(response, faults: MockFaults())
+            stream.abort()
+            return false
         } else {
-            response = await service.handle(request, body: body)
+            response = await service.handle(request, body: body, faults: faults)
         }
         if body.reset || response.noAnswer {
             stream.abort()
@@ -67,12 +80,34 @@ final class MockConnection {
         if response.closeConnection, response.header("connection") == nil {
             response.headers.append(("Connection", "close"))
         }
+        if faults.garbageResponse {
+            try? await stream.write(Array("\u{16}\u{03}\u{01}\u{00}\u{7F}NOT-HTTP \u{01}\u{02}garbage\r\n\r\n".utf8))
+            stream.abort()
+            return false
+        }
+        if faults.truncateResponse {
+            try? await writeFirstHalf(response, isHead: head.method == .head)
+            stream.abort()
+            return false
+        }
         try await write(response, faults: faults)
         if faults.closeAfterHeaders {
             stream.abort()
             return false
         }
         return head.keepAlive && !response.closeConnection
+    }
+
+    /// Writes the first half of the answer's bytes (head and body together): the
+    /// `truncateResponse` fault. The caller closes the connection.
+    private func writeFirstHalf(_ response: MockResponse, isHead: Bool) async throws {
+        var headers = HTTPHeaders()
+        for h in response.headers where h.name.lowercased() != "content-length" { headers.add(name: h.name, value: h.value) }
+        let length = response.header("content-length").flatMap { Int64($0) } ?? response.body.count
+        let head = HTTPResponseHead(status: response.status, reason: MockResponse.reason(response.status), headers: headers)
+        var bytes = HTTPResponseEncoder.encodeHead(head, bodyLength: length).bytes
+        if !isHead { bytes += try await response.body.collect() }
+        try await stream.write(Array(bytes[0..<(bytes.count / 2)]))
     }
 
     /// Writes the head, then (unless HEAD, 204, 304) the body in pieces.
@@ -174,6 +209,19 @@ final class MockConnectionBody: MockBodySource, @unchecked Sendable {
             finished = true
         }
         return n
+    }
+
+    /// Reads and drops body bytes until `limit` have been received or the body ends.
+    /// - Returns: the number of body bytes received so far.
+    func skip(upTo limit: Int64) async throws -> Int64 {
+        let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { chunk.deallocate() }
+        while received < limit {
+            let want = Int(min(Int64(chunk.count), limit - received))
+            let n = try await read(into: UnsafeMutableRawBufferPointer(rebasing: chunk[0..<want]))
+            if n == 0 { break }
+        }
+        return received
     }
 
     /// Waits while the stall fault holds (checked again every 50 ms, so clearing it resumes).

@@ -4,9 +4,12 @@ extension MockFaults {
     /// Option names that take a value.
     public static let valueOptionNames: Set<String> = [
         "max-recv-rate", "stall-after-bytes", "reset-after-bytes", "response-delay-ms", "fail", "clock-skew",
+        "forbidden-after-bytes", "reset-every", "fault-operation", "fault-times",
     ]
     /// Option names that are switches.
-    public static let flagOptionNames: Set<String> = ["wrong-crc64", "close-after-headers", "connection-close"]
+    public static let flagOptionNames: Set<String> = [
+        "wrong-crc64", "close-after-headers", "connection-close", "truncate-response", "garbage-response",
+    ]
 
     /// Sets one fault from its option name and value (`nil` for a switch).
     /// - Throws: `MockFaultOptionError` for an unknown name or a bad value.
@@ -44,6 +47,18 @@ extension MockFaults {
         case "wrong-crc64": wrongCRC64 = try flag()
         case "close-after-headers": closeAfterHeaders = try flag()
         case "connection-close": connectionClose = try flag()
+        case "forbidden-after-bytes": forbiddenAfterBodyBytes = try count()
+        case "truncate-response": truncateResponse = try flag()
+        case "garbage-response": garbageResponse = try flag()
+        case "reset-every":
+            let n = try count()
+            resetEveryNthRequest = n == 0 ? nil : Int(n)
+        case "fault-operation":
+            guard let v = value, !v.isEmpty else { throw MockFaultOptionError("fault-operation takes an operation name") }
+            faultOperation = v
+        case "fault-times":
+            let n = try count()
+            faultTimes = Int(n)
         default: throw MockFaultOptionError("unknown fault \(name)")
         }
     }
@@ -66,6 +81,12 @@ extension MockFaults {
         if wrongCRC64 { items.append("\"wrong-crc64\":true") }
         if closeAfterHeaders { items.append("\"close-after-headers\":true") }
         if connectionClose { items.append("\"connection-close\":true") }
+        if let v = forbiddenAfterBodyBytes { items.append("\"forbidden-after-bytes\":\(v)") }
+        if truncateResponse { items.append("\"truncate-response\":true") }
+        if garbageResponse { items.append("\"garbage-response\":true") }
+        if let v = resetEveryNthRequest { items.append("\"reset-every\":\(v)") }
+        if let v = faultOperation { items.append("\"fault-operation\":\(MockJSON.string(v))") }
+        if let v = faultTimes { items.append("\"fault-times\":\(v)") }
         return "{" + items.joined(separator: ",") + "}"
     }
 }

@@ -23,11 +23,49 @@ public struct MockFaults: Sendable, Hashable {
     public var connectionClose: Bool = false
     /// Seconds added to the server clock (for `RequestTimeTooSkewed` and expiry checks).
     public var clockSkewSeconds: Int64 = 0
+    /// After this many body bytes, answer `403 AccessDenied` with `Connection: close` without
+    /// reading the rest, and close (a server that rejects an upload part-way through).
+    public var forbiddenAfterBodyBytes: Int64? = nil
+    /// Send only the first half of the answer (status line, headers and body), then close.
+    public var truncateResponse: Bool = false
+    /// Answer with bytes that are not HTTP, then close.
+    public var garbageResponse: Bool = false
+    /// Reset the connection of every Nth request (counted over all connections, from when the
+    /// fault was set), right after its head is read.
+    public var resetEveryNthRequest: Int? = nil
+    /// When set, the per-request faults (stall, reset, forbidden mid-body, response delay,
+    /// truncated, garbage, close after headers, wrong CRC64) apply only to requests of this OSS operation
+    /// (`PutObject`, `UploadPart`, `GetObject`, ...).
+    public var faultOperation: String? = nil
+    /// When set, the per-request faults apply only to the first this many requests they may
+    /// apply to (from when the faults were set); later requests are served normally, so a
+    /// client's retry can succeed.
+    public var faultTimes: Int? = nil
 
     public init() {}
 
     /// Whether no fault is set.
     public var isEmpty: Bool { self == MockFaults() }
+
+    /// Whether a per-request fault is set (the ones `faultOperation` and `faultTimes` limit).
+    var hasPerRequestFault: Bool {
+        stallAfterBodyBytes != nil || resetAfterBodyBytes != nil || forbiddenAfterBodyBytes != nil || truncateResponse
+            || garbageResponse || closeAfterHeaders || wrongCRC64 || responseDelay != nil
+    }
+
+    /// These faults without the per-request ones.
+    var withoutPerRequestFaults: MockFaults {
+        var f = self
+        f.stallAfterBodyBytes = nil
+        f.resetAfterBodyBytes = nil
+        f.forbiddenAfterBodyBytes = nil
+        f.truncateResponse = false
+        f.garbageResponse = false
+        f.closeAfterHeaders = false
+        f.wrongCRC64 = false
+        f.responseDelay = nil
+        return f
+    }
 }
 
 /// Answer the `nth` request (counting from 1, from when the rule was set) of an operation with

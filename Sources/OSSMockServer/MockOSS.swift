@@ -18,6 +18,10 @@ public final class MockOSS: Sendable {
     private struct FaultState {
         var faults: MockFaults
         var ruleSeen: [Int]
+        /// Requests that got the per-request faults so far (for `faultTimes`).
+        var perRequestUsed = 0
+        /// Requests counted for `resetEveryNthRequest`.
+        var requestsSeen = 0
     }
     private let faultState: Mutex<FaultState>
     private let requestCounter = Atomic<UInt64>(0)
@@ -45,6 +49,29 @@ public final class MockOSS: Sendable {
     /// Replaces the faults (rule counters start again from zero).
     public func setFaults(_ faults: MockFaults) {
         faultState.withLock { $0 = FaultState(faults: faults, ruleSeen: faults.errorRules.map { _ in 0 }) }
+    }
+
+    /// The faults for one request of `operation`, and whether to reset its connection
+    /// (`resetEveryNthRequest`). The per-request faults are left out unless they apply to it
+    /// (`faultOperation`) and fewer than `faultTimes` requests have had them.
+    func faults(forRequestOf operation: String) -> (faults: MockFaults, reset: Bool) {
+        faultState.withLock { s in
+            var f = s.faults
+            var reset = false
+            if let n = f.resetEveryNthRequest, n > 0 {
+                s.requestsSeen += 1
+                reset = s.requestsSeen % n == 0
+            }
+            if f.hasPerRequestFault {
+                let matches = f.faultOperation == nil || f.faultOperation == operation
+                if matches, f.faultTimes.map({ s.perRequestUsed < $0 }) ?? true {
+                    s.perRequestUsed += 1
+                } else {
+                    f = f.withoutPerRequestFaults
+                }
+            }
+            return (f, reset)
+        }
     }
 
     /// Changes some faults.
@@ -117,6 +144,11 @@ public final class MockOSS: Sendable {
     ///   - body: the request body as it arrives.
     /// - Returns: the answer; `noAnswer` when the client went away mid-body.
     public func handle(_ request: MockRequest, body: any MockBodySource) async -> MockResponse {
+        await handle(request, body: body, faults: faults)
+    }
+
+    /// Answers one request with the given faults in force (a connection decides them per request).
+    func handle(_ request: MockRequest, body: any MockBodySource, faults: MockFaults) async -> MockResponse {
         let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
         exchange.operation = MockOSS.operationName(request)
         var response: MockResponse
@@ -139,7 +171,28 @@ public final class MockOSS: Sendable {
                 MockOSSError(status: 500, code: "InternalError", message: "We encountered an internal error. Please try again.",
                     ec: "0000-00000500"), exchange)
         }
-        if !response.noAnswer { finishHeaders(&response, exchange) }
+        if !response.noAnswer { finishHeaders(&response, exchange, faults) }
+        logExchange(exchange, response)
+        return response
+    }
+
+    /// Answers `403 AccessDenied` with `Connection: close` to a request whose body was read only
+    /// up to `bytesReceived` (the `forbiddenAfterBodyBytes` fault).
+    func rejectMidBody(_ request: MockRequest, body: any MockBodySource, bytesReceived: Int64) -> MockResponse {
+        let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
+        exchange.operation = MockOSS.operationName(request)
+        exchange.bytesReceived = bytesReceived
+        var response = errorResponse(
+            MockOSSError(status: 403, code: "AccessDenied", message: "Injected: rejected part-way through the body.",
+                ec: "0003-00000001"), exchange)
+        response.closeConnection = true
+        finishHeaders(&response, exchange, MockFaults())
+        logExchange(exchange, response)
+        return response
+    }
+
+    private func logExchange(_ exchange: MockExchange, _ response: MockResponse) {
+        let request = exchange.request
         _ = log.append(
             MockRequestLogEntry(
                 sequence: 0, method: request.method, operation: exchange.operation, bucket: request.bucket, key: request.key,
@@ -147,16 +200,14 @@ public final class MockOSS: Sendable {
                 bytesReceived: exchange.bytesReceived, bodyCompleted: exchange.bodyCompleted,
                 clientClosedMidBody: exchange.clientGone, status: response.noAnswer ? 0 : response.status,
                 errorCode: response.errorCode, requestId: exchange.requestId))
-        return response
     }
 
-    private func finishHeaders(_ response: inout MockResponse, _ exchange: MockExchange) {
+    private func finishHeaders(_ response: inout MockResponse, _ exchange: MockExchange, _ f: MockFaults) {
         var head: [(name: String, value: String)] = [
             ("Server", "AliyunOSS"), ("Date", exchange.now.rfc1123), ("x-oss-request-id", exchange.requestId),
         ]
         if response.header("content-length") == nil { head.append(("Content-Length", String(response.body.count))) }
         response.headers = head + response.headers
-        let f = faults
         if f.wrongCRC64, let crc = response.header("x-oss-hash-crc64ecma"), let v = UInt64(crc) {
             response.setHeader("x-oss-hash-crc64ecma", String(v ^ 0x5A5A))
         }

@@ -81,6 +81,11 @@ public final class MockOSSServer: Sendable {
         listener.close()
         for s in connections.withLock({ Array($0.values) }) { s.abort() }
         let task = acceptTask.withLock { $0 }
+        // Some faults wait on the clock, not on the socket (a stall, a slow receive rate, a
+        // response delay), so the abort alone does not reach them: cancelling the accept task
+        // cancels every serving task, which ends those waits and lets the aborted connections
+        // unwind.
+        task?.cancel()
         await task?.value
     }
 

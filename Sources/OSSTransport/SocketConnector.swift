@@ -66,7 +66,7 @@ public struct SocketConnector: StreamConnector {
         return (stream, timings)
     }
 
-    private func connectTCP(
+    func connectTCP(
         _ endpoint: Endpoint, deadline: ContinuousClock.Instant?, timeout: Duration?, cancel: ConnectCancellation,
         timings: inout ConnectTimings
     ) async throws -> TCPStream {

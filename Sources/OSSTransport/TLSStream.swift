@@ -117,6 +117,12 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
         var name = serverName
         if name.hasPrefix("["), name.hasSuffix("]") { name = String(name.dropFirst().dropLast()) }
         if name.count > 1, name.hasSuffix(".") { name.removeLast() }
+        // An empty name would clear OpenSSL's host list (SSL_set1_host with "" checks no name at
+        // all), so a certificate for any host would pass: refuse it instead.
+        guard !name.isEmpty else {
+            stream.close()
+            throw TransportError(phase: .configuration, message: "the TLS server name is empty")
+        }
         let isIP = SocketAddress(ipLiteral: name, port: 0) != nil
         SSL_set_connect_state(stream.ssl)
         if !isIP { _ = coss_SSL_set_tlsext_host_name(stream.ssl, name) }

@@ -46,6 +46,11 @@ func dispatch(_ argv: [String]) async -> Int32 {
     do {
         return try await command.run(Array(argv.dropFirst()))
     } catch let error as UsageError {
+        // `--help` on a command that has no help of its own: the general usage, not an error.
+        if argv.contains("--help") || argv.contains("-h") {
+            printLine(usage)
+            return ExitCode.success
+        }
         printError("osswire \(name): \(error.description)\n\n\(usage)")
         return ExitCode.usage
     } catch {

@@ -44,6 +44,18 @@ extension NginxServer {
     public static func start(
         certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil
     ) async throws -> NginxServer {
-        try await Blocking.run { try NginxServer(certificate: certificate, tls11Only: tls11Only) }
+        // A port picked by FreePort may be taken before nginx binds it (tests run in parallel):
+        // nginx then exits with "Address already in use"; try again with fresh ports.
+        try await Blocking.run {
+            var attempt = 0
+            while true {
+                attempt += 1
+                do {
+                    return try NginxServer(certificate: certificate, tls11Only: tls11Only)
+                } catch let failure as Shell.Failure where attempt < 5 && failure.output.contains("in use") {
+                    continue
+                }
+            }
+        }
     }
 }

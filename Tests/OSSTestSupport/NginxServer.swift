@@ -152,9 +152,20 @@ public final class NginxServer: @unchecked Sendable {
         }
         tls11Port = tls11
 
+        // Up only when *this* nginx wrote its pid file (it does so after binding every listener)
+        // and the ports accept. Checking the ports alone is not enough: a port picked by
+        // FreePort can be taken by a server of a test running beside this one before nginx
+        // binds it; nginx then exits, and the ports accept, but for someone else.
         let ports = [port, tlsPort, tls11Port].compactMap { $0 }
         let deadline = Date().addingTimeInterval(15)
-        while !ports.allSatisfy({ FreePort.isAccepting($0) }) {
+        let pidFile = "\(d)/nginx.pid"
+        let ownPid = "\(process.processIdentifier)"
+        func ours() -> Bool {
+            process.isRunning
+                && (try? String(contentsOfFile: pidFile, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+                    == ownPid
+        }
+        while !(ours() && ports.allSatisfy({ FreePort.isAccepting($0) })) {
             if !process.isRunning || Date() > deadline {
                 let log = (try? String(contentsOfFile: "\(d)/logs/error.log", encoding: .utf8)) ?? ""
                 stop()

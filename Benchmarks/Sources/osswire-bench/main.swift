@@ -9,6 +9,8 @@ let usage = """
       throughput [--bytes N] [--rounds N] [--tls]  1 GiB PUT: ours vs curl -T and a raw socket loop
       small      [--count N] [--rounds N]        4 KiB PUTs on one keep-alive connection: ours vs curl
       cancel     [--count N]                     cancel latency against a peer that never reads
+      multipart  [--bytes N] [--part-size N] [--jobs N] [--rounds N] [--osswire PATH] [--venv DIR]
+                                                 2 GiB multipart upload to the mock: osswire cp vs the Python SDK
       all                                        everything above with defaults
     """
 
@@ -20,6 +22,11 @@ let arguments = Array(CommandLine.arguments.dropFirst(2))
         return value
     }
     return n
+}
+
+@MainActor func stringOption(_ name: String) -> String? {
+    guard let i = arguments.firstIndex(of: name), i + 1 < arguments.count else { return nil }
+    return arguments[i + 1]
 }
 
 let tls = arguments.contains("--tls")
@@ -38,6 +45,12 @@ do {
             .run()
     case "cancel":
         try await CancelBenchmark(count: option("--count", default: 200)).run()
+    case "multipart":
+        try MultipartBenchmark(
+            bytes: option("--bytes", default: 2 << 30), partSize: option("--part-size", default: 64 << 20),
+            jobs: option("--jobs", default: 4), rounds: option("--rounds", default: 3),
+            osswire: stringOption("--osswire"), venv: stringOption("--venv")
+        ).run()
     case "all":
         CRCBenchmark().run()
         try await ThroughputBenchmark(tls: false).run()

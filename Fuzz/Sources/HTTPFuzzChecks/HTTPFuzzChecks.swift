@@ -5,8 +5,8 @@ import OSSHTTP
 // which limits apply) and the rest is what the peer sent. Each returns a description of the first
 // broken expectation, or `nil`.
 //
-// `Tests/OSSHTTPTests/FuzzReplayTests.swift` carries a copy of this file's checks to replay the
-// saved crash inputs; keep the two equal.
+// `Tests/OSSHTTPTests/HTTPFuzzChecks.swift` is a symbolic link to this file: the suite replays the
+// saved crash inputs through exactly these checks.
 
 /// The checks, in a namespace of their own so that the test target can hold the same code.
 public enum HTTPChecks {

@@ -1,0 +1,131 @@
+import OSSCore
+import OSSHTTP
+import OSSTransport
+
+/// The real `Wire`: OSSHTTP's pooled client on OSSTransport's sockets, with an HTTP proxy when
+/// configured: absolute-form requests for http endpoints, `CONNECT` tunnels (`ProxyConnector`)
+/// for https ones.
+final class HTTPWire: Wire {
+    let client: HTTPClient
+    let proxy: OSSClientConfiguration.Proxy?
+
+    /// - Parameter connector: `nil` picks `ProxyConnector` when a proxy is configured and
+    ///   `SocketConnector` otherwise. A given connector is used as it is: with a proxy, http
+    ///   requests still go to the proxy's endpoint in absolute form, https ones to the origin's
+    ///   endpoint (the connector then owns any tunnelling).
+    init(configuration: OSSClientConfiguration, connector: (any StreamConnector)? = nil) throws {
+        var c = HTTPClientConfiguration()
+        c.maxConnectionsPerHost = configuration.maxConnectionsPerHost
+        c.connectTimeout = configuration.timeouts.connect
+        c.idleTimeout = configuration.timeouts.idle
+        c.totalTimeout = configuration.timeouts.total
+        c.tls = configuration.tls
+        proxy = configuration.proxy
+        let chosen: any StreamConnector
+        if let connector {
+            chosen = connector
+        } else if let p = configuration.proxy {
+            chosen = ProxyConnector(proxyHost: p.host, proxyPort: p.port, proxyAuthorization: p.authorization)
+        } else {
+            chosen = SocketConnector()
+        }
+        client = HTTPClient(configuration: c, connector: chosen)
+    }
+
+    func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
+        var headers = HTTPHeaders(request.headers)
+        headers.replaceOrAdd(name: "Host", value: request.address.hostHeader)
+        let endpoint: Endpoint
+        let target: String
+        if let proxy, !request.address.isTLS {
+            endpoint = Endpoint(host: proxy.host, port: proxy.port, tls: false)
+            target = request.address.url  // RFC 9112 §3.2.2 absolute-form
+            if let auth = proxy.authorization { headers.replaceOrAdd(name: "Proxy-Authorization", value: auth) }
+        } else {
+            // Direct, or https through the proxy: the connector tunnels (CONNECT carries the
+            // proxy credentials; the origin never sees them).
+            endpoint = Endpoint(host: request.address.host, port: request.address.port, tls: request.address.isTLS)
+            target = request.address.target
+        }
+        let bodyErrors = MutexBox<(any Error)?>(nil)
+        var body = HTTPRequestBody.empty
+        if let chunks = request.body {
+            body = .stream(RecordingChunks(base: chunks, errors: bodyErrors), length: request.contentLength)
+        } else if let n = request.contentLength, n == 0 {
+            headers.replaceOrAdd(name: "Content-Length", value: "0")
+        }
+        var http = HTTPRequest(method: HTTPMethod(request.method), endpoint: endpoint, target: target, headers: headers, body: body)
+        http.expectContinue = false
+        do {
+            return try await client.execute(http, signal: request.signal) { response in
+                let head = OSSResponseHead(
+                    statusCode: response.status, headers: response.headers.map { (name: $0.name, value: $0.value) })
+                return try await handler(WireResponse(head: head, body: HTTPResponseReader(response)))
+            }
+        } catch let e as HTTPClientError {
+            if e.code == .bodySource, let original = bodyErrors.withLock({ $0 }) { throw original }
+            throw HTTPWire.map(e)
+        }
+    }
+
+    func disableRequests() { client.disableRequests() }
+    func enableRequests() { client.enableRequests() }
+    func shutdown() async { client.closeIdleConnections() }
+
+    /// An HTTP client error as the client error of the same meaning.
+    static func map(_ e: HTTPClientError) -> OSSClientError {
+        let sent = e.bodyFullySent
+        switch e.code {
+        case .requestsDisabled: return OSSClientError(.requestsDisabled, "requests are disabled (disableRequests())")
+        case .abortedInFlight: return OSSClientError(.abortedInFlight, e.description, bodyFullySent: sent, underlying: e)
+        case .cancelled: return OSSClientError(.cancelled, e.description, bodyFullySent: sent, underlying: e)
+        case .timeout: return OSSClientError(.timeout, e.description, bodyFullySent: sent, underlying: e)
+        case .transport:
+            if let t = e.transportError {
+                let mapped = WireErrors.map(t, bodyFullySent: sent)
+                return OSSClientError(mapped.kind, e.description, bodyFullySent: sent, underlying: e)
+            }
+            return OSSClientError(.network, e.description, bodyFullySent: sent, underlying: e)
+        case .parse: return OSSClientError(.network, e.description, bodyFullySent: sent, underlying: e)
+        case .invalidRequest: return OSSClientError(.invalidArgument, e.description, underlying: e)
+        default: return OSSClientError(.file, e.description, bodyFullySent: sent, underlying: e)
+        }
+    }
+}
+
+/// Upload chunks that remember the error they threw, so the client can rethrow it as it was
+/// (OSSHTTP reports body failures as `.bodySource` with the text only).
+struct RecordingChunks: AsyncSequence, Sendable {
+    typealias Element = [UInt8]
+    let base: UploadChunks
+    let errors: MutexBox<(any Error)?>
+
+    struct AsyncIterator: AsyncIteratorProtocol {
+        var base: UploadChunks.AsyncIterator
+        let errors: MutexBox<(any Error)?>
+        mutating func next() async throws -> [UInt8]? {
+            do {
+                return try await base.next()
+            } catch {
+                errors.withLock { $0 = error }
+                throw error
+            }
+        }
+    }
+
+    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), errors: errors) }
+}
+
+/// Reads an OSSHTTP streaming response's body, mapping its errors.
+final class HTTPResponseReader: WireResponseBody {
+    let response: HTTPStreamingResponse
+    init(_ response: HTTPStreamingResponse) { self.response = response }
+
+    func next() async throws -> [UInt8]? {
+        do {
+            return try await response.read()
+        } catch let e as HTTPClientError {
+            throw HTTPWire.map(e)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import OSSCore
+import OSSXML
+
+/// What CompleteMultipartUpload answers.
+public struct CompletedMultipartUpload: Sendable, Hashable {
+    /// The decoded body: bucket, key, ETag, location.
+    public var result: CompleteMultipartUploadResult
+    /// The server's CRC64-ECMA of the whole object.
+    public var crc64: UInt64?
+    public var versionId: String?
+    public var requestId: String
+}
+
+/// What CopyObject answers.
+public struct CopiedObject: Sendable, Hashable {
+    public var result: CopyObjectResult
+    /// The server's CRC64-ECMA of the new object.
+    public var crc64: UInt64?
+    public var versionId: String?
+    public var requestId: String
+}
+
+extension OSSClient {
+    /// Decodes an XML answer into a model.
+    static func decode<M: XMLDecodableModel>(_ type: M.Type, _ body: [UInt8], operation: String) throws -> M {
+        do {
+            return try M.decode(body)
+        } catch {
+            throw OSSClientError(.invalidResponse, "\(operation): \(error)", underlying: error)
+        }
+    }
+
+    // MARK: Objects
+
+    /// Lists objects (ListObjectsV2), one page. Keys come URL-decoded (`encoding-type=url`).
+    public func listObjectsV2(bucket: String, _ parameters: ListObjectsV2Parameters = .init()) async throws
+        -> ListBucketResult
+    {
+        if let m = parameters.maxKeys, !(1...1000).contains(m) {
+            throw OSSClientError.invalidArgument("max-keys must be 1...1000, not \(m)")
+        }
+        let r = try await perform(.listObjectsV2(bucket: bucket, parameters))
+        return try OSSClient.decode(ListBucketResult.self, r.body, operation: "ListObjectsV2")
+    }
+
+    /// Lists objects (ListObjects, v1), one page.
+    public func listObjects(bucket: String, _ parameters: ListObjectsParameters = .init()) async throws -> ListBucketResult {
+        if let m = parameters.maxKeys, !(1...1000).contains(m) {
+            throw OSSClientError.invalidArgument("max-keys must be 1...1000, not \(m)")
+        }
+        let r = try await perform(.listObjects(bucket: bucket, parameters))
+        return try OSSClient.decode(ListBucketResult.self, r.body, operation: "ListObjects")
+    }
+
+    /// Deletes up to 1000 objects in one request (DeleteMultipleObjects).
+    /// - Parameter quiet: the answer then lists no deleted keys (only failures would show).
+    @discardableResult
+    public func deleteMultipleObjects(bucket: String, keys: [String], quiet: Bool = false) async throws -> DeleteResult {
+        guard !keys.isEmpty else { throw OSSClientError.invalidArgument("no keys to delete") }
+        guard keys.count <= 1000 else {
+            throw OSSClientError.invalidArgument("at most 1000 keys per DeleteMultipleObjects, not \(keys.count)")
+        }
+        for k in keys { try Validation.checkObjectKey(k) }
+        let xml = Delete(objects: keys.map { Delete.Object(key: $0) }, quiet: quiet).encode()
+        let r = try await perform(.deleteMultipleObjects(bucket: bucket, xml: xml))
+        if r.body.isEmpty { return DeleteResult(deleted: []) }
+        return try OSSClient.decode(DeleteResult.self, r.body, operation: "DeleteMultipleObjects")
+    }
+
+    /// Copies an object on the server (CopyObject), up to 5 GiB.
+    @discardableResult
+    public func copyObject(
+        sourceBucket: String, sourceKey: String, bucket: String, key: String, replaceMetadata: Bool = false,
+        options: PutObjectOptions = .init()
+    ) async throws -> CopiedObject {
+        try Validation.checkBucketName(sourceBucket)
+        try Validation.checkObjectKey(sourceKey)
+        try Validation.checkMetadata(options.metadata)
+        let r = try await perform(
+            .copyObject(
+                sourceBucket: sourceBucket, sourceKey: sourceKey, bucket: bucket, key: key, replaceMetadata: replaceMetadata,
+                options: options))
+        let result = try OSSClient.decode(CopyObjectResult.self, r.body, operation: "CopyObject")
+        return CopiedObject(
+            result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+    }
+
+    // MARK: Multipart
+
+    /// Starts a multipart upload (InitiateMultipartUpload) and returns its upload id.
+    public func initiateMultipartUpload(bucket: String, key: String, options: PutObjectOptions = .init()) async throws
+        -> InitiateMultipartUploadResult
+    {
+        try Validation.checkMetadata(options.metadata)
+        let r = try await perform(.initiateMultipartUpload(bucket: bucket, key: key, options: options))
+        let result = try OSSClient.decode(InitiateMultipartUploadResult.self, r.body, operation: "InitiateMultipartUpload")
+        guard !result.uploadId.isEmpty else {
+            throw OSSClientError.invalidResponse("InitiateMultipartUpload: the answer has an empty UploadId")
+        }
+        return result
+    }
+
+    /// Completes a multipart upload (CompleteMultipartUpload) from its parts, in ascending order.
+    /// - Parameter expectedCRC64: the CRC64 of the whole object (combine the parts' with
+    ///   `CRC64.combine`); when given and CRC checking is on, a different server CRC64 throws
+    ///   `.crcMismatch`.
+    @discardableResult
+    public func completeMultipartUpload(
+        bucket: String, key: String, uploadId: String, parts: [CompleteMultipartUpload.Part], expectedCRC64: UInt64? = nil
+    ) async throws -> CompletedMultipartUpload {
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        guard !parts.isEmpty else { throw OSSClientError.invalidArgument("a multipart upload needs at least one part") }
+        for p in parts { try Validation.checkPartNumber(p.partNumber) }
+        let xml = CompleteMultipartUpload(parts: parts).encode()
+        let r = try await perform(.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, xml: xml))
+        let result = try OSSClient.decode(CompleteMultipartUploadResult.self, r.body, operation: "CompleteMultipartUpload")
+        let crc = r.head.crc64
+        if configuration.crcCheckEnabled, let expectedCRC64, let crc, crc != expectedCRC64 {
+            throw OSSClientError.crcMismatch(expected: expectedCRC64, reported: crc, what: "CompleteMultipartUpload")
+        }
+        return CompletedMultipartUpload(
+            result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+    }
+
+    /// Copies a range of an existing object into a part of a multipart upload (UploadPartCopy).
+    /// - Parameter sourceRange: the bytes of the source (`nil` for all of it).
+    public func uploadPartCopy(
+        sourceBucket: String, sourceKey: String, sourceRange: ByteRange? = nil, bucket: String, key: String,
+        uploadId: String, partNumber: Int
+    ) async throws -> UploadPartResult {
+        try Validation.checkBucketName(sourceBucket)
+        try Validation.checkObjectKey(sourceKey)
+        try Validation.checkPartNumber(partNumber)
+        try sourceRange?.validate()
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        let r = try await perform(
+            .uploadPartCopy(
+                sourceBucket: sourceBucket, sourceKey: sourceKey, sourceRange: sourceRange, bucket: bucket, key: key,
+                uploadId: uploadId, partNumber: partNumber))
+        guard let fields = FlatXML.children(of: "CopyPartResult", in: r.body), let etag = fields["ETag"] else {
+            throw OSSClientError.invalidResponse("UploadPartCopy: the answer is not a CopyPartResult with an ETag")
+        }
+        return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
+    }
+
+    /// Lists the parts uploaded so far (ListParts), one page.
+    public func listParts(
+        bucket: String, key: String, uploadId: String, partNumberMarker: Int? = nil, maxParts: Int? = nil
+    ) async throws -> ListPartsResult {
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        if let m = maxParts, !(1...1000).contains(m) {
+            throw OSSClientError.invalidArgument("max-parts must be 1...1000, not \(m)")
+        }
+        let r = try await perform(
+            .listParts(bucket: bucket, key: key, uploadId: uploadId, partNumberMarker: partNumberMarker, maxParts: maxParts))
+        return try OSSClient.decode(ListPartsResult.self, r.body, operation: "ListParts")
+    }
+
+    /// Lists multipart uploads in progress (ListMultipartUploads), one page.
+    public func listMultipartUploads(bucket: String, _ parameters: ListMultipartUploadsParameters = .init()) async throws
+        -> ListMultipartUploadsResult
+    {
+        if let m = parameters.maxUploads, !(1...1000).contains(m) {
+            throw OSSClientError.invalidArgument("max-uploads must be 1...1000, not \(m)")
+        }
+        let r = try await perform(.listMultipartUploads(bucket: bucket, parameters))
+        return try OSSClient.decode(ListMultipartUploadsResult.self, r.body, operation: "ListMultipartUploads")
+    }
+
+    // MARK: Buckets
+
+    /// Lists the account's buckets (ListBuckets / GetService), one page.
+    public func listBuckets(prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil) async throws
+        -> ListAllMyBucketsResult
+    {
+        let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys))
+        return try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: "ListBuckets")
+    }
+}

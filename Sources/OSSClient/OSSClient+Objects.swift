@@ -1,0 +1,153 @@
+import OSSCore
+
+extension OSSClient {
+    /// Uploads an object in one request (PutObject). The CRC64 of the bytes sent is compared with
+    /// the server's; a mismatch throws `.crcMismatch` and is not retried.
+    /// - Parameters:
+    ///   - body: `.bytes(...)`, `.file(path)` or `.stream(...)` (a stream is never retried).
+    ///   - options: content type, metadata, Content-MD5, extra headers, progress.
+    /// - Throws: `OSSServiceError`, `OSSClientError`.
+    @discardableResult
+    public func putObject(bucket: String, key: String, body: OSSRequestBody, options: PutObjectOptions = .init())
+        async throws -> PutObjectResult
+    {
+        try Validation.checkMetadata(options.metadata)
+        let r = try await perform(
+            .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
+            signal: options.signal)
+        return PutObjectResult(r.head)
+    }
+
+    /// Downloads an object, or a range of it, into memory (GetObject). A whole object's CRC64 is checked.
+    /// - Parameter progress: called as bytes arrive.
+    public func getObject(bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil)
+        async throws -> GetObjectResult
+    {
+        try range?.validate()
+        let r = try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress)
+        return GetObjectResult(metadata: ObjectMetadata(r.head), body: r.body)
+    }
+
+    /// Downloads an object, or a range of it, into a file. The bytes go to `path.osswire-part`
+    /// first, renamed to `path` once complete (and checked), so a failure leaves no partial file.
+    @discardableResult
+    public func getObject(
+        bucket: String, key: String, toFile path: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
+    ) async throws -> ObjectMetadata {
+        try range?.validate()
+        return try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
+            try await pump.write(toFile: path)
+            return ObjectMetadata(head)
+        }
+    }
+
+    /// Downloads an object, or a range of it, handing its bytes to `body` as they arrive. Nothing
+    /// is retried once the head arrived; a whole object's CRC64 is checked when the stream ends.
+    /// The stream is valid only inside `body`.
+    public func withObjectStream<T: Sendable>(
+        bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
+        _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
+    ) async throws -> T {
+        try range?.validate()
+        let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
+        do {
+            return try await perform(op, progress: progress) { head, pump in
+                do {
+                    return try await body(ObjectMetadata(head), OSSObjectStream(pump: pump))
+                } catch {
+                    throw StreamConsumerError(underlying: error)
+                }
+            }
+        } catch let e as StreamConsumerError {
+            throw e.underlying
+        }
+    }
+
+    /// An object's metadata (HeadObject). A failure's code comes from the `x-oss-err` header.
+    public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetadata {
+        let r = try await perform(.headObject(bucket: bucket, key: key, versionId: versionId))
+        return ObjectMetadata(r.head)
+    }
+
+    /// Deletes an object (DeleteObject). Deleting a missing key succeeds, as in OSS.
+    @discardableResult
+    public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
+        let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
+        return DeleteObjectResult(
+            requestId: r.head.requestId, deleteMarker: r.head.header("x-oss-delete-marker") == "true",
+            versionId: r.head.header("x-oss-version-id"))
+    }
+
+    /// Appends to an appendable object (AppendObject) at `position` (0 creates it).
+    /// - Parameter previousCRC64: the object's CRC64 before this append (the last result's
+    ///   `crc64`); with it the whole object's CRC64 is checked. Not needed at position 0.
+    @discardableResult
+    public func appendObject(
+        bucket: String, key: String, position: Int64, body: OSSRequestBody, previousCRC64: UInt64? = nil,
+        options: PutObjectOptions = .init()
+    ) async throws -> AppendObjectResult {
+        guard position >= 0 else { throw OSSClientError.invalidArgument("the append position cannot be negative") }
+        try Validation.checkMetadata(options.metadata)
+        var op = OSSOperationRequest.appendObject(bucket: bucket, key: key, position: position, body: body, options: options)
+        let base: UInt64? = position == 0 ? 0 : previousCRC64
+        if base == nil { op.checksUploadCRC = false }
+        let r = try await perform(op, progress: options.progress, uploadCRCBase: base)
+        guard let next = r.head.header("x-oss-next-append-position").flatMap({ Int64($0) }) else {
+            throw OSSClientError.invalidResponse("AppendObject: the answer has no x-oss-next-append-position")
+        }
+        return AppendObjectResult(nextPosition: next, crc64: r.head.crc64, etag: r.head.etag, requestId: r.head.requestId)
+    }
+
+    /// Uploads one part of a multipart upload (UploadPart), checking its CRC64.
+    /// - Parameter partNumber: 1...10000.
+    /// - Parameter signal: an extra cancel source (an upload handle's pause or abort): firing it
+    ///   closes the part's socket at once and the call throws `.cancelled`.
+    public func uploadPart(
+        bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false,
+        progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil
+    ) async throws -> UploadPartResult {
+        try Validation.checkPartNumber(partNumber)
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        let r = try await perform(
+            .uploadPart(
+                bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber, body: body, contentMD5: contentMD5),
+            progress: progress, signal: signal)
+        guard let etag = r.head.etag else { throw OSSClientError.invalidResponse("UploadPart: the answer has no ETag") }
+        return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
+    }
+
+    /// Abandons a multipart upload (AbortMultipartUpload); its parts are deleted and the id
+    /// becomes unusable (`NoSuchUpload`).
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        _ = try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId))
+    }
+
+    /// Creates a bucket (PutBucket).
+    /// - Parameters:
+    ///   - acl: `private`, `public-read` or `public-read-write`.
+    ///   - storageClass: `Standard`, `IA`, `Archive`, ...
+    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws {
+        _ = try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass))
+    }
+
+    /// Deletes an empty bucket (DeleteBucket).
+    public func deleteBucket(_ bucket: String) async throws {
+        _ = try await perform(.deleteBucket(bucket: bucket))
+    }
+
+    /// Sends any operation and returns the raw answer (status, headers, body), for operations
+    /// this client has no method for. Non-2xx answers throw `OSSServiceError`.
+    public func send(_ operation: OSSOperationRequest, progress: OSSProgressHandler? = nil) async throws -> (
+        OSSResponseHead, [UInt8]
+    ) {
+        let r = try await perform(operation, progress: progress)
+        return (r.head, r.body)
+    }
+}
+
+/// Wraps what the caller's stream handler throws, so it is never mistaken for a failure of the
+/// exchange and retried.
+struct StreamConsumerError: Error {
+    let underlying: any Error
+}

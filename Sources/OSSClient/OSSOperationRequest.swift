@@ -1,0 +1,109 @@
+import OSSCore
+
+/// One OSS operation as a value: what goes on the wire and how the answer is checked, with no
+/// transport involved. `OSSClient` signs and sends it; tests inspect it.
+public struct OSSOperationRequest: Sendable {
+    /// The OSS API name (`PutObject`), for errors and logs.
+    public var operation: String
+    public var method: String
+    /// `nil` for service-level requests (ListBuckets).
+    public var bucket: String?
+    /// `nil` for bucket-level requests.
+    public var key: String?
+    /// Query parameters in order; `nil` values are bare names (`?uploads`).
+    public var query: [(String, String?)]
+    /// Request headers (without Host, Date, Authorization, Content-Length: the client adds them).
+    public var headers: [(String, String)]
+    public var body: OSSRequestBody
+    /// Compare the CRC64 of the body sent with the answer's `x-oss-hash-crc64ecma`.
+    public var checksUploadCRC: Bool = false
+    /// Compute and send `Content-MD5` of the body.
+    public var sendsContentMD5: Bool = false
+
+    public init(
+        operation: String, method: String, bucket: String?, key: String? = nil, query: [(String, String?)] = [],
+        headers: [(String, String)] = [], body: OSSRequestBody = .empty
+    ) {
+        self.operation = operation
+        self.method = method
+        self.bucket = bucket
+        self.key = key
+        self.query = query
+        self.headers = headers
+        self.body = body
+    }
+
+    /// The first value of a header (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let n = name.lowercased()
+        return headers.first { $0.0.lowercased() == n }?.1
+    }
+
+    /// Sets a header, replacing any with the same name.
+    public mutating func setHeader(_ name: String, _ value: String) {
+        let n = name.lowercased()
+        headers.removeAll { $0.0.lowercased() == n }
+        headers.append((name, value))
+    }
+
+    /// Checks everything that must hold before a byte is sent.
+    /// - Throws: `OSSClientError` (`.invalidArgument`).
+    public func validate() throws {
+        if let bucket { try Validation.checkBucketName(bucket) }
+        if let key { try Validation.checkObjectKey(key) }
+        for (name, value) in headers {
+            try Validation.checkHeaderName(name)
+            try Validation.checkHeaderValue(value, name: name)
+        }
+        for (name, value) in query {
+            try Validation.checkParameter(name, name: name)
+            if let value { try Validation.checkParameter(value, name: name) }
+        }
+    }
+}
+
+/// A byte range of an object for GetObject (RFC 9110 §14.1.2).
+public struct ByteRange: Sendable, Hashable, CustomStringConvertible {
+    /// First byte, or `nil` for a suffix range.
+    public var first: Int64?
+    /// Last byte (inclusive), or `nil` for "to the end" (or, with `first == nil`, the suffix length).
+    public var last: Int64?
+
+    /// Bytes `range.lowerBound...range.upperBound`.
+    public init(_ range: ClosedRange<Int64>) {
+        first = range.lowerBound
+        last = range.upperBound
+    }
+
+    private init(first: Int64?, last: Int64?) {
+        self.first = first
+        self.last = last
+    }
+
+    /// From `offset` to the end.
+    public static func from(_ offset: Int64) -> ByteRange { ByteRange(first: offset, last: nil) }
+    /// The last `count` bytes.
+    public static func suffix(_ count: Int64) -> ByteRange { ByteRange(first: nil, last: count) }
+
+    /// `bytes=0-99`, `bytes=100-`, `bytes=-50`.
+    public var headerValue: String {
+        switch (first, last) {
+        case (let f?, let l?): "bytes=\(f)-\(l)"
+        case (let f?, nil): "bytes=\(f)-"
+        case (nil, let n?): "bytes=-\(n)"
+        case (nil, nil): "bytes=0-"
+        }
+    }
+
+    public var description: String { headerValue }
+
+    func validate() throws {
+        if let first, first < 0 { throw OSSClientError.invalidArgument("range \(self): the first byte is negative") }
+        if let first, let last, last < first {
+            throw OSSClientError.invalidArgument("range \(self): the last byte comes before the first")
+        }
+        if first == nil, let last, last <= 0 {
+            throw OSSClientError.invalidArgument("range \(self): a suffix range needs a positive length")
+        }
+    }
+}

@@ -1,0 +1,134 @@
+import OSSCore
+
+/// A response's status and headers, with case-insensitive lookup.
+public struct OSSResponseHead: Sendable {
+    public var statusCode: Int
+    /// Headers in the order received.
+    public var headers: [(name: String, value: String)]
+
+    public init(statusCode: Int, headers: [(name: String, value: String)]) {
+        self.statusCode = statusCode
+        self.headers = headers
+    }
+
+    /// The first value of a header (case-insensitive).
+    public func header(_ name: String) -> String? {
+        let n = name.lowercased()
+        return headers.first { $0.name.lowercased() == n }?.value
+    }
+
+    /// `x-oss-request-id`.
+    public var requestId: String { header("x-oss-request-id") ?? "" }
+
+    /// `x-oss-hash-crc64ecma` as a number.
+    public var crc64: UInt64? { header("x-oss-hash-crc64ecma").flatMap { UInt64($0.trimmingWhitespace()) } }
+
+    /// `ETag` as sent (with its quotes).
+    public var etag: String? { header("etag") }
+}
+
+/// What PutObject answers.
+public struct PutObjectResult: Sendable, Hashable {
+    /// The object's ETag, with quotes as OSS sends it.
+    public var etag: String
+    /// The server's CRC64-ECMA of the object.
+    public var crc64: UInt64?
+    public var versionId: String?
+    public var requestId: String
+
+    init(_ head: OSSResponseHead) {
+        etag = head.etag ?? ""
+        crc64 = head.crc64
+        versionId = head.header("x-oss-version-id")
+        requestId = head.requestId
+    }
+}
+
+/// What AppendObject answers.
+public struct AppendObjectResult: Sendable, Hashable {
+    /// The position for the next append (`x-oss-next-append-position`).
+    public var nextPosition: Int64
+    /// The server's CRC64-ECMA of the whole object so far.
+    public var crc64: UInt64?
+    public var etag: String?
+    public var requestId: String
+}
+
+/// What UploadPart answers.
+public struct UploadPartResult: Sendable, Hashable {
+    public var partNumber: Int
+    /// The part's ETag, as CompleteMultipartUpload wants it.
+    public var etag: String
+    /// The server's CRC64-ECMA of the part.
+    public var crc64: UInt64?
+    public var requestId: String
+}
+
+/// What DeleteObject answers.
+public struct DeleteObjectResult: Sendable, Hashable {
+    public var requestId: String
+    /// Whether a delete marker was made (versioned buckets).
+    public var deleteMarker: Bool
+    public var versionId: String?
+}
+
+/// An object's metadata, from HeadObject or the head of GetObject.
+public struct ObjectMetadata: Sendable {
+    /// The body length of this answer (for a range read, the range's length).
+    public var contentLength: Int64
+    public var contentType: String?
+    public var etag: String?
+    public var lastModified: UTCTime?
+    /// The CRC64-ECMA of the whole object.
+    public var crc64: UInt64?
+    /// `Normal`, `Multipart` or `Appendable`.
+    public var objectType: String?
+    public var storageClass: String?
+    public var versionId: String?
+    /// For appendable objects, where the next append goes.
+    public var nextAppendPosition: Int64?
+    /// For a range read: `Content-Range`.
+    public var contentRange: String?
+    /// `x-oss-meta-*` headers without the prefix, names lower-cased.
+    public var userMetadata: [String: String]
+    /// Every header of the answer.
+    public var headers: [(name: String, value: String)]
+    public var requestId: String
+
+    public init(_ head: OSSResponseHead) {
+        contentLength = head.header("content-length").flatMap { Int64($0.trimmingWhitespace()) } ?? 0
+        contentType = head.header("content-type")
+        etag = head.etag
+        lastModified = head.header("last-modified").flatMap { UTCTime(rfc1123: $0) }
+        crc64 = head.crc64
+        objectType = head.header("x-oss-object-type")
+        storageClass = head.header("x-oss-storage-class")
+        versionId = head.header("x-oss-version-id")
+        nextAppendPosition = head.header("x-oss-next-append-position").flatMap { Int64($0) }
+        contentRange = head.header("content-range")
+        var meta: [String: String] = [:]
+        for (name, value) in head.headers {
+            let n = name.lowercased()
+            if n.hasPrefix("x-oss-meta-") { meta[String(n.dropFirst("x-oss-meta-".count))] = value }
+        }
+        userMetadata = meta
+        headers = head.headers
+        requestId = head.requestId
+    }
+
+    /// The object's total size: from `Content-Range` for a range read, else `contentLength`.
+    public var objectSize: Int64 {
+        if let contentRange, let slash = contentRange.lastIndex(of: "/"),
+            let total = Int64(contentRange[contentRange.index(after: slash)...])
+        {
+            return total
+        }
+        return contentLength
+    }
+}
+
+/// What GetObject to memory answers.
+public struct GetObjectResult: Sendable {
+    public var metadata: ObjectMetadata
+    public var body: [UInt8]
+}

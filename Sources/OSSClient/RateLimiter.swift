@@ -1,0 +1,84 @@
+import OSSCore
+import Synchronization
+
+/// A token bucket: `rate` bytes per second, holding at most `burst` tokens. Taking more tokens than
+/// are held goes into debt, which later takers wait out; so one large chunk is allowed at once
+/// and the average rate still holds.
+struct TokenBucket: Sendable {
+    /// Bytes per second; `nil` for no limit.
+    private(set) var rate: Int?
+    private(set) var tokens: Double
+    private var last: ContinuousClock.Instant
+
+    init(rate: Int?, now: ContinuousClock.Instant) {
+        self.rate = rate
+        self.tokens = 0
+        self.last = now
+    }
+
+    /// At most a tenth of a second's worth (at least 16 KiB), so the rate is smooth.
+    var burst: Double {
+        guard let rate else { return 0 }
+        return max(Double(rate) / 10, 16 * 1024)
+    }
+
+    /// Changes the rate; tokens already held stay (capped by the new burst).
+    mutating func setRate(_ newRate: Int?, now: ContinuousClock.Instant) {
+        refill(now: now)
+        rate = newRate
+        if newRate == nil { tokens = 0 } else { tokens = min(tokens, burst) }
+    }
+
+    private mutating func refill(now: ContinuousClock.Instant) {
+        defer { last = now }
+        guard let rate, now > last else { return }
+        let elapsed = last.duration(to: now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        tokens = min(burst, tokens + seconds * Double(rate))
+    }
+
+    /// Tries to take `count` tokens.
+    /// - Returns: `nil` when taken (possibly into debt), else how long to wait before trying again.
+    mutating func take(_ count: Int, now: ContinuousClock.Instant) -> Duration? {
+        refill(now: now)
+        guard let rate else { return nil }
+        // A take larger than the burst waits for a full bucket, then goes into debt.
+        let needed = min(Double(count), burst)
+        if tokens >= needed {
+            tokens -= Double(count)
+            return nil
+        }
+        // Wait until enough is back, but never long: a changed rate applies within 100 ms.
+        let seconds = min(max((needed - tokens) / Double(rate), 0.000_001), 0.1)
+        return .nanoseconds(Int64(seconds * 1e9))
+    }
+}
+
+/// A byte-rate limit shared by the requests of one client, changeable while transfers run.
+public final class RateLimiter: Sendable {
+    private let bucket: Mutex<TokenBucket>
+
+    /// - Parameter bytesPerSecond: the limit, or `nil` for none.
+    public init(bytesPerSecond: Int?) {
+        bucket = Mutex(TokenBucket(rate: bytesPerSecond, now: .now))
+    }
+
+    /// The current limit in bytes per second, or `nil`.
+    public var bytesPerSecond: Int? { bucket.withLock { $0.rate } }
+
+    /// Changes the limit; transfers under way follow it within a tenth of a second.
+    public func setLimit(_ bytesPerSecond: Int?) {
+        let rate = bytesPerSecond.flatMap { $0 > 0 ? $0 : nil }
+        bucket.withLock { $0.setRate(rate, now: .now) }
+    }
+
+    /// Waits until `count` bytes may pass.
+    /// - Parameter signals: signals that end the wait at once (disable, cancel).
+    /// - Returns: `nil` when the bytes may pass, else why the wait was interrupted.
+    func acquire(_ count: Int, wakingOn signals: [CancellationSignal]) async -> CancellationSignal.Reason? {
+        while true {
+            guard let wait = bucket.withLock({ $0.take(count, now: .now) }) else { return nil }
+            if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: signals) { return reason }
+        }
+    }
+}

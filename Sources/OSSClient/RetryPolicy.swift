@@ -1,0 +1,135 @@
+import OSSCore
+import Synchronization
+
+/// When and how long to wait before retrying a failed request.
+///
+/// Retried: 5xx answers, connection reset or refused, timeouts, and `RequestTimeTooSkewed` (after
+/// the clock is corrected from the server's time). Never retried: other 4xx answers, CRC64
+/// mismatches, bad input, a request cancelled or disabled, or a body that cannot be re-read.
+/// Waits grow exponentially with full jitter: a random time in `0...min(maxDelay, baseDelay * 2^n)`.
+public struct RetryPolicy: Sendable, Hashable {
+    /// Retries after the first attempt (3 by default; 0 disables retries).
+    public var maxRetries: Int
+    /// The back-off cap of the first retry.
+    public var baseDelay: Duration
+    /// The largest wait.
+    public var maxDelay: Duration
+
+    public init(maxRetries: Int = 3, baseDelay: Duration = .milliseconds(200), maxDelay: Duration = .seconds(20)) {
+        self.maxRetries = maxRetries
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+
+    /// 3 retries, 200 ms base, 20 s cap.
+    public static let `default` = RetryPolicy()
+    /// No retries.
+    public static let none = RetryPolicy(maxRetries: 0)
+
+    func validate() throws {
+        guard maxRetries >= 0 else { throw OSSClientError.invalidArgument("maxRetries cannot be negative") }
+        guard baseDelay >= .zero, maxDelay >= baseDelay else {
+            throw OSSClientError.invalidArgument("retry delays must satisfy 0 <= baseDelay <= maxDelay")
+        }
+    }
+
+    /// What to do with a failure.
+    public struct Decision: Sendable, Hashable, CustomStringConvertible {
+        enum Base: Sendable, Hashable { case fail, retry, correctClockAndRetry }
+        let base: Base
+        /// The server's time, for `correctClockAndRetry`.
+        public let serverTime: UTCTime?
+        init(_ base: Base, serverTime: UTCTime? = nil) {
+            self.base = base
+            self.serverTime = serverTime
+        }
+        public static let fail = Decision(.fail)
+        public static let retry = Decision(.retry)
+        public static func correctClockAndRetry(serverTime: UTCTime?) -> Decision {
+            Decision(.correctClockAndRetry, serverTime: serverTime)
+        }
+        public var shouldRetry: Bool { base != .fail }
+        public var description: String {
+            switch base {
+            case .fail: "fail"
+            case .retry: "retry"
+            case .correctClockAndRetry: "correct the clock and retry"
+            }
+        }
+    }
+
+    /// Classifies an error thrown by one attempt.
+    public static func classify(_ error: any Error) -> Decision {
+        if let e = error as? OSSServiceError {
+            if e.code == "RequestTimeTooSkewed" {
+                let t = e.fields["ServerTime"].flatMap { UTCTime(iso8601: $0) ?? UTCTime(rfc1123: $0) }
+                return .correctClockAndRetry(serverTime: t)
+            }
+            return e.statusCode >= 500 ? .retry : .fail
+        }
+        if let e = error as? OSSClientError {
+            switch e.kind {
+            case .timeout, .connect, .network: return .retry
+            default: return .fail
+            }
+        }
+        return .fail
+    }
+
+    /// The back-off cap before retry number `retry` (1-based): `min(maxDelay, baseDelay * 2^(retry-1))`.
+    public func delayCap(beforeRetry retry: Int) -> Duration {
+        let exponent = max(0, min(retry - 1, 30))
+        let cap = baseDelay * (1 << exponent)
+        return cap > maxDelay ? maxDelay : cap
+    }
+
+    /// A full-jitter delay before retry number `retry`: uniform in `0...delayCap(beforeRetry:)`.
+    /// - Parameter random: a source of uniform random numbers (injected by tests).
+    public func delay(beforeRetry retry: Int, random: (ClosedRange<Int64>) -> Int64 = { Int64.random(in: $0) }) -> Duration {
+        let cap = delayCap(beforeRetry: retry)
+        let capNanos = cap.components.seconds * 1_000_000_000 + cap.components.attoseconds / 1_000_000_000
+        guard capNanos > 0 else { return .zero }
+        return .nanoseconds(random(0...capNanos))
+    }
+}
+
+/// A client-wide limit on retries, so an outage does not multiply the load on a struggling
+/// service: each retry spends tokens (timeouts more), each success gives one back.
+public final class RetryBudget: Sendable {
+    private struct State {
+        var tokens: Int
+    }
+    private let state: Mutex<State>
+    /// The most tokens held.
+    public let capacity: Int
+    /// The cost of a retry after a timeout.
+    public let timeoutCost: Int
+    /// The cost of any other retry.
+    public let retryCost: Int
+
+    public init(capacity: Int = 500, retryCost: Int = 5, timeoutCost: Int = 10) {
+        self.capacity = capacity
+        self.retryCost = retryCost
+        self.timeoutCost = timeoutCost
+        state = Mutex(State(tokens: capacity))
+    }
+
+    /// Tokens left.
+    public var available: Int { state.withLock { $0.tokens } }
+
+    /// Takes the cost of one retry.
+    /// - Returns: `false` when the budget is spent (do not retry).
+    public func spend(afterTimeout: Bool) -> Bool {
+        let cost = afterTimeout ? timeoutCost : retryCost
+        return state.withLock { s in
+            guard s.tokens >= cost else { return false }
+            s.tokens -= cost
+            return true
+        }
+    }
+
+    /// Gives a token back after a successful request.
+    public func refund() {
+        state.withLock { s in s.tokens = min(capacity, s.tokens + 1) }
+    }
+}

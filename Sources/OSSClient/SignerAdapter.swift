@@ -1,0 +1,60 @@
+import OSSCore
+import OSSSigner
+
+/// Signs requests with OSSSigner's `RequestSigner` (V1 or V4, credentials from the provider).
+struct SignerAdapter: RequestSigning {
+    let signer: RequestSigner
+
+    init(configuration: OSSClientConfiguration) {
+        let provider = configuration.credentialsProvider ?? EnvironmentCredentialsProvider()
+        signer = RequestSigner(
+            version: configuration.signatureVersion == .v1 ? .v1 : .v4, region: configuration.effectiveRegion,
+            endpointHost: configuration.endpoint.host, additionalHeaders: configuration.additionalSignedHeaders,
+            credentialsProvider: provider)
+    }
+
+    func sign(
+        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
+        time: UTCTime
+    ) async throws {
+        let request = SigningRequest(
+            method: method, bucket: bucket, key: key, query: query.map { (name: $0.0, value: $0.1) },
+            headers: headers.map { (name: $0.0, value: $0.1) })
+        let added: [(name: String, value: String)]
+        do {
+            added = try await signer.sign(request, at: time)
+        } catch let e as SigningError {
+            throw OSSClientError(SignerAdapter.kind(of: e), e.description, underlying: e)
+        } catch let e as OSSClientError {
+            throw e
+        } catch {
+            throw OSSClientError(.credentials, "the credentials provider failed: \(error)", underlying: error)
+        }
+        for h in added {
+            let lower = h.name.lowercased()
+            headers.removeAll { $0.0.lowercased() == lower }
+            headers.append((h.name, h.value))
+        }
+    }
+
+    /// Presigns a request: the URL's query (sorted, encoded) and the headers the request must carry.
+    func presign(
+        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: [(String, String)],
+        expires: Int64, time: UTCTime
+    ) async throws -> PresignedURL {
+        let request = SigningRequest(
+            method: method, bucket: bucket, key: key, query: query.map { (name: $0.0, value: $0.1) },
+            headers: headers.map { (name: $0.0, value: $0.1) })
+        do {
+            return try await signer.presign(request, expires: expires, at: time)
+        } catch let e as SigningError {
+            throw OSSClientError(SignerAdapter.kind(of: e), e.description, underlying: e)
+        } catch {
+            throw OSSClientError(.credentials, "the credentials provider failed: \(error)", underlying: error)
+        }
+    }
+
+    static func kind(of e: SigningError) -> OSSClientError.Kind {
+        e.code == .missingCredentials ? .credentials : .invalidArgument
+    }
+}

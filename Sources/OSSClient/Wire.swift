@@ -1,0 +1,78 @@
+import OSSCore
+
+/// One HTTP exchange as the client layer hands it down: already addressed, signed and validated.
+struct WireRequest: Sendable {
+    var method: String
+    var address: RequestAddress
+    /// All headers to send except `Content-Length` (from `contentLength`) and `Host` (from the address).
+    var headers: [(String, String)]
+    /// The body length; `nil` with a body means chunked transfer coding.
+    var contentLength: Int64?
+    /// The body, or `nil` for none.
+    var body: UploadChunks?
+    /// The limit on the whole exchange, if any.
+    var deadline: ContinuousClock.Instant?
+    /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
+    var signal: CancellationSignal? = nil
+}
+
+/// The body of an answer, read chunk by chunk by one task, inside the exchange's handler.
+protocol WireResponseBody: AnyObject {
+    /// The next bytes, or `nil` at the end.
+    /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
+    func next() async throws -> [UInt8]?
+}
+
+/// An answer whose head arrived. Valid only inside the handler it is given to.
+struct WireResponse {
+    var head: OSSResponseHead
+    var body: any WireResponseBody
+}
+
+/// What the client needs from HTTP: one exchange at a time, and the client-wide switch.
+/// `HTTPWire` implements it on OSSHTTP's client; tests use scripted ones.
+protocol Wire: Sendable {
+    /// Sends a request and hands the head of its answer and a body reader to `handler`. A body
+    /// not read to its end when `handler` returns closes the connection.
+    /// - Throws: `OSSClientError` for failures of the exchange: `.requestsDisabled` before
+    ///   anything was sent, `.abortedInFlight` / `.cancelled` with `bodyFullySent`, `.timeout`,
+    ///   `.connect`, `.dns`, `.tls`, `.network`; and whatever `handler` throws, unchanged.
+    func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T
+    /// Fails new requests with `.requestsDisabled` and aborts those in flight.
+    func disableRequests()
+    /// Lets requests run again.
+    func enableRequests()
+    /// Closes idle connections.
+    func shutdown() async
+}
+
+/// Adds `Authorization` (and `x-oss-date`, `x-oss-security-token`, ...) to a request.
+protocol RequestSigning: Sendable {
+    /// Signs in place.
+    /// - Parameters:
+    ///   - headers: the headers to send; signing headers are added.
+    ///   - time: the signing time, already corrected for clock skew.
+    /// - Throws: `OSSClientError` (`.credentials`, `.invalidArgument`).
+    func sign(
+        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
+        time: UTCTime
+    ) async throws
+}
+
+/// A body already held in memory.
+final class BufferedResponseBody: WireResponseBody {
+    private let chunks: [[UInt8]]
+    private let index = MutexBox(0)
+
+    init(_ bytes: [UInt8]) { chunks = bytes.isEmpty ? [] : [bytes] }
+    init(chunks: [[UInt8]]) { self.chunks = chunks }
+
+    func next() async throws -> [UInt8]? {
+        index.withLock { i -> [UInt8]? in
+            guard i < chunks.count else { return nil }
+            defer { i += 1 }
+            return chunks[i]
+        }
+    }
+
+}

@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#endif
+import OSSCore
+
+/// A directory of checkpoint files, one per (source, destination), written atomically.
+///
+/// A write goes to a temporary file in the same directory (mode 0600), is flushed with
+/// `fsync`, renamed over the checkpoint, and the directory is flushed: a crash at any instant
+/// leaves either the old checkpoint or the new one, never a mix.
+public struct CheckpointStore: Sendable {
+    /// The directory holding the checkpoints.
+    public let directory: String
+
+    public init(directory: String) {
+        self.directory = directory
+    }
+
+    /// The default directory: `$OSSWIRE_CHECKPOINT_DIR`, else `$XDG_STATE_HOME/osswire/checkpoints`,
+    /// else `$HOME/.local/state/osswire/checkpoints`, else `/tmp/osswire-checkpoints-UID`.
+    public static var defaultDirectory: String {
+        if let d = environment("OSSWIRE_CHECKPOINT_DIR"), !d.isEmpty { return d }
+        if let d = environment("XDG_STATE_HOME"), !d.isEmpty { return d + "/osswire/checkpoints" }
+        if let h = environment("HOME"), !h.isEmpty { return h + "/.local/state/osswire/checkpoints" }
+        return "/tmp/osswire-checkpoints-\(getuid())"
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+
+    /// The checkpoint path for uploading `source` to `bucket`/`key`.
+    public func uploadPath(source: String, bucket: String, key: String) -> String {
+        path(kind: "upload", name: FilePaths.lastComponent(of: source), identity: "\(source)\n\(bucket)\n\(key)")
+    }
+
+    /// The checkpoint path for downloading `bucket`/`key` to `destination`.
+    public func downloadPath(bucket: String, key: String, destination: String) -> String {
+        path(kind: "download", name: FilePaths.lastComponent(of: key), identity: "\(bucket)\n\(key)\n\(destination)")
+    }
+
+    private func path(kind: String, name: String, identity: String) -> String {
+        // A readable hint plus a hash of the full identity; the file records the identity itself,
+        // so a hash collision is detected when it is loaded.
+        let hint = String(
+            name.unicodeScalars.prefix(40).map { s -> Character in
+                s.isASCII && (s.properties.isAlphabetic || s.properties.numericType != nil || s == "." || s == "-")
+                    ? Character(s) : "_"
+            })
+        let hash = Hex.encode(CRC64.checksum(Array(identity.utf8)).bigEndianBytes)
+        return "\(directory)/\(kind)-\(hint)-\(hash).checkpoint"
+    }
+
+    /// Reads a checkpoint file.
+    /// - Returns: its bytes, or `nil` when there is none.
+    /// - Throws: `TransferError.checkpoint` when it exists but cannot be read.
+    public func load(_ path: String) throws(TransferError) -> [UInt8]? {
+        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw TransferError.checkpoint(
+                "cannot open \(path): \(SystemError(errno: errno, operation: "open").message)")
+        }
+        defer { _ = close(fd) }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 << 10)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw TransferError.checkpoint(
+                    "cannot read \(path): \(SystemError(errno: errno, operation: "read").message)")
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > 64 << 20 { throw TransferError.checkpoint("\(path) is too large to be a checkpoint") }
+        }
+        return out
+    }
+
+    /// Writes a checkpoint atomically (temporary file, fsync, rename, fsync of the directory).
+    /// - Throws: `TransferError.file`.
+    public func save(_ bytes: [UInt8], to path: String) throws(TransferError) {
+        try FilePaths.makeDirectories(directory)
+        let temp = "\(path).tmp-\(getpid())"
+        let fd = retryingEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
+        guard fd >= 0 else { throw TransferError.file("create \(temp)", errno: errno) }
+        var failure: TransferError?
+        // An existing temporary file keeps its old mode through O_CREAT: force owner-only.
+        if fchmod(fd, 0o600) != 0 { failure = TransferError.file("chmod \(temp)", errno: errno) }
+        if failure == nil {
+            bytes.withUnsafeBytes { raw in
+                var done = 0
+                while done < raw.count {
+                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        failure = TransferError.file("write \(temp)", errno: errno)
+                        return
+                    }
+                    done += n
+                }
+            }
+        }
+        if failure == nil && retryingEINTR({ fsync(fd) }) != 0 {
+            failure = TransferError.file("fsync \(temp)", errno: errno)
+        }
+        _ = close(fd)
+        if let failure {
+            FilePaths.remove(temp)
+            throw failure
+        }
+        do {
+            try FilePaths.rename(temp, to: path)
+        } catch {
+            FilePaths.remove(temp)
+            throw error
+        }
+        try FilePaths.syncDirectory(FilePaths.directory(of: path))
+    }
+
+    /// Removes a checkpoint (a missing one is fine) and flushes the directory.
+    public func remove(_ path: String) {
+        FilePaths.remove(path)
+        try? FilePaths.syncDirectory(FilePaths.directory(of: path))
+    }
+}

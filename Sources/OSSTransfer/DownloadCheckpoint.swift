@@ -1,0 +1,81 @@
+/// What a resumable download remembers between runs: the object's identity (size, ETag,
+/// CRC64, last modified), the destination and its temporary file, the part size, and the
+/// parts already written with their CRC64.
+public struct DownloadCheckpoint: Sendable, Hashable {
+    public var bucket: String
+    public var key: String
+    public var destination: String
+    /// The file the parts are written to, renamed to `destination` when complete.
+    public var temporaryPath: String
+    public var objectSize: Int64
+    public var etag: String
+    public var objectCRC64: UInt64?
+    public var lastModified: String
+    public var partSize: Int64
+    /// The CRC64 of each part written to `temporaryPath`, by number.
+    public var parts: [Int: UInt64]
+
+    public init(
+        bucket: String, key: String, destination: String, temporaryPath: String, objectSize: Int64, etag: String,
+        objectCRC64: UInt64?, lastModified: String, partSize: Int64, parts: [Int: UInt64] = [:]
+    ) {
+        self.bucket = bucket
+        self.key = key
+        self.destination = destination
+        self.temporaryPath = temporaryPath
+        self.objectSize = objectSize
+        self.etag = etag
+        self.objectCRC64 = objectCRC64
+        self.lastModified = lastModified
+        self.partSize = partSize
+        self.parts = parts
+    }
+
+    /// The file's bytes.
+    public func encode() -> [UInt8] {
+        var c = CheckpointCodec()
+        c.add("bucket", bucket)
+        c.add("key", key)
+        c.add("destination", destination)
+        c.add("temporary", temporaryPath)
+        c.add("object-size", String(objectSize))
+        c.add("etag", etag)
+        c.add("object-crc64", objectCRC64.map { String($0) } ?? "")
+        c.add("last-modified", lastModified)
+        c.add("part-size", String(partSize))
+        for (n, crc) in parts.sorted(by: { $0.key < $1.key }) { c.add("part", String(n), String(crc)) }
+        return c.encode(kind: "download")
+    }
+
+    /// Parses a checkpoint file.
+    /// - Throws: `TransferError.checkpoint` when it is damaged or not a download checkpoint.
+    public init(decoding bytes: [UInt8]) throws(TransferError) {
+        let f = CheckpointFields(lines: try CheckpointCodec.decode(bytes, kind: "download"))
+        bucket = try f.string("bucket")
+        key = try f.string("key")
+        destination = try f.string("destination")
+        temporaryPath = try f.string("temporary")
+        objectSize = try f.int64("object-size")
+        etag = try f.string("etag")
+        let crc = try f.string("object-crc64")
+        if crc.isEmpty {
+            objectCRC64 = nil
+        } else {
+            guard let v = UInt64(crc) else { throw TransferError.checkpoint("the object CRC64 is not a number") }
+            objectCRC64 = v
+        }
+        lastModified = try f.string("last-modified")
+        partSize = try f.int64("part-size")
+        guard partSize > 0, objectSize >= 0, !temporaryPath.isEmpty else {
+            throw TransferError.checkpoint("the sizes or the temporary path are invalid")
+        }
+        var parts: [Int: UInt64] = [:]
+        for v in f.all("part") {
+            guard v.count == 2, let n = Int(v[0]), n >= 1, let crc = UInt64(v[1]), parts[n] == nil else {
+                throw TransferError.checkpoint("a part line is damaged")
+            }
+            parts[n] = crc
+        }
+        self.parts = parts
+    }
+}

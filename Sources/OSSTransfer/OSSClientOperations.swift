@@ -1,0 +1,97 @@
+import OSSClient
+import OSSCore
+
+/// ``TransferOperations`` over the real `OSSClient`: what the uploader and downloader call in
+/// production. Parts are sent as file ranges (`OSSRequestBody.file`), which the client streams
+/// with `pread` in bounded chunks and re-reads from the file on each of its retries.
+public struct OSSClientOperations: TransferOperations {
+    public let client: OSSClient
+
+    public init(client: OSSClient) {
+        self.client = client
+    }
+
+    public func putObject(bucket: String, key: String, source: FileRange, progress: @escaping @Sendable (Int64) -> Void)
+        async throws -> StoredObject
+    {
+        var options = PutObjectOptions()
+        options.progress = { progress($0.bytesTransferred) }
+        let r = try await client.putObject(
+            bucket: bucket, key: key, body: .file(source.path, offset: source.offset, length: source.length),
+            options: options)
+        return StoredObject(etag: r.etag, crc64: r.crc64)
+    }
+
+    public func initiateMultipartUpload(bucket: String, key: String) async throws -> String {
+        try await client.initiateMultipartUpload(bucket: bucket, key: key).uploadId
+    }
+
+    public func uploadPart(
+        bucket: String, key: String, uploadId: String, partNumber: Int, source: FileRange,
+        progress: @escaping @Sendable (Int64) -> Void
+    ) async throws -> UploadedPart {
+        let r = try await client.uploadPart(
+            bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber,
+            body: .file(source.path, offset: source.offset, length: source.length),
+            progress: { progress($0.bytesTransferred) })
+        return UploadedPart(number: partNumber, etag: r.etag, crc64: r.crc64)
+    }
+
+    public func listParts(bucket: String, key: String, uploadId: String) async throws -> [ListedPart] {
+        var out: [ListedPart] = []
+        for try await page in client.listPartsPages(bucket: bucket, key: key, uploadId: uploadId, maxParts: 1000) {
+            out += page.parts.map {
+                ListedPart(number: $0.partNumber, etag: $0.eTag, size: $0.size, crc64: $0.hashCRC64)
+            }
+        }
+        return out
+    }
+
+    public func completeMultipartUpload(bucket: String, key: String, uploadId: String, parts: [UploadedPart])
+        async throws
+        -> StoredObject
+    {
+        let r = try await client.completeMultipartUpload(
+            bucket: bucket, key: key, uploadId: uploadId,
+            parts: parts.map { CompleteMultipartUpload.Part(partNumber: $0.number, eTag: $0.etag) })
+        return StoredObject(etag: r.result.eTag, crc64: r.crc64)
+    }
+
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+        try await client.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+    }
+
+    public func headObject(bucket: String, key: String) async throws -> RemoteObject {
+        let m = try await client.headObject(bucket: bucket, key: key)
+        return RemoteObject(
+            size: m.contentLength, etag: m.etag ?? "", crc64: m.crc64,
+            lastModified: m.headers.first { $0.name.lowercased() == "last-modified" }?.value ?? "")
+    }
+
+    public func getObject(bucket: String, key: String, offset: Int64, length: Int64, into sink: RangeSink) async throws
+    {
+        guard length > 0 else { return }
+        try await client.withObjectStream(bucket: bucket, key: key, range: ByteRange(offset...(offset + length - 1))) {
+            _, stream in
+            for try await chunk in stream { try sink.write(chunk) }
+        }
+    }
+
+    public func classify(_ error: any Error) -> FailureClass {
+        if let e = error as? OSSClientError {
+            switch e.kind {
+            case .requestsDisabled: return FailureClass(.disabledBeforeStart, code: e.code)
+            case .abortedInFlight: return FailureClass(.abortedInFlight, code: e.code)
+            case .cancelled: return FailureClass(.cancelled, code: e.code)
+            case .network, .timeout, .crcMismatch, .connect, .dns: return FailureClass(.retryable, code: e.code)
+            default: return FailureClass(.fatal, code: e.code)
+            }
+        }
+        if let e = error as? OSSServiceError {
+            if e.code == "NoSuchUpload" { return FailureClass(.noSuchUpload, code: e.code) }
+            return FailureClass(e.isRetryable ? .retryable : .fatal, code: e.code)
+        }
+        if error is CancellationError { return FailureClass(.cancelled) }
+        return FailureClass(.fatal)
+    }
+}

@@ -1,1 +1,0 @@
-// OSSTransfer: see DESIGN.md for what this layer holds.

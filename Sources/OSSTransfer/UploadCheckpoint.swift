@@ -1,0 +1,87 @@
+/// What a resumable upload remembers between runs: the source file's identity, the
+/// destination, the part size, the UploadId and the parts known to be on the server.
+///
+/// It holds nothing secret: no credentials, no signatures.
+public struct UploadCheckpoint: Sendable, Hashable {
+    /// A part the server accepted.
+    public struct Part: Sendable, Hashable {
+        public var number: Int
+        /// The ETag UploadPart returned (with its quotes).
+        public var etag: String
+        /// The CRC64 of the part's bytes.
+        public var crc64: UInt64
+        public var size: Int64
+
+        public init(number: Int, etag: String, crc64: UInt64, size: Int64) {
+            self.number = number
+            self.etag = etag
+            self.crc64 = crc64
+            self.size = size
+        }
+    }
+
+    public var source: FileIdentity
+    public var bucket: String
+    public var key: String
+    public var partSize: Int64
+    public var uploadId: String
+    /// Parts on the server, by number.
+    public var parts: [Int: Part]
+
+    public init(
+        source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:]
+    ) {
+        self.source = source
+        self.bucket = bucket
+        self.key = key
+        self.partSize = partSize
+        self.uploadId = uploadId
+        self.parts = parts
+    }
+
+    /// The file's bytes.
+    public func encode() -> [UInt8] {
+        var c = CheckpointCodec()
+        c.add("source", source.path)
+        c.add("size", String(source.size))
+        c.add("mtime", String(source.modifiedSeconds), String(source.modifiedNanoseconds))
+        c.add("inode", String(source.device), String(source.inode))
+        c.add("bucket", bucket)
+        c.add("key", key)
+        c.add("part-size", String(partSize))
+        c.add("upload-id", uploadId)
+        for p in parts.values.sorted(by: { $0.number < $1.number }) {
+            c.add("part", String(p.number), p.etag, String(p.crc64), String(p.size))
+        }
+        return c.encode(kind: "upload")
+    }
+
+    /// Parses a checkpoint file.
+    /// - Throws: `TransferError.checkpoint` when it is damaged or not an upload checkpoint.
+    public init(decoding bytes: [UInt8]) throws(TransferError) {
+        let f = CheckpointFields(lines: try CheckpointCodec.decode(bytes, kind: "upload"))
+        let mtime = f.all("mtime")
+        let inode = f.all("inode")
+        guard mtime.count == 1, mtime[0].count == 2, let ms = Int64(mtime[0][0]), let mns = Int64(mtime[0][1]),
+            inode.count == 1, inode[0].count == 2, let dev = UInt64(inode[0][0]), let ino = UInt64(inode[0][1])
+        else { throw TransferError.checkpoint("the file's time stamp or inode line is damaged") }
+        source = FileIdentity(
+            path: try f.string("source"), size: try f.int64("size"), modifiedSeconds: ms, modifiedNanoseconds: mns,
+            device: dev, inode: ino)
+        bucket = try f.string("bucket")
+        key = try f.string("key")
+        partSize = try f.int64("part-size")
+        uploadId = try f.string("upload-id")
+        guard !uploadId.isEmpty, partSize > 0 else {
+            throw TransferError.checkpoint("the upload id or part size is empty")
+        }
+        var parts: [Int: Part] = [:]
+        for v in f.all("part") {
+            guard v.count == 4, let n = Int(v[0]), (1...PartPlan.maximumPartCount).contains(n), let crc = UInt64(v[2]),
+                let size = Int64(v[3]), parts[n] == nil
+            else { throw TransferError.checkpoint("a part line is damaged") }
+            parts[n] = Part(number: n, etag: v[1], crc64: crc, size: size)
+        }
+        self.parts = parts
+    }
+}

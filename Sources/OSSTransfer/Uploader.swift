@@ -1,0 +1,490 @@
+import OSSCore
+
+/// Settings of an upload.
+public struct UploadOptions: Sendable {
+    /// The wished part size; raised to 100 KiB and grown to stay within 10,000 parts. Default 8 MiB.
+    public var partSize: Int64 = PartPlan.defaultPartSize
+    /// Files of at most this many bytes go in one PutObject; larger ones go multipart. Default 8 MiB.
+    public var multipartThreshold: Int64 = PartPlan.defaultPartSize
+    /// Parts sent at once. Default 4.
+    public var jobs: Int = 4
+    /// Where checkpoints are kept; `nil` keeps none (a paused upload then cannot be resumed by a
+    /// later run).
+    public var checkpointDirectory: String? = nil
+    /// Tries per part (the first included) for failures worth another try (network, 5xx, CRC64).
+    public var partAttempts: Int = 3
+    /// The size of each read buffer; memory for file data is `jobs × bufferSize`.
+    public var bufferSize: Int = 256 << 10
+    /// Called as the upload moves (monotonic, resumed parts counted as done).
+    public var progress: TransferProgressHandler? = nil
+
+    public init() {}
+}
+
+/// Uploads a local file to an object: one PutObject at or below the threshold, else a
+/// resumable multipart upload with parallel parts, checkpoints and CRC64 checks.
+///
+/// ```swift
+/// let handle = Uploader(operations: ops, options: options).start(file: path, bucket: "b", key: "k")
+/// // later, from anywhere: handle.pause() or handle.abort()
+/// let outcome = await handle.outcome()
+/// ```
+public struct Uploader: Sendable {
+    public let operations: any TransferOperations
+    public var options: UploadOptions
+
+    public init(operations: any TransferOperations, options: UploadOptions = UploadOptions()) {
+        self.operations = operations
+        self.options = options
+    }
+
+    /// Starts uploading `file` to `bucket`/`key` in a task of its own.
+    /// - Returns: a handle to pause, abort, or wait for the outcome.
+    public func start(file: String, bucket: String, key: String) -> TransferHandle {
+        let control = TransferControl()
+        let run = UploadRun(ops: operations, options: options, path: file, bucket: bucket, key: key, control: control)
+        return TransferHandle(control: control) { await run.run() }
+    }
+
+    /// Uploads `file` to `bucket`/`key` and waits for the outcome. Cancelling the calling task
+    /// pauses the upload (its sockets are shut down at once; the checkpoint stays).
+    public func upload(file: String, bucket: String, key: String) async -> TransferOutcome {
+        await start(file: file, bucket: bucket, key: key).outcome()
+    }
+}
+
+/// One run of one upload.
+struct UploadRun: Sendable {
+    let ops: any TransferOperations
+    let options: UploadOptions
+    let path: String
+    let bucket: String
+    let key: String
+    let control: TransferControl
+
+    /// What happened to one part.
+    enum PartResult: Sendable {
+        case done(UploadCheckpoint.Part)
+        case stopped(number: Int, error: any Error, failure: FailureClass)
+    }
+
+    func run() async -> TransferOutcome {
+        let start = ContinuousClock.now
+        var out = TransferOutcome(bucket: bucket, key: key, localPath: path)
+        await runBody(&out)
+        let elapsed = ContinuousClock.now - start
+        out.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return out
+    }
+
+    private func runBody(_ out: inout TransferOutcome) async {
+        guard !bucket.isEmpty, !key.isEmpty else {
+            return fail(&out, TransferError.invalidArgument("the bucket and the key must not be empty"))
+        }
+        guard options.jobs >= 1, options.partAttempts >= 1, options.bufferSize >= 1 else {
+            return fail(&out, TransferError.invalidArgument("jobs, part attempts and buffer size must be at least 1"))
+        }
+        let file: TransferFile
+        let identity: FileIdentity
+        do {
+            file = try TransferFile.openForReading(path)
+            var id = try file.identity()
+            id.path = FilePaths.canonical(path)
+            identity = id
+        } catch {
+            return fail(&out, error)
+        }
+        out.bytes = identity.size
+        let pool = BufferPool(capacity: options.jobs, bufferSize: options.bufferSize)
+        let reader = PartReader(file: file, pool: pool)
+        if identity.size <= options.multipartThreshold {
+            await putWhole(&out, identity: identity, reader: reader)
+        } else {
+            await multipart(&out, identity: identity, reader: reader)
+        }
+    }
+
+    // MARK: One PutObject
+
+    private func putWhole(_ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader) async {
+        // Not a multipart upload: no parts to count (as `cp --json` reports it).
+        out.partsTotal = 0
+        let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: 1, handler: options.progress)
+        do {
+            if let reason = control.reason { throw StopRequest(reason: reason) }
+            let stored = try await ops.putObject(
+                bucket: bucket, key: key,
+                source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
+                progress: { progress.part(1, at: $0) })
+            progress.finished(1, size: identity.size)
+            out.state = .completed
+            out.etag = stored.etag
+            out.crc64 = stored.crc64
+        } catch {
+            stopped(&out, error: error, failure: classify(error))
+        }
+        out.bytesTransferred = progress.bytesThisRun
+    }
+
+    // MARK: Multipart
+
+    private func multipart(_ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader) async {
+        let plan: PartPlan
+        do { plan = try PartPlan(totalSize: identity.size, requestedPartSize: options.partSize) } catch {
+            return fail(&out, error)
+        }
+        out.partsTotal = plan.partCount
+        let store = options.checkpointDirectory.map { CheckpointStore(directory: $0) }
+        let checkpointPath = store?.uploadPath(source: identity.path, bucket: bucket, key: key)
+
+        // A NoSuchUpload in the middle (the upload was aborted elsewhere) starts one fresh upload.
+        for round in 0..<2 {
+            var known: [Int: UploadCheckpoint.Part] = [:]
+            var uploadId: String?
+            if let store, let checkpointPath {
+                let resumed = await resume(
+                    &out, store: store, path: checkpointPath, identity: identity, plan: plan, reader: reader)
+                switch resumed {
+                case .stop:
+                    // An abort that came while the parts were listed still abandons the upload.
+                    if control.reason == .aborted, let id = out.uploadId {
+                        await abandon(&out, uploadId: id, store: store, checkpointPath: checkpointPath)
+                    }
+                    return
+                case .fresh: break
+                case .resume(let id, let parts):
+                    uploadId = id
+                    known = parts
+                }
+            }
+            if uploadId == nil {
+                do {
+                    if let reason = control.reason { throw StopRequest(reason: reason) }
+                    let id = try await ops.initiateMultipartUpload(bucket: bucket, key: key)
+                    uploadId = id
+                    if let store, let checkpointPath {
+                        let cp = UploadCheckpoint(
+                            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: id)
+                        do { try store.save(cp.encode(), to: checkpointPath) } catch {
+                            _ = await sendAbort(uploadId: id)
+                            return fail(&out, error)
+                        }
+                    }
+                } catch {
+                    return stopped(&out, error: error, failure: classify(error))
+                }
+            }
+            guard let uploadId else { return }
+            out.uploadId = uploadId
+            out.checkpointPath = checkpointPath
+            let again = await send(
+                &out, uploadId: uploadId, known: known, identity: identity, plan: plan, reader: reader, store: store,
+                checkpointPath: checkpointPath, mayRestart: round == 0)
+            if !again { return }
+        }
+    }
+
+    /// What the checkpoint allows.
+    enum Resumption {
+        /// Stop: the outcome is set (paused or failed while listing parts).
+        case stop
+        /// Start a fresh upload.
+        case fresh
+        /// Resume this upload; these parts are on the server and match the file.
+        case resume(uploadId: String, parts: [Int: UploadCheckpoint.Part])
+    }
+
+    private func resume(
+        _ out: inout TransferOutcome, store: CheckpointStore, path: String, identity: FileIdentity, plan: PartPlan,
+        reader: PartReader
+    ) async -> Resumption {
+        let cp: UploadCheckpoint
+        do {
+            guard let bytes = try store.load(path) else { return .fresh }
+            cp = try UploadCheckpoint(decoding: bytes)
+        } catch {
+            let why = error.message
+            out.notes.append("the checkpoint \(path) cannot be used (\(why)); starting a fresh upload")
+            store.remove(path)
+            return .fresh
+        }
+        var stale: String?
+        var abortOld = false
+        if cp.bucket != bucket || cp.key != key {
+            stale = "it is for oss://\(cp.bucket)/\(cp.key), not this destination"
+        } else if let change = identity.difference(from: cp.source) {
+            stale = "the file changed since it was made (\(change))"
+            abortOld = true
+        } else if cp.partSize != plan.partSize {
+            stale = "it was made with parts of \(cp.partSize) bytes, not \(plan.partSize)"
+            abortOld = true
+        }
+        if let stale {
+            var note = "the checkpoint for upload \(cp.uploadId) does not fit: \(stale); starting a fresh upload"
+            if abortOld {
+                if let error = await sendAbort(uploadId: cp.uploadId) {
+                    let c = classify(error)
+                    if c.kind != .noSuchUpload { note += " (aborting the old upload failed: \(error))" }
+                } else {
+                    note += " (the old upload was aborted)"
+                }
+            }
+            out.notes.append(note)
+            store.remove(path)
+            return .fresh
+        }
+        let listed: [ListedPart]
+        do {
+            if let reason = control.reason { throw StopRequest(reason: reason) }
+            listed = try await ops.listParts(bucket: bucket, key: key, uploadId: cp.uploadId)
+        } catch {
+            let c = classify(error)
+            if c.kind == .noSuchUpload {
+                out.notes.append(
+                    "upload \(cp.uploadId) is no longer on the server (NoSuchUpload); starting a fresh upload")
+                store.remove(path)
+                return .fresh
+            }
+            out.uploadId = cp.uploadId
+            out.checkpointPath = path
+            stopped(&out, error: error, failure: c)
+            return .stop
+        }
+        var parts: [Int: UploadCheckpoint.Part] = [:]
+        var damaged: [Int] = []
+        for p in listed where plan.partNumbers.contains(p.number) {
+            let expected = plan.range(ofPart: p.number)
+            guard p.size == expected.length else {
+                damaged.append(p.number)
+                continue
+            }
+            var local: UInt64?
+            if let rec = cp.parts[p.number], rec.size == p.size, sameETag(rec.etag, p.etag) {
+                local = rec.crc64
+            } else if p.crc64 != nil {
+                local = try? await reader.crc64(offset: expected.offset, length: expected.length)
+            }
+            guard let local, p.crc64 == nil || p.crc64 == local else {
+                damaged.append(p.number)
+                continue
+            }
+            parts[p.number] = UploadCheckpoint.Part(number: p.number, etag: p.etag, crc64: local, size: p.size)
+        }
+        if !damaged.isEmpty {
+            out.notes.append(
+                "parts \(damaged.sorted().map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again"
+            )
+        }
+        return .resume(uploadId: cp.uploadId, parts: parts)
+    }
+
+    /// Sends the missing parts and completes the upload.
+    /// - Returns: `true` when the upload vanished (NoSuchUpload) and a fresh one should start.
+    private func send(
+        _ out: inout TransferOutcome, uploadId: String, known: [Int: UploadCheckpoint.Part], identity: FileIdentity,
+        plan: PartPlan, reader: PartReader, store: CheckpointStore?, checkpointPath: String?, mayRestart: Bool
+    ) async -> Bool {
+        let progress = ProgressAggregator(
+            totalBytes: identity.size, partsTotal: plan.partCount, handler: options.progress)
+        progress.resumed(parts: known.count, bytes: known.values.reduce(0) { $0 + $1.size })
+        out.partsResumed = known.count
+        var checkpoint = UploadCheckpoint(
+            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: uploadId, parts: known)
+        if let store, let checkpointPath {
+            // Record what ListParts confirmed (and drop what it did not).
+            try? store.save(checkpoint.encode(), to: checkpointPath)
+        }
+        let pending = plan.partNumbers.filter { known[$0] == nil }
+        var firstStop: (error: any Error, failure: FailureClass)?
+        var lastSave = ContinuousClock.now
+        await withTaskGroup(of: PartResult.self) { group in
+            var next = pending.makeIterator()
+            var running = 0
+            while running < options.jobs, control.reason == nil, let n = next.next() {
+                group.addTask {
+                    await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
+                }
+                running += 1
+            }
+            while let result = await group.next() {
+                running -= 1
+                switch result {
+                case .done(let part):
+                    checkpoint.parts[part.number] = part
+                    // Rewriting the whole checkpoint per part would cost O(parts²) bytes on a
+                    // 10,000-part upload: save at most twice a second. A part done but not yet
+                    // recorded is found by ListParts on resume and checked against the file.
+                    if let store, let checkpointPath, lastSave.duration(to: .now) >= .milliseconds(500) {
+                        lastSave = .now
+                        do { try store.save(checkpoint.encode(), to: checkpointPath) } catch {
+                            if firstStop == nil {
+                                firstStop = (error, FailureClass(.fatal))
+                                group.cancelAll()
+                            }
+                        }
+                    }
+                case .stopped(_, let error, let failure):
+                    if firstStop == nil {
+                        firstStop = (error, failure)
+                        group.cancelAll()
+                    }
+                }
+                if firstStop == nil, !Task.isCancelled, control.reason == nil, let n = next.next() {
+                    group.addTask {
+                        await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
+                    }
+                    running += 1
+                }
+            }
+        }
+        out.partsDone = checkpoint.parts.count
+        out.bytesTransferred = progress.bytesThisRun
+        if let store, let checkpointPath, checkpoint.parts.count < plan.partCount {
+            try? store.save(checkpoint.encode(), to: checkpointPath)
+        }
+
+        if control.reason == .aborted {
+            await abandon(&out, uploadId: uploadId, store: store, checkpointPath: checkpointPath)
+            return false
+        }
+        if let stop = firstStop {
+            if stop.failure.kind == .noSuchUpload, mayRestart, control.reason == nil {
+                out.notes.append("upload \(uploadId) vanished from the server (NoSuchUpload); starting a fresh upload")
+                if let store, let checkpointPath { store.remove(checkpointPath) }
+                return true
+            }
+            stopped(&out, error: stop.error, failure: stop.failure)
+            return false
+        }
+        // A file that changed while it was sent would make an object of mixed contents.
+        var now = try? FileIdentity.of(path)
+        now?.path = identity.path
+        if now.flatMap({ $0.difference(from: identity) }) != nil || now == nil {
+            let change = now.flatMap { $0.difference(from: identity) } ?? "it can no longer be examined"
+            _ = await sendAbort(uploadId: uploadId)
+            if let store, let checkpointPath { store.remove(checkpointPath) }
+            out.checkpointPath = nil
+            out.state = .failed
+            out.error = TransferError(
+                .sourceChanged, "\(path) changed while it was uploaded (\(change)); upload \(uploadId) was aborted")
+            return false
+        }
+        guard checkpoint.parts.count == plan.partCount, control.beginFinishing() else {
+            // A stop came after the last part: keep the upload for a resume.
+            stopped(
+                &out, error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
+            return false
+        }
+        defer { control.endFinishing() }
+        let ordered = plan.partNumbers.map { n -> UploadCheckpoint.Part in checkpoint.parts[n]! }
+        let stored: StoredObject
+        do {
+            stored = try await ops.completeMultipartUpload(
+                bucket: bucket, key: key, uploadId: uploadId,
+                parts: ordered.map { UploadedPart(number: $0.number, etag: $0.etag, crc64: $0.crc64) })
+        } catch {
+            stopped(&out, error: error, failure: classify(error))
+            return false
+        }
+        if let store, let checkpointPath { store.remove(checkpointPath) }
+        out.checkpointPath = nil
+        let combined = ordered.reduce(UInt64(0)) { CRC64.combine($0, $1.crc64, lengthOfB: UInt64($1.size)) }
+        out.crc64 = combined
+        out.etag = stored.etag
+        if let reported = stored.crc64, reported != combined {
+            out.state = .failed
+            out.error = TransferError(
+                .crcMismatch, "the completed object's CRC64 is \(reported), the file's parts combine to \(combined)")
+            return false
+        }
+        out.state = .completed
+        return false
+    }
+
+    /// Sends one part, trying again for failures worth it; never throws.
+    private func uploadPart(
+        _ number: Int, uploadId: String, plan: PartPlan, reader: PartReader, progress: ProgressAggregator
+    )
+        async -> PartResult
+    {
+        let range = plan.range(ofPart: number)
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                if Task.isCancelled { throw CancellationError() }
+                let part = try await ops.uploadPart(
+                    bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                    source: FileRange(path: path, offset: range.offset, length: range.length, reader: reader),
+                    progress: { progress.part(number, at: $0) })
+                var crc = part.crc64
+                if crc == nil { crc = try await reader.crc64(offset: range.offset, length: range.length) }
+                progress.finished(number, size: range.length)
+                return .done(UploadCheckpoint.Part(number: number, etag: part.etag, crc64: crc!, size: range.length))
+            } catch {
+                let failure = classify(error)
+                if !Task.isCancelled, failure.kind == .retryable, attempt < options.partAttempts { continue }
+                return .stopped(number: number, error: error, failure: failure)
+            }
+        }
+    }
+
+    // MARK: Endings
+
+    /// Aborts the upload on the server after the parts settled, then removes the checkpoint.
+    private func abandon(
+        _ out: inout TransferOutcome, uploadId: String, store: CheckpointStore?, checkpointPath: String?
+    ) async {
+        out.reason = .aborted
+        if let error = await sendAbort(uploadId: uploadId), classify(error).kind != .noSuchUpload {
+            out.state = .failed
+            out.error = error
+            out.errorCode = classify(error).code
+            out.notes.append("AbortMultipartUpload failed; the checkpoint is kept so a later run can resume or abort")
+            return
+        }
+        if let store, let checkpointPath { store.remove(checkpointPath) }
+        out.checkpointPath = nil
+        out.state = .aborted
+    }
+
+    /// Sends AbortMultipartUpload from a task of its own, so it goes out even when the caller's
+    /// task is cancelled, and waits for the answer.
+    /// - Returns: the error, if it failed.
+    private func sendAbort(uploadId: String) async -> (any Error)? {
+        let ops = self.ops
+        let bucket = self.bucket
+        let key = self.key
+        let task = Task<(any Error)?, Never> {
+            do {
+                try await ops.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)
+                return nil
+            } catch {
+                return error
+            }
+        }
+        return await task.value
+    }
+
+    private func stopped(_ out: inout TransferOutcome, error: any Error, failure: FailureClass) {
+        out.stop(error: error, failure: failure, requested: control.reason)
+    }
+
+    private func fail(_ out: inout TransferOutcome, _ error: any Error) {
+        out.state = .failed
+        out.error = error
+    }
+
+    private func classify(_ error: any Error) -> FailureClass { FailureClass.of(error, by: ops) }
+}
+
+/// Whether two ETags name the same bytes (quotes and case aside).
+func sameETag(_ a: String, _ b: String) -> Bool {
+    func norm(_ s: String) -> String {
+        var t = Substring(s)
+        while t.first == "\"" || t.first == " " { t = t.dropFirst() }
+        while t.last == "\"" || t.last == " " { t = t.dropLast() }
+        return t.uppercased()
+    }
+    return norm(a) == norm(b)
+}

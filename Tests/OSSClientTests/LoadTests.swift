@@ -1,0 +1,201 @@
+import Foundation
+import OSSCore
+import OSSMockServer
+import Synchronization
+import Testing
+
+@testable import OSSClient
+
+/// Issue 8, point 5: many concurrent uploads against the mock server, with a connection reset
+/// injected every Nth request, for a bounded time. See docs/LOAD.md.
+@Suite("Load: concurrent uploads with injected resets")
+struct LoadTests {
+    static let smallWorkers = 64
+    static let multipartWorkers = 8
+    static let duration: Duration = .seconds(3)
+    static let resetEvery = 25
+    /// RSS may grow this much over the run, measured after everything is stopped. A leak of one
+    /// connection's read buffer (256 KiB on each side) per request would pass this after a
+    /// few hundred requests; the run makes thousands.
+    static let rssBound = 64 << 20
+
+    @Test("64 small PUTs and 8 multipart uploads at once: every stored object intact, no leaked descriptors or memory")
+    func concurrentUploads() async throws {
+        // Warm up: the reactor thread, the pools and the allocator's arenas exist before the
+        // starting level is taken.
+        try await run(for: .milliseconds(300))
+        let fdsBefore = Self.openDescriptors()
+        let rssBefore = Self.residentBytes()
+
+        let (stored, port) = try await run(for: Self.duration)
+        #expect(stored.small > Self.smallWorkers)
+        #expect(stored.multipart >= Self.multipartWorkers)
+        #expect(stored.resets > 0)
+
+        // Descriptors: none of this test's sockets (client's or server's) is open any more, and
+        // the process's count is back to the starting level (other suites may run at the same
+        // time, so wait a little for theirs to settle).
+        #expect(Self.socketDescriptors(port: port) == 0)
+        var fdsAfter = Self.openDescriptors()
+        for _ in 0..<50 where fdsAfter > fdsBefore {
+            try await Task.sleep(for: .milliseconds(100))
+            fdsAfter = Self.openDescriptors()
+        }
+        #expect(fdsAfter <= fdsBefore, "open descriptors: \(fdsBefore) before, \(fdsAfter) after")
+        let rssAfter = Self.residentBytes()
+        print(
+            "load: \(stored.small) small + \(stored.multipart) multipart objects stored and intact, ~\(stored.resets) resets;"
+                + " fds \(fdsBefore) -> \(fdsAfter); RSS \(rssBefore >> 20) MiB -> \(rssAfter >> 20) MiB")
+        #expect(rssAfter - rssBefore < Self.rssBound, "RSS: \(rssBefore) before, \(rssAfter) after")
+    }
+
+    /// What the workers report: the objects the client said were stored, and the failures.
+    final class Collected: Sendable {
+        let reported = Mutex<[(String, [UInt8])]>([])
+        let failures = Mutex<[String]>([])
+    }
+
+    struct Counts {
+        var small = 0
+        var multipart = 0
+        var resets = 0
+    }
+
+    /// Runs the load for `time`, checks every object the client reported stored, stops the
+    /// client and the server.
+    /// - Returns: how many objects were stored, resets injected, and the server's port.
+    @discardableResult
+    func run(for time: Duration) async throws -> (Counts, Int) {
+        var configuration = mockConfiguration()
+        configuration.minimumPartSize = 1024
+        configuration.faults.resetEveryNthRequest = Self.resetEvery
+        let server = try MockOSSServer(configuration: configuration)
+        let port = server.endpoint.port
+        let client = try mockClient(server) { c in
+            c.maxConnectionsPerHost = Self.smallWorkers + Self.multipartWorkers
+            c.retryPolicy = RetryPolicy(maxRetries: 5, baseDelay: .milliseconds(1), maxDelay: .milliseconds(20))
+            c.timeouts.idle = .seconds(10)
+        }
+        let deadline = ContinuousClock.now + time
+        // What the client reported stored: key and bytes.
+        let collected = Collected()
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for w in 0..<Self.smallWorkers {
+                    group.addTask {
+                        var i = 0
+                        while ContinuousClock.now < deadline {
+                            i += 1
+                            let key = "small/\(w)/\(i)"
+                            let bytes = Self.bytes(count: 1024 + (w * 131 + i * 17) % 3072, seed: w &* 7919 &+ i)
+                            do {
+                                try await client.putObject(bucket: "bkt", key: key, body: .bytes(bytes))
+                                collected.reported.withLock { $0.append((key, bytes)) }
+                            } catch {
+                                collected.failures.withLock { $0.append("\(key): \(error)") }
+                            }
+                        }
+                    }
+                }
+                for w in 0..<Self.multipartWorkers {
+                    group.addTask {
+                        var i = 0
+                        while ContinuousClock.now < deadline {
+                            i += 1
+                            let key = "multipart/\(w)/\(i)"
+                            let bytes = Self.bytes(count: 3 * 16 * 1024 + 100, seed: 1_000_003 &* w &+ i)
+                            do {
+                                try await Self.multipartUpload(client, key: key, bytes: bytes, partSize: 16 * 1024)
+                                collected.reported.withLock { $0.append((key, bytes)) }
+                            } catch {
+                                collected.failures.withLock { $0.append("\(key): \(error)") }
+                            }
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            // Every object the client reported stored is intact.
+            var counts = Counts()
+            for (key, bytes) in collected.reported.withLock({ $0 }) {
+                let got = await server.service.objectBytes(bucket: "bkt", key: key)
+                #expect(got == bytes, "\(key) differs from what was sent")
+                if key.hasPrefix("small/") { counts.small += 1 } else { counts.multipart += 1 }
+            }
+            // Requests the server reset never got a log entry; requests that did are counted.
+            let logged = server.service.requestLog.count
+            counts.resets = logged / Self.resetEvery
+            // Failures after all retries are allowed (a reset can strike every retry), but they
+            // must stay rare.
+            let failed = collected.failures.withLock { $0 }
+            #expect(failed.count * 20 <= counts.small + counts.multipart, "\(failed.prefix(5))")
+            await client.shutdown()
+            server.service.removeAll()
+            await server.stop()
+            return (counts, port)
+        } catch {
+            await client.shutdown()
+            await server.stop()
+            throw error
+        }
+    }
+
+    static func multipartUpload(_ client: OSSClient, key: String, bytes: [UInt8], partSize: Int) async throws {
+        let uploadId = try await client.initiateMultipartUpload(bucket: "bkt", key: key).uploadId
+        var parts: [CompleteMultipartUpload.Part] = []
+        var offset = 0
+        while offset < bytes.count {
+            let piece = Array(bytes[offset..<min(bytes.count, offset + partSize)])
+            let r = try await client.uploadPart(
+                bucket: "bkt", key: key, uploadId: uploadId, partNumber: parts.count + 1, body: .bytes(piece))
+            parts.append(.init(partNumber: parts.count + 1, eTag: r.etag))
+            offset += partSize
+        }
+        try await client.completeMultipartUpload(
+            bucket: "bkt", key: key, uploadId: uploadId, parts: parts, expectedCRC64: CRC64.checksum(bytes))
+    }
+
+    static func bytes(count: Int, seed: Int) -> [UInt8] {
+        var x = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
+        return (0..<count).map { _ in
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            return UInt8(truncatingIfNeeded: x)
+        }
+    }
+
+    /// The number of open descriptors (`/proc/self/fd`).
+    static func openDescriptors() -> Int {
+        ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    }
+
+    /// Resident memory in bytes (`/proc/self/statm`, second field, in pages).
+    static func residentBytes() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+        let fields = text.split(separator: " ")
+        return (fields.count > 1 ? Int(fields[1]) ?? 0 : 0) * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Open descriptors of this process that are TCP sockets with `port` at either end.
+    static func socketDescriptors(port: Int) -> Int {
+        let hexPort = String(format: ":%04X", port)
+        var inodes = Set<String>()
+        for table in ["/proc/self/net/tcp", "/proc/self/net/tcp6"] {
+            guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+            for line in text.split(separator: "\n").dropFirst() {
+                let f = line.split(separator: " ", omittingEmptySubsequences: true)
+                guard f.count > 9 else { continue }
+                if f[1].hasSuffix(hexPort) || f[2].hasSuffix(hexPort) { inodes.insert(String(f[9])) }
+            }
+        }
+        inodes.remove("0")
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+        return fds.filter { fd in
+            guard let link = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + fd) else {
+                return false
+            }
+            return link.hasPrefix("socket:[") && inodes.contains(String(link.dropFirst(8).dropLast()))
+        }.count
+    }
+}

@@ -1,1 +1,0 @@
-// Tests for OSSClient live here.

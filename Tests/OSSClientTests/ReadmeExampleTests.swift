@@ -1,0 +1,54 @@
+import Foundation
+import OSSClient
+import OSSMockServer
+import OSSSigner
+import Testing
+
+/// The library example of README.md, kept compiling and passing here: if this test changes,
+/// change the README with it.
+@Suite struct ReadmeExampleTests {
+    @Test func createUploadListDownloadCancel() async throws {
+        var serverConfig = MockServerConfiguration()
+        serverConfig.buckets = ["my-bucket"]
+        try await withMockServer(configuration: serverConfig) { server in
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("readme-\(UUID())")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let source = dir.appendingPathComponent("report.csv").path
+            let bytes = [UInt8]((0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) })
+            try Data(bytes).write(to: URL(fileURLWithPath: source))
+            let copy = dir.appendingPathComponent("copy.csv").path
+
+            // --- README example starts ---
+            var config = try OSSClientConfiguration(endpoint: server.url, region: "cn-hangzhou")
+            config.credentialsProvider = StaticCredentialsProvider(
+                accessKeyId: MockCredential.demo.accessKeyId, accessKeySecret: MockCredential.demo.accessKeySecret)
+            let client = try OSSClient(configuration: config)
+
+            // Upload a file (streamed with pread, CRC64 checked against the server's).
+            let put = try await client.putObject(bucket: "my-bucket", key: "reports/2026.csv", body: .file(source))
+            print("stored", put.etag, put.crc64 ?? 0)
+
+            // List, page by page.
+            for try await page in client.listObjectsV2Pages(bucket: "my-bucket", .init(prefix: "reports/")) {
+                for object in page.contents { print(object.key, object.size ?? 0) }
+            }
+
+            // Download to a file (written to a temporary name, renamed when complete and checked).
+            try await client.getObject(bucket: "my-bucket", key: "reports/2026.csv", toFile: copy)
+
+            // Cancel: a Task's cancellation shuts the socket down at once, mid-body.
+            let upload = Task { try await client.putObject(bucket: "my-bucket", key: "big", body: .file(source)) }
+            upload.cancel()
+            do {
+                _ = try await upload.value
+            } catch let error as OSSClientError {
+                print(error.code, error.bodyFullySent ?? false)  // ClientError:200042 false
+            }
+            // --- README example ends ---
+
+            #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == Data(bytes))
+            #expect(await server.service.objectBytes(bucket: "my-bucket", key: "big") == nil)
+        }
+    }
+}

@@ -1,0 +1,1 @@
+../../Fuzz/Sources/HTTPFuzzChecks/HTTPFuzzChecks.swift

@@ -1,0 +1,139 @@
+import Foundation
+import OSSCore
+import OSSMockServer
+import Testing
+@testable import OSSTransfer
+
+/// The built `osswire` binary (`swift build --build-tests` builds it).
+func osswireBinary() throws -> String {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let binary = root.appendingPathComponent(".build/debug/osswire").path
+    try #require(FileManager.default.isExecutableFile(atPath: binary), "osswire is not built at \(binary)")
+    return binary
+}
+
+/// A running `osswire` process; stopped by pid if the test leaves it running.
+final class OSSWireProcess {
+    let process = Process()
+    let out = Pipe()
+    let err = Pipe()
+
+    init(_ args: [String], env: [String: String]) throws {
+        process.executableURL = URL(fileURLWithPath: try osswireBinary())
+        process.arguments = args
+        process.environment = env
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Waits for the exit without blocking a concurrency thread (the mock server needs them).
+    func wait() async -> Int32 {
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
+        return process.terminationStatus
+    }
+
+    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
+
+    var stdout: String { String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    var stderr: String { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+}
+
+@Suite("osswire cp as a process", .serialized)
+struct CpProcessTests {
+    static let env = [
+        "OSS_ACCESS_KEY_ID": MockCredential.demo.accessKeyId,
+        "OSS_ACCESS_KEY_SECRET": MockCredential.demo.accessKeySecret,
+    ]
+
+    static func cpArgs(_ src: String, _ dst: String, server: MockOSSServer, checkpoints: String) -> [String] {
+        [
+            "cp", src, dst, "--endpoint", server.url, "--region", "cn-hangzhou", "--part-size", "131072", "--jobs", "4",
+            "--checkpoint-dir", checkpoints, "--json",
+        ]
+    }
+
+    @Test("cp killed with SIGKILL at random moments, then run again, completes and the object equals the file")
+    func sigkill() async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["bucket-b"]
+        config.faults.maxReceiveRate = 2 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, bytes) = scratch.file("big", size: 4 << 20, seed: 21)
+            let args = Self.cpArgs(path, "oss://bucket-b/k", server: server, checkpoints: scratch.checkpoints)
+            var generator = SystemRandomNumberGenerator()
+            for _ in 0..<5 {
+                let p = try OSSWireProcess(args, env: Self.env)
+                try await Task.sleep(for: .milliseconds(Int.random(in: 30...400, using: &generator)))
+                p.signal(SIGKILL)
+                _ = await p.wait()
+            }
+            let last = try OSSWireProcess(args, env: Self.env)
+            let status = await last.wait()
+            let err = last.stderr
+            #expect(status == 0, "\(err)")
+            #expect(await server.service.objectBytes(bucket: "bucket-b", key: "k") == bytes)
+            #expect(scratch.checkpointFiles.isEmpty)
+        }
+    }
+
+    @Test("SIGINT pauses cp (exit 130, checkpoint kept); the same command run again resumes")
+    func sigint() async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["bucket-b"]
+        config.faults.maxReceiveRate = 1 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, bytes) = scratch.file("big", size: 4 << 20, seed: 22)
+            let args = Self.cpArgs(path, "oss://bucket-b/k", server: server, checkpoints: scratch.checkpoints)
+            let p = try OSSWireProcess(args, env: Self.env)
+            // Wait until some parts are on the server.
+            for _ in 0..<20_000 {
+                if server.service.requestLog.filter({ $0.operation == "UploadPart" && $0.status == 200 }).count >= 3 {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            p.signal(SIGINT)
+            let status = await p.wait()
+            #expect(status == 130)
+            #expect(scratch.checkpointFiles.count == 1)
+            let first = try #require(
+                try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            #expect(first["state"] as? String == "paused")
+            server.service.setFaults(MockFaults())
+            let again = try OSSWireProcess(args, env: Self.env)
+            #expect(await again.wait() == 0)
+            let second = try #require(
+                try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            #expect(second["upload_id"] as? String == first["upload_id"] as? String)
+            #expect((second["parts_resumed"] as? Int ?? 0) >= 3)
+            #expect(await server.service.objectBytes(bucket: "bucket-b", key: "k") == bytes)
+        }
+    }
+
+    @Test("osswire demo runs the interruption scenario and says every step behaved")
+    func demo() async throws {
+        let p = try OSSWireProcess(["demo"], env: [:])
+        let status = await p.wait()
+        let out = p.stdout
+        #expect(status == 0, "\(out)\n\(p.stderr)")
+        let uploads = out.split(separator: "\n").filter { $0.hasPrefix("   upload ") }
+        #expect(uploads.count == 4)
+        #expect(uploads.allSatisfy { $0.contains("aborted in flight") || $0.contains("disabled before start") })
+        #expect(out.contains("a fifth upload after the switch: paused (disabled before start) ClientError:100002"))
+        #expect(out.contains("objects stored: none"))
+        #expect(out.contains("(same id: true)"))
+        #expect(out.contains("match"))
+        #expect(out.contains("NoSuchUpload"))
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import OSSCore
+import Testing
+@testable import OSSTransfer
+
+@Suite("Downloader against an in-memory OSS")
+struct DownloaderTests {
+    static func options(_ scratch: Scratch, jobs: Int = 2, progress: TransferProgressHandler? = nil) -> DownloadOptions
+    {
+        var o = DownloadOptions()
+        o.partSize = 100 << 10
+        o.jobs = jobs
+        o.checkpointDirectory = scratch.checkpoints
+        o.progress = progress
+        return o
+    }
+
+    static func read(_ path: String) -> [UInt8]? {
+        FileManager.default.contents(atPath: path).map { [UInt8]($0) }
+    }
+
+    @Test("an object arrives in parallel ranges, checked by CRC64, renamed into place")
+    func download() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let bytes = Scratch.bytes((1 << 20) + 3, seed: 5)
+        fake.setObject("b", "k", bytes)
+        let progress = ProgressLog()
+        let dest = scratch.path + "/out/file"
+        let outcome = await Downloader(
+            operations: fake, options: Self.options(scratch, jobs: 4, progress: progress.handler)
+        )
+        .download(bucket: "b", key: "k", file: dest)
+        #expect(outcome.state == .completed, "\(outcome)")
+        #expect(Self.read(dest) == bytes)
+        #expect(outcome.crc64 == CRC64.checksum(bytes))
+        #expect(outcome.partsTotal == 11)
+        #expect(!FileManager.default.fileExists(atPath: Downloader.temporaryPath(for: dest)))
+        #expect(scratch.checkpointFiles.isEmpty)
+        #expect(progress.isMonotonic)
+        #expect(progress.all.last?.bytesTransferred == Int64(bytes.count))
+        #expect(fake.log.count("GetObject") == 11)
+    }
+
+    @Test("an empty object becomes an empty file")
+    func empty() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        fake.setObject("b", "k", [])
+        let dest = scratch.path + "/e"
+        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(outcome.state == .completed)
+        #expect(Self.read(dest) == [])
+    }
+
+    @Test("a paused download resumes fetching only the missing ranges")
+    func pauseAndResume() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let bytes = Scratch.bytes(1 << 20, seed: 6)
+        fake.setObject("b", "k", bytes)
+        let dest = scratch.path + "/file"
+        fake.hold(after: 3)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest)
+        try await fake.waitUntilHeld(2)
+        handle.pause()
+        let first = await handle.outcome()
+        #expect(first.state == .paused)
+        #expect(!FileManager.default.fileExists(atPath: dest))
+        #expect(scratch.checkpointFiles.count == 1)
+        fake.release()
+        let done = Set(fake.log.filter { $0.operation == "GetObject" && $0.succeeded }.compactMap(\.offset))
+        #expect(done.count == first.partsDone)
+        let before = fake.log.count
+        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(second.state == .completed, "\(second)")
+        #expect(second.partsResumed == first.partsDone)
+        let fetched = Set(fake.log[before...].filter { $0.operation == "GetObject" }.compactMap(\.offset))
+        #expect(fetched.isDisjoint(with: done))
+        #expect(fetched.union(done).count == 11)
+        #expect(Self.read(dest) == bytes)
+    }
+
+    @Test("an object changed between runs is downloaded again from the start")
+    func changedObject() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        fake.setObject("b", "k", Scratch.bytes(1 << 20, seed: 1))
+        let dest = scratch.path + "/file"
+        fake.hold(after: 2)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest)
+        try await fake.waitUntilHeld(2)
+        handle.pause()
+        _ = await handle.outcome()
+        fake.release()
+        let newBytes = Scratch.bytes(1 << 20, seed: 2)
+        fake.setObject("b", "k", newBytes, etag: "\"E2\"", lastModified: "t2")
+        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(second.state == .completed)
+        #expect(second.partsResumed == 0)
+        #expect(second.notes.contains { $0.contains("changed") })
+        #expect(Self.read(dest) == newBytes)
+    }
+
+    @Test("bytes that do not match the object's CRC64 never reach the destination")
+    func crcMismatch() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        fake.setObject("b", "k", Scratch.bytes(1 << 20, seed: 3))
+        fake.corruptGet(offset: 200 << 10)
+        let dest = scratch.path + "/file"
+        let outcome = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(outcome.state == .failed)
+        #expect((outcome.error as? TransferError)?.kind == .crcMismatch)
+        #expect(!FileManager.default.fileExists(atPath: dest))
+        #expect(!FileManager.default.fileExists(atPath: Downloader.temporaryPath(for: dest)))
+    }
+
+    @Test("a failed range is tried again; an abort removes the temporary file and checkpoint")
+    func retryAndAbort() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let bytes = Scratch.bytes(1 << 20, seed: 4)
+        fake.setObject("b", "k", bytes)
+        fake.injectGet(offset: 100 << 10, .failHalfway(.reset))
+        let dest = scratch.path + "/file"
+        let ok = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(ok.state == .completed)
+        #expect(Self.read(dest) == bytes)
+
+        let dest2 = scratch.path + "/file2"
+        fake.hold(after: 0)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest2)
+        try await fake.waitUntilHeld(2)
+        handle.abort()
+        let aborted = await handle.outcome()
+        #expect(aborted.state == .aborted)
+        #expect(!FileManager.default.fileExists(atPath: dest2))
+        #expect(!FileManager.default.fileExists(atPath: Downloader.temporaryPath(for: dest2)))
+        #expect(scratch.checkpointFiles.isEmpty)
+    }
+
+    @Test("a missing object fails with the server's code")
+    func missing() async {
+        let scratch = Scratch()
+        let outcome = await Downloader(operations: FakeOSS(), options: Self.options(scratch))
+            .download(bucket: "b", key: "nope", file: scratch.path + "/x")
+        #expect(outcome.state == .failed)
+        #expect(outcome.errorCode == "NoSuchKey")
+    }
+}

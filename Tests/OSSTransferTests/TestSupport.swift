@@ -1,0 +1,69 @@
+import Foundation
+import OSSCore
+import Synchronization
+@testable import OSSTransfer
+
+/// A scratch directory removed when the test ends.
+final class Scratch {
+    let path: String
+
+    init() {
+        let base = FileManager.default.temporaryDirectory.path
+        path = "\(base)/osswire-transfer-\(UUID().uuidString)"
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(atPath: path) }
+
+    /// Writes a file of `size` pseudo-random bytes (seeded) and returns its path and bytes.
+    @discardableResult
+    func file(_ name: String, size: Int, seed: UInt64 = 1) -> (path: String, bytes: [UInt8]) {
+        let bytes = Scratch.bytes(size, seed: seed)
+        let p = "\(path)/\(name)"
+        _ = FileManager.default.createFile(atPath: p, contents: Data(bytes))
+        return (p, bytes)
+    }
+
+    var checkpoints: String { "\(path)/checkpoints" }
+
+    /// Files in the checkpoint directory.
+    var checkpointFiles: [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
+    }
+
+    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
+        var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
+        var out = [UInt8](repeating: 0, count: count)
+        for i in 0..<count {
+            x ^= x << 13
+            x ^= x >> 7
+            x ^= x << 17
+            out[i] = UInt8(truncatingIfNeeded: x)
+        }
+        return out
+    }
+}
+
+/// Collects progress reports.
+final class ProgressLog: Sendable {
+    let values = Mutex<[TransferProgress]>([])
+    var handler: TransferProgressHandler { { p in self.values.withLock { $0.append(p) } } }
+    var all: [TransferProgress] { values.withLock { $0 } }
+
+    var isMonotonic: Bool {
+        let v = all
+        return zip(v, v.dropFirst()).allSatisfy {
+            $0.bytesTransferred <= $1.bytesTransferred && $0.partsDone <= $1.partsDone
+        }
+    }
+}
+
+extension Array where Element == LogEntry {
+    /// Part numbers of successful UploadPart calls for an upload.
+    func partsSent(_ uploadId: String) -> [Int] {
+        filter { $0.operation == "UploadPart" && $0.uploadId == uploadId && $0.succeeded }.compactMap(\.partNumber)
+            .sorted()
+    }
+
+    func count(_ operation: String) -> Int { filter { $0.operation == operation }.count }
+}
