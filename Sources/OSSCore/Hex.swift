@@ -19,6 +19,22 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Encodes a byte array as hex digits (the same result as the generic `encode`, without its
+    /// per-element generic calls: digests and signatures go through here on every request).
+    public static func encode(_ bytes: [UInt8], uppercase: Bool = false) -> String {
+        let a = UInt8(ascii: uppercase ? "A" : "a") &- 10
+        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            bytes.withUnsafeBufferPointer { input in
+                for (i, b) in input.enumerated() {
+                    let hi = b >> 4, lo = b & 0x0F
+                    out[2 * i] = hi < 10 ? 0x30 &+ hi : a &+ hi
+                    out[2 * i + 1] = lo < 10 ? 0x30 &+ lo : a &+ lo
+                }
+            }
+            return bytes.count * 2
+        }
+    }
+
     /// Decodes hex digits (either case) into bytes.
     /// - Returns: the bytes, or `nil` when the input has an odd length or a non-hex character.
     public static func decode(_ text: some StringProtocol) -> [UInt8]? {

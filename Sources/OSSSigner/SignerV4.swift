@@ -1,5 +1,6 @@
 import OSSCore
 import OSSCrypto
+import Synchronization
 
 /// OSS signature version 4: `OSS4-HMAC-SHA256`.
 ///
@@ -102,21 +103,34 @@ public struct SignerV4: Sendable {
     ///     without `x-oss-signature`).
     ///   - additionalHeaders: lower-case, sorted names of the additional signed headers.
     public func canonicalRequest(_ request: SigningRequest, additionalHeaders: [String]) -> String {
-        var names: [String] = []
+        // One pass over the headers: each name lower-cased once, the values of a repeated name
+        // trimmed and joined with `,` in the order sent (as `SigningRequest.header` does).
+        var signed: [(name: String, value: String)] = []
+        var payload: String? = nil
         for h in request.headers {
             let lower = h.name.lowercased()
-            if (SignerV4.isDefaultSigned(lower) || additionalHeaders.contains(lower)) && !names.contains(lower) {
-                names.append(lower)
+            let value = SigningRequest.trim(h.value)
+            if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
+            guard SignerV4.isDefaultSigned(lower) || additionalHeaders.contains(lower) else { continue }
+            if let i = signed.firstIndex(where: { $0.name == lower }) {
+                signed[i].value += "," + value
+            } else {
+                signed.append((lower, value))
             }
         }
-        names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        signed.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
         var out = request.method + "\n"
         out += URIEncoding.encode(request.resourcePath, keepSlash: true) + "\n"
         out += URIEncoding.canonicalQuery(request.query) + "\n"
-        for name in names { out += "\(name):\(request.header(name) ?? "")\n" }
+        for h in signed {
+            out += h.name
+            out += ":"
+            out += h.value
+            out += "\n"
+        }
         out += "\n"
         out += additionalHeaders.joined(separator: ";") + "\n"
-        out += request.header("x-oss-content-sha256") ?? SignerV4.unsignedPayload
+        out += payload ?? SignerV4.unsignedPayload
         return out
     }
 
@@ -129,10 +143,46 @@ public struct SignerV4: Sendable {
     static func signature(_ stringToSign: String, secret: String, date: String, region: String, product: String)
         -> String
     {
+        let key = SigningKeyCache.shared.key(secret: secret, date: date, region: region, product: product)
+        return Hex.encode(HMAC.sha256(key: key, message: Array(stringToSign.utf8)))
+    }
+
+    /// The derived key: `aliyun_v4` + secret, HMAC-SHA256 through date, region, product and
+    /// `aliyun_v4_request`.
+    static func deriveSigningKey(secret: String, date: String, region: String, product: String) -> [UInt8] {
         var key = HMAC.sha256(key: Array(("aliyun_v4" + secret).utf8), message: Array(date.utf8))
         key = HMAC.sha256(key: key, message: Array(region.utf8))
         key = HMAC.sha256(key: key, message: Array(product.utf8))
-        key = HMAC.sha256(key: key, message: Array("aliyun_v4_request".utf8))
-        return Hex.encode(HMAC.sha256(key: key, message: Array(stringToSign.utf8)))
+        return HMAC.sha256(key: key, message: Array("aliyun_v4_request".utf8))
+    }
+}
+
+/// The V4 signing keys derived lately, so a request costs one HMAC instead of five: the key
+/// depends only on the secret, the day, the region and the product.
+///
+/// Holds at most `capacity` keys (emptied when full: a process signs with few credentials at
+/// once). Secrets and keys stay in this private dictionary and are never printed or thrown.
+final class SigningKeyCache: Sendable {
+    static let shared = SigningKeyCache()
+    static let capacity = 16
+
+    private struct Key: Hashable {
+        let secret: String
+        let date: String
+        let region: String
+        let product: String
+    }
+
+    private let keys = Mutex<[Key: [UInt8]]>([:])
+
+    func key(secret: String, date: String, region: String, product: String) -> [UInt8] {
+        let k = Key(secret: secret, date: date, region: region, product: product)
+        if let cached = keys.withLock({ $0[k] }) { return cached }
+        let derived = SignerV4.deriveSigningKey(secret: secret, date: date, region: region, product: product)
+        keys.withLock { keys in
+            if keys.count >= Self.capacity { keys.removeAll() }
+            keys[k] = derived
+        }
+        return derived
     }
 }

@@ -12,8 +12,8 @@ import Synchronization
 ///
 /// Tasks do the system call themselves; only when it would block do they register interest and
 /// suspend (see `SocketHandle.wait`). Sockets are registered once, edge-triggered, so a wait
-/// costs no `epoll_ctl`. The `epoll_wait` timeout is computed from the nearest deadline; an
-/// `eventfd` wakes the thread when a nearer deadline is added.
+/// costs no `epoll_ctl`. The `epoll_wait` timeout is computed from the nearest deadline, at most
+/// `longestNap`; an `eventfd` wakes the thread when a deadline nearer than that is added.
 final class Reactor: Sendable {
     /// The process-wide reactor, started on first use.
     static let shared = Reactor()
@@ -29,6 +29,9 @@ final class Reactor: Sendable {
         var plannedWake: ContinuousClock.Instant?
         var sleeping = false
     }
+
+    /// The longest `epoll_wait` timeout: an idle reactor wakes this often.
+    static let longestNap: Duration = .seconds(1)
 
     private let epollFD: Int32
     private let wakeFD: Int32
@@ -112,9 +115,14 @@ final class Reactor: Sendable {
                 for timer in t.entries.values where nearest == nil || timer.deadline < nearest! {
                     nearest = timer.deadline
                 }
-                guard let nearest else {
-                    t.plannedWake = nil
-                    return -1
+                // Never sleep longer than `longestNap`: a timer due after the planned wake then
+                // needs no eventfd write and no extra wake-up. Every socket wait schedules one
+                // (its idle timeout, typically 60 s, cancelled when the socket is ready), so
+                // without the cap each small request cost an extra reactor wake-up.
+                let cap = clock.now + Self.longestNap
+                guard let nearest, nearest < cap else {
+                    t.plannedWake = cap
+                    return Int32(Self.longestNap.components.seconds * 1000)
                 }
                 t.plannedWake = nearest
                 let left = clock.now.duration(to: nearest)

@@ -39,6 +39,11 @@ final class TLSContext: @unchecked Sendable {
         _ = SSL_CTX_set_options(ctx, coss_SSL_OP_IGNORE_UNEXPECTED_EOF() | coss_SSL_OP_NO_RENEGOTIATION())
         _ = coss_SSL_CTX_set_mode(
             ctx, coss_SSL_MODE_ENABLE_PARTIAL_WRITE() | coss_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
+        // TLS 1.3 suites, AES-128-GCM first (OpenSSL's default order starts with AES-256-GCM):
+        // the same security level for uploads, about 7% faster to encrypt with AES-NI
+        // (`openssl speed -evp`, 16 KiB blocks: 4.46 against 4.18 GB/s here).
+        _ = SSL_CTX_set_ciphersuites(
+            ctx, "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256")
         if configuration.insecureSkipVerify {
             SSL_CTX_set_verify(ctx, coss_SSL_VERIFY_NONE(), nil)
         } else {
@@ -103,11 +108,92 @@ enum OpenSSLErrors {
 
 /// The BIO through which OpenSSL reaches the socket: send(MSG_NOSIGNAL) so a write to a reset
 /// connection never raises SIGPIPE, and the errno of the last failure kept for the error text.
+///
+/// Writes are coalesced: OpenSSL hands over one TLS record (at most 16 KiB of data) per
+/// `BIO_write`, and one `send(2)` per record costs more in the kernel than encrypting it. The
+/// records collect in a buffer of `capacity` bytes that goes out in one `send(2)` when full, on
+/// `BIO_flush` (OpenSSL flushes after each handshake flight), and when `TLSStream` calls
+/// `flush()` at the end of a write. Only touched under `TLSStream`'s lock.
 final class SocketBIO {
     let fd: Int32
     var lastErrno: Int32 = 0
+    /// Records encrypted but not yet sent: `buffer[start..<end]`; allocated at the first write.
+    private var buffer: UnsafeMutableRawPointer? = nil
+    private var start = 0
+    private var end = 0
+    /// Bytes kept before a send: 16 full records.
+    static let capacity = 16 * (16 * 1024 + 256)
 
     init(fd: Int32) { self.fd = fd }
+
+    deinit { buffer?.deallocate() }
+
+    /// What a flush came to.
+    enum Flush {
+        case done
+        case wouldBlock
+        case failed
+    }
+
+    /// Whether written records wait in the buffer.
+    var hasPending: Bool { end > start }
+
+    /// Sends the buffered records until none are left or the socket would block. Never waits.
+    func flush() -> Flush {
+        while start < end {
+            let n = coss_send(fd, buffer! + start, end - start)
+            if n > 0 {
+                start += n
+                continue
+            }
+            let e = n < 0 ? errno : EPIPE
+            if e == EINTR { continue }
+            lastErrno = e
+            return e == EAGAIN || e == EWOULDBLOCK ? .wouldBlock : .failed
+        }
+        start = 0
+        end = 0
+        return .done
+    }
+
+    /// Takes `count` bytes from OpenSSL: buffered when they fit, else after sending what is
+    /// buffered. Returns the bytes taken, or -1 (with `retryWrite` when the socket is full).
+    private func write(_ data: UnsafeRawPointer, _ count: Int, retryWrite: inout Bool) -> Int {
+        if end + count > Self.capacity {
+            switch flush() {
+            case .done:
+                break
+            case .wouldBlock:
+                if start > 0 {
+                    buffer!.copyMemory(from: buffer! + start, byteCount: end - start)
+                    end -= start
+                    start = 0
+                }
+                if end + count > Self.capacity {
+                    retryWrite = true
+                    return -1
+                }
+            case .failed:
+                return -1
+            }
+        }
+        if count > Self.capacity {
+            // Larger than the whole buffer (never a TLS record): straight to the socket.
+            while true {
+                let n = coss_send(fd, data, count)
+                if n >= 0 { return n }
+                let e = errno
+                if e == EINTR { continue }
+                lastErrno = e
+                retryWrite = e == EAGAIN || e == EWOULDBLOCK
+                return -1
+            }
+        }
+        if buffer == nil { buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: 16) }
+        (buffer! + end).copyMemory(from: data, byteCount: count)
+        end += count
+        return count
+    }
 
     /// Created once; `@unchecked Sendable` wrapper because a BIO_METHOD is immutable after
     /// setup and OpenSSL only reads it.
@@ -118,15 +204,11 @@ final class SocketBIO {
         _ = BIO_meth_set_write(m) { bio, data, len -> Int32 in
             let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
             coss_BIO_clear_retry_flags(bio)
-            while true {
-                let n = coss_send(box.fd, data, Int(len))
-                if n >= 0 { return Int32(n) }
-                let e = errno
-                if e == EINTR { continue }
-                box.lastErrno = e
-                if e == EAGAIN || e == EWOULDBLOCK { coss_BIO_set_retry_write(bio) }
-                return -1
-            }
+            guard let data, len > 0 else { return 0 }
+            var retry = false
+            let n = box.write(data, Int(len), retryWrite: &retry)
+            if retry { coss_BIO_set_retry_write(bio) }
+            return Int32(n)
         }
         _ = BIO_meth_set_read(m) { bio, data, len -> Int32 in
             let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
@@ -141,8 +223,17 @@ final class SocketBIO {
                 return -1
             }
         }
-        _ = BIO_meth_set_ctrl(m) { _, cmd, _, _ -> Int in
-            cmd == coss_BIO_CTRL_FLUSH() ? 1 : 0
+        _ = BIO_meth_set_ctrl(m) { bio, cmd, _, _ -> Int in
+            guard cmd == coss_BIO_CTRL_FLUSH() else { return 0 }
+            let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
+            coss_BIO_clear_retry_flags(bio)
+            switch box.flush() {
+            case .done: return 1
+            case .wouldBlock:
+                coss_BIO_set_retry_write(bio)
+                return -1
+            case .failed: return -1
+            }
         }
         _ = BIO_meth_set_create(m) { bio -> Int32 in
             BIO_set_init(bio, 1)

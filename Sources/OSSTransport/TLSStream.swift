@@ -44,6 +44,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             bio.lastErrno = 0
             var count = 0
             let r = call(ssl, &count)
+            // A read or handshake step may have queued records (an alert, a key update): sent
+            // now if the socket takes them, else with the next write. Writes are flushed once,
+            // by `flush()`, so their records go out together.
+            if phase != .write, bio.hasPending { _ = bio.flush() }
             if r == 1 { return .done(count) }
             let code = SSL_get_error(ssl, r)
             switch code {
@@ -264,6 +268,30 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 throw error
             }
         }
+        try await flush()
+    }
+
+    /// Sends the records the BIO still holds, waiting while the socket is full.
+    private func flush() async throws {
+        while true {
+            if tcp.socket.isAborted { throw tcp.socket.abortError }
+            let result: SocketBIO.Flush? = sslLock.withLock { _ in closed ? nil : bio.flush() }
+            switch result {
+            case .done:
+                return
+            case .wouldBlock:
+                try await tcp.socket.wait(
+                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+            case .failed:
+                if tcp.socket.isAborted { throw tcp.socket.abortError }
+                let code = sslLock.withLock { _ in bio.lastErrno }
+                throw TransportError(
+                    phase: .write, errno: code,
+                    message: "TLS write to \(tcp.remoteAddress) failed: \(Syscall.text(code))")
+            case nil:
+                throw TransportError(phase: .closed, message: "the TLS stream is closed")
+            }
+        }
     }
 
     public func abort() {
@@ -280,6 +308,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 ERR_clear_error()
                 _ = SSL_shutdown(ssl)
                 ERR_clear_error()
+                _ = bio.flush()
             }
             SSL_free(ssl)
             return true
@@ -288,7 +317,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     }
 
     public var isReusable: Bool {
-        let clean = sslLock.withLock { _ in !closed && established && SSL_pending(ssl) == 0 }
+        let clean = sslLock.withLock { _ in !closed && established && SSL_pending(ssl) == 0 && !bio.hasPending }
         return clean && tcp.isReusable
     }
 }

@@ -77,3 +77,30 @@ struct SplitMix64 {
         }
     }
 }
+
+/// CPU time, so a figure can say what one side spent apart from the wall clock (which, on a
+/// machine shared with other builds, mostly says how much of the CPU the run was given).
+enum CPUTime {
+    private static func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+
+    /// User + system seconds of this process so far (every thread, the in-process servers too).
+    static func process() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// User + system seconds of the child processes waited for so far (curl).
+    static func children() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// User + system seconds of the calling thread so far.
+    static func thread() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}

@@ -52,9 +52,21 @@ struct ThroughputBenchmark {
                 + "\(rounds) rounds interleaved, medians (GB/s = 1e9 bytes/s)")
 
         var raw: [Double] = [], curl: [Double] = [], ours: [Double] = [], oursNoCRC: [Double] = []
+        // Client CPU seconds per GiB: the process's CPU less the server's for in-process clients,
+        // curl's own (waited-for child) CPU for curl.
+        var rawCPU: [Double] = [], curlCPU: [Double] = [], oursCPU: [Double] = []
+        let gib = Double(bytes) / Double(1 << 30)
+        func inProcessCPU(_ body: () async throws -> Double) async rethrows -> (Double, Double) {
+            let (p, s) = (CPUTime.process(), server.serverCPU)
+            let seconds = try await body()
+            return (seconds, ((CPUTime.process() - p) - (server.serverCPU - s)) / gib)
+        }
         for _ in 0..<rounds {
-            raw.append(Double(bytes) / (try rawWriteLoop(port: server.port)) / 1e9)
+            let (rawSeconds, rawCost) = try await inProcessCPU { try rawWriteLoop(port: server.port) }
+            raw.append(Double(bytes) / rawSeconds / 1e9)
+            rawCPU.append(rawCost)
             let before = server.bytesReceived
+            let children = CPUTime.children()
             let seconds = try Stats.time {
                 try Processes.run(
                     "/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-o", "/dev/null", "-T", path, url])
@@ -63,15 +75,17 @@ struct ThroughputBenchmark {
                 throw Processes.Failure(description: "curl: the server did not receive the whole body")
             }
             curl.append(Double(bytes) / seconds / 1e9)
+            curlCPU.append((CPUTime.children() - children) / gib)
             if Ours.unavailable == nil {
                 let before = server.bytesReceived
-                let seconds = try await Stats.time {
-                    try await Ours.putFile(url: url, path: path, size: bytes, insecure: tls)
+                let (seconds, cost) = try await inProcessCPU {
+                    try await Stats.time { try await Ours.putFile(url: url, path: path, size: bytes, insecure: tls) }
                 }
                 guard server.bytesReceived - before == UInt64(bytes) else {
                     throw Processes.Failure(description: "ours: the server did not receive the whole body")
                 }
                 ours.append(Double(bytes) / seconds / 1e9)
+                oursCPU.append(cost)
                 let plain = try await Stats.time {
                     try await Ours.putFile(url: url, path: path, size: bytes, insecure: tls, crcOn: false)
                 }
@@ -95,6 +109,14 @@ struct ThroughputBenchmark {
             Stats.ratio("ours / curl -T", o, Stats.median(curl), target: ">= 2x")
             Stats.ratio("ours / raw write loop", o, Stats.median(raw), target: ">= 0.75x")
         }
+        // The same comparison by CPU: a client's cost does not depend on the share of the
+        // two cores it was given, so these move far less than the wall-clock figures.
+        let (rc, cc, oc) = (Stats.median(rawCPU), Stats.median(curlCPU), Stats.median(oursCPU))
+        Stats.line("client CPU per GiB: raw loop", Stats.fixed(rc * 1000, 0) + " ms")
+        Stats.line(tls ? "  curl -k -T" : "  curl -T", Stats.fixed(cc * 1000, 0) + " ms")
+        Stats.line("  ours (CRC64 on)", Stats.fixed(oc * 1000, 0) + " ms")
+        Stats.ratio(tls ? "CPU: curl -k -T / ours" : "CPU: curl -T / ours", cc, oc, target: "none, for scale")
+        Stats.ratio("CPU: raw loop / ours", rc, oc, target: "none, for scale")
     }
 
     /// The floor: connect, send the head, write `bytes` from one 256 KiB buffer (send(2) with
@@ -147,12 +169,25 @@ struct SmallPutBenchmark {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         print("small: \(count) PUTs of 4 KiB on one keep-alive connection, \(rounds) rounds, medians")
 
-        var curl: [Double] = [], ours: [Double] = []
+        var curl: [Double] = [], ours: [Double] = [], raw: [Double] = []
+        var curlCPU: [Double] = [], oursCPU: [Double] = [], rawCPU: [Double] = []
         var curlConnections = 0, oursConnections = 0
         for _ in 0..<rounds {
+            do {
+                let before = server.bytesReceived
+                let (process, served) = (CPUTime.process(), server.serverCPU)
+                let seconds = try Stats.time { try rawLoop(port: server.port, body: body) }
+                rawCPU.append(((CPUTime.process() - process) - (server.serverCPU - served)) / Double(count))
+                guard server.bytesReceived - before == UInt64(count * body.count) else {
+                    throw Processes.Failure(description: "raw loop: the server did not receive every body")
+                }
+                raw.append(Double(count) / seconds)
+            }
             let before = server.bytesReceived
             var accepted = server.connectionsAccepted
+            let children = CPUTime.children()
             let seconds = try Stats.time { try Processes.run("/usr/bin/curl", ["-s", "-S", "-K", configPath]) }
+            curlCPU.append((CPUTime.children() - children) / Double(count))
             guard server.bytesReceived - before == UInt64(count * body.count) else {
                 throw Processes.Failure(description: "curl: the server did not receive every body")
             }
@@ -161,9 +196,11 @@ struct SmallPutBenchmark {
             if Ours.unavailable == nil {
                 let before = server.bytesReceived
                 accepted = server.connectionsAccepted
+                let (process, served) = (CPUTime.process(), server.serverCPU)
                 let seconds = try await Stats.time {
                     try await Ours.putSmall(baseURL: server.baseURL, body: body, count: count)
                 }
+                oursCPU.append(((CPUTime.process() - process) - (server.serverCPU - served)) / Double(count))
                 guard server.bytesReceived - before == UInt64(count * body.count) else {
                     throw Processes.Failure(description: "ours: the server did not receive every body")
                 }
@@ -172,6 +209,9 @@ struct SmallPutBenchmark {
             }
         }
         let c = Stats.median(curl)
+        let r = Stats.median(raw)
+        Stats.line(
+            "raw send/recv loop (floor)", Stats.fixed(r, 0) + " PUT/s (" + Stats.fixed(1e6 / r, 1) + " µs each)")
         Stats.line(
             "curl -K (one process, one conn.)",
             Stats.fixed(c, 0) + " PUT/s (" + Stats.fixed(1e6 / c, 1) + " µs each), "
@@ -186,6 +226,42 @@ struct SmallPutBenchmark {
             Stats.fixed(o, 0) + " PUT/s (" + Stats.fixed(1e6 / o, 1) + " µs each), "
                 + "\(oursConnections) connection(s)")
         Stats.ratio("ours / curl", o, c, target: ">= 3x")
+        Stats.ratio("ours / raw loop", o, r, target: "none, for scale")
+        Stats.ratio("raw loop / curl (ceiling)", r, c, target: "none: the most any client can reach")
+        // By CPU: each client's own CPU time per PUT (curl's includes starting its process once).
+        let (cc, oc, rc) = (Stats.median(curlCPU), Stats.median(oursCPU), Stats.median(rawCPU))
+        Stats.line("client CPU per PUT: raw loop", Stats.fixed(rc * 1e6, 1) + " µs")
+        Stats.line("  curl", Stats.fixed(cc * 1e6, 1) + " µs")
+        Stats.line("  ours", Stats.fixed(oc * 1e6, 1) + " µs")
+        Stats.ratio("CPU: curl / ours", cc, oc, target: "none, for scale")
+    }
+
+    /// The floor for this server: one blocking connection, each PUT one prepared send(2) of
+    /// head and body, then recv(2) until the response head has arrived. No signing, no parsing.
+    private func rawLoop(port: UInt16, body: [UInt8]) throws {
+        let fd = try Sockets.connectLoopback(port: port)
+        defer { close(fd) }
+        var request = Array(
+            "PUT /bench/raw-small HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        request.append(contentsOf: body)
+        let response = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+        defer { response.deallocate() }
+        for _ in 0..<count {
+            guard request.withUnsafeBytes({ Sockets.sendAll(fd, $0) }) else { throw Sockets.Failure("send") }
+            var filled = 0
+            while true {
+                let n = recv(fd, response.baseAddress! + filled, response.count - filled, 0)
+                if n < 0 && errno == EINTR { continue }
+                guard n > 0 else { throw Sockets.Failure("recv") }
+                filled += n
+                if filled >= 4, response[filled - 4] == 13, response[filled - 3] == 10, response[filled - 2] == 13,
+                    response[filled - 1] == 10
+                {
+                    break
+                }
+            }
+            guard response[9] == UInt8(ascii: "2") else { throw Sockets.Failure("raw loop response", EPROTO) }
+        }
     }
 }
 
