@@ -1,6 +1,5 @@
 import OSSCore
 import OSSCrypto
-import Synchronization
 
 /// OSS signature version 4: `OSS4-HMAC-SHA256`.
 ///
@@ -173,7 +172,7 @@ final class SigningKeyCache: Sendable {
         let product: String
     }
 
-    private let keys = Mutex<[Key: [UInt8]]>([:])
+    private let keys = PThreadMutex<[Key: [UInt8]]>([:])
 
     func key(secret: String, date: String, region: String, product: String) -> [UInt8] {
         let k = Key(secret: secret, date: date, region: region, product: product)
