@@ -92,6 +92,29 @@ enum HeadParsing {
         return nil
     }
 
+    /// Takes a whole header block off the front of `buf`, resuming the search at `scan`.
+    /// - Returns: the block's lines, or `nil` when more bytes are needed (`scan` then says where
+    ///   to resume).
+    /// - Throws: `headerBlockTooLarge` past `maxHeaderBytes`; `truncatedHead` at `eof` with the
+    ///   block incomplete.
+    static func take(
+        _ buf: inout ParserBuffer, scan: inout Int, maxHeaderBytes: Int, eof: Bool
+    ) throws(HTTPParserError) -> [ArraySlice<UInt8>]? {
+        guard let end = findEnd(buf, scan: &scan) else {
+            if buf.count > maxHeaderBytes {
+                throw HTTPParserError.headerBlockTooLarge.with("more than \(maxHeaderBytes) bytes")
+            }
+            if eof { throw HTTPParserError.truncatedHead }
+            return nil
+        }
+        if end - buf.start > maxHeaderBytes {
+            throw HTTPParserError.headerBlockTooLarge.with("more than \(maxHeaderBytes) bytes")
+        }
+        let block = lines(buf.bytes, from: buf.start, to: end)
+        buf.start = end
+        return block
+    }
+
     /// Splits lines in `bytes[from..<to]`, dropping the terminating CR of each.
     static func lines(_ bytes: [UInt8], from: Int, to: Int) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []

@@ -100,19 +100,13 @@ public struct HTTPResponseParser: Sendable {
                 }
                 state = .head(scan: buffer.start)
             case .head(var scan):
-                guard let end = HeadParsing.findEnd(buffer, scan: &scan) else {
-                    if buffer.count > limits.maxHeaderBytes {
-                        throw HTTPParserError.headerBlockTooLarge.with("more than \(limits.maxHeaderBytes) bytes")
-                    }
-                    if eof { throw HTTPParserError.truncatedHead }
+                guard
+                    let lines = try HeadParsing.take(
+                        &buffer, scan: &scan, maxHeaderBytes: limits.maxHeaderBytes, eof: eof)
+                else {
                     state = .head(scan: scan)
                     return nil
                 }
-                if end - buffer.start > limits.maxHeaderBytes {
-                    throw HTTPParserError.headerBlockTooLarge.with("more than \(limits.maxHeaderBytes) bytes")
-                }
-                let lines = HeadParsing.lines(buffer.bytes, from: buffer.start, to: end)
-                buffer.start = end
                 let head = try parseHead(lines)
                 let method = pending[0]
                 if head.status >= 100 && head.status < 200 && head.status != 101 {
