@@ -217,8 +217,16 @@ extension OSSClient {
                 let failure = OSSClient.normalise(error)
                 let decision = RetryPolicy.classify(failure)
                 guard decision.shouldRetry, attempt <= policy.maxRetries, op.body.isRewindable || !hasBody,
-                    !Task.isCancelled, requestsEnabled, !epoch.isCancelled, signal?.isCancelled != true
+                    !Task.isCancelled, signal?.isCancelled != true
                 else { throw failure }
+                // A retry that disableRequests() stopped fails as aborted, whether the switch came
+                // during the failed attempt or during the back-off after it: the caller sees one
+                // outcome for one cause, not a race between the server's answer and the switch.
+                guard requestsEnabled, !epoch.isCancelled else {
+                    throw OSSClientError(
+                        .abortedInFlight, "requests were disabled before a retry after: \(failure)",
+                        bodyFullySent: (failure as? OSSClientError)?.bodyFullySent)
+                }
                 if decision.base == .correctClockAndRetry {
                     guard configuration.clockSkewCorrectionEnabled, let serverTime = decision.serverTime else { throw failure }
                     correctClock(serverTime: serverTime)

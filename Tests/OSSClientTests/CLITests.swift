@@ -23,7 +23,7 @@ struct CLITests {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
-        p.environment = env
+        p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
         let out = Pipe()
         let err = Pipe()
         p.standardOutput = out

@@ -170,6 +170,21 @@ struct ClientEngineTests {
         #expect(wire.executeCount == 1)
     }
 
+    @Test("a retryable answer that comes back after disableRequests fails as aborted, not retried")
+    func disableDuringAttempt() async throws {
+        let wire = ScriptedWire([.replyAfterDisable(.error(503, "ServiceUnavailable")), .reply(.ok())])
+        let client = try makeClient(wire)
+        let task = Task { try await client.deleteObject(bucket: "bkt", key: "k") }
+        var arrivals = wire.arrivals.makeAsyncIterator()
+        _ = await arrivals.next()
+        client.disableRequests()
+        let result = await task.result
+        let e = try #require(throws: OSSClientError.self) { try result.get() }
+        #expect(e.kind == .abortedInFlight && e.code == "ClientError:200042")
+        #expect(e.description.contains("503"))
+        #expect(wire.executeCount == 1)
+    }
+
     @Test("a full GetObject checks the CRC64 of the bytes received; a range read does not")
     func downloadCRC() async throws {
         let good = Reply.ok([("Content-Length", "\(Self.data.count)"), ("x-oss-hash-crc64ecma", Self.crc)], body: Self.data)

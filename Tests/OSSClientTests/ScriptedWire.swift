@@ -47,6 +47,8 @@ final class ScriptedWire: Wire {
         case fail(OSSClientError)
         /// Reads `count` body bytes, then fails as if the connection was reset.
         case resetAfter(Int)
+        /// Replies only once `disableRequests()` was called: an answer that crosses the switch.
+        case replyAfterDisable(Reply)
     }
 
     private struct State {
@@ -93,8 +95,11 @@ final class ScriptedWire: Wire {
         state.withLock { $0.seen.append(seenRequest) }
         arrivalsContinuation.yield(executeCount)
         if let failure { throw failure }
+        if case .replyAfterDisable = step {
+            while !state.withLock({ $0.disabled }) { try await Task.sleep(for: .milliseconds(1)) }
+        }
         switch step {
-        case .reply(let r):
+        case .reply(let r), .replyAfterDisable(let r):
             let response = WireResponse(
                 head: OSSResponseHead(statusCode: r.status, headers: r.headers),
                 body: BufferedResponseBody(chunks: stride(from: 0, to: r.body.count, by: 1000).map {

@@ -22,7 +22,7 @@ final class OSSWireProcess {
     init(_ args: [String], env: [String: String]) throws {
         process.executableURL = URL(fileURLWithPath: try osswireBinary())
         process.arguments = args
-        process.environment = env
+        process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
         process.standardOutput = out
         process.standardError = err
         try process.run()

@@ -1,6 +1,7 @@
 import Foundation
 import OSSCore
 import OSSMockServer
+import OSSTestSupport
 import Testing
 
 @testable import OSSTransfer
@@ -42,7 +43,7 @@ struct SecurityCheckpointTests {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/bin/sh")
             p.arguments = args
-            p.environment = env
+            p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
             let out = Pipe()
             let err = Pipe()
             p.standardOutput = out

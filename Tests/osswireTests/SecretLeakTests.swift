@@ -34,7 +34,7 @@ struct SecretLeakTests {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: binary)
             p.arguments = args
-            p.environment = env
+            p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
             let out = Pipe()
             let err = Pipe()
             p.standardOutput = out
@@ -62,7 +62,7 @@ struct SecretLeakTests {
         init(_ args: [String]) async throws {
             process.executableURL = URL(fileURLWithPath: SecretLeakTests.binary)
             process.arguments = ["mock-server", "--host", "127.0.0.1", "--port", "0"] + args
-            process.environment = [:]
+            process.environment = Products.sanitizerEnvironment
             process.standardOutput = out
             process.standardError = err
             try process.run()
