@@ -10,8 +10,8 @@ import PackageDescription
 // links only with that flag.
 
 let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
-    ("FuzzXMLReader", ["CFuzzDriver", .product(name: "OSSWire", package: "OSSWire")]),
-    ("FuzzModels", ["CFuzzDriver", .product(name: "OSSWire", package: "OSSWire")]),
+    ("FuzzXMLReader", ["CFuzzDriver", "XMLFuzzChecks"]),
+    ("FuzzModels", ["CFuzzDriver", "XMLFuzzChecks"]),
     ("FuzzHTTPResponseParser", ["CFuzzDriver", "HTTPFuzzChecks"]),
     ("FuzzHTTPRequestParser", ["CFuzzDriver", "HTTPFuzzChecks"]),
     ("FuzzChunkedDecoder", ["CFuzzDriver", "HTTPFuzzChecks"]),
@@ -22,9 +22,15 @@ let package = Package(
     dependencies: [.package(name: "OSSWire", path: "../")],
     targets: [
         .target(name: "CFuzzDriver"),
-        // The checks of the HTTP targets, one library so the three share the driver code.
+        // The checks of the HTTP and the XML targets: libraries of their own, each one file that
+        // the main package's test targets link to and compile, to replay saved crash inputs.
         .target(
             name: "HTTPFuzzChecks",
+            dependencies: [.product(name: "OSSWire", package: "OSSWire")],
+            swiftSettings: [.swiftLanguageMode(.v6)]
+        ),
+        .target(
+            name: "XMLFuzzChecks",
             dependencies: [.product(name: "OSSWire", package: "OSSWire")],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

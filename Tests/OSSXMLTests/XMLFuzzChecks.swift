@@ -1,0 +1,1 @@
+../../Fuzz/Sources/XMLFuzzChecks/XMLFuzzChecks.swift
