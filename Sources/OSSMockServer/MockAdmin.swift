@@ -1,3 +1,5 @@
+import OSSCore
+
 /// The admin endpoint, for scripts: `/_mock/...` on the server's own port, answered only on
 /// path-style requests (no bucket may be named `_mock`).
 ///
@@ -33,12 +35,12 @@ enum MockAdmin {
             do {
                 for q in r.query { try f.apply(option: q.name, value: q.value) }
             } catch {
-                return json("{\"error\":\(MockJSON.string(error.description))}", 400)
+                return json("{\"error\":\(JSONString.optional(error.description))}", 400)
             }
             service.setFaults(f)
             return json(f.json)
         default:
-            return json("{\"error\":\"unknown admin request \(MockJSON.escape(r.method)) /_mock/\(MockJSON.escape(what))\"}", 404)
+            return json("{\"error\":\"unknown admin request \(JSONString.escaped(r.method)) /_mock/\(JSONString.escaped(what))\"}", 404)
         }
     }
 }

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// The faults' names as the command line (`--name value`) and the admin endpoint
 /// (`?name=value`) spell them.
 extension MockFaults {
@@ -74,7 +76,7 @@ extension MockFaults {
             items.append("\"response-delay-ms\":\(ms)")
         }
         if !errorRules.isEmpty {
-            let rules = errorRules.map { "\"\(MockJSON.escape("\($0.operation):\($0.nth):\($0.status):\($0.code):\($0.count)"))\"" }
+            let rules = errorRules.map { "\"\(JSONString.escaped("\($0.operation):\($0.nth):\($0.status):\($0.code):\($0.count)"))\"" }
             items.append("\"fail\":[\(rules.joined(separator: ","))]")
         }
         if clockSkewSeconds != 0 { items.append("\"clock-skew\":\(clockSkewSeconds)") }
@@ -85,7 +87,7 @@ extension MockFaults {
         if truncateResponse { items.append("\"truncate-response\":true") }
         if garbageResponse { items.append("\"garbage-response\":true") }
         if let v = resetEveryNthRequest { items.append("\"reset-every\":\(v)") }
-        if let v = faultOperation { items.append("\"fault-operation\":\(MockJSON.string(v))") }
+        if let v = faultOperation { items.append("\"fault-operation\":\(JSONString.optional(v))") }
         if let v = faultTimes { items.append("\"fault-times\":\(v)") }
         return "{" + items.joined(separator: ",") + "}"
     }
@@ -97,40 +99,14 @@ public struct MockFaultOptionError: Error, Sendable, Hashable, CustomStringConve
     public init(_ description: String) { self.description = description }
 }
 
-/// Minimal JSON output (no Foundation).
-enum MockJSON {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out
-    }
-
-    static func string(_ s: String?) -> String { s.map { "\"\(escape($0))\"" } ?? "null" }
-}
-
 extension MockRequestLogEntry {
     /// The entry as a JSON object.
     public var json: String {
-        "{\"seq\":\(sequence),\"method\":\(MockJSON.string(method)),\"operation\":\(MockJSON.string(operation)),"
-            + "\"bucket\":\(MockJSON.string(bucket)),\"key\":\(MockJSON.string(key)),"
-            + "\"part_number\":\(partNumber.map(String.init) ?? "null"),\"upload_id\":\(MockJSON.string(uploadId)),"
+        "{\"seq\":\(sequence),\"method\":\(JSONString.optional(method)),\"operation\":\(JSONString.optional(operation)),"
+            + "\"bucket\":\(JSONString.optional(bucket)),\"key\":\(JSONString.optional(key)),"
+            + "\"part_number\":\(partNumber.map(String.init) ?? "null"),\"upload_id\":\(JSONString.optional(uploadId)),"
             + "\"bytes_received\":\(bytesReceived),\"body_completed\":\(bodyCompleted),"
             + "\"client_closed_mid_body\":\(clientClosedMidBody),\"status\":\(status),"
-            + "\"error_code\":\(MockJSON.string(errorCode)),\"request_id\":\(MockJSON.string(requestId))}"
+            + "\"error_code\":\(JSONString.optional(errorCode)),\"request_id\":\(JSONString.optional(requestId))}"
     }
 }
