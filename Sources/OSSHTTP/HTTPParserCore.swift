@@ -215,6 +215,10 @@ struct BodyDecoder: Sendable {
     private(set) var trailers = HTTPHeaders()
     /// Body bytes decoded so far.
     private(set) var decoded: Int64 = 0
+    /// How many bytes from `buf.start` are known to hold no LF: a chunk-size or trailer line that
+    /// arrives in many pieces is scanned once, not from its start again on every feed. Relative
+    /// to `buf.start`, so the buffer's compaction does not move it; zero after every line.
+    private var lineScanned = 0
 
     init(framing: BodyFraming, limits: HTTPParserLimits) {
         self.limits = limits
@@ -257,7 +261,8 @@ struct BodyDecoder: Sendable {
                 // RFC 9112 §7.1: chunk-size [ chunk-ext ] CRLF
                 // A line longer than `maxChunkLineBytes` is refused whether it arrived whole or in
                 // pieces, so the outcome never depends on how the peer's bytes were segmented.
-                guard let end = buf.lineEnd(from: buf.start) else {
+                guard let end = buf.lineEnd(from: buf.start + lineScanned) else {
+                    lineScanned = buf.count
                     if buf.count > Self.maxChunkLineBytes {
                         throw HTTPParserError.invalidChunkSize.with("chunk line too long")
                     }
@@ -271,6 +276,7 @@ struct BodyDecoder: Sendable {
                 if lineEnd > buf.start && buf.bytes[lineEnd - 1] == HTTPSyntax.cr { lineEnd -= 1 }
                 let line = buf.bytes[buf.start..<lineEnd]
                 buf.start = end
+                lineScanned = 0
                 let size = try Self.chunkSize(line)
                 if size == 0 {
                     state = .trailers(bytes: 0)
@@ -308,7 +314,8 @@ struct BodyDecoder: Sendable {
                 state = .chunkSize
             case .trailers:
                 // RFC 9112 §7.1.2: trailer-section CRLF
-                guard let end = buf.lineEnd(from: buf.start) else {
+                guard let end = buf.lineEnd(from: buf.start + lineScanned) else {
+                    lineScanned = buf.count
                     if buf.count > limits.maxHeaderBytes { throw HTTPParserError.headerBlockTooLarge.with("trailers") }
                     if eof { throw HTTPParserError.truncatedBody.with("in the trailers") }
                     return nil
@@ -320,6 +327,7 @@ struct BodyDecoder: Sendable {
                 let total = used + (end - buf.start)
                 if total > limits.maxHeaderBytes { throw HTTPParserError.headerBlockTooLarge.with("trailers") }
                 buf.start = end
+                lineScanned = 0
                 if line.isEmpty {
                     state = .done
                     return .end

@@ -41,6 +41,37 @@ import Testing
 
     /// Found by FuzzChunkedDecoder: a chunk-size line longer than 4096 bytes was accepted when it
     /// arrived in one piece and refused when it arrived in several. Now it is refused either way.
+    /// Long chunk-size and trailer lines fed one byte at a time: the decoder resumes its LF scan
+    /// where the last feed stopped (it once rescanned from the line's start on every feed, which is
+    /// quadratic: 60,000 one-byte feeds of a trailer line were 1.8 billion byte reads).
+    @Test func longLinesFedByteByByteParseTheSame() throws {
+        let ext = Array(repeating: UInt8(ascii: "e"), count: 4000)
+        let value = Array(repeating: UInt8(ascii: "v"), count: 60_000)
+        let body =
+            Array("3;".utf8) + ext + Array("\r\nabc\r\n0\r\nX-Long: ".utf8) + value
+            + Array("\r\nX-Short: s\n\r\n".utf8)
+        var parser = HTTPRequestParser()
+        parser.feed(Array("PUT /b/k HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n".utf8))
+        var data: [UInt8] = []
+        var ended = false
+        let clock = ContinuousClock()
+        let start = clock.now
+        for byte in body {
+            parser.feed([byte])
+            while let event = try parser.next() {
+                switch event {
+                case .body(let piece): data += piece
+                case .end: ended = true
+                default: break
+                }
+            }
+        }
+        print("long lines byte by byte: \(body.count) feeds in \(clock.now - start)")
+        #expect(ended && data == Array("abc".utf8))
+        #expect(parser.lastTrailers["X-Long"] == String(decoding: value, as: UTF8.self))
+        #expect(parser.lastTrailers["X-Short"] == "s")
+    }
+
     @Test func aChunkLineOverTheLimitIsRefusedHoweverItArrives() throws {
         for (extensionBytes, accepted) in [(4093, true), (4094, false)] {
             let body =
