@@ -1,3 +1,5 @@
+import OSSCore
+
 extension TransferOutcome {
     /// The outcome as one JSON object, as `osswire cp --json` prints it (DESIGN.md): `bytes`,
     /// `bytes_sent`, `seconds`, `upload_id`, `parts_total`, `parts_resumed`, `crc64`, and `state`,
@@ -33,23 +35,7 @@ extension TransferOutcome {
 /// Minimal JSON text (RFC 8259) for the CLI summaries.
 enum JSON {
     /// A string literal, escaped per RFC 8259 §7.
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where u.value < 0x20:
-                let hex = String(u.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        return out + "\""
-    }
+    static func string(_ s: String) -> String { JSONString.quoted(s) }
 
     /// A finite number with millisecond precision.
     static func number(_ d: Double) -> String {
