@@ -49,3 +49,33 @@ final class ConnectCancellation: Sendable {
         }
     }
 }
+
+extension ConnectCancellation {
+    /// Runs one connection attempt with a fresh `ConnectCancellation` that `signal` and the
+    /// calling task's cancellation both fire.
+    static func run<T>(
+        signal: CancellationSignal?, _ attempt: (ConnectCancellation) async throws -> T
+    ) async throws -> T {
+        let cancel = ConnectCancellation()
+        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
+        defer { signal?.remove(key) }
+        return try await withTaskCancellationHandler {
+            try await attempt(cancel)
+        } onCancel: {
+            cancel.fire(reason: "task cancelled")
+        }
+    }
+
+    /// Runs `step` (a tunnel, a handshake) with `tcp`'s socket as what a cancel aborts.
+    /// - Throws: `TransportError.aborted`, after closing `tcp`, when the cancel has already fired.
+    func whileAttached<T>(_ tcp: TCPStream, _ step: () async throws -> T) async throws -> T {
+        do {
+            try attach(tcp.socket)
+        } catch {
+            tcp.close()
+            throw error
+        }
+        defer { detach(tcp.socket) }
+        return try await step()
+    }
+}

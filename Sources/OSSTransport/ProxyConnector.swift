@@ -48,13 +48,8 @@ public struct ProxyConnector: StreamConnector, CustomStringConvertible, CustomDe
     public func connect(
         to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
     ) async throws -> (any ByteStream, ConnectTimings) {
-        let cancel = ConnectCancellation()
-        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
-        defer { signal?.remove(key) }
-        return try await withTaskCancellationHandler {
+        try await ConnectCancellation.run(signal: signal) { cancel in
             try await connect(endpoint, tls: tls, connectTimeout: connectTimeout, cancel: cancel)
-        } onCancel: {
-            cancel.fire(reason: "task cancelled")
         }
     }
 
@@ -68,25 +63,18 @@ public struct ProxyConnector: StreamConnector, CustomStringConvertible, CustomDe
         let tcp = try await SocketConnector().connectTCP(
             proxy, deadline: deadline, timeout: connectTimeout, cancel: cancel, timings: &timings)
         guard endpoint.tls else { return (tcp, timings) }
-        do {
-            try cancel.attach(tcp.socket)
-        } catch {
-            tcp.close()
-            throw error
+        let stream = try await cancel.whileAttached(tcp) {
+            let tunnelStart = ContinuousClock.now
+            do {
+                try await openTunnel(over: tcp, to: endpoint, deadline: deadline, timeout: connectTimeout)
+            } catch {
+                tcp.close()
+                throw error
+            }
+            timings.proxyTunnel = tunnelStart.duration(to: .now)
+            return try await SocketConnector.handshake(
+                over: tcp, for: endpoint, tls: tls, deadline: deadline, timings: &timings)
         }
-        defer { cancel.detach(tcp.socket) }
-        let tunnelStart = ContinuousClock.now
-        do {
-            try await openTunnel(over: tcp, to: endpoint, deadline: deadline, timeout: connectTimeout)
-        } catch {
-            tcp.close()
-            throw error
-        }
-        timings.proxyTunnel = tunnelStart.duration(to: .now)
-        let tlsStart = ContinuousClock.now
-        let stream = try await TLSStream.connect(
-            over: tcp, serverName: tls.serverName ?? endpoint.host, configuration: tls, deadline: deadline)
-        timings.tlsHandshake = tlsStart.duration(to: .now)
         return (stream, timings)
     }
 

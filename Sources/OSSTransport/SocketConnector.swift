@@ -18,28 +18,19 @@ public struct SocketConnector: StreamConnector {
     public func connect(
         to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
     ) async throws -> (any ByteStream, ConnectTimings) {
-        let cancel = ConnectCancellation()
-        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
-        defer { signal?.remove(key) }
-        return try await withTaskCancellationHandler {
+        try await ConnectCancellation.run(signal: signal) { cancel in
             try await connect(endpoint, tls: tls, connectTimeout: connectTimeout, cancel: cancel)
-        } onCancel: {
-            cancel.fire(reason: "task cancelled")
         }
     }
 
     /// Like `connect(to:tls:connectTimeout:signal:)`, returning the concrete TCP stream.
     public func connectTCP(host: String, port: Int, connectTimeout: Duration? = nil) async throws -> TCPStream {
-        let cancel = ConnectCancellation()
-        let endpoint = Endpoint(host: host, port: port, tls: false)
-        return try await withTaskCancellationHandler {
+        try await ConnectCancellation.run(signal: nil) { cancel in
             var timings = ConnectTimings()
             let deadline = connectTimeout.map { ContinuousClock.now + $0 }
             return try await connectTCP(
-                endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
-                timings: &timings)
-        } onCancel: {
-            cancel.fire(reason: "task cancelled")
+                Endpoint(host: host, port: port, tls: false), deadline: deadline, timeout: connectTimeout,
+                cancel: cancel, timings: &timings)
         }
     }
 
@@ -52,18 +43,23 @@ public struct SocketConnector: StreamConnector {
             endpoint, deadline: deadline, timeout: connectTimeout, cancel: cancel,
             timings: &timings)
         guard endpoint.tls else { return (tcp, timings) }
-        let start = ContinuousClock.now
-        do {
-            try cancel.attach(tcp.socket)
-        } catch {
-            tcp.close()
-            throw error
+        let stream = try await cancel.whileAttached(tcp) {
+            try await Self.handshake(over: tcp, for: endpoint, tls: tls, deadline: deadline, timings: &timings)
         }
-        defer { cancel.detach(tcp.socket) }
+        return (stream, timings)
+    }
+
+    /// The client TLS handshake over a connected `tcp` to `endpoint` (the certificate checked
+    /// against `tls.serverName`, else the endpoint's host), its time put in `timings`.
+    static func handshake(
+        over tcp: TCPStream, for endpoint: Endpoint, tls: TLSConfiguration, deadline: ContinuousClock.Instant?,
+        timings: inout ConnectTimings
+    ) async throws -> TLSStream {
+        let start = ContinuousClock.now
         let stream = try await TLSStream.connect(
             over: tcp, serverName: tls.serverName ?? endpoint.host, configuration: tls, deadline: deadline)
         timings.tlsHandshake = start.duration(to: .now)
-        return (stream, timings)
+        return stream
     }
 
     func connectTCP(

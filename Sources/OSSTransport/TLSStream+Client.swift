@@ -18,21 +18,11 @@ extension TLSStream {
         over tcp: TCPStream, serverName: String, configuration: TLSConfiguration, timeout: Duration? = nil,
         signal: CancellationSignal? = nil
     ) async throws -> TLSStream {
-        let cancel = ConnectCancellation()
-        let key = signal?.onCancel { reason in cancel.fire(reason: "\(reason)") }
-        defer { signal?.remove(key) }
-        let deadline = timeout.map { ContinuousClock.now + $0 }
-        return try await withTaskCancellationHandler {
-            do {
-                try cancel.attach(tcp.socket)
-            } catch {
-                tcp.close()
-                throw error
+        try await ConnectCancellation.run(signal: signal) { cancel in
+            let deadline = timeout.map { ContinuousClock.now + $0 }
+            return try await cancel.whileAttached(tcp) {
+                try await connect(over: tcp, serverName: serverName, configuration: configuration, deadline: deadline)
             }
-            defer { cancel.detach(tcp.socket) }
-            return try await connect(over: tcp, serverName: serverName, configuration: configuration, deadline: deadline)
-        } onCancel: {
-            cancel.fire(reason: "task cancelled")
         }
     }
 }
