@@ -132,14 +132,7 @@ final class Exchange {
                         .bodySource, "the body sequence produced more than the declared \(length) bytes",
                         bodyFullySent: false, responseStarted: context.responseStarted)
                 }
-                if chunked {
-                    var framed = HTTPRequestEncoder.encodeChunkHeader(chunk.count)
-                    framed.append(contentsOf: chunk)
-                    framed.append(contentsOf: HTTPRequestEncoder.chunkEnd)
-                    try await write(framed)
-                } else {
-                    try await write(chunk)
-                }
+                try await write(chunked ? HTTPRequestEncoder.encodeChunk(chunk) : chunk)
                 sent += Int64(chunk.count)
                 progress?(sent, total)
             }

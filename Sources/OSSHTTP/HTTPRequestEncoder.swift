@@ -87,6 +87,15 @@ public enum HTTPRequestEncoder {
     /// The CRLF after a chunk's data.
     public static let chunkEnd: [UInt8] = [13, 10]
 
+    /// `data` framed as one chunk: its size line, the data, CRLF.
+    public static func encodeChunk(_ data: [UInt8]) -> [UInt8] {
+        var framed = encodeChunkHeader(data.count)
+        framed.reserveCapacity(framed.count + data.count + chunkEnd.count)
+        framed.append(contentsOf: data)
+        framed.append(contentsOf: chunkEnd)
+        return framed
+    }
+
     /// The last chunk and an empty trailer section.
     public static let lastChunk: [UInt8] = Array("0\r\n\r\n".utf8)
 

@@ -122,14 +122,7 @@ public final class HTTPServerConnection {
     /// Writes part of the body (framed as a chunk when the response is chunked).
     public func writeBody(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty, current?.method != .head else { return }
-        if responseChunked {
-            var framed = HTTPRequestEncoder.encodeChunkHeader(bytes.count)
-            framed.append(contentsOf: bytes)
-            framed.append(contentsOf: HTTPRequestEncoder.chunkEnd)
-            try await send(framed)
-        } else {
-            try await send(bytes)
-        }
+        try await send(responseChunked ? HTTPRequestEncoder.encodeChunk(bytes) : bytes)
     }
 
     /// Ends the response (the last chunk, when chunked).
