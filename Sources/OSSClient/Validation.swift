@@ -1,3 +1,5 @@
+import OSSHTTP
+
 /// Input checks that run before any byte is sent: a request that fails them never reaches the wire.
 public enum Validation {
     /// The highest part number OSS accepts.
@@ -53,7 +55,7 @@ public enum Validation {
 
     /// A header name: an RFC 9110 §5.6.2 token.
     public static func checkHeaderName(_ name: String) throws {
-        guard !name.isEmpty, name.utf8.allSatisfy(isTokenChar) else {
+        guard HTTPHeaders.isValidName(name) else {
             throw OSSClientError.invalidArgument("header name \(quoted(name)) is not a valid token")
         }
     }
@@ -77,19 +79,6 @@ public enum Validation {
     static func checkParameter(_ value: String, name: String) throws {
         guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
             throw OSSClientError.invalidArgument("parameter \(name) holds a CR, LF or NUL")
-        }
-    }
-
-    static func isTokenChar(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
         }
     }
 

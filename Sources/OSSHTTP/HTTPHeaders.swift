@@ -86,6 +86,9 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
     }
 
     /// ASCII case-insensitive equality without allocating.
+    /// Whether `name` may be a field name: an RFC 9110 §5.6.2 token (what the encoders send).
+    public static func isValidName(_ name: String) -> Bool { HTTPSyntax.isToken(name) }
+
     static func equalNames(_ a: String, _ b: String) -> Bool {
         var ia = a.utf8.makeIterator()
         var ib = b.utf8.makeIterator()
