@@ -104,7 +104,7 @@ final class MockConnection {
         var headers = HTTPHeaders()
         for h in response.headers where h.name.lowercased() != "content-length" { headers.add(name: h.name, value: h.value) }
         let length = response.header("content-length").flatMap { Int64($0) } ?? response.body.count
-        let head = HTTPResponseHead(status: response.status, reason: MockResponse.reason(response.status), headers: headers)
+        let head = HTTPResponseHead(status: response.status, reason: HTTPResponseEncoder.reasonPhrase(response.status), headers: headers)
         var bytes = HTTPResponseEncoder.encodeHead(head, bodyLength: length).bytes
         if !isHead { bytes += try await response.body.collect() }
         try await stream.write(Array(bytes[0..<(bytes.count / 2)]))
@@ -121,7 +121,7 @@ final class MockConnection {
                 headers.add(name: h.name, value: h.value)
             }
         }
-        let head = HTTPResponseHead(status: response.status, reason: MockResponse.reason(response.status), headers: headers)
+        let head = HTTPResponseHead(status: response.status, reason: HTTPResponseEncoder.reasonPhrase(response.status), headers: headers)
         if !faults.closeAfterHeaders, case .bytes(let b) = response.body.storage, b.count <= 256 * 1024 {
             // Head and body in one write; for HEAD the body is left out and its length announced.
             if Int64(b.count) == length {

@@ -81,28 +81,4 @@ public struct MockResponse: Sendable {
         build(&w)
         return MockResponse(status: status, headers: [("Content-Type", "application/xml")], body: .bytes(w.bytes))
     }
-
-    /// The reason phrase for a status (RFC 9110 §15).
-    public static func reason(_ status: Int) -> String {
-        switch status {
-        case 100: return "Continue"
-        case 200: return "OK"
-        case 204: return "No Content"
-        case 206: return "Partial Content"
-        case 304: return "Not Modified"
-        case 400: return "Bad Request"
-        case 403: return "Forbidden"
-        case 404: return "Not Found"
-        case 405: return "Method Not Allowed"
-        case 409: return "Conflict"
-        case 411: return "Length Required"
-        case 412: return "Precondition Failed"
-        case 416: return "Range Not Satisfiable"
-        case 500: return "Internal Server Error"
-        case 501: return "Not Implemented"
-        case 502: return "Bad Gateway"
-        case 503: return "Service Unavailable"
-        default: return "Status \(status)"
-        }
-    }
 }
