@@ -384,20 +384,7 @@ final class MockExchange {
     /// Reads the whole body into a writer.
     /// - Throws: `MockBodyError` when the client goes away.
     func receiveBody(into writer: MockBlobWriter) async throws {
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
-        defer { buffer.deallocate() }
-        do {
-            while true {
-                let n = try await body.read(into: buffer)
-                if n == 0 { break }
-                bytesReceived += Int64(n)
-                try writer.write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
-            }
-        } catch let e as MockBodyError {
-            clientGone = true
-            throw e
-        }
-        bodyCompleted = true
+        try await readBody(bufferSize: 256 * 1024) { try writer.write($0) }
     }
 
     /// Reads a small body (XML) into memory.
@@ -413,13 +400,20 @@ final class MockExchange {
     /// Reads and drops the body.
     func discardBody() async throws {
         guard !bodyCompleted else { return }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        try await readBody(bufferSize: 64 * 1024) { _ in }
+    }
+
+    /// Reads the body to its end, counting it in `bytesReceived` and handing each piece to
+    /// `sink`; notes a client that went away mid-body (`clientGone`) or a body read whole.
+    private func readBody(bufferSize: Int, _ sink: (UnsafeRawBufferPointer) throws -> Void) async throws {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 16)
         defer { buffer.deallocate() }
         do {
             while true {
                 let n = try await body.read(into: buffer)
                 if n == 0 { break }
                 bytesReceived += Int64(n)
+                try sink(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
             }
         } catch let e as MockBodyError {
             clientGone = true
