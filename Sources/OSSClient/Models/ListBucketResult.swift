@@ -65,11 +65,7 @@ public struct ListBucketResult: XMLModel, Hashable {
         var contents: [ObjectSummary] = []
         for c in f.all("Contents") { contents.append(try ObjectSummary(c)) }
         self.contents = contents
-        var prefixes: [String] = []
-        for c in f.all("CommonPrefixes") {
-            if let p = try c.key("Prefix") { prefixes.append(p) }
-        }
-        commonPrefixes = prefixes
+        commonPrefixes = try f.commonPrefixes()
     }
 
     public func encode() -> [UInt8] {
@@ -87,9 +83,7 @@ public struct ListBucketResult: XMLModel, Hashable {
             w.key("NextMarker", nextMarker, urlEncoded: url)
             w.element("NextContinuationToken", nextContinuationToken)
             for c in contents { c.write(to: &w, urlEncoded: url) }
-            for p in commonPrefixes {
-                w.element("CommonPrefixes") { w in w.key("Prefix", p, urlEncoded: url) }
-            }
+            w.commonPrefixes(commonPrefixes, urlEncoded: url)
             w.element("KeyCount", keyCount)
         }
     }

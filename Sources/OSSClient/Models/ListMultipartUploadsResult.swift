@@ -76,11 +76,7 @@ public struct ListMultipartUploadsResult: XMLModel, Hashable {
                     storageClass: u.string("StorageClass"), initiated: try u.time("Initiated")))
         }
         self.uploads = uploads
-        var prefixes: [String] = []
-        for c in f.all("CommonPrefixes") {
-            if let p = try c.key("Prefix") { prefixes.append(p) }
-        }
-        commonPrefixes = prefixes
+        commonPrefixes = try f.commonPrefixes()
     }
 
     public func encode() -> [UInt8] {
@@ -104,9 +100,7 @@ public struct ListMultipartUploadsResult: XMLModel, Hashable {
                     w.element("Initiated", u.initiated)
                 }
             }
-            for p in commonPrefixes {
-                w.element("CommonPrefixes") { w in w.key("Prefix", p, urlEncoded: url) }
-            }
+            w.commonPrefixes(commonPrefixes, urlEncoded: url)
         }
     }
 }

@@ -106,6 +106,16 @@ struct XMLFields {
         return value
     }
 
+    /// The `CommonPrefixes/Prefix` values of a listing (keys, so percent-decoded with
+    /// `EncodingType=url`); an empty `<CommonPrefixes/>` adds none.
+    func commonPrefixes() throws(XMLModelError) -> [String] {
+        var prefixes: [String] = []
+        for c in all("CommonPrefixes") {
+            if let p = try c.key("Prefix") { prefixes.append(p) }
+        }
+        return prefixes
+    }
+
     /// The text of `name` without surrounding white space, for numbers, booleans and times.
     func trimmed(_ name: String) -> String? {
         guard let text = string(name) else { return nil }
@@ -153,6 +163,13 @@ extension XMLWriter {
     mutating func key(_ name: String, _ value: String?, urlEncoded: Bool) {
         guard let value else { return }
         element(name, urlEncoded ? PercentEncoding.encode(value) : value)
+    }
+
+    /// A listing's `CommonPrefixes`, one element each around its `Prefix`.
+    mutating func commonPrefixes(_ prefixes: [String], urlEncoded: Bool) {
+        for p in prefixes {
+            element("CommonPrefixes") { w in w.key("Prefix", p, urlEncoded: urlEncoded) }
+        }
     }
 
     mutating func element(_ name: String, _ value: (some FixedWidthInteger)?) {
