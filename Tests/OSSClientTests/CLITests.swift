@@ -9,43 +9,10 @@ import Testing
 /// scripted peer on loopback.
 @Suite("osswire ls/stat/rm/cp/mb/rb", .serialized)
 struct CLITests {
-    /// The binary of the build running this test (any scratch path, sanitizer builds included).
-    static let binary: String = Products.osswire.path
-
-    struct Outcome {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-    }
-
-    static func run(_ args: [String], env: [String: String], interruptAfter: Duration? = nil) async throws -> Outcome {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the CLI first: swift build --build-tests")
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: binary)
-        p.arguments = args
-        p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-        let out = Pipe()
-        let err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        if let interruptAfter {
-            try await Task.sleep(for: interruptAfter)
-            kill(p.processIdentifier, SIGINT)
-        }
-        // Reading the pipes and waiting block: do it on a thread of its own, never on the
-        // cooperative pool the in-process peer runs on.
-        return await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                let stdout = out.fileHandleForReading.readDataToEndOfFile()
-                let stderr = err.fileHandleForReading.readDataToEndOfFile()
-                p.waitUntilExit()
-                continuation.resume(
-                    returning: Outcome(
-                        status: p.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                        stderr: String(decoding: stderr, as: UTF8.self)))
-            }
-        }
+    static func run(_ args: [String], env: [String: String], interruptAfter: Duration? = nil) async throws
+        -> ProcessOutput
+    {
+        try await Products.runOSSWire(args, environment: env, interruptAfter: interruptAfter)
     }
 
     static func env(_ peer: ScriptedPeer) -> [String: String] {

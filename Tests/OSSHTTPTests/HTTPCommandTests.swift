@@ -5,27 +5,9 @@ import Testing
 
 @testable import OSSHTTP
 
-/// Runs the built `osswire` binary off the cooperative pool; it always exits (bounded by --timeout).
-private func runOSSWire(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = Products.osswire  // this build's, whatever its scratch path
-    try #require(
-        FileManager.default.isExecutableFile(atPath: binary.path),
-        "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    return try await Blocking.run {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = args
-        process.environment = Products.sanitizerEnvironment  // nothing else inherited
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let stdout = out.fileHandleForReading.readDataToEndOfFile()
-        let stderr = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-    }
+/// Runs the built `osswire` binary with a clean environment; it always exits (bounded by --timeout).
+private func runOSSWire(_ args: [String]) async throws -> ProcessOutput {
+    try await Products.runOSSWire(args)
 }
 
 @Suite("osswire http")

@@ -22,3 +22,51 @@ extension Products {
         ProcessInfo.processInfo.environment.filter { $0.key.hasSuffix("SAN_OPTIONS") }
     }
 }
+
+/// How a child process ended, and what it printed.
+public struct ProcessOutput: Sendable {
+    public var status: Int32
+    public var stdout: String
+    public var stderr: String
+}
+
+extension Products {
+    /// Runs this build's `osswire` with `arguments` and exactly `environment` (nothing inherited
+    /// but the sanitizer options, so no `OSS_*` from the developer's shell leaks in), and waits
+    /// for it to exit. The wait runs on a thread of its own (`Blocking.run`): waiting for a child
+    /// on Swift's cooperative pool (two threads here) starves the socket tests beside it.
+    /// - Parameter interruptAfter: sends SIGINT this long after the start.
+    /// - Throws: when `osswire` is not built (`swift build --build-tests` builds it).
+    public static func runOSSWire(
+        _ arguments: [String], environment: [String: String] = [:], interruptAfter: Duration? = nil
+    ) async throws -> ProcessOutput {
+        let binary = osswire
+        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
+            throw Shell.Failure(
+                command: binary.path, status: -1, output: "not built: run `swift build --build-tests` first")
+        }
+        let env = environment.merging(sanitizerEnvironment) { given, _ in given }
+        return try await Blocking.run {
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = arguments
+            process.environment = env
+            let out = Pipe()
+            let err = Pipe()
+            process.standardOutput = out
+            process.standardError = err
+            try process.run()
+            if let interruptAfter {
+                let (seconds, attoseconds) = interruptAfter.components
+                Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
+                kill(process.processIdentifier, SIGINT)
+            }
+            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return ProcessOutput(
+                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                stderr: String(decoding: stderr, as: UTF8.self))
+        }
+    }
+}

@@ -2,33 +2,10 @@ import Foundation
 import OSSTestSupport
 import Testing
 
-/// Runs the process on its own thread (`Blocking.run`): waiting for a child process on Swift's
-/// cooperative pool (two threads here) starves the socket tests running beside it.
-private func runBench(_ args: [String]) async throws -> (status: Int32, stdout: String, stderr: String) {
-    try await Blocking.run { try runBenchBlocking(args) }
-}
-
-/// Runs the built `osswire` binary (`swift build --build-tests` builds it) and returns its exit
-/// status and output. PATH is passed on so the command can find openssl and curl.
-private func runBenchBlocking(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-    let binary = Products.osswire  // this build's, whatever its scratch path
-    try #require(
-        FileManager.default.isExecutableFile(atPath: binary.path),
-        "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = ["bench"] + args
-    process.environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
-        .merging(Products.sanitizerEnvironment) { a, _ in a }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+/// Runs `osswire bench`; PATH is passed on so the command can find openssl and curl.
+private func runBench(_ args: [String]) async throws -> ProcessOutput {
+    try await Products.runOSSWire(
+        ["bench"] + args, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
 }
 
 private func onPath(_ name: String) -> Bool {

@@ -2,39 +2,6 @@ import Foundation
 import OSSTestSupport
 import Testing
 
-/// Runs the process on its own thread (`Blocking.run`): waiting for a child process on Swift's
-/// cooperative pool (two threads here) starves the socket tests running beside it.
-private func runOSSWire(_ args: [String], env: [String: String] = [:]) async throws -> (
-    status: Int32, stdout: String, stderr: String
-) {
-    try await Blocking.run { try runOSSWireBlocking(args, env: env) }
-}
-
-/// Runs the built `osswire` binary (`swift build --build-tests` builds it) with a clean
-/// environment and returns its exit status and output.
-private func runOSSWireBlocking(_ args: [String], env: [String: String] = [:]) throws -> (
-    status: Int32, stdout: String, stderr: String
-) {
-    let binary = Products.osswire  // this build's, whatever its scratch path
-    try #require(
-        FileManager.default.isExecutableFile(atPath: binary.path),
-        "osswire is not built at \(binary.path): run `swift build --build-tests` first")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = args
-    // Nothing inherited (no OSS_* from the developer's shell) but a sanitizer run's options.
-    process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-    let out = Pipe()
-    let err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
-}
-
 @Suite("presign command")
 struct PresignCommandTests {
     let creds = ["OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "sk"]
@@ -42,12 +9,12 @@ struct PresignCommandTests {
     // The OSS documentation's URL-signature example (also asserted by SDK tests):
     // GET /oss-example/oss-api.pdf, Expires 1141889120, Signature EwaNTn1erJGkimiJ9WmXgwnANLc=.
     @Test func v1DocumentationExample() async throws {
-        let r = try await runOSSWire(
+        let r = try await Products.runOSSWire(
             [
                 "presign", "oss://oss-example/oss-api.pdf", "--signature-version", "1", "--at", "2006-03-09T07:24:20Z",
                 "--expires", "60", "--endpoint", "oss-cn-hangzhou.aliyuncs.com",
             ],
-            env: [
+            environment: [
                 "OSS_ACCESS_KEY_ID": "44CF9590006BF252F707",
                 "OSS_ACCESS_KEY_SECRET": "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV",
             ])
@@ -70,20 +37,20 @@ struct PresignCommandTests {
             + "&x-oss-date=20231217T025437Z&x-oss-expires=900"
             + "&x-oss-signature=b73e39a64552462c1c780e0129269678ebcabf1e0df7ea7b08b7cfffa37d1f7d"
             + "&x-oss-signature-version=OSS4-HMAC-SHA256\n"
-        let first = try await runOSSWire(args, env: creds)
+        let first = try await Products.runOSSWire(args, environment: creds)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdout == expected)
         // The same with --at in extended form gives the same URL.
         var extended = args
         extended[3] = "2023-12-17T02:54:37Z"
-        #expect(try await runOSSWire(extended, env: creds).stdout == expected)
+        #expect(try await Products.runOSSWire(extended, environment: creds).stdout == expected)
     }
 
     @Test func regionAndEndpointFromTheEnvironment() async throws {
         var env = creds
         env["OSS_ENDPOINT"] = "https://oss-cn-shanghai.aliyuncs.com"
-        let r = try await runOSSWire(
-            ["presign", "oss://my-bucket/dir/file name.txt", "--at", "2024-02-29T12:00:00Z"], env: env)
+        let r = try await Products.runOSSWire(
+            ["presign", "oss://my-bucket/dir/file name.txt", "--at", "2024-02-29T12:00:00Z"], environment: env)
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.hasPrefix("https://my-bucket.oss-cn-shanghai.aliyuncs.com/dir/file%20name.txt?"))
         #expect(r.stdout.contains("x-oss-credential=ak%2F20240229%2Fcn-shanghai%2Foss%2Faliyun_v4_request"))
@@ -91,12 +58,12 @@ struct PresignCommandTests {
 
         env["OSS_REGION"] = "cn-beijing"
         env["OSS_ENDPOINT"] = nil
-        let fromRegion = try await runOSSWire(
+        let fromRegion = try await Products.runOSSWire(
             [
                 "presign", "oss://b/k", "--at", "2024-02-29T12:00:00Z", "--path-style", "--method", "put", "--expires",
                 "60",
             ],
-            env: env)
+            environment: env)
         #expect(fromRegion.status == 0, "\(fromRegion.stderr)")
         #expect(fromRegion.stdout.hasPrefix("https://oss-cn-beijing.aliyuncs.com/b/k?"))
         #expect(fromRegion.stdout.contains("x-oss-expires=60&"))
@@ -105,20 +72,20 @@ struct PresignCommandTests {
     @Test func stsTokenGoesIntoTheURL() async throws {
         var env = creds
         env["OSS_SESSION_TOKEN"] = "tok+en/1"
-        let v4 = try await runOSSWire(
+        let v4 = try await Products.runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--at", "2024-01-01T00:00:00Z"],
-            env: env)
+            environment: env)
         #expect(v4.stdout.contains("x-oss-security-token=tok%2Ben%2F1"))
-        let v1 = try await runOSSWire(
-            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--signature-version", "1"], env: env
+        let v1 = try await Products.runOSSWire(
+            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--signature-version", "1"], environment: env
         )
         #expect(v1.stdout.contains("security-token=tok%2Ben%2F1"))
     }
 
     @Test func missingCredentialsFailWithoutPrintingASecret() async throws {
-        let r = try await runOSSWire(
+        let r = try await Products.runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com"],
-            env: ["OSS_ACCESS_KEY_ID": "ak", "OSS_SECRET_DECOY": "do-not-print"])
+            environment: ["OSS_ACCESS_KEY_ID": "ak", "OSS_SECRET_DECOY": "do-not-print"])
         #expect(r.status == 1)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("OSS_ACCESS_KEY_SECRET"))
@@ -127,20 +94,20 @@ struct PresignCommandTests {
 
     @Test func failuresExitOne() async throws {
         // V4 expiry over 7 days.
-        let long = try await runOSSWire(
+        let long = try await Products.runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--expires", "604801"],
-            env: ["OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "SECRETSECRET"])
+            environment: ["OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "SECRETSECRET"])
         #expect(long.status == 1)
         #expect(long.stdout.isEmpty)
         #expect(long.stderr.contains("604800"))
         #expect(!long.stderr.contains("SECRETSECRET"))
         // V4 without any region.
-        let noRegion = try await runOSSWire(["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000"], env: creds)
+        let noRegion = try await Products.runOSSWire(["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000"], environment: creds)
         #expect(noRegion.status == 1)
         #expect(noRegion.stderr.contains("region"))
         // ...while V1 needs none.
-        let v1 = try await runOSSWire(
-            ["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000", "--signature-version", "1"], env: creds)
+        let v1 = try await Products.runOSSWire(
+            ["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000", "--signature-version", "1"], environment: creds)
         #expect(v1.status == 0)
         #expect(v1.stdout.hasPrefix("http://127.0.0.1:9000/b/k?Expires="))
     }
@@ -160,13 +127,13 @@ struct PresignCommandTests {
     func usageErrorsExitTwo(args: [String]) async throws {
         var env = creds
         env["OSS_ENDPOINT"] = "oss-cn-hangzhou.aliyuncs.com"
-        let r = try await runOSSWire(args, env: env)
+        let r = try await Products.runOSSWire(args, environment: env)
         #expect(r.status == 2, "\(args): \(r.stderr)")
         #expect(r.stdout.isEmpty)
     }
 
     @Test func noEndpointIsAUsageError() async throws {
-        let r = try await runOSSWire(["presign", "oss://b/k"], env: creds)
+        let r = try await Products.runOSSWire(["presign", "oss://b/k"], environment: creds)
         #expect(r.status == 2)
         #expect(r.stderr.contains("endpoint"))
     }

@@ -20,33 +20,11 @@ struct SecretLeakTests {
     /// The binary of the build running this test (any scratch path, sanitizer builds included).
     static var binary: String { Products.osswire.path }
 
-    struct Output {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var all: String { stdout + stderr }
-    }
+    typealias Output = ProcessOutput
 
     /// Runs `osswire` with exactly `env` (nothing inherited), off the cooperative pool.
     static func run(_ args: [String], env: [String: String]) async throws -> Output {
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build first: swift build --build-tests")
-        return try await Blocking.run {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: binary)
-            p.arguments = args
-            p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-            let out = Pipe()
-            let err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            let o = out.fileHandleForReading.readDataToEndOfFile()
-            let e = err.fileHandleForReading.readDataToEndOfFile()
-            p.waitUntilExit()
-            return Output(
-                status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                stderr: String(decoding: e, as: UTF8.self))
-        }
+        try await Products.runOSSWire(args, environment: env)
     }
 
     /// A running `osswire mock-server`: its URL, and (after `stop()`) everything it printed.
@@ -257,4 +235,9 @@ struct SecretLeakTests {
         #expect(printed.contains("listening on http://127.0.0.1:"))
         Self.expectClean(printed, forbidden: forbidden, "mock-server")
     }
+}
+
+extension ProcessOutput {
+    /// Everything the process printed.
+    var all: String { stdout + stderr }
 }
