@@ -9,49 +9,39 @@ struct CancellationTests {
     let connector = SocketConnector()
 
     @Test func abortStopsAWriterBlockedOnAPeerThatNeverReads() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer { server.close() }
+        try await withTCPPair { client, server, _ in
+            let size = 64 << 20
+            let writer = Task {
+                await transportError { try await client.write([UInt8](repeating: 0x5A, count: size)) }
+            }
+            // Let the writer fill the socket buffers and suspend.
+            try await Task.sleep(for: .milliseconds(300))
+            let aborter = Task.detached { client.abort() }
+            await aborter.value
+            let error = await writer.value
+            #expect(error?.phase == .aborted)
+            client.abort()  // idempotent
+            client.close()
 
-        let size = 64 << 20
-        let writer = Task {
-            await transportError { try await client.write([UInt8](repeating: 0x5A, count: size)) }
+            // The peer sees the end of the stream before the full body.
+            let received = await drainCount(server)
+            #expect(received < size)
         }
-        // Let the writer fill the socket buffers and suspend.
-        try await Task.sleep(for: .milliseconds(300))
-        let aborter = Task.detached { client.abort() }
-        await aborter.value
-        let error = await writer.value
-        #expect(error?.phase == .aborted)
-        client.abort()  // idempotent
-        client.close()
-
-        // The peer sees the end of the stream before the full body.
-        let received = await drainCount(server)
-        #expect(received < size)
     }
 
     @Test func abortFailsAPendingReadAndEveryLaterCall() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer { server.close() }
-
-        let reader = Task { await transportError { _ = try await readExactly(client, 1) } }
-        try await Task.sleep(for: .milliseconds(50))
-        client.abort()
-        #expect(await reader.value?.phase == .aborted)
-        #expect(await transportError { _ = try await readExactly(client, 1) }?.phase == .aborted)
-        #expect(await transportError { try await client.write(Array("x".utf8)) }?.phase == .aborted)
-        #expect(!client.isReusable)
-        client.abort()
-        client.close()
-        client.abort()  // after close: no effect, and no shutdown of a reused descriptor number
+        try await withTCPPair { client, server, _ in
+            let reader = Task { await transportError { _ = try await readExactly(client, 1) } }
+            try await Task.sleep(for: .milliseconds(50))
+            client.abort()
+            #expect(await reader.value?.phase == .aborted)
+            #expect(await transportError { _ = try await readExactly(client, 1) }?.phase == .aborted)
+            #expect(await transportError { try await client.write(Array("x".utf8)) }?.phase == .aborted)
+            #expect(!client.isReusable)
+            client.abort()
+            client.close()
+            client.abort()  // after close: no effect, and no shutdown of a reused descriptor number
+        }
     }
 
     @Test func signalAbortsAConnectInProgress() async throws {
@@ -151,55 +141,35 @@ struct CancellationTests {
     }
 
     @Test func manyConcurrentAbortsAreSafe() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer { server.close() }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<16 { group.addTask { client.abort() } }
+        try await withTCPPair { client, server, _ in
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<16 { group.addTask { client.abort() } }
+            }
+            #expect(await transportError { _ = try await readExactly(client, 1) }?.phase == .aborted)
+            client.close()
         }
-        #expect(await transportError { _ = try await readExactly(client, 1) }?.phase == .aborted)
-        client.close()
     }
 
     @Test func idleTimeoutStopsAWriterThePeerNeverReads() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTCPPair { client, server, port in
+            client.idleTimeout = .milliseconds(100)
+            let error = await transportError { try await client.write([UInt8](repeating: 7, count: 64 << 20)) }
+            #expect(error?.phase == .timeout)
+            #expect(error?.message.contains("write to 127.0.0.1:\(port) timed out") == true)
         }
-        client.idleTimeout = .milliseconds(100)
-        let error = await transportError { try await client.write([UInt8](repeating: 7, count: 64 << 20)) }
-        #expect(error?.phase == .timeout)
-        #expect(error?.message.contains("write to 127.0.0.1:\(listener.localPort) timed out") == true)
     }
 
     @Test func abortFailsAPendingTLSRead() async throws {
-        let certs = try await CertificateFactory.shared()
-        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        var tls = TLSConfiguration()
-        tls.caFile = certs.caFile
-        let (client, _) = try await connector.connect(
-            to: Endpoint(host: "localhost", port: listener.localPort, tls: true), tls: tls,
-            connectTimeout: .seconds(60), signal: nil)
-        let server = try await accepted
-        defer { server.close() }
-        let reader = Task { await transportError { _ = try await readExactly(client, 1) } }
-        try await Task.sleep(for: .milliseconds(50))
-        client.abort()
-        #expect(await reader.value?.phase == .aborted)
-        #expect(!client.isReusable)
-        client.close()
-        // The server sees the end of the stream (no close_notify after an abort).
-        let (rest, _) = await readAll(server)
-        #expect(rest.isEmpty)
+        try await withTLSPair { client, server, _ in
+            let reader = Task { await transportError { _ = try await readExactly(client, 1) } }
+            try await Task.sleep(for: .milliseconds(50))
+            client.abort()
+            #expect(await reader.value?.phase == .aborted)
+            #expect(!client.isReusable)
+            client.close()
+            // The server sees the end of the stream (no close_notify after an abort).
+            let (rest, _) = await readAll(server)
+            #expect(rest.isEmpty)
+        }
     }
 }

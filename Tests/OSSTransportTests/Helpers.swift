@@ -1,4 +1,5 @@
 import OSSCore
+import OSSTestSupport
 @testable import OSSTransport
 
 /// Reads until the end of the stream (or an error, which is returned alongside the bytes).
@@ -84,4 +85,42 @@ final class FullBacklog {
         fillers.removeAll()
         listener.close()
     }
+}
+
+/// A connected loopback TCP pair: `client` from `SocketConnector.connectTCP`, `server` accepted
+/// by a fresh listener on 127.0.0.1 (its port is the third argument). Both streams and the
+/// listener are closed after `body`; closing twice is harmless, so `body` may close either.
+func withTCPPair<T>(
+    _ body: (_ client: TCPStream, _ server: TCPStream, _ port: Int) async throws -> T
+) async throws -> T {
+    let listener = try TCPListener()
+    defer { listener.close() }
+    async let accepted = listener.accept()
+    let client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
+    defer { client.close() }
+    let server = try await accepted
+    defer { server.close() }
+    return try await body(client, server, listener.localPort)
+}
+
+/// A connected TLS pair: an in-process `TLSListener` with the shared test certificates, and a
+/// client that connects to `host` through `SocketConnector` and verifies against their CA. Both
+/// streams and the listener are closed after `body`.
+func withTLSPair<T>(
+    host: String = "localhost",
+    _ body: (_ client: any ByteStream, _ server: TLSStream, _ timings: ConnectTimings) async throws -> T
+) async throws -> T {
+    let certs = try await CertificateFactory.shared()
+    let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
+    defer { listener.close() }
+    async let accepted = listener.accept()
+    var tls = TLSConfiguration()
+    tls.caFile = certs.caFile
+    let (client, timings) = try await SocketConnector().connect(
+        to: Endpoint(host: host, port: listener.localPort, tls: true), tls: tls, connectTimeout: .seconds(60),
+        signal: nil)
+    defer { client.close() }
+    let server = try await accepted
+    defer { server.close() }
+    return try await body(client, server, timings)
 }

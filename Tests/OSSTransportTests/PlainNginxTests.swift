@@ -38,46 +38,33 @@ struct PlainNginxTests {
     }
 
     @Test func writingToAResetConnectionFailsWithoutSIGPIPE() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        defer { client.close() }
-        let server = try await accepted
-        // Unread bytes at close make the kernel send RST.
-        try await client.write(Array("unread".utf8))
-        try await Task.sleep(for: .milliseconds(20))
-        server.close()
-        let chunk = [UInt8](repeating: 1, count: 1 << 16)
-        var error: TransportError?
-        for _ in 0..<1000 where error == nil {
-            error = await transportError { try await client.write(chunk) }
+        try await withTCPPair { client, server, _ in
+            // Unread bytes at close make the kernel send RST.
+            try await client.write(Array("unread".utf8))
+            try await Task.sleep(for: .milliseconds(20))
+            server.close()
+            let chunk = [UInt8](repeating: 1, count: 1 << 16)
+            var error: TransportError?
+            for _ in 0..<1000 where error == nil {
+                error = await transportError { try await client.write(chunk) }
+            }
+            #expect(error?.phase == .write)
+            #expect(error?.errno != nil)
         }
-        #expect(error?.phase == .write)
-        #expect(error?.errno != nil)
     }
 
     @Test func writingToAResetTLSConnectionFailsWithoutSIGPIPE() async throws {
-        let certs = try await CertificateFactory.shared()
-        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        var tls = TLSConfiguration()
-        tls.caFile = certs.caFile
-        let (client, _) = try await connector.connect(
-            to: Endpoint(host: "localhost", port: listener.localPort, tls: true), tls: tls,
-            connectTimeout: .seconds(60), signal: nil)
-        defer { client.close() }
-        let server = try await accepted
-        try await client.write(Array("unread".utf8))
-        try await Task.sleep(for: .milliseconds(20))
-        server.abort()  // no close_notify
-        server.close()
-        let chunk = [UInt8](repeating: 1, count: 1 << 16)
-        var error: TransportError?
-        for _ in 0..<1000 where error == nil {
-            error = await transportError { try await client.write(chunk) }
+        try await withTLSPair { client, server, _ in
+            try await client.write(Array("unread".utf8))
+            try await Task.sleep(for: .milliseconds(20))
+            server.abort()  // no close_notify
+            server.close()
+            let chunk = [UInt8](repeating: 1, count: 1 << 16)
+            var error: TransportError?
+            for _ in 0..<1000 where error == nil {
+                error = await transportError { try await client.write(chunk) }
+            }
+            #expect(error?.phase == .write)
         }
-        #expect(error?.phase == .write)
     }
 }

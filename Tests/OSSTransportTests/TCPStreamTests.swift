@@ -29,60 +29,42 @@ struct TCPStreamTests {
     }
 
     @Test func largeTransferArrivesIntact() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTCPPair { client, server, _ in
+            let size = 8 << 20
+            let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+            async let received = readAll(server)
+            try await client.write(payload)
+            client.abort()  // end the stream for the reader (shutdown sends FIN after the queued bytes)
+            let (bytes, _) = await received
+            #expect(bytes.count == size)
+            #expect(bytes == payload)
         }
-        let size = 8 << 20
-        let payload = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
-        async let received = readAll(server)
-        try await client.write(payload)
-        client.abort()  // end the stream for the reader (shutdown sends FIN after the queued bytes)
-        let (bytes, _) = await received
-        #expect(bytes.count == size)
-        #expect(bytes == payload)
     }
 
     @Test func peerCloseReadsAsEndOfStreamAndIsNotReusable() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        defer { client.close() }
-        let server = try await accepted
-        try await server.write(Array("bye".utf8))
-        server.close()
-        #expect(try await readExactly(client, 3) == Array("bye".utf8))
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 1)
-        defer { buffer.deallocate() }
-        #expect(try await client.read(into: buffer) == 0)
-        #expect(!client.isReusable)
+        try await withTCPPair { client, server, _ in
+            try await server.write(Array("bye".utf8))
+            server.close()
+            #expect(try await readExactly(client, 3) == Array("bye".utf8))
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 16, alignment: 1)
+            defer { buffer.deallocate() }
+            #expect(try await client.read(into: buffer) == 0)
+            #expect(!client.isReusable)
+        }
     }
 
     @Test func strayBytesMakeAConnectionNotReusable() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTCPPair { client, server, _ in
+            #expect(client.isReusable)
+            try await server.write(Array("x".utf8))
+            // Wait until the byte is there (reading it would consume it; a 1-byte peek via reuse check).
+            var seen = false
+            for _ in 0..<200 where !seen {
+                seen = !client.isReusable
+                if !seen { try await Task.sleep(for: .milliseconds(5)) }
+            }
+            #expect(seen)
         }
-        #expect(client.isReusable)
-        try await server.write(Array("x".utf8))
-        // Wait until the byte is there (reading it would consume it; a 1-byte peek via reuse check).
-        var seen = false
-        for _ in 0..<200 where !seen {
-            seen = !client.isReusable
-            if !seen { try await Task.sleep(for: .milliseconds(5)) }
-        }
-        #expect(seen)
     }
 
     @Test func connectionRefusedNamesTheConnectPhase() async throws {
@@ -158,21 +140,14 @@ struct TCPStreamTests {
     }
 
     @Test func idleTimeoutFailsAReadWithNoData() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await connector.connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTCPPair { client, server, _ in
+            client.idleTimeout = .milliseconds(100)
+            let error = await transportError { _ = try await readExactly(client, 1) }
+            #expect(error?.phase == .timeout)
+            // The stream still works after a timeout.
+            try await server.write(Array("late".utf8))
+            #expect(try await readExactly(client, 4) == Array("late".utf8))
         }
-        client.idleTimeout = .milliseconds(100)
-        let error = await transportError { _ = try await readExactly(client, 1) }
-        #expect(error?.phase == .timeout)
-        // The stream still works after a timeout.
-        try await server.write(Array("late".utf8))
-        #expect(try await readExactly(client, 4) == Array("late".utf8))
     }
 
     @Test func closingAListenerWakesAPendingAccept() async throws {

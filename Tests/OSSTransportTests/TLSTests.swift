@@ -155,28 +155,19 @@ struct TLSTests {
 @Suite("TLS in process", .enabled(if: Shell.which("openssl") != nil))
 struct InProcessTLSTests {
     @Test func tlsListenerAndClientExchangeBytesAndCloseCleanly() async throws {
-        let certs = try await CertificateFactory.shared()
-        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        var tls = TLSConfiguration()
-        tls.caFile = certs.caFile
-        let (client, timings) = try await SocketConnector().connect(
-            to: Endpoint(host: "localhost", port: listener.localPort, tls: true), tls: tls,
-            connectTimeout: .seconds(60), signal: nil)
-        let server = try await accepted
-        defer { server.close() }
-        #expect(timings.tlsHandshake > .zero)
-        #expect((client as? TLSStream)?.protocolVersion == "TLSv1.3")
-        try await client.write(Array("hello".utf8))
-        #expect(try await readExactly(server, 5) == Array("hello".utf8))
-        try await server.write(Array("world".utf8))
-        #expect(try await readExactly(client, 5) == Array("world".utf8))
-        #expect(client.isReusable)
-        client.close()  // sends close_notify
-        let (rest, error) = await readAll(server)
-        #expect(rest.isEmpty)
-        #expect(error == nil)
+        try await withTLSPair { client, server, timings in
+            #expect(timings.tlsHandshake > .zero)
+            #expect((client as? TLSStream)?.protocolVersion == "TLSv1.3")
+            try await client.write(Array("hello".utf8))
+            #expect(try await readExactly(server, 5) == Array("hello".utf8))
+            try await server.write(Array("world".utf8))
+            #expect(try await readExactly(client, 5) == Array("world".utf8))
+            #expect(client.isReusable)
+            client.close()  // sends close_notify
+            let (rest, error) = await readAll(server)
+            #expect(rest.isEmpty)
+            #expect(error == nil)
+        }
     }
 }
 
@@ -204,39 +195,20 @@ struct FullDuplexTests {
     }
 
     @Test func tcpReadsAndWritesConcurrently() async throws {
-        let listener = try TCPListener()
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        let client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTCPPair { client, server, _ in
+            let echo = Task { try await Self.echo(server) }
+            try await Self.exchange(client)
+            client.abort()
+            _ = try? await echo.value
         }
-        let echo = Task { try await Self.echo(server) }
-        try await Self.exchange(client)
-        client.abort()
-        _ = try? await echo.value
     }
 
     @Test func tlsReadsAndWritesConcurrently() async throws {
-        let certs = try await CertificateFactory.shared()
-        let listener = try TLSListener(certificateFile: certs.server.certificate, privateKeyFile: certs.server.key)
-        defer { listener.close() }
-        async let accepted = listener.accept()
-        var tls = TLSConfiguration()
-        tls.caFile = certs.caFile
-        let (client, _) = try await SocketConnector().connect(
-            to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: true), tls: tls,
-            connectTimeout: .seconds(60), signal: nil)
-        let server = try await accepted
-        defer {
-            client.close()
-            server.close()
+        try await withTLSPair(host: "127.0.0.1") { client, server, _ in
+            let echo = Task { try await Self.echo(server) }
+            try await Self.exchange(client)
+            client.abort()
+            _ = try? await echo.value
         }
-        let echo = Task { try await Self.echo(server) }
-        try await Self.exchange(client)
-        client.abort()
-        _ = try? await echo.value
     }
 }
