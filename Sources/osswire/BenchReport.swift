@@ -126,6 +126,12 @@ struct BenchReport {
         return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
     }
 
+    /// `label  rate MB/s   name  ratio`: a measured rate, and beside it one of the ratios.
+    private static func rateRow(_ label: String, _ rate: Double?, _ ratioName: String, _ ratio: Double?) -> String {
+        Self.label(label) + mbps(rate) + "   " + ratioName
+            + String(repeating: " ", count: max(1, 10 - ratioName.count)) + times(ratio)
+    }
+
     private static func mbps(_ x: Double?) -> String {
         x.map { pad(HTTPCommand.fixed($0 / 1e6, 1), 9) + " MB/s" } ?? "        -"
     }
@@ -147,31 +153,24 @@ struct BenchReport {
         var lines = ["osswire bench: \(size)-byte uploads over loopback, medians of \(rounds) round(s)"]
         lines.append(Self.label("PUT http, CRC64 on") + Self.mbps(putRate))
         lines.append(
-            Self.label("PUT http, CRC64 off") + Self.mbps(putNoCRCRate) + "   off/raw   "
-                + Self.times(Self.ratio(putNoCRCRate, rawRate)))
-        lines.append(
-            Self.label("raw socket write loop") + Self.mbps(rawRate) + "   PUT/raw   "
-                + Self.times(Self.ratio(putRate, rawRate)))
+            Self.rateRow("PUT http, CRC64 off", putNoCRCRate, "off/raw", Self.ratio(putNoCRCRate, rawRate)))
+        lines.append(Self.rateRow("raw socket write loop", rawRate, "PUT/raw", Self.ratio(putRate, rawRate)))
         if let curlNote {
             lines.append(Self.label("curl -T") + curlNote)
         } else {
-            lines.append(
-                Self.label("curl -T") + Self.mbps(curlRate) + "   PUT/curl  "
-                    + Self.times(Self.ratio(putRate, curlRate)))
+            lines.append(Self.rateRow("curl -T", curlRate, "PUT/curl", Self.ratio(putRate, curlRate)))
         }
         if let tlsNote {
             lines.append(Self.label("PUT https") + tlsNote)
         } else {
             lines.append(Self.label("PUT https, CRC64 on") + Self.mbps(putTLSRate))
             lines.append(
-                Self.label("TLS stream write loop") + Self.mbps(tlsLoopRate) + "   PUT/loop  "
-                    + Self.times(Self.ratio(putTLSRate, tlsLoopRate)))
+                Self.rateRow("TLS stream write loop", tlsLoopRate, "PUT/loop", Self.ratio(putTLSRate, tlsLoopRate)))
             if let curlNote {
                 lines.append(Self.label("curl -k -T") + curlNote)
             } else {
                 lines.append(
-                    Self.label("curl -k -T") + Self.mbps(curlTLSRate) + "   PUT/curl  "
-                        + Self.times(Self.ratio(putTLSRate, curlTLSRate)))
+                    Self.rateRow("curl -k -T", curlTLSRate, "PUT/curl", Self.ratio(putTLSRate, curlTLSRate)))
             }
         }
         let conns = smallConnections == 1 ? "1 connection" : "\(smallConnections) connections"
