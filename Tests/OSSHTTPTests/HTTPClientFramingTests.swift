@@ -21,17 +21,7 @@ struct HTTPClientFramingTests {
     }
 
     @Test func closeDelimitedHTTP10ResponseIsNotPooled() async throws {
-        let connector = MemoryConnector(peer: { stream in
-            var parser = HTTPRequestParser()
-            let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
-            defer { buf.deallocate() }
-            while (try? parser.next()) ?? nil == nil {
-                guard let n = try? await stream.read(into: buf), n > 0 else { break }
-                parser.feed(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
-            }
-            try? await stream.write(Array("HTTP/1.0 200 OK\r\n\r\nuntil the end".utf8))
-            stream.close()
-        })
+        let connector = MemoryConnector.answeringOnce(with: "HTTP/1.0 200 OK\r\n\r\nuntil the end")
         let client = HTTPClient(connector: connector)
         let response = try await client.execute(get())
         #expect(response.body == Array("until the end".utf8))

@@ -318,17 +318,7 @@ struct HTTPClientTests {
 
     @Test func truncatedBodyIsAParseError() async throws {
         // The server closes right after a short body.
-        let closing = MemoryConnector(peer: { stream in
-            var parser = HTTPRequestParser()
-            let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
-            defer { buf.deallocate() }
-            while (try? parser.next()) ?? nil == nil {
-                guard let n = try? await stream.read(into: buf), n > 0 else { break }
-                parser.feed(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
-            }
-            try? await stream.write(Array("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".utf8))
-            stream.close()
-        })
+        let closing = MemoryConnector.answeringOnce(with: "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc")
         let client = HTTPClient(connector: closing)
         let error = await clientError { _ = try await client.execute(get()) }
         #expect(error?.parserError == .truncatedBody)

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSHTTP
 
 #if canImport(Glibc)
 import Glibc
@@ -281,6 +282,23 @@ final class MemoryConnector: StreamConnector {
         timings.remoteAddress = "memory:\(n)"
         timings.connect = .microseconds(1)
         return (client, timings)
+    }
+}
+
+extension MemoryConnector {
+    /// A connector whose peer reads one request head, writes `raw` back as it is, and closes.
+    static func answeringOnce(with raw: String) -> MemoryConnector {
+        MemoryConnector(peer: { stream in
+            var parser = HTTPRequestParser()
+            let buf = UnsafeMutableRawBufferPointer.allocate(byteCount: 4096, alignment: 16)
+            defer { buf.deallocate() }
+            while (try? parser.next()) ?? nil == nil {
+                guard let n = try? await stream.read(into: buf), n > 0 else { break }
+                parser.feed(UnsafeRawBufferPointer(rebasing: buf[0..<n]))
+            }
+            try? await stream.write(Array(raw.utf8))
+            stream.close()
+        })
     }
 }
 

@@ -25,9 +25,7 @@ func responseEvents(
             switch e {
             case .informational(let h): out.append("info \(h.status)")
             case .head(let h): out.append("head \(h.status)")
-            case .body(let b):
-                let s = String(decoding: b, as: UTF8.self)
-                if let last = out.last, last.hasPrefix("body:") { out[out.count - 1] = last + s } else { out.append("body:" + s) }
+            case .body(let b): appendBody(b, to: &out)
             case .end: out.append("end")
             }
         }
@@ -43,6 +41,13 @@ func responseEvents(
     return out
 }
 
+/// Adds a body piece to `out`, merged into the last entry when that is body too (where a body
+/// is cut depends on how the bytes arrived).
+private func appendBody(_ piece: [UInt8], to out: inout [String]) {
+    let s = String(decoding: piece, as: UTF8.self)
+    if let last = out.last, last.hasPrefix("body:") { out[out.count - 1] = last + s } else { out.append("body:" + s) }
+}
+
 func requestEvents(
     _ input: String, size: Int, eof: Bool = false, limits: HTTPParserLimits = HTTPParserLimits()
 ) throws -> [String] {
@@ -52,9 +57,7 @@ func requestEvents(
         while let e = try parser.next() {
             switch e {
             case .head(let h): out.append("\(h.method) \(h.target)")
-            case .body(let b):
-                let s = String(decoding: b, as: UTF8.self)
-                if let last = out.last, last.hasPrefix("body:") { out[out.count - 1] = last + s } else { out.append("body:" + s) }
+            case .body(let b): appendBody(b, to: &out)
             case .end: out.append("end")
             }
         }
