@@ -46,7 +46,7 @@ let package = Package(
 
         // Tests: one target per module, and shared helpers (certificates, nginx, free ports).
         .target(name: "OSSTestSupport", dependencies: ["OSSCore"], path: "Tests/OSSTestSupport"),
-        .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore"]),
+        .testTarget(name: "OSSCoreTests", dependencies: ["OSSCore", "OSSTestSupport"]),
         .testTarget(name: "OSSCryptoTests", dependencies: ["OSSCrypto"]),
         .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport", "OSSTestSupport"]),
         .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport", "OSSTestSupport"]),

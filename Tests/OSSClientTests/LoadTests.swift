@@ -1,6 +1,7 @@
 import Foundation
 import OSSCore
 import OSSMockServer
+import OSSTestSupport
 import Synchronization
 import Testing
 
@@ -162,15 +163,7 @@ struct LoadTests {
             bucket: "bkt", key: key, uploadId: uploadId, parts: parts, expectedCRC64: CRC64.checksum(bytes))
     }
 
-    static func bytes(count: Int, seed: Int) -> [UInt8] {
-        var x = UInt64(truncatingIfNeeded: seed) &* 0x9E37_79B9_7F4A_7C15 | 1
-        return (0..<count).map { _ in
-            x ^= x << 13
-            x ^= x >> 7
-            x ^= x << 17
-            return UInt8(truncatingIfNeeded: x)
-        }
-    }
+    static func bytes(count: Int, seed: Int) -> [UInt8] { xorshiftBytes(count, seed: UInt64(truncatingIfNeeded: seed)) }
 
     /// The number of open descriptors (`/proc/self/fd`) that name files. Suites running beside
     /// this one open pipes to child processes, sockets of their own servers, and the epoll,

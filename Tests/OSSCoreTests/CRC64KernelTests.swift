@@ -1,5 +1,6 @@
 import CLinuxShims
 import Foundation
+import OSSTestSupport
 import Testing
 @testable import OSSCore
 
@@ -8,30 +9,6 @@ import Testing
 /// register in, same register out, for every length, start alignment and split a caller can
 /// produce.
 @Suite struct CRC64KernelTests {
-    /// A seeded SplitMix64, so a failure names data that can be produced again.
-    struct SeededBytes {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func bytes(_ count: Int) -> [UInt8] {
-            var out = [UInt8]()
-            out.reserveCapacity(count + 8)
-            while out.count < count {
-                var word = next()
-                for _ in 0..<8 {
-                    out.append(UInt8(truncatingIfNeeded: word))
-                    word >>= 8
-                }
-            }
-            return Array(out.prefix(count))
-        }
-    }
-
     /// A kernel under test: a name for failure messages and the function.
     struct Kernel: CustomStringConvertible, Sendable {
         var description: String
@@ -75,7 +52,7 @@ import Testing
 
     @Test(arguments: Self.fastKernels) func checkValueOfALongInputMatchesTheBitwiseReference(kernel: Kernel) {
         // 256 bytes and more take the folding path; the reference needs no tables.
-        var gen = SeededBytes(state: 42)
+        var gen = SplitMix64(state: 42)
         let data = gen.bytes(4099)
         data.withUnsafeBytes { raw in
             #expect(kernel.update(~0, raw) == Self.bitwise(~0, raw))
@@ -101,7 +78,7 @@ import Testing
     }
 
     @Test(arguments: Self.fastKernels) func everyLengthUpTo300AtEveryAlignment(kernel: Kernel) {
-        var gen = SeededBytes(state: 1)
+        var gen = SplitMix64(state: 1)
         let data = gen.bytes(300 + 16)
         let register = gen.next()
         data.withUnsafeBytes { all in
@@ -120,7 +97,7 @@ import Testing
     @Test(arguments: Self.fastKernels) func everyLengthOfTheFoldingPathAtEveryAlignment(kernel: Kernel) {
         // 256...2100 crosses every main loop (128 and 256 bytes a round), the 16-byte loop and
         // every tail length.
-        var gen = SeededBytes(state: 2)
+        var gen = SplitMix64(state: 2)
         let data = gen.bytes(2100 + 16)
         data.withUnsafeBytes { all in
             for alignment in 0...15 {
@@ -136,7 +113,7 @@ import Testing
     }
 
     @Test(arguments: Self.fastKernels) func anyStartingRegister(kernel: Kernel) {
-        var gen = SeededBytes(state: 3)
+        var gen = SplitMix64(state: 3)
         let data = gen.bytes(2048)
         data.withUnsafeBytes { raw in
             for register in [0, ~0, 1, 1 << 63, gen.next(), gen.next(), gen.next()] as [UInt64] {
@@ -146,7 +123,7 @@ import Testing
     }
 
     @Test(arguments: Self.fastKernels) func largeBuffers(kernel: Kernel) {
-        var gen = SeededBytes(state: 4)
+        var gen = SplitMix64(state: 4)
         let data = gen.bytes(6 << 20 + 77)
         data.withUnsafeBytes { all in
             #expect(kernel.update(~0, all) == Self.portable(~0, all))
@@ -158,7 +135,7 @@ import Testing
     }
 
     @Test(arguments: Self.fastKernels) func piecesOfOddSizesEqualTheWhole(kernel: Kernel) {
-        var gen = SeededBytes(state: 5)
+        var gen = SplitMix64(state: 5)
         let data = gen.bytes(3 << 20 + 1)
         let sizes = [1, 3, 7, 15, 17, 127, 129, 255, 257, 1021, 4093, 65_537, 300_007]
         data.withUnsafeBytes { all in
@@ -184,7 +161,7 @@ import Testing
     }
 
     @Test func combineAgreesWithTheFastKernel() {
-        var gen = SeededBytes(state: 6)
+        var gen = SplitMix64(state: 6)
         let a = gen.bytes(1 << 20 + 3)
         let b = gen.bytes(5 << 20 + 11)
         let combined = CRC64.combine(CRC64.checksum(a), CRC64.checksum(b), lengthOfB: UInt64(b.count))
@@ -192,7 +169,7 @@ import Testing
     }
 
     @Test func combineForEveryShortLengthOfB() {
-        var gen = SeededBytes(state: 7)
+        var gen = SplitMix64(state: 7)
         let a = gen.bytes(1000)
         let b = gen.bytes(300)
         let crcA = CRC64.checksum(a)
@@ -206,7 +183,7 @@ import Testing
 
     @Test func combineIsAssociativeForHugeLengths() {
         // Lengths far beyond any buffer (multipart objects reach 48.8 TiB): (A‖B)‖C == A‖(B‖C).
-        var gen = SeededBytes(state: 8)
+        var gen = SplitMix64(state: 8)
         for _ in 0..<50 {
             let a = gen.next(), b = gen.next(), c = gen.next()
             let lengthB = gen.next() >> UInt64(gen.next() % 64), lengthC = gen.next() >> 20

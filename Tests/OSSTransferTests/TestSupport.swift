@@ -1,4 +1,5 @@
 import Foundation
+import OSSTestSupport
 import OSSCore
 import Synchronization
 @testable import OSSTransfer
@@ -31,17 +32,7 @@ final class Scratch {
         (try? FileManager.default.contentsOfDirectory(atPath: checkpoints)) ?? []
     }
 
-    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] {
-        var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
-        var out = [UInt8](repeating: 0, count: count)
-        for i in 0..<count {
-            x ^= x << 13
-            x ^= x >> 7
-            x ^= x << 17
-            out[i] = UInt8(truncatingIfNeeded: x)
-        }
-        return out
-    }
+    static func bytes(_ count: Int, seed: UInt64) -> [UInt8] { xorshiftBytes(count, seed: seed) }
 }
 
 /// Collects progress reports.

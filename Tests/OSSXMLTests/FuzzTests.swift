@@ -1,26 +1,14 @@
 import OSSClient
 import OSSXML
+import OSSTestSupport
 import Testing
 
 /// Corrupted documents only ever give errors: no crash, no hang.
 @Suite struct FuzzTests {
-    /// SplitMix64, so every run mutates the same way.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-    }
-
     static let interesting: [UInt8] = Array("<>/&;\"'=![]?-#x \t\r\n".utf8) + [0x00, 0x80, 0xC3, 0xE4, 0xF0, 0xFF]
 
     @Test func mutatedSamplesNeverCrashTheReaderOrTheDecoders() throws {
-        var random = Random(state: 0x0551_7EE5)
+        var random = SplitMix64(state: 0x0551_7EE5)
         var accepted = 0
         var refused = 0
         for name in try Fixtures.responseNames() {
