@@ -3,9 +3,10 @@
 # shared/peer-suites, never copied here) against `osswire mock-server`: a fresh mock per file on a
 # free loopback port, stopped by its PID; prints the counts of each file and the total.
 #
-# Usage: scripts/peer-suite.sh SUITE_DIR [FILE...]
+# Usage: scripts/peer-suite.sh SUITE_DIR [--all | FILE...]
 #   SUITE_DIR  the folder that holds integration/ (../shared/peer-suites/alibabacloud-oss-v2)
-#   FILE       paths under integration/; default: the files of the features the mock implements
+#   FILE       paths under integration/; default: the files of the features the mock implements;
+#              --all: every test file of the suite (about three minutes)
 # Environment: OSSWIRE_BIN (default .build/debug/osswire, built when missing), OSSWIRE_PEER_VENV
 # (default .build/peer-suite-venv, created with the SDK from PyPI when missing),
 # PEER_TEST_TIMEOUT (seconds a test may take, default 180), PEER_FILE_TIMEOUT (a file, 1800).
@@ -16,14 +17,16 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 if [ $# -lt 1 ]; then
-    echo "usage: scripts/peer-suite.sh SUITE_DIR [FILE...]" >&2
+    echo "usage: scripts/peer-suite.sh SUITE_DIR [--all | FILE...]" >&2
     exit 2
 fi
 suite="$(cd "$1" 2>/dev/null && pwd)" || { echo "peer-suite: no folder $1" >&2; exit 2; }
 shift
 [ -d "$suite/integration" ] || { echo "peer-suite: $suite has no integration/ folder" >&2; exit 2; }
 files=("$@")
-if [ ${#files[@]} -eq 0 ]; then
+if [ "${1:-}" = "--all" ]; then
+    mapfile -t files < <(cd "$suite/integration" && find . -name 'test_*.py' | sed 's|^\./||' | LC_ALL=C sort)
+elif [ ${#files[@]} -eq 0 ]; then
     files=(test_client.py test_client_filelike.py test_paginator.py test_presign.py test_encryption_client.py
         aio/test_object_basic_async.py aio/test_multipart_upload_async.py aio/test_paginator_async.py
         aio/test_presign_async.py aio/test_client_extension_async.py aio/test_bucket_basic_async.py)

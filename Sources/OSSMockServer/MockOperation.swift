@@ -105,7 +105,7 @@ extension MockOperation {
     /// that no operation of its method and level takes is refused, never served as the plain operation.
     public static let selectingSubresources: Set<String> = Set(all.flatMap(\.subresources)).union([
         "img", "udf", "udfName", "udfImage", "udfImageDesc", "udfApplication", "udfApplicationLog", "udfId",
-        "objectInfo", "group", "link", "regionList", "vip", "vpcip", "status",
+        "objectInfo", "group", "link", "regionList", "vip", "vpcip", "status", "qos",
     ])
 
     /// The table, most specific first within each method and level.
