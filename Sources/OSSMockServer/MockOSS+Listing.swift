@@ -47,17 +47,41 @@ extension MockOSS {
         return page
     }
 
+    /// The parameters every object listing takes: prefix, delimiter, max-keys, encoding-type.
+    struct ListingQuery {
+        var prefix: String
+        var delimiter: String
+        var maxKeys: Int
+        var encodingType: String?
+
+        init(_ r: MockRequest) throws(MockOSSError) {
+            prefix = r.queryValue("prefix") ?? ""
+            delimiter = r.queryValue("delimiter") ?? ""
+            maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
+            encodingType = r.queryValue("encoding-type")
+            if let e = encodingType, e != "url" {
+                throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
+            }
+        }
+    }
+
+    /// One page of a bucket's objects after `marker`, and the objects it names.
+    func listingPage(_ bucket: String, _ q: ListingQuery, marker: String) throws(MockOSSError) -> (
+        page: MockListingPage, objects: [String: MockObject]
+    ) {
+        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
+        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
+        let page = MockOSS.listPage(
+            sortedKeys: sorted, prefix: q.prefix, delimiter: q.delimiter, marker: marker, maxKeys: q.maxKeys)
+        return (page, objects)
+    }
+
     func listObjects(_ x: MockExchange) throws -> MockResponse {
         let r = x.request
         let bucket = try requireBucket(x)
         let v2 = x.operation == "ListObjectsV2"
-        let prefix = r.queryValue("prefix") ?? ""
-        let delimiter = r.queryValue("delimiter") ?? ""
-        let maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
-        let encodingType = r.queryValue("encoding-type")
-        if let e = encodingType, e != "url" {
-            throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
-        }
+        let q = try ListingQuery(r)
+        let (prefix, delimiter, maxKeys, encodingType) = (q.prefix, q.delimiter, q.maxKeys, q.encodingType)
         var marker = r.queryValue("marker") ?? ""
         var token: String? = nil
         if v2 {
@@ -70,9 +94,7 @@ extension MockOSS {
                 if MockOSS.utf8Less(marker, m) { marker = m }
             }
         }
-        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
-        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
-        let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
+        let (page, objects) = try listingPage(bucket, q, marker: marker)
         let fetchOwner = !v2 || r.queryValue("fetch-owner") == "true"
         let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
         let contents = page.keys.map { key in
@@ -97,17 +119,9 @@ extension MockOSS {
     func listObjectVersions(_ x: MockExchange) throws -> MockResponse {
         let r = x.request
         let bucket = try requireBucket(x)
-        let prefix = r.queryValue("prefix") ?? ""
-        let delimiter = r.queryValue("delimiter") ?? ""
-        let maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
-        let encodingType = r.queryValue("encoding-type")
-        if let e = encodingType, e != "url" {
-            throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
-        }
+        let q = try ListingQuery(r)
         let keyMarker = r.queryValue("key-marker") ?? ""
-        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
-        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
-        let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: keyMarker, maxKeys: maxKeys)
+        let (page, objects) = try listingPage(bucket, q, marker: keyMarker)
         let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
         let versions = page.keys.map { key in
             let o = objects[key]!
@@ -117,9 +131,9 @@ extension MockOSS {
         }
         return MockResponse.model(
             ListVersionsResult(
-                name: bucket, versions: versions, commonPrefixes: page.prefixes, isTruncated: page.truncated, prefix: prefix,
-                keyMarker: keyMarker, versionIdMarker: r.queryValue("version-id-marker") ?? "", maxKeys: maxKeys,
-                delimiter: delimiter, encodingType: encodingType, nextKeyMarker: page.truncated ? page.last : nil,
+                name: bucket, versions: versions, commonPrefixes: page.prefixes, isTruncated: page.truncated,
+                prefix: q.prefix, keyMarker: keyMarker, versionIdMarker: r.queryValue("version-id-marker") ?? "",
+                maxKeys: q.maxKeys, delimiter: q.delimiter, encodingType: q.encodingType, nextKeyMarker: page.truncated ? page.last : nil,
                 nextVersionIdMarker: page.truncated ? "null" : nil))
     }
 
