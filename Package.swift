@@ -1,9 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// OSSWire: an OSS client that is its own protocol stack. See DESIGN.md for the layers;
-// imports point downward only (C -> core -> crypto -> transport -> http -> xml/signer -> client
-// -> transfer -> mock -> cli).
+// OSSWire: an OSS client that is its own protocol stack. See docs/ARCHITECTURE.md for the
+// layers; imports point downward only (C -> core -> crypto -> transport -> http; core -> xml ->
+// protocol -> signer; then client -> transfer, mock (beside the client, never above it) -> cli).
 
 let swiftSettings: [SwiftSetting] = [
     .swiftLanguageMode(.v6),
@@ -13,7 +13,7 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "OSSWire",
     products: [
-        .library(name: "OSSWire", targets: ["OSSClient", "OSSTransfer"]),
+        .library(name: "OSSWire", targets: ["OSSProtocol", "OSSClient", "OSSTransfer"]),
         .library(name: "OSSMockServer", targets: ["OSSMockServer"]),
         .executable(name: "osswire", targets: ["osswire"]),
     ],
@@ -32,16 +32,22 @@ let package = Package(
         .target(name: "OSSTransport", dependencies: ["OSSCore", "OSSCrypto", "COpenSSL", "CLinuxShims"]),
         .target(name: "OSSHTTP", dependencies: ["OSSCore", "OSSTransport"]),
         .target(name: "OSSXML", dependencies: ["OSSCore"]),
-        .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto"]),
-        .target(name: "OSSClient", dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSSigner"]),
-        .target(name: "OSSTransfer", dependencies: ["OSSCore", "OSSClient"]),
+        .target(name: "OSSProtocol", dependencies: ["OSSCore", "OSSXML"]),
+        .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto", "OSSProtocol"]),
+        .target(
+            name: "OSSClient",
+            dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSProtocol", "OSSSigner"]
+        ),
+        .target(name: "OSSTransfer", dependencies: ["OSSCore", "OSSProtocol", "OSSClient"]),
         .target(
             name: "OSSMockServer",
-            dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSSigner", "OSSClient"]
+            dependencies: ["OSSCore", "OSSCrypto", "OSSTransport", "OSSHTTP", "OSSXML", "OSSProtocol", "OSSSigner"]
         ),
         .executableTarget(
             name: "osswire",
-            dependencies: ["OSSCore", "OSSTransport", "OSSHTTP", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer"]
+            dependencies: [
+                "OSSCore", "OSSTransport", "OSSHTTP", "OSSProtocol", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer",
+            ]
         ),
 
         // Tests: one target per module, and shared helpers (certificates, nginx, free ports).
@@ -50,11 +56,12 @@ let package = Package(
         .testTarget(name: "OSSCryptoTests", dependencies: ["OSSCrypto"]),
         .testTarget(name: "OSSTransportTests", dependencies: ["OSSTransport", "OSSTestSupport"]),
         .testTarget(name: "OSSHTTPTests", dependencies: ["OSSHTTP", "OSSTransport", "OSSTestSupport"]),
-        .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSClient", "OSSTestSupport"]),
-        .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner"]),
-        .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer", "OSSTestSupport"]),
-        .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer", "OSSTestSupport"]),
-        .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient", "OSSTestSupport"]),
+        .testTarget(name: "OSSXMLTests", dependencies: ["OSSXML", "OSSProtocol", "OSSTestSupport"]),
+        .testTarget(name: "OSSProtocolTests", dependencies: ["OSSProtocol", "OSSCrypto", "OSSTestSupport"]),
+        .testTarget(name: "OSSSignerTests", dependencies: ["OSSSigner", "OSSProtocol"]),
+        .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSProtocol", "OSSMockServer", "OSSTestSupport"]),
+        .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSProtocol", "OSSMockServer", "OSSTestSupport"]),
+        .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSProtocol", "OSSClient", "OSSTestSupport"]),
         .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSTestSupport"]),
     ]
 )

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// Decodes OSS error answers: the `<Error>` XML body, or for HEAD (which has no body) the
 /// base64 XML in the `x-oss-err` header.
@@ -11,35 +12,20 @@ enum ErrorBody {
     static func serviceError(status: Int, header: (String) -> String?, body: [UInt8]) -> OSSServiceError {
         var fields: [String: String]? = nil
         if !body.isEmpty { fields = FlatXML.children(of: "Error", in: body) }
-        if fields == nil, let encoded = header("x-oss-err"), let xml = Base64.decode(encoded.trimmingWhitespace()) {
+        if fields == nil, let encoded = header(OSSHeader.errorDocument), let xml = Base64.decode(encoded.trimmingWhitespace()) {
             fields = FlatXML.children(of: "Error", in: xml)
         }
         var f = fields ?? [:]
-        let code = f.removeValue(forKey: "Code") ?? defaultCode(status: status)
+        let code = f.removeValue(forKey: "Code") ?? OSSErrorCode.forStatus(status)
         var message = f.removeValue(forKey: "Message") ?? ""
         if fields == nil && message.isEmpty {
             message = body.isEmpty ? "no error details in the response" : "the error body is not OSS error XML"
         }
-        let requestId = f.removeValue(forKey: "RequestId") ?? header("x-oss-request-id") ?? ""
+        let requestId = f.removeValue(forKey: "RequestId") ?? header(OSSHeader.requestId) ?? ""
         let hostId = f.removeValue(forKey: "HostId") ?? ""
-        let ec = f.removeValue(forKey: "EC") ?? header("x-oss-ec") ?? ""
+        let ec = f.removeValue(forKey: "EC") ?? header(OSSHeader.ec) ?? ""
         return OSSServiceError(
             statusCode: status, code: code, message: message, requestId: requestId, hostId: hostId, ec: ec, fields: f)
-    }
-
-    static func defaultCode(status: Int) -> String {
-        switch status {
-        case 400: "BadRequest"
-        case 403: "AccessDenied"
-        case 404: "NotFound"
-        case 405: "MethodNotAllowed"
-        case 409: "Conflict"
-        case 412: "PreconditionFailed"
-        case 416: "InvalidRange"
-        case 500: "InternalError"
-        case 503: "ServiceUnavailable"
-        default: "HTTP\(status)"
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 import OSSXML
 
 /// What CompleteMultipartUpload answers.
@@ -22,7 +23,7 @@ public struct CopiedObject: Sendable, Hashable {
 
 extension OSSClient {
     /// Decodes an XML answer into a model.
-    static func decode<M: XMLDecodableModel>(_ type: M.Type, _ body: [UInt8], operation: String) throws -> M {
+    static func decode<M: XMLDecodableModel>(_ type: M.Type, _ body: [UInt8], operation: OSSOperation) throws -> M {
         do {
             return try M.decode(body)
         } catch {
@@ -36,20 +37,16 @@ extension OSSClient {
     public func listObjectsV2(bucket: String, _ parameters: ListObjectsV2Parameters = .init()) async throws
         -> ListBucketResult
     {
-        if let m = parameters.maxKeys, !(1...1000).contains(m) {
-            throw OSSClientError.invalidArgument("max-keys must be 1...1000, not \(m)")
-        }
+        if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
         let r = try await perform(.listObjectsV2(bucket: bucket, parameters))
-        return try OSSClient.decode(ListBucketResult.self, r.body, operation: "ListObjectsV2")
+        return try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjectsV2)
     }
 
     /// Lists objects (ListObjects, v1), one page.
     public func listObjects(bucket: String, _ parameters: ListObjectsParameters = .init()) async throws -> ListBucketResult {
-        if let m = parameters.maxKeys, !(1...1000).contains(m) {
-            throw OSSClientError.invalidArgument("max-keys must be 1...1000, not \(m)")
-        }
+        if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
         let r = try await perform(.listObjects(bucket: bucket, parameters))
-        return try OSSClient.decode(ListBucketResult.self, r.body, operation: "ListObjects")
+        return try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjects)
     }
 
     /// Deletes up to 1000 objects in one request (DeleteMultipleObjects).
@@ -60,11 +57,11 @@ extension OSSClient {
         guard keys.count <= 1000 else {
             throw OSSClientError.invalidArgument("at most 1000 keys per DeleteMultipleObjects, not \(keys.count)")
         }
-        for k in keys { try Validation.checkObjectKey(k) }
+        try checkInput { for k in keys { try Validation.checkObjectKey(k) } }
         let xml = Delete(objects: keys.map { Delete.Object(key: $0) }, quiet: quiet).encode()
         let r = try await perform(.deleteMultipleObjects(bucket: bucket, xml: xml))
         if r.body.isEmpty { return DeleteResult(deleted: []) }
-        return try OSSClient.decode(DeleteResult.self, r.body, operation: "DeleteMultipleObjects")
+        return try OSSClient.decode(DeleteResult.self, r.body, operation: .deleteMultipleObjects)
     }
 
     /// Copies an object on the server (CopyObject), up to 5 GiB.
@@ -73,14 +70,14 @@ extension OSSClient {
         sourceBucket: String, sourceKey: String, bucket: String, key: String, replaceMetadata: Bool = false,
         options: PutObjectOptions = .init()
     ) async throws -> CopiedObject {
-        try Validation.checkBucketName(sourceBucket)
-        try Validation.checkObjectKey(sourceKey)
-        try Validation.checkMetadata(options.metadata)
+        try checkInput { try Validation.checkBucketName(sourceBucket) }
+        try checkInput { try Validation.checkObjectKey(sourceKey) }
+        try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(
             .copyObject(
                 sourceBucket: sourceBucket, sourceKey: sourceKey, bucket: bucket, key: key, replaceMetadata: replaceMetadata,
                 options: options))
-        let result = try OSSClient.decode(CopyObjectResult.self, r.body, operation: "CopyObject")
+        let result = try OSSClient.decode(CopyObjectResult.self, r.body, operation: .copyObject)
         return CopiedObject(
             result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
     }
@@ -91,9 +88,9 @@ extension OSSClient {
     public func initiateMultipartUpload(bucket: String, key: String, options: PutObjectOptions = .init()) async throws
         -> InitiateMultipartUploadResult
     {
-        try Validation.checkMetadata(options.metadata)
+        try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(.initiateMultipartUpload(bucket: bucket, key: key, options: options))
-        let result = try OSSClient.decode(InitiateMultipartUploadResult.self, r.body, operation: "InitiateMultipartUpload")
+        let result = try OSSClient.decode(InitiateMultipartUploadResult.self, r.body, operation: .initiateMultipartUpload)
         guard !result.uploadId.isEmpty else {
             throw OSSClientError.invalidResponse("InitiateMultipartUpload: the answer has an empty UploadId")
         }
@@ -110,10 +107,10 @@ extension OSSClient {
     ) async throws -> CompletedMultipartUpload {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         guard !parts.isEmpty else { throw OSSClientError.invalidArgument("a multipart upload needs at least one part") }
-        for p in parts { try Validation.checkPartNumber(p.partNumber) }
+        try checkInput { for p in parts { try Validation.checkPartNumber(p.partNumber) } }
         let xml = CompleteMultipartUpload(parts: parts).encode()
         let r = try await perform(.completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, xml: xml))
-        let result = try OSSClient.decode(CompleteMultipartUploadResult.self, r.body, operation: "CompleteMultipartUpload")
+        let result = try OSSClient.decode(CompleteMultipartUploadResult.self, r.body, operation: .completeMultipartUpload)
         let crc = r.head.crc64
         if configuration.crcCheckEnabled, let expectedCRC64, let crc, crc != expectedCRC64 {
             throw OSSClientError.crcMismatch(expected: expectedCRC64, reported: crc, what: "CompleteMultipartUpload")
@@ -128,19 +125,17 @@ extension OSSClient {
         sourceBucket: String, sourceKey: String, sourceRange: ByteRange? = nil, bucket: String, key: String,
         uploadId: String, partNumber: Int
     ) async throws -> UploadPartResult {
-        try Validation.checkBucketName(sourceBucket)
-        try Validation.checkObjectKey(sourceKey)
-        try Validation.checkPartNumber(partNumber)
+        try checkInput { try Validation.checkBucketName(sourceBucket) }
+        try checkInput { try Validation.checkObjectKey(sourceKey) }
+        try checkInput { try Validation.checkPartNumber(partNumber) }
         try sourceRange?.validate()
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         let r = try await perform(
             .uploadPartCopy(
                 sourceBucket: sourceBucket, sourceKey: sourceKey, sourceRange: sourceRange, bucket: bucket, key: key,
                 uploadId: uploadId, partNumber: partNumber))
-        guard let fields = FlatXML.children(of: "CopyPartResult", in: r.body), let etag = fields["ETag"] else {
-            throw OSSClientError.invalidResponse("UploadPartCopy: the answer is not a CopyPartResult with an ETag")
-        }
-        return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
+        let result = try OSSClient.decode(CopyPartResult.self, r.body, operation: .uploadPartCopy)
+        return UploadPartResult(partNumber: partNumber, etag: result.eTag, crc64: r.head.crc64, requestId: r.head.requestId)
     }
 
     /// Lists the parts uploaded so far (ListParts), one page.
@@ -148,23 +143,19 @@ extension OSSClient {
         bucket: String, key: String, uploadId: String, partNumberMarker: Int? = nil, maxParts: Int? = nil
     ) async throws -> ListPartsResult {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
-        if let m = maxParts, !(1...1000).contains(m) {
-            throw OSSClientError.invalidArgument("max-parts must be 1...1000, not \(m)")
-        }
+        if let m = maxParts { try checkInput { try Validation.checkPageSize(m, name: "max-parts") } }
         let r = try await perform(
             .listParts(bucket: bucket, key: key, uploadId: uploadId, partNumberMarker: partNumberMarker, maxParts: maxParts))
-        return try OSSClient.decode(ListPartsResult.self, r.body, operation: "ListParts")
+        return try OSSClient.decode(ListPartsResult.self, r.body, operation: .listParts)
     }
 
     /// Lists multipart uploads in progress (ListMultipartUploads), one page.
     public func listMultipartUploads(bucket: String, _ parameters: ListMultipartUploadsParameters = .init()) async throws
         -> ListMultipartUploadsResult
     {
-        if let m = parameters.maxUploads, !(1...1000).contains(m) {
-            throw OSSClientError.invalidArgument("max-uploads must be 1...1000, not \(m)")
-        }
+        if let m = parameters.maxUploads { try checkInput { try Validation.checkPageSize(m, name: "max-uploads") } }
         let r = try await perform(.listMultipartUploads(bucket: bucket, parameters))
-        return try OSSClient.decode(ListMultipartUploadsResult.self, r.body, operation: "ListMultipartUploads")
+        return try OSSClient.decode(ListMultipartUploadsResult.self, r.body, operation: .listMultipartUploads)
     }
 
     // MARK: Buckets
@@ -174,6 +165,6 @@ extension OSSClient {
         -> ListAllMyBucketsResult
     {
         let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys))
-        return try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: "ListBuckets")
+        return try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: .listBuckets)
     }
 }

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 extension OSSClient {
     /// Uploads an object in one request (PutObject). The CRC64 of the bytes sent is compared with
@@ -11,7 +12,7 @@ extension OSSClient {
     public func putObject(bucket: String, key: String, body: OSSRequestBody, options: PutObjectOptions = .init())
         async throws -> PutObjectResult
     {
-        try Validation.checkMetadata(options.metadata)
+        try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(
             .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
             signal: options.signal)
@@ -87,7 +88,7 @@ extension OSSClient {
         options: PutObjectOptions = .init()
     ) async throws -> AppendObjectResult {
         guard position >= 0 else { throw OSSClientError.invalidArgument("the append position cannot be negative") }
-        try Validation.checkMetadata(options.metadata)
+        try checkInput { try Validation.checkMetadata(options.metadata) }
         var op = OSSOperationRequest.appendObject(bucket: bucket, key: key, position: position, body: body, options: options)
         let base: UInt64? = position == 0 ? 0 : previousCRC64
         if base == nil { op.checksUploadCRC = false }
@@ -106,7 +107,7 @@ extension OSSClient {
         bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false,
         progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil
     ) async throws -> UploadPartResult {
-        try Validation.checkPartNumber(partNumber)
+        try checkInput { try Validation.checkPartNumber(partNumber) }
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         let r = try await perform(
             .uploadPart(

@@ -24,9 +24,7 @@ extension OSSClient {
         method: String = "GET", bucket: String, key: String, expires: Int64 = 900, headers: [(String, String)] = [],
         query: [(String, String?)] = [], at time: UTCTime? = nil
     ) async throws -> OSSPresignedRequest {
-        var op = OSSOperationRequest(operation: "Presign", method: method, bucket: bucket, key: key, query: query, headers: headers)
-        op.body = .empty
-        try op.validate()
+        try OSSOperationRequest.validate(bucket: bucket, key: key, query: query, headers: headers)
         guard let presigner = signer as? SignerAdapter else {
             throw OSSClientError.invalidArgument("this client's signer cannot presign")
         }

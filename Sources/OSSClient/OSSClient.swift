@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 import OSSCrypto
 import Synchronization
 
@@ -172,7 +173,7 @@ extension OSSClient {
         let checkUpload = configuration.crcCheckEnabled && op.checksUploadCRC && hasBody
         let uploadCRC = checkUpload ? CRC64Accumulator() : nil
         let isRangeRead = op.header("range") != nil
-        let checkDownload = configuration.crcCheckEnabled && op.operation == "GetObject" && !isRangeRead
+        let checkDownload = configuration.crcCheckEnabled && op.operation == .getObject && !isRangeRead
         let tracker = ProgressTracker(total: hasBody ? contentLength : nil, handler: progress)
         let deadline = configuration.timeouts.total.map { ContinuousClock.now.advanced(by: $0) }
         let policy = configuration.retryPolicy
@@ -201,14 +202,14 @@ extension OSSClient {
                         throw ErrorBody.serviceError(status: head.statusCode, header: head.header, body: errorBody)
                     }
                     if let uploadCRC {
-                        try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation)
+                        try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation.name)
                     }
                     let pump = BodyPump(
                         body: response.body, limiter: receiveLimiter, wakers: wakers,
                         crc: checkDownload && head.statusCode == 200 ? CRC64Accumulator() : nil,
                         progress: hasBody
                             ? nil : ProgressTracker(total: head.header("content-length").flatMap { Int64($0) }, handler: progress),
-                        highWater: tracker, operation: op.operation, serverCRC: head.header("x-oss-hash-crc64ecma"))
+                        highWater: tracker, operation: op.operation.name, serverCRC: head.header(OSSHeader.crc64))
                     return try await consume(head, pump)
                 }
                 retryBudget.refund()

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 import OSSSigner
 
 /// Everything an `OSSClient` is configured with. A value: build it, then hand it to the client.
@@ -190,7 +191,7 @@ public struct OSSClientConfiguration: Sendable {
             throw OSSClientError.invalidArgument("the receive rate limit must be positive")
         }
         try retryPolicy.validate()
-        try Validation.checkHeaderValue(userAgent, name: "User-Agent")
+        try checkInput { try Validation.checkHeaderValue(userAgent, name: "User-Agent") }
         if let proxy {
             guard (1...65535).contains(proxy.port) else { throw OSSClientError.invalidArgument("proxy port must be 1...65535") }
             for v in [proxy.username, proxy.password].compactMap({ $0 }) where v.utf8.contains(where: { $0 < 0x20 }) {

@@ -1,3 +1,5 @@
+import OSSProtocol
+
 /// An error raised on the client side: bad input, a cancelled or disabled request, a network
 /// failure, a CRC64 mismatch, a response that makes no sense.
 ///
@@ -83,11 +85,27 @@ public struct OSSClientError: Error, Sendable, CustomStringConvertible {
         OSSClientError(.invalidArgument, message)
     }
 
+    /// Input that breaks one of OSSProtocol's rules, refused before any byte is sent.
+    init(_ error: ValidationError) {
+        self.init(.invalidArgument, error.message, underlying: error)
+    }
+
     static func invalidResponse(_ message: String) -> OSSClientError {
         OSSClientError(.invalidResponse, message)
     }
 
     static func crcMismatch(expected: UInt64, reported: UInt64, what: String) -> OSSClientError {
         OSSClientError(.crcMismatch, "\(what): computed CRC64 \(expected), server reported \(reported)")
+    }
+}
+
+/// Runs OSSProtocol's input rules: a broken one fails as `.invalidArgument`, before any byte is sent.
+func checkInput(_ rules: () throws -> Void) throws(OSSClientError) {
+    do {
+        try rules()
+    } catch let e as ValidationError {
+        throw OSSClientError(e)
+    } catch {
+        throw OSSClientError(.invalidArgument, "\(error)", underlying: error)
     }
 }

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// Options of uploads (PutObject, AppendObject, InitiateMultipartUpload).
 public struct PutObjectOptions: Sendable {
@@ -24,7 +25,7 @@ public struct PutObjectOptions: Sendable {
 
     func apply(to r: inout OSSOperationRequest) {
         if let contentType { r.setHeader("Content-Type", contentType) }
-        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { r.headers.append(("x-oss-meta-" + name, value)) }
+        for (name, value) in metadata.sorted(by: { $0.key < $1.key }) { r.headers.append((OSSHeader.metadataPrefix + name, value)) }
         for (name, value) in headers { r.setHeader(name, value) }
         r.sendsContentMD5 = contentMD5
     }
@@ -82,7 +83,7 @@ extension OSSOperationRequest {
     public static func putObject(bucket: String, key: String, body: OSSRequestBody, options: PutObjectOptions = .init())
         -> OSSOperationRequest
     {
-        var r = OSSOperationRequest(operation: "PutObject", method: "PUT", bucket: bucket, key: key, body: body)
+        var r = OSSOperationRequest(.putObject, bucket: bucket, key: key, body: body)
         options.apply(to: &r)
         r.checksUploadCRC = true
         return r
@@ -92,7 +93,7 @@ extension OSSOperationRequest {
     public static func getObject(bucket: String, key: String, range: ByteRange? = nil, versionId: String? = nil)
         -> OSSOperationRequest
     {
-        var r = OSSOperationRequest(operation: "GetObject", method: "GET", bucket: bucket, key: key)
+        var r = OSSOperationRequest(.getObject, bucket: bucket, key: key)
         if let versionId { r.query.append(("versionId", versionId)) }
         if let range { r.headers.append(("Range", range.headerValue)) }
         return r
@@ -100,14 +101,14 @@ extension OSSOperationRequest {
 
     /// HeadObject: `HEAD /key`.
     public static func headObject(bucket: String, key: String, versionId: String? = nil) -> OSSOperationRequest {
-        var r = OSSOperationRequest(operation: "HeadObject", method: "HEAD", bucket: bucket, key: key)
+        var r = OSSOperationRequest(.headObject, bucket: bucket, key: key)
         if let versionId { r.query.append(("versionId", versionId)) }
         return r
     }
 
     /// DeleteObject: `DELETE /key`.
     public static func deleteObject(bucket: String, key: String, versionId: String? = nil) -> OSSOperationRequest {
-        var r = OSSOperationRequest(operation: "DeleteObject", method: "DELETE", bucket: bucket, key: key)
+        var r = OSSOperationRequest(.deleteObject, bucket: bucket, key: key)
         if let versionId { r.query.append(("versionId", versionId)) }
         return r
     }
@@ -115,7 +116,7 @@ extension OSSOperationRequest {
     /// DeleteMultipleObjects: `POST /?delete` with the `<Delete>` XML body (Content-MD5 is required).
     public static func deleteMultipleObjects(bucket: String, xml: [UInt8]) -> OSSOperationRequest {
         var r = OSSOperationRequest(
-            operation: "DeleteMultipleObjects", method: "POST", bucket: bucket, query: [("delete", nil), ("encoding-type", "url")],
+            .deleteMultipleObjects, bucket: bucket, query: [("delete", nil), ("encoding-type", "url")],
             headers: [("Content-Type", "application/xml")], body: .bytes(xml))
         r.sendsContentMD5 = true
         return r
@@ -126,7 +127,7 @@ extension OSSOperationRequest {
         bucket: String, key: String, position: Int64, body: OSSRequestBody, options: PutObjectOptions = .init()
     ) -> OSSOperationRequest {
         var r = OSSOperationRequest(
-            operation: "AppendObject", method: "POST", bucket: bucket, key: key,
+            .appendObject, bucket: bucket, key: key,
             query: [("append", nil), ("position", String(position))], body: body)
         options.apply(to: &r)
         r.checksUploadCRC = true
@@ -140,11 +141,11 @@ extension OSSOperationRequest {
         sourceBucket: String, sourceKey: String, sourceVersionId: String? = nil, bucket: String, key: String,
         replaceMetadata: Bool = false, options: PutObjectOptions = .init()
     ) -> OSSOperationRequest {
-        var r = OSSOperationRequest(operation: "CopyObject", method: "PUT", bucket: bucket, key: key)
+        var r = OSSOperationRequest(.copyObject, bucket: bucket, key: key)
         var source = "/" + sourceBucket + "/" + PercentEncoding.encode(sourceKey, allowed: .unreservedAndSlash)
         if let sourceVersionId { source += "?versionId=" + PercentEncoding.encode(sourceVersionId) }
-        r.headers.append(("x-oss-copy-source", source))
-        if replaceMetadata { r.headers.append(("x-oss-metadata-directive", "REPLACE")) }
+        r.headers.append((OSSHeader.copySource, source))
+        if replaceMetadata { r.headers.append((OSSHeader.metadataDirective, "REPLACE")) }
         options.apply(to: &r)
         return r
     }
@@ -159,7 +160,7 @@ extension OSSOperationRequest {
         if let v = p.maxKeys { q.append(("max-keys", String(v))) }
         if let v = p.prefix { q.append(("prefix", v)) }
         if let v = p.startAfter { q.append(("start-after", v)) }
-        return OSSOperationRequest(operation: "ListObjectsV2", method: "GET", bucket: bucket, query: q)
+        return OSSOperationRequest(.listObjectsV2, bucket: bucket, query: q)
     }
 
     /// ListObjects (v1): `GET /`, with `encoding-type=url`.
@@ -170,7 +171,7 @@ extension OSSOperationRequest {
         if let v = p.marker { q.append(("marker", v)) }
         if let v = p.maxKeys { q.append(("max-keys", String(v))) }
         if let v = p.prefix { q.append(("prefix", v)) }
-        return OSSOperationRequest(operation: "ListObjects", method: "GET", bucket: bucket, query: q)
+        return OSSOperationRequest(.listObjects, bucket: bucket, query: q)
     }
 
     // MARK: Multipart
@@ -180,7 +181,7 @@ extension OSSOperationRequest {
         -> OSSOperationRequest
     {
         var r = OSSOperationRequest(
-            operation: "InitiateMultipartUpload", method: "POST", bucket: bucket, key: key,
+            .initiateMultipartUpload, bucket: bucket, key: key,
             query: [("uploads", nil), ("encoding-type", "url")])
         options.apply(to: &r)
         r.sendsContentMD5 = false
@@ -192,7 +193,7 @@ extension OSSOperationRequest {
         bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false
     ) -> OSSOperationRequest {
         var r = OSSOperationRequest(
-            operation: "UploadPart", method: "PUT", bucket: bucket, key: key,
+            .uploadPart, bucket: bucket, key: key,
             query: [("partNumber", String(partNumber)), ("uploadId", uploadId)], body: body)
         r.checksUploadCRC = true
         r.sendsContentMD5 = contentMD5
@@ -204,7 +205,7 @@ extension OSSOperationRequest {
         -> OSSOperationRequest
     {
         OSSOperationRequest(
-            operation: "CompleteMultipartUpload", method: "POST", bucket: bucket, key: key,
+            .completeMultipartUpload, bucket: bucket, key: key,
             query: [("encoding-type", "url"), ("uploadId", uploadId)], headers: [("Content-Type", "application/xml")],
             body: .bytes(xml))
     }
@@ -212,7 +213,7 @@ extension OSSOperationRequest {
     /// AbortMultipartUpload: `DELETE /key?uploadId=ID`.
     public static func abortMultipartUpload(bucket: String, key: String, uploadId: String) -> OSSOperationRequest {
         OSSOperationRequest(
-            operation: "AbortMultipartUpload", method: "DELETE", bucket: bucket, key: key, query: [("uploadId", uploadId)])
+            .abortMultipartUpload, bucket: bucket, key: key, query: [("uploadId", uploadId)])
     }
 
     /// ListParts: `GET /key?uploadId=ID`.
@@ -223,7 +224,7 @@ extension OSSOperationRequest {
         if let maxParts { q.append(("max-parts", String(maxParts))) }
         if let partNumberMarker { q.append(("part-number-marker", String(partNumberMarker))) }
         q.append(("uploadId", uploadId))
-        return OSSOperationRequest(operation: "ListParts", method: "GET", bucket: bucket, key: key, query: q)
+        return OSSOperationRequest(.listParts, bucket: bucket, key: key, query: q)
     }
 
     /// ListMultipartUploads: `GET /?uploads`.
@@ -236,19 +237,17 @@ extension OSSOperationRequest {
         if let v = p.prefix { q.append(("prefix", v)) }
         if let v = p.uploadIdMarker { q.append(("upload-id-marker", v)) }
         q.append(("uploads", nil))
-        return OSSOperationRequest(operation: "ListMultipartUploads", method: "GET", bucket: bucket, query: q)
+        return OSSOperationRequest(.listMultipartUploads, bucket: bucket, query: q)
     }
 
     // MARK: Buckets
 
     /// PutBucket: `PUT /` on the bucket's host; `acl` as `x-oss-acl`.
     public static func putBucket(bucket: String, acl: String? = nil, storageClass: String? = nil) -> OSSOperationRequest {
-        var r = OSSOperationRequest(operation: "PutBucket", method: "PUT", bucket: bucket)
-        if let acl { r.headers.append(("x-oss-acl", acl)) }
+        var r = OSSOperationRequest(.putBucket, bucket: bucket)
+        if let acl { r.headers.append((OSSHeader.bucketACL, acl)) }
         if let storageClass {
-            var w = OSSXMLWriterShim()
-            w.createBucketConfiguration(storageClass: storageClass)
-            r.body = .bytes(w.bytes)
+            r.body = .bytes(CreateBucketConfiguration(storageClass: storageClass).encode())
             r.headers.append(("Content-Type", "application/xml"))
         }
         return r
@@ -256,7 +255,7 @@ extension OSSOperationRequest {
 
     /// DeleteBucket: `DELETE /` on the bucket's host (the bucket must be empty).
     public static func deleteBucket(bucket: String) -> OSSOperationRequest {
-        OSSOperationRequest(operation: "DeleteBucket", method: "DELETE", bucket: bucket)
+        OSSOperationRequest(.deleteBucket, bucket: bucket)
     }
 
     /// ListBuckets: `GET /` on the endpoint.
@@ -265,7 +264,7 @@ extension OSSOperationRequest {
         if let marker { q.append(("marker", marker)) }
         if let maxKeys { q.append(("max-keys", String(maxKeys))) }
         if let prefix { q.append(("prefix", prefix)) }
-        return OSSOperationRequest(operation: "ListBuckets", method: "GET", bucket: nil, query: q)
+        return OSSOperationRequest(.listBuckets, bucket: nil, query: q)
     }
 }
 
@@ -276,10 +275,10 @@ extension OSSOperationRequest {
         uploadId: String, partNumber: Int
     ) -> OSSOperationRequest {
         var r = OSSOperationRequest(
-            operation: "UploadPartCopy", method: "PUT", bucket: bucket, key: key,
+            .uploadPartCopy, bucket: bucket, key: key,
             query: [("partNumber", String(partNumber)), ("uploadId", uploadId)])
-        r.headers.append(("x-oss-copy-source", "/" + sourceBucket + "/" + PercentEncoding.encode(sourceKey, allowed: .unreservedAndSlash)))
-        if let sourceRange { r.headers.append(("x-oss-copy-source-range", sourceRange.headerValue)) }
+        r.headers.append((OSSHeader.copySource, "/" + sourceBucket + "/" + PercentEncoding.encode(sourceKey, allowed: .unreservedAndSlash)))
+        if let sourceRange { r.headers.append((OSSHeader.copySourceRange, sourceRange.headerValue)) }
         return r
     }
 }

@@ -1,11 +1,17 @@
 import OSSCore
+import OSSProtocol
 
 /// One OSS operation as a value: what goes on the wire and how the answer is checked, with no
 /// transport involved. `OSSClient` signs and sends it; tests inspect it.
+///
+/// The operation (and with it the method) is fixed when the request is made; what OSSWire checks
+/// of the answer (CRC64, `Content-MD5`) follows from the operation and the options the builders
+/// take, not from settable switches.
 public struct OSSOperationRequest: Sendable {
-    /// The OSS API name (`PutObject`), for errors and logs.
-    public var operation: String
-    public var method: String
+    /// The OSS API operation, from the table client and mock share.
+    public let operation: OSSOperation
+    /// The HTTP method: the operation's.
+    public var method: String { operation.method }
     /// `nil` for service-level requests (ListBuckets).
     public var bucket: String?
     /// `nil` for bucket-level requests.
@@ -16,16 +22,17 @@ public struct OSSOperationRequest: Sendable {
     public var headers: [(String, String)]
     public var body: OSSRequestBody
     /// Compare the CRC64 of the body sent with the answer's `x-oss-hash-crc64ecma`.
-    public var checksUploadCRC: Bool = false
+    var checksUploadCRC: Bool = false
     /// Compute and send `Content-MD5` of the body.
-    public var sendsContentMD5: Bool = false
+    var sendsContentMD5: Bool = false
 
+    /// A request for any operation of the table, for operations this client has no builder for
+    /// (send it with `OSSClient.send(_:)`).
     public init(
-        operation: String, method: String, bucket: String?, key: String? = nil, query: [(String, String?)] = [],
+        _ operation: OSSOperation, bucket: String?, key: String? = nil, query: [(String, String?)] = [],
         headers: [(String, String)] = [], body: OSSRequestBody = .empty
     ) {
         self.operation = operation
-        self.method = method
         self.bucket = bucket
         self.key = key
         self.query = query
@@ -48,16 +55,25 @@ public struct OSSOperationRequest: Sendable {
 
     /// Checks everything that must hold before a byte is sent.
     /// - Throws: `OSSClientError` (`.invalidArgument`).
-    public func validate() throws {
-        if let bucket { try Validation.checkBucketName(bucket) }
-        if let key { try Validation.checkObjectKey(key) }
-        for (name, value) in headers {
-            try Validation.checkHeaderName(name)
-            try Validation.checkHeaderValue(value, name: name)
-        }
-        for (name, value) in query {
-            try Validation.checkParameter(name, name: name)
-            if let value { try Validation.checkParameter(value, name: name) }
+    public func validate() throws(OSSClientError) {
+        try OSSOperationRequest.validate(bucket: bucket, key: key, query: query, headers: headers)
+    }
+
+    /// Checks the parts of a request that must hold before a byte is sent (also of a presigned one).
+    static func validate(
+        bucket: String?, key: String?, query: [(String, String?)], headers: [(String, String)]
+    ) throws(OSSClientError) {
+        try checkInput {
+            if let bucket { try Validation.checkBucketName(bucket) }
+            if let key { try Validation.checkObjectKey(key) }
+            for (name, value) in headers {
+                try Validation.checkHeaderName(name)
+                try Validation.checkHeaderValue(value, name: name)
+            }
+            for (name, value) in query {
+                try Validation.checkParameter(name, name: name)
+                if let value { try Validation.checkParameter(value, name: name) }
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import OSSProtocol
+
 /// Pages of a listing, fetched one request at a time as the sequence is iterated:
 ///
 /// ```swift

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// A response's status and headers, with case-insensitive lookup.
 public struct OSSResponseHead: Sendable {
@@ -18,10 +19,10 @@ public struct OSSResponseHead: Sendable {
     }
 
     /// `x-oss-request-id`.
-    public var requestId: String { header("x-oss-request-id") ?? "" }
+    public var requestId: String { header(OSSHeader.requestId) ?? "" }
 
     /// `x-oss-hash-crc64ecma` as a number.
-    public var crc64: UInt64? { header("x-oss-hash-crc64ecma").flatMap { UInt64($0.trimmingWhitespace()) } }
+    public var crc64: UInt64? { header(OSSHeader.crc64).flatMap { UInt64($0.trimmingWhitespace()) } }
 
     /// `ETag` as sent (with its quotes).
     public var etag: String? { header("etag") }
@@ -39,7 +40,7 @@ public struct PutObjectResult: Sendable, Hashable {
     init(_ head: OSSResponseHead) {
         etag = head.etag ?? ""
         crc64 = head.crc64
-        versionId = head.header("x-oss-version-id")
+        versionId = head.header(OSSHeader.versionId)
         requestId = head.requestId
     }
 }
@@ -101,15 +102,15 @@ public struct ObjectMetadata: Sendable {
         etag = head.etag
         lastModified = head.header("last-modified").flatMap { UTCTime(rfc1123: $0) }
         crc64 = head.crc64
-        objectType = head.header("x-oss-object-type")
-        storageClass = head.header("x-oss-storage-class")
-        versionId = head.header("x-oss-version-id")
-        nextAppendPosition = head.header("x-oss-next-append-position").flatMap { Int64($0) }
+        objectType = head.header(OSSHeader.objectType)
+        storageClass = head.header(OSSHeader.storageClass)
+        versionId = head.header(OSSHeader.versionId)
+        nextAppendPosition = head.header(OSSHeader.nextAppendPosition).flatMap { Int64($0) }
         contentRange = head.header("content-range")
         var meta: [String: String] = [:]
         for (name, value) in head.headers {
             let n = name.lowercased()
-            if n.hasPrefix("x-oss-meta-") { meta[String(n.dropFirst("x-oss-meta-".count))] = value }
+            if n.hasPrefix(OSSHeader.metadataPrefix) { meta[String(n.dropFirst(OSSHeader.metadataPrefix.count))] = value }
         }
         userMetadata = meta
         headers = head.headers

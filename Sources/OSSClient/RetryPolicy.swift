@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 import Synchronization
 
 /// When and how long to wait before retrying a failed request.
@@ -61,7 +62,7 @@ public struct RetryPolicy: Sendable, Hashable {
     /// Classifies an error thrown by one attempt.
     public static func classify(_ error: any Error) -> Decision {
         if let e = error as? OSSServiceError {
-            if e.code == "RequestTimeTooSkewed" {
+            if e.code == OSSErrorCode.requestTimeTooSkewed {
                 let t = e.fields["ServerTime"].flatMap { UTCTime(iso8601: $0) ?? UTCTime(rfc1123: $0) }
                 return .correctClockAndRetry(serverTime: t)
             }

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// Character classes and small helpers of RFC 9110 §5.6 shared by the parsers and the encoder.
 enum HTTPSyntax {
     static let cr: UInt8 = 13
@@ -10,23 +12,10 @@ enum HTTPSyntax {
     static func lower(_ c: UInt8) -> UInt8 { (c >= 65 && c <= 90) ? c | 0x20 : c }
 
     /// tchar (RFC 9110 §5.6.2).
-    static func isTokenChar(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
-            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
-    }
+    @inline(__always)
+    static func isTokenChar(_ c: UInt8) -> Bool { HTTPToken.isTokenChar(c) }
 
-    static func isToken(_ s: String) -> Bool {
-        !s.isEmpty && s.utf8.allSatisfy(isTokenChar)
-    }
+    static func isToken(_ s: String) -> Bool { HTTPToken.isToken(s) }
 
     /// A field value as RFC 9110 §5.5 allows it on the wire: no CR, LF or NUL (and no other controls
     /// except HTAB).

@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSXML
 
@@ -53,14 +53,13 @@ extension MockOSS {
         storageClass: String?, redundancy: String?, acl: String?
     ) {
         if let acl, !cannedACLs.contains(acl) {
-            throw MockOSSError.argument("no such bucket access control exists", name: "x-oss-acl", value: acl)
+            throw MockOSSError.argument("no such bucket access control exists", name: OSSHeader.bucketACL, value: acl)
         }
         guard !body.isEmpty else { return (nil, nil, acl) }
-        let root: XMLElement
-        do throws(XMLError) { root = try XMLReader.parse(body) } catch { throw MockOSSError.malformedXML }
-        guard root.localName == "CreateBucketConfiguration" else { throw MockOSSError.malformedXML }
-        let storageClass = root.child("StorageClass")?.text
-        let redundancy = root.child("DataRedundancyType")?.text
+        let configuration: CreateBucketConfiguration
+        do throws(XMLModelError) { configuration = try .decode(body) } catch { throw MockOSSError.malformedXML }
+        let storageClass = configuration.storageClass
+        let redundancy = configuration.dataRedundancyType
         if let c = storageClass, !storageClasses.contains(c) {
             throw MockOSSError.argument("Invalid storage class: \(c)", name: "StorageClass", value: c)
         }
@@ -76,7 +75,7 @@ extension MockOSS {
     func putBucket(_ x: MockExchange) async throws -> MockResponse {
         let name = x.request.bucket!
         let body = try await x.receiveSmallBody(limit: 64 * 1024)
-        let settings = try MockOSS.bucketSettings(body, acl: x.request.header("x-oss-acl"))
+        let settings = try MockOSS.bucketSettings(body, acl: x.request.header(OSSHeader.bucketACL))
         let now = x.now
         try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
             if var existing = all[name] {
@@ -157,22 +156,22 @@ extension MockOSS {
             }
         }
         switch x.operation {
-        case "HeadBucket":
+        case .headBucket:
             return MockResponse(status: 200, headers: [("x-oss-bucket-region", region)])
-        case "GetBucketLocation":
+        case .getBucketLocation:
             return MockResponse.xml { $0.element("LocationConstraint", "oss-\(region)") }
-        case "GetBucketVersioning":
+        case .getBucketVersioning:
             // Versioning cannot be enabled on the mock (PutBucketVersioning is not implemented):
             // OSS answers a bucket that never had it with an empty configuration.
             return MockResponse.xml { $0.element("VersioningConfiguration") { _ in } }
-        case "GetBucketAcl":
+        case .getBucketAcl:
             return MockResponse.xml { w in
                 w.element("AccessControlPolicy") { w in
                     owner(&w)
                     w.element("AccessControlList") { $0.element("Grant", s.acl) }
                 }
             }
-        case "GetBucketStat":
+        case .getBucketStat:
             return MockResponse.xml { w in
                 w.element("BucketStat") { w in
                     let classes: [(String, String)] = [

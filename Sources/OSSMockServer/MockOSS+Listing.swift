@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSCrypto
 import OSSXML
@@ -79,7 +79,7 @@ extension MockOSS {
     func listObjects(_ x: MockExchange) throws -> MockResponse {
         let r = x.request
         let bucket = try requireBucket(x)
-        let v2 = x.operation == "ListObjectsV2"
+        let v2 = x.operation == .listObjectsV2
         let q = try ListingQuery(r)
         let (prefix, delimiter, maxKeys, encodingType) = (q.prefix, q.delimiter, q.maxKeys, q.encodingType)
         var marker = r.queryValue("marker") ?? ""

@@ -1,5 +1,5 @@
 import OSSCore
-import OSSClient
+import OSSProtocol
 import OSSCrypto
 import OSSXML
 
@@ -60,7 +60,7 @@ extension MockOSS {
         return MockResponse(
             status: 200,
             headers: [
-                ("ETag", part.etag), ("x-oss-hash-crc64ecma", String(part.crc64)), ("Content-MD5", Base64.encode(part.md5)),
+                ("ETag", part.etag), (OSSHeader.crc64, String(part.crc64)), ("Content-MD5", Base64.encode(part.md5)),
             ])
     }
 
@@ -70,7 +70,7 @@ extension MockOSS {
         _ = try upload(bucket, x)
         let source = try copySource(x)
         var range: Range<Int64> = 0..<source.size
-        if let spec = x.request.header("x-oss-copy-source-range") {
+        if let spec = x.request.header(OSSHeader.copySourceRange) {
             switch MockOSS.parseRange(spec, size: source.size) {
             case .range(let r): range = r
             case .unsatisfiable: throw MockOSSError.invalidRange
@@ -89,15 +89,10 @@ extension MockOSS {
             number: number, data: data, size: data.size, etag: MockOSS.etag(md5: digest), md5: digest, crc64: crc.value,
             lastModified: x.now)
         try commitPart(bucket, x, part)
-        var r = MockResponse.xml { w in
-            w.element("CopyPartResult") { w in
-                w.element("LastModified", part.lastModified.iso8601)
-                w.element("ETag", part.etag)
-            }
-        }
+        var r = MockResponse.model(CopyPartResult(lastModified: part.lastModified, eTag: part.etag))
         // Clients take the part's ETag from the header, as for UploadPart.
         r.headers.append(("ETag", part.etag))
-        r.headers.append(("x-oss-hash-crc64ecma", String(part.crc64)))
+        r.headers.append((OSSHeader.crc64, String(part.crc64)))
         return r
     }
 
@@ -176,7 +171,7 @@ extension MockOSS {
                 location: "http://\(host)/\(bucket)/\(PercentEncoding.encode(key, allowed: .unreservedAndSlash))",
                 encodingType: x.request.queryValue("encoding-type")))
         r.headers.append(("ETag", object.etag))
-        r.headers.append(("x-oss-hash-crc64ecma", String(object.crc64)))
+        r.headers.append((OSSHeader.crc64, String(object.crc64)))
         return r
     }
 

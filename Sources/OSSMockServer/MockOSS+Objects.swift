@@ -1,5 +1,6 @@
 import OSSCore
 import OSSCrypto
+import OSSProtocol
 
 /// The largest object or part OSS takes in one request: 5 GiB.
 let maximumSinglePut: Int64 = 5 << 30
@@ -36,9 +37,9 @@ extension MockOSS {
     /// The storage class a request asks for (`x-oss-storage-class`), else the bucket's.
     /// - Throws: `InvalidArgument` for a class OSS does not have.
     func storageClass(_ x: MockExchange, bucket: String) throws(MockOSSError) -> String {
-        if let c = x.request.header("x-oss-storage-class") {
+        if let c = x.request.header(OSSHeader.storageClass) {
             guard MockOSS.storageClasses.contains(c) else {
-                throw MockOSSError.argument("Invalid storage class.", name: "x-oss-storage-class", value: c)
+                throw MockOSSError.argument("Invalid storage class.", name: OSSHeader.storageClass, value: c)
             }
             return c
         }
@@ -50,7 +51,7 @@ extension MockOSS {
         let key = x.request.key!
         _ = try announcedMD5(x)
         let storageClass = try storageClass(x, bucket: bucket)
-        let forbidOverwrite = x.request.header("x-oss-forbid-overwrite")?.lowercased() == "true"
+        let forbidOverwrite = x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true"
         if forbidOverwrite { try checkNotExists(bucket, key) }
         let (blob, digest) = try await receiveObjectBody(x)
         let object = MockObject(
@@ -64,7 +65,7 @@ extension MockOSS {
         return MockResponse(
             status: 200,
             headers: [
-                ("ETag", object.etag), ("x-oss-hash-crc64ecma", String(object.crc64)),
+                ("ETag", object.etag), (OSSHeader.crc64, String(object.crc64)),
                 ("Content-MD5", object.contentMD5!),
             ])
     }
@@ -93,8 +94,8 @@ extension MockOSS {
         var r = MockResponse(status: 200)
         r.headers.append(("ETag", object.etag))
         r.headers.append(("Last-Modified", object.lastModified.rfc1123))
-        r.headers.append(("x-oss-hash-crc64ecma", String(object.crc64)))
-        if x.operation == "GetObjectMeta" {
+        r.headers.append((OSSHeader.crc64, String(object.crc64)))
+        if x.operation == .getObjectMeta {
             r.headers.append(("Content-Length", String(object.size)))
             return r
         }
@@ -106,18 +107,18 @@ extension MockOSS {
             }
             throw MockOSSError.preconditionFailed
         }
-        if x.operation == "GetObject", MockOSS.needsRestore(object.storageClass) {
+        if x.operation == .getObject, MockOSS.needsRestore(object.storageClass) {
             // OSS serves an archived object only after RestoreObject, which the mock does not implement.
             throw MockOSSError.invalidObjectState
         }
-        r.headers.append(("x-oss-object-type", object.type))
-        r.headers.append(("x-oss-storage-class", object.storageClass))
+        r.headers.append((OSSHeader.objectType, object.type))
+        r.headers.append((OSSHeader.storageClass, object.storageClass))
         r.headers.append(("Accept-Ranges", "bytes"))
         if let md5 = object.contentMD5 { r.headers.append(("Content-MD5", md5)) }
-        if object.type == "Appendable" { r.headers.append(("x-oss-next-append-position", String(object.size))) }
+        if object.type == "Appendable" { r.headers.append((OSSHeader.nextAppendPosition, String(object.size))) }
         var contentType = object.headers.contentType
         var standard = object.headers.standard
-        if x.operation == "GetObject" {
+        if x.operation == .getObject {
             // response-* query parameters override the stored headers.
             if let v = x.request.queryValue("response-content-type") { contentType = v }
             for n in MockObjectHeaders.standardNames {
@@ -253,8 +254,8 @@ extension MockOSS {
         return MockResponse(
             status: 200,
             headers: [
-                ("ETag", object.etag), ("x-oss-next-append-position", String(object.size)),
-                ("x-oss-hash-crc64ecma", String(object.crc64)),
+                ("ETag", object.etag), (OSSHeader.nextAppendPosition, String(object.size)),
+                (OSSHeader.crc64, String(object.crc64)),
             ])
     }
 
@@ -268,13 +269,13 @@ extension MockOSS {
         let length = object?.size ?? 0
         if let object, object.type != "Appendable" { throw MockOSSError.objectNotAppendable }
         if position != length {
-            throw MockOSSError.positionNotEqualToLength.withHeader("x-oss-next-append-position", String(length))
+            throw MockOSSError.positionNotEqualToLength.withHeader(OSSHeader.nextAppendPosition, String(length))
         }
     }
 
     /// The source of a copy, from `x-oss-copy-source: /bucket/key` (key percent-encoded).
     func copySource(_ x: MockExchange) throws(MockOSSError) -> MockObject {
-        guard var source = x.request.header("x-oss-copy-source") else { throw MockOSSError.invalidTargetBucketForCopy }
+        guard var source = x.request.header(OSSHeader.copySource) else { throw MockOSSError.invalidTargetBucketForCopy }
         if let q = source.firstIndex(of: "?") { source = String(source[..<q]) }
         let decoded = PercentEncoding.decode(source) ?? source
         var path = Substring(decoded)
@@ -301,7 +302,7 @@ extension MockOSS {
         object.lastModified = x.now
         object.storageClass = try storageClass(x, bucket: bucket)
         if object.type == "Appendable" { object.type = "Normal" }
-        if x.request.header("x-oss-metadata-directive")?.uppercased() == "REPLACE" {
+        if x.request.header(OSSHeader.metadataDirective)?.uppercased() == "REPLACE" {
             // REPLACE takes the request's headers; without a Content-Type the source's is kept, and
             // so is the client-side-encryption context (x-oss-meta-client-side-encryption-*),
             // which OSS never lets a copy change.
@@ -314,7 +315,7 @@ extension MockOSS {
         }
         let copied = object
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
-            if x.request.header("x-oss-forbid-overwrite")?.lowercased() == "true", b.objects[key] != nil {
+            if x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true", b.objects[key] != nil {
                 throw MockOSSError.fileAlreadyExists
             }
             b.objects[key] = copied
@@ -326,7 +327,7 @@ extension MockOSS {
             }
         }
         r.headers.append(("ETag", copied.etag))
-        r.headers.append(("x-oss-hash-crc64ecma", String(copied.crc64)))
+        r.headers.append((OSSHeader.crc64, String(copied.crc64)))
         return r
     }
 

@@ -5,6 +5,7 @@ import Musl
 #endif
 import OSSCore
 import OSSCrypto
+import OSSProtocol
 import Synchronization
 
 /// The mock OSS service without sockets: takes a request and its body, answers like OSS.
@@ -96,7 +97,7 @@ public final class MockOSS: Sendable {
 
     /// Creates a bucket, as PutBucket does.
     public func createBucket(_ name: String) throws(MockOSSError) {
-        guard MockOSS.isValidBucketName(name) else { throw MockOSSError.invalidBucketName.with("BucketName", name) }
+        guard Validation.isValidBucketName(name) else { throw MockOSSError.invalidBucketName.with("BucketName", name) }
         let now = self.now
         try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
             if all[name] == nil { all[name] = MockBucket(name: name, created: now) }
@@ -155,17 +156,17 @@ public final class MockOSS: Sendable {
     /// bucket is `NoSuchBucket` whatever the signature), the signature, then the operation.
     func handle(_ request: MockRequest, body: any MockBodySource, faults: MockFaults) async -> MockResponse {
         let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
-        let route = MockOperation.route(request)
-        if case .operation(let op) = route { exchange.operation = op.name }
+        let route = request.route
+        if case .operation(let op) = route { exchange.operation = op }
         var response: MockResponse
         do {
-            if let injected = injectedError(for: exchange.operation) {
+            if let injected = injectedError(for: exchange.operationName) {
                 try await exchange.discardBody()
                 throw injected
             }
             try checkBucket(exchange)
             // A CORS preflight is never signed: OSS answers it from the bucket's CORS rules alone.
-            if exchange.operation != "OptionObject" {
+            if exchange.operation != .optionObject {
                 try MockAuth.verify(
                     request, credentials: configuration.credentials, allowAnonymous: configuration.allowAnonymous,
                     now: exchange.now, maximumSkew: configuration.maximumClockSkew, region: configuration.region)
@@ -179,7 +180,7 @@ public final class MockOSS: Sendable {
             response.noAnswer = true
         } catch {
             response = errorResponse(
-                MockOSSError(status: 500, code: "InternalError", message: "We encountered an internal error. Please try again.",
+                MockOSSError(status: 500, code: OSSErrorCode.internalError, message: "We encountered an internal error. Please try again.",
                     ec: "0000-00000500"), exchange)
         }
         if !response.noAnswer { finishHeaders(&response, exchange, faults) }
@@ -192,8 +193,8 @@ public final class MockOSS: Sendable {
     /// an unknown bucket with a bad key is `InvalidAccessKeyId` there).
     private func checkBucket(_ x: MockExchange) throws(MockOSSError) {
         guard let b = x.request.bucket else { return }
-        guard MockOSS.isValidBucketName(b) else { throw MockOSSError.invalidBucketName.with("BucketName", b) }
-        if x.operation == "PutBucket" || x.operation == "PutBucketAcl" { return }
+        guard Validation.isValidBucketName(b) else { throw MockOSSError.invalidBucketName.with("BucketName", b) }
+        if x.operation == .putBucket || x.operation == .putBucketAcl { return }
         let exists = try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in all[b] != nil }
         if !exists { throw MockOSSError.noSuchBucket.with("BucketName", b) }
     }
@@ -202,10 +203,10 @@ public final class MockOSS: Sendable {
     /// up to `bytesReceived` (the `forbiddenAfterBodyBytes` fault).
     func rejectMidBody(_ request: MockRequest, body: any MockBodySource, bytesReceived: Int64) -> MockResponse {
         let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
-        exchange.operation = MockOSS.operationName(request)
+        exchange.operation = request.operation
         exchange.bytesReceived = bytesReceived
         var response = errorResponse(
-            MockOSSError(status: 403, code: "AccessDenied", message: "Injected: rejected part-way through the body.",
+            MockOSSError(status: 403, code: OSSErrorCode.accessDenied, message: "Injected: rejected part-way through the body.",
                 ec: "0003-00000001"), exchange)
         response.closeConnection = true
         finishHeaders(&response, exchange, MockFaults())
@@ -217,7 +218,7 @@ public final class MockOSS: Sendable {
         let request = exchange.request
         _ = log.append(
             MockRequestLogEntry(
-                sequence: 0, method: request.method, operation: exchange.operation, bucket: request.bucket, key: request.key,
+                sequence: 0, method: request.method, operation: exchange.operationName, bucket: request.bucket, key: request.key,
                 query: MockRequestLogEntry.loggedQuery(request.rawQuery), partNumber: request.queryValue("partNumber").flatMap { Int($0) }, uploadId: request.queryValue("uploadId"),
                 bytesReceived: exchange.bytesReceived, bodyCompleted: exchange.bodyCompleted,
                 clientClosedMidBody: exchange.clientGone, status: response.noAnswer ? 0 : response.status,
@@ -226,12 +227,12 @@ public final class MockOSS: Sendable {
 
     private func finishHeaders(_ response: inout MockResponse, _ exchange: MockExchange, _ f: MockFaults) {
         var head: [(name: String, value: String)] = [
-            ("Server", "AliyunOSS"), ("Date", exchange.now.rfc1123), ("x-oss-request-id", exchange.requestId),
+            ("Server", "AliyunOSS"), ("Date", exchange.now.rfc1123), (OSSHeader.requestId, exchange.requestId),
         ]
         if response.header("content-length") == nil { head.append(("Content-Length", String(response.body.count))) }
         response.headers = head + response.headers
-        if f.wrongCRC64, let crc = response.header("x-oss-hash-crc64ecma"), let v = UInt64(crc) {
-            response.setHeader("x-oss-hash-crc64ecma", String(v ^ 0x5A5A))
+        if f.wrongCRC64, let crc = response.header(OSSHeader.crc64), let v = UInt64(crc) {
+            response.setHeader(OSSHeader.crc64, String(v ^ 0x5A5A))
         }
         if f.connectionClose { response.closeConnection = true }
         if response.closeConnection { response.setHeader("Connection", "close") }
@@ -242,16 +243,16 @@ public final class MockOSS: Sendable {
         var hostId = "oss-\(configuration.region).mock.localhost"
         if let b = request.bucket { hostId = "\(b).\(hostId)" }
         var e = error
-        if e.code == "NoSuchKey", let k = request.key, !e.fields.contains(where: { $0.name == "Key" }) {
+        if e.code == OSSErrorCode.noSuchKey, let k = request.key, !e.fields.contains(where: { $0.name == "Key" }) {
             e.fields.append(MockOSSError.Field("Key", k))
         }
         let xml = e.xml(requestId: exchange.requestId, hostId: hostId)
         var r = MockResponse(status: e.status)
         r.errorCode = e.code
-        r.headers.append(("x-oss-ec", e.ec))
+        r.headers.append((OSSHeader.ec, e.ec))
         for h in e.headers { r.headers.append((h.name, h.value)) }
         if request.method == "HEAD" {
-            r.headers.append(("x-oss-err", Base64.encode(xml)))
+            r.headers.append((OSSHeader.errorDocument, Base64.encode(xml)))
             r.headers.append(("Content-Length", "0"))
         } else {
             r.headers.append(("Content-Type", "application/xml"))
@@ -288,74 +289,64 @@ public final class MockOSS: Sendable {
     // MARK: Routing
 
     /// The OSS operation a request asks for (`Unknown` when it names none).
-    public static func operationName(_ r: MockRequest) -> String { MockOperation.name(r) }
+    public static func operationName(_ r: MockRequest) -> String { r.operation?.name ?? "Unknown" }
 
     /// Runs an operation on the service.
     typealias Handler = @Sendable (MockOSS, MockExchange) async throws -> MockResponse
 
-    /// The operations the mock implements, by name; every other operation of
-    /// ``MockOperation/all`` answers `501 NotImplemented` and changes nothing. To implement one,
-    /// add its handler here.
-    static let handlers: [String: Handler] = [
-        "ListBuckets": { try $0.listBuckets($1) },
-        "PutBucket": { try await $0.putBucket($1) },
-        "DeleteBucket": { try $0.deleteBucket($1) },
-        "HeadBucket": { try $0.bucketInfo($1) },
-        "GetBucketInfo": { try $0.bucketInfo($1) },
-        "GetBucketLocation": { try $0.bucketInfo($1) },
-        "GetBucketAcl": { try $0.bucketInfo($1) },
-        "GetBucketStat": { try $0.bucketInfo($1) },
-        "GetBucketVersioning": { try $0.bucketInfo($1) },
-        "ListObjects": { try $0.listObjects($1) },
-        "ListObjectsV2": { try $0.listObjects($1) },
-        "ListObjectVersions": { try $0.listObjectVersions($1) },
-        "DeleteMultipleObjects": { try await $0.deleteMultiple($1) },
-        "PutObject": { try await $0.putObject($1) },
-        "CopyObject": { try $0.copyObject($1) },
-        "GetObject": { try $0.getObject($1) },
-        "HeadObject": { try $0.getObject($1) },
-        "GetObjectMeta": { try $0.getObject($1) },
-        "DeleteObject": { try $0.deleteObject($1) },
-        "AppendObject": { try await $0.appendObject($1) },
-        "InitiateMultipartUpload": { try await $0.initiateUpload($1) },
-        "UploadPart": { try await $0.uploadPart($1) },
-        "UploadPartCopy": { try await $0.uploadPartCopy($1) },
-        "CompleteMultipartUpload": { try await $0.completeUpload($1) },
-        "AbortMultipartUpload": { try $0.abortUpload($1) },
-        "ListParts": { try $0.listParts($1) },
-        "ListMultipartUploads": { try $0.listUploads($1) },
+    /// The operations the mock implements; every other operation of ``OSSOperation/all`` answers
+    /// `501 NotImplemented` and changes nothing. To implement one, add its handler here.
+    static let handlers: [OSSOperation: Handler] = [
+        .listBuckets: { try $0.listBuckets($1) },
+        .putBucket: { try await $0.putBucket($1) },
+        .deleteBucket: { try $0.deleteBucket($1) },
+        .headBucket: { try $0.bucketInfo($1) },
+        .getBucketInfo: { try $0.bucketInfo($1) },
+        .getBucketLocation: { try $0.bucketInfo($1) },
+        .getBucketAcl: { try $0.bucketInfo($1) },
+        .getBucketStat: { try $0.bucketInfo($1) },
+        .getBucketVersioning: { try $0.bucketInfo($1) },
+        .listObjects: { try $0.listObjects($1) },
+        .listObjectsV2: { try $0.listObjects($1) },
+        .listObjectVersions: { try $0.listObjectVersions($1) },
+        .deleteMultipleObjects: { try await $0.deleteMultiple($1) },
+        .putObject: { try await $0.putObject($1) },
+        .copyObject: { try $0.copyObject($1) },
+        .getObject: { try $0.getObject($1) },
+        .headObject: { try $0.getObject($1) },
+        .getObjectMeta: { try $0.getObject($1) },
+        .deleteObject: { try $0.deleteObject($1) },
+        .appendObject: { try await $0.appendObject($1) },
+        .initiateMultipartUpload: { try await $0.initiateUpload($1) },
+        .uploadPart: { try await $0.uploadPart($1) },
+        .uploadPartCopy: { try await $0.uploadPartCopy($1) },
+        .completeMultipartUpload: { try await $0.completeUpload($1) },
+        .abortMultipartUpload: { try $0.abortUpload($1) },
+        .listParts: { try $0.listParts($1) },
+        .listMultipartUploads: { try $0.listUploads($1) },
         // PutBucketCors is not implemented, so no bucket has CORS rules and every preflight is refused.
-        "OptionObject": { _, _ in throw MockOSSError.corsNotEnabled },
+        .optionObject: { _, _ in throw MockOSSError.corsNotEnabled },
     ]
 
-    private func dispatch(_ x: MockExchange, _ route: MockOperation.Route) async throws -> MockResponse {
+    private func dispatch(_ x: MockExchange, _ route: OSSOperation.Route) async throws -> MockResponse {
         switch route {
         case .unknownMethod:
             throw MockOSSError.methodNotAllowed
         case .unknownSubresource(let what):
             throw MockOSSError.notImplemented(what)
         case .operation(let op):
-            guard let handler = MockOSS.handlers[op.name] else { throw MockOSSError.notImplemented(op.name) }
+            guard let handler = MockOSS.handlers[op] else { throw MockOSSError.notImplemented(op.name) }
             if let k = x.request.key { try MockOSS.checkObjectName(k) }
             return try await handler(self, x)
         }
     }
 
-    /// OSS's object-name rules: 1-1023 bytes of UTF-8, not starting with `/` or `\\`.
+    /// OSS's object-name rules (OSSProtocol's `Validation.checkObjectName`), as OSS answers them.
     static func checkObjectName(_ key: String) throws(MockOSSError) {
-        guard !key.isEmpty, key.utf8.count <= 1023, !key.hasPrefix("\\"), !key.hasPrefix("/") else {
-            throw MockOSSError.invalidObjectName
-        }
+        do { try Validation.checkObjectName(key) } catch { throw MockOSSError.invalidObjectName }
     }
 
     // MARK: Helpers
-
-    /// Bucket names: 3-63 of `a-z 0-9 -`, not starting or ending with `-`.
-    static func isValidBucketName(_ name: String) -> Bool {
-        let b = Array(name.utf8)
-        guard (3...63).contains(b.count), b.first != UInt8(ascii: "-"), b.last != UInt8(ascii: "-") else { return false }
-        return b.allSatisfy { ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 45 }
-    }
 
     /// Byte-wise (UTF-8) order, the order OSS lists keys in.
     static func utf8Less(_ a: String, _ b: String) -> Bool {
@@ -373,7 +364,10 @@ final class MockExchange {
     let body: any MockBodySource
     let requestId: String
     let now: UTCTime
-    var operation = "Unknown"
+    /// The operation the request was routed to, `nil` when it names none.
+    var operation: OSSOperation?
+    /// The operation's name for the log and the fault rules (`Unknown` when none).
+    var operationName: String { operation?.name ?? "Unknown" }
     var bytesReceived: Int64 = 0
     var bodyCompleted: Bool
     var clientGone = false

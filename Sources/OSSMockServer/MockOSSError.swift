@@ -1,3 +1,4 @@
+import OSSProtocol
 import OSSXML
 
 /// An OSS error answer: HTTP status, code, message, EC, and extra XML fields.
@@ -69,14 +70,14 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     // MARK: The catalog
 
     static let accessDenied = MockOSSError(
-        status: 403, code: "AccessDenied", message: "You have no right to access this object because of bucket acl.",
+        status: 403, code: OSSErrorCode.accessDenied, message: "You have no right to access this object because of bucket acl.",
         ec: "0003-00000001")
     static let anonymousDenied = MockOSSError(
-        status: 403, code: "AccessDenied", message: "You are forbidden to access this resource anonymously.",
+        status: 403, code: OSSErrorCode.accessDenied, message: "You are forbidden to access this resource anonymously.",
         ec: "0003-00000001")
-    static let expired = MockOSSError(status: 403, code: "AccessDenied", message: "Request has expired.", ec: "0002-00000069")
+    static let expired = MockOSSError(status: 403, code: OSSErrorCode.accessDenied, message: "Request has expired.", ec: "0002-00000069")
     static let signatureDoesNotMatch = MockOSSError(
-        status: 403, code: "SignatureDoesNotMatch",
+        status: 403, code: OSSErrorCode.signatureDoesNotMatch,
         message: "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
         ec: "0002-00000040")
     static let invalidAccessKeyId = MockOSSError(
@@ -85,38 +86,38 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     static let invalidSecurityToken = MockOSSError(
         status: 403, code: "InvalidSecurityToken", message: "The security token you provided is invalid.", ec: "0002-00000018")
     static let requestTimeTooSkewed = MockOSSError(
-        status: 403, code: "RequestTimeTooSkewed",
+        status: 403, code: OSSErrorCode.requestTimeTooSkewed,
         message: "The difference between the request time and the current time is too large.", ec: "0002-00000504")
     /// A V4 `Authorization` header scoped to another region than the server's, or to none.
     static let invalidSigningRegion = MockOSSError(
-        status: 400, code: "InvalidArgument", message: "Invalid signing region in Authorization header.",
+        status: 400, code: OSSErrorCode.invalidArgument, message: "Invalid signing region in Authorization header.",
         ec: "0002-00000226")
     /// A presigned V4 URL whose `x-oss-credential` names another region or none (status and EC:
     /// the mock's own, OSS publishes only the message).
     static let invalidCredentialRegion = MockOSSError(
-        status: 400, code: "InvalidArgument", message: "The signing region in credential is invalid.",
+        status: 400, code: OSSErrorCode.invalidArgument, message: "The signing region in credential is invalid.",
         ec: "0002-00000226")
     /// A V4 scope naming another product than `oss`.
     static let invalidSigningProduct = MockOSSError(
-        status: 400, code: "InvalidArgument", message: "Invalid signing product in Authorization header.",
+        status: 400, code: OSSErrorCode.invalidArgument, message: "Invalid signing product in Authorization header.",
         ec: "0002-00000227")
-    static let invalidArgument = MockOSSError(status: 400, code: "InvalidArgument", message: "", ec: "0016-00000000")
+    static let invalidArgument = MockOSSError(status: 400, code: OSSErrorCode.invalidArgument, message: "", ec: "0016-00000000")
     static let missingDate = MockOSSError(
-        status: 403, code: "AccessDenied", message: "Missing the Date or x-oss-date header.", ec: "0002-00000014")
+        status: 403, code: OSSErrorCode.accessDenied, message: "Missing the Date or x-oss-date header.", ec: "0002-00000014")
     static let noSuchBucket = MockOSSError(
-        status: 404, code: "NoSuchBucket", message: "The specified bucket does not exist.", ec: "0015-00000101")
+        status: 404, code: OSSErrorCode.noSuchBucket, message: "The specified bucket does not exist.", ec: "0015-00000101")
     static let bucketAlreadyExists = MockOSSError(
         status: 409, code: "BucketAlreadyExists", message: "The requested bucket name is not available.", ec: "0015-00000104")
     static let bucketNotEmpty = MockOSSError(
         status: 409, code: "BucketNotEmpty", message: "The bucket you tried to delete is not empty.", ec: "0015-00000301")
     static let invalidBucketName = MockOSSError(
-        status: 400, code: "InvalidBucketName", message: "The specified bucket is not valid.", ec: "0015-00000001")
+        status: 400, code: OSSErrorCode.invalidBucketName, message: "The specified bucket is not valid.", ec: "0015-00000001")
     static let noSuchKey = MockOSSError(
-        status: 404, code: "NoSuchKey", message: "The specified key does not exist.", ec: "0026-00000001")
+        status: 404, code: OSSErrorCode.noSuchKey, message: "The specified key does not exist.", ec: "0026-00000001")
     static let invalidObjectName = MockOSSError(
-        status: 400, code: "InvalidObjectName", message: "The specified object is not valid.", ec: "0016-00000005")
+        status: 400, code: OSSErrorCode.invalidObjectName, message: "The specified object is not valid.", ec: "0016-00000005")
     static let noSuchUpload = MockOSSError(
-        status: 404, code: "NoSuchUpload",
+        status: 404, code: OSSErrorCode.noSuchUpload,
         message: "The specified upload does not exist. The upload ID may be invalid, or the upload may have been aborted or completed.",
         ec: "0042-00000002")
     static let invalidDigest = MockOSSError(
@@ -125,18 +126,18 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
         status: 400, code: "BadDigest", message: "The Content-MD5 you specified did not match what we received.",
         ec: "0016-00000013")
     static let invalidRange = MockOSSError(
-        status: 416, code: "InvalidRange", message: "The requested range cannot be satisfied", ec: "0025-00000001")
+        status: 416, code: OSSErrorCode.invalidRange, message: "The requested range cannot be satisfied", ec: "0025-00000001")
     static let positionNotEqualToLength = MockOSSError(
         status: 409, code: "PositionNotEqualToLength", message: "Position is not equal to file length",
         ec: "0026-00000016")
     static let objectNotAppendable = MockOSSError(
         status: 409, code: "ObjectNotAppendable", message: "The object is not appendable", ec: "0026-00000015")
     static let invalidPartOrder = MockOSSError(
-        status: 400, code: "InvalidPartOrder",
+        status: 400, code: OSSErrorCode.invalidPartOrder,
         message: "The list of parts was not in ascending order. Parts list must specified in order by part number.",
         ec: "0042-00000206")
     static let invalidPart = MockOSSError(
-        status: 400, code: "InvalidPart",
+        status: 400, code: OSSErrorCode.invalidPart,
         message: "One or more of the specified parts could not be found or the specified entity tag might not have matched the part's entity tag.",
         ec: "0042-00000205")
     static let entityTooSmall = MockOSSError(
@@ -146,7 +147,7 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
         status: 400, code: "EntityTooLarge", message: "Your proposed upload exceeds the maximum allowed size.",
         ec: "0042-00000208")
     static let malformedXML = MockOSSError(
-        status: 400, code: "MalformedXML",
+        status: 400, code: OSSErrorCode.malformedXML,
         message: "The XML you provided was not well-formed or did not validate against our published schema.",
         ec: "0016-00000609")
     static let missingContentLength = MockOSSError(
@@ -158,7 +159,7 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An OSS operation the mock has no handler for (the message names it).
     static func notImplemented(_ what: String) -> MockOSSError {
         MockOSSError(
-            status: 501, code: "NotImplemented", message: "The mock server does not implement \(what).",
+            status: 501, code: OSSErrorCode.notImplemented, message: "The mock server does not implement \(what).",
             ec: "0000-00000501")
     }
     static let corsNotEnabled = MockOSSError(
@@ -168,14 +169,14 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
         status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.",
         ec: "0000-00000405")
     static let invalidTargetBucketForCopy = MockOSSError(
-        status: 400, code: "InvalidArgument", message: "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
+        status: 400, code: OSSErrorCode.invalidArgument, message: "Copy Source must mention the source bucket and key: /sourcebucket/sourcekey.",
         ec: "0017-00000003")
     static let preconditionFailed = MockOSSError(
         status: 412, code: "PreconditionFailed", message: "At least one of the pre-conditions you specified did not hold.",
         ec: "0026-00000011")
 
     static let discarded = MockOSSError(
-        status: 404, code: "NoSuchKey",
+        status: 404, code: OSSErrorCode.noSuchKey,
         message: "The mock server counted this object's bytes but did not keep them (discardBodies, --discard-bodies).",
         ec: "0026-00000001")
 

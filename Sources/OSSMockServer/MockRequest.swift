@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// One HTTP request as the mock OSS sees it: the request line, the headers, and the bucket and
 /// object key resolved from the `Host` header (virtual-hosted style) or the path (path style).
@@ -100,7 +101,7 @@ public struct MockRequest: Sendable {
     public var userMetadata: [(name: String, value: String)] {
         headers.compactMap { h in
             let n = h.name.lowercased()
-            return n.hasPrefix("x-oss-meta-") ? (n, h.value) : nil
+            return n.hasPrefix(OSSHeader.metadataPrefix) ? (n, h.value) : nil
         }
     }
 

@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSXML
 
@@ -70,7 +70,7 @@ public struct MockResponse: Sendable {
         headers.append((name, value))
     }
 
-    /// A 200 answer whose body is a shared OSS model (`OSSClient` models), so the client decodes
+    /// A 200 answer whose body is a shared OSS model (OSSProtocol's models), so the client decodes
     /// exactly what the mock encodes.
     static func model(_ m: some XMLEncodableModel) -> MockResponse {
         MockResponse(status: 200, headers: [("Content-Type", "application/xml")], body: .bytes(m.encode()))

@@ -1,5 +1,6 @@
 import OSSCore
 import OSSCrypto
+import OSSProtocol
 
 /// OSS signature version 1: `Authorization: OSS <AccessKeyId>:<base64 HMAC-SHA1>`.
 ///
@@ -8,44 +9,7 @@ import OSSCrypto
 /// where the date line is the `x-oss-date` header when present, else `Date` (or, in a presigned
 /// URL, the `Expires` value).
 public struct SignerV1: Sendable {
-    /// The query parameters OSS includes in V1's canonical resource, besides every `x-oss-*` one:
-    /// the one list the client's signer and the server-side `SignatureVerifier` (the mock's) share.
-    ///
-    /// The union of what the official SDKs sign: the fixed lists of aliyun/aliyun-oss-go-sdk
-    /// `oss/conn.go` `signKeyList`, aliyun/alibabacloud-oss-go-sdk-v2 `oss/signer/v1.go`
-    /// `requiredSignedParametersMap`, aliyun/aliyun-oss-python-sdk `oss2/auth.py`
-    /// `_subresource_key_set`, aliyun/aliyun-oss-java-sdk `SignParameters.SIGNED_PARAMTERS`, and
-    /// the per-operation sub-resources alibabacloud-oss-v2 (Python) and alibabacloud-oss-go-sdk-v2
-    /// add to them (`op_metadata['sub-resource']`, `OperationInput.SubResource`: access points,
-    /// public access block, HTTPS config, retention, seal, archive direct read, redundancy
-    /// transition, resource pools and QoS, ...). `prefix`, `marker`, `max-keys`, `encoding-type`,
-    /// `delimiter` and the like are not signed; neither are `accessmonitor` and `regions`, which
-    /// no SDK signs.
-    public static let signedSubresources: Set<String> = [
-        // Buckets, objects, multipart.
-        "acl", "uploads", "location", "bucketInfo", "stat", "delete", "append", "position", "objectMeta", "uploadId",
-        "partNumber", "security-token", "symlink", "tagging", "restore", "cleanRestoredObject", "seal",
-        "versions", "versioning", "versionId", "sequential", "continuation-token", "callback", "callback-var",
-        "response-content-type", "response-content-language", "response-expires", "response-cache-control",
-        "response-content-disposition", "response-content-encoding",
-        // Bucket configuration.
-        "cors", "logging", "website", "referer", "lifecycle", "policy", "policyStatus", "encryption",
-        "requestPayment", "inventory", "inventoryId", "worm", "wormId", "wormExtend", "objectWorm", "retention",
-        "legalHold", "replication", "replicationProgress", "replicationLocation", "rtc", "cname", "comp",
-        "transferAcceleration", "resourceGroup", "httpsConfig", "publicAccessBlock", "bucketArchiveDirectRead",
-        "redundancyTransition", "overwriteConfig", "userDefinedLogFieldsConfig", "accessPoint", "accessPointPolicy",
-        "metaQuery", "MetaQuery", "dataPipeline", "asyncFetch", "regionList", "cloudboxes", "responseHeader",
-        // Image processing, styles, UDF, live channels.
-        "img", "style", "styleName", "processConfiguration", "udf", "udfName", "udfImage", "udfId", "udfImageDesc",
-        "udfApplication", "udfApplicationLog", "live", "status", "vod", "startTime", "endTime",
-        // QoS and resource pools.
-        "qos", "qosInfo", "qosRequester", "requesterQosInfo", "resourcePool", "resourcePoolInfo",
-        "resourcePoolBuckets", "vip", "vpcip",
-        // oss2's old object groups.
-        "group", "link", "objectInfo", "withHashContext",
-    ]
-
-    /// Extra query parameters to sign beyond `signedSubresources`, for newer APIs.
+    /// Extra query parameters to sign beyond `OSSSubresources.signedV1`, for newer APIs.
     public var additionalSubresources: Set<String>
 
     public init(additionalSubresources: Set<String> = []) {
@@ -54,7 +18,7 @@ public struct SignerV1: Sendable {
 
     /// Whether V1 includes a query parameter in the canonical resource.
     public func signsParameter(_ name: String) -> Bool {
-        SignerV1.signedSubresources.contains(name) || additionalSubresources.contains(name)
+        OSSSubresources.signedV1.contains(name) || additionalSubresources.contains(name)
             || name.hasPrefix("x-oss-")
     }
 

@@ -137,15 +137,7 @@ public struct SigningRequest: Sendable {
     }
 
     /// RFC 9110 §5.6.2 tchar.
-    static func isTokenByte(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"):
-            return true
-        default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(c)
-        }
-    }
+    static func isTokenByte(_ c: UInt8) -> Bool { HTTPToken.isTokenChar(c) }
 
     /// A name with control bytes shown as `\r`, `\n`, for messages.
     static func printable(_ s: String) -> String {

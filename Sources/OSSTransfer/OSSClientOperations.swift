@@ -1,5 +1,6 @@
 import OSSClient
 import OSSCore
+import OSSProtocol
 
 /// ``TransferOperations`` over the real `OSSClient`: what the uploader and downloader call in
 /// production. Parts are sent as file ranges (`OSSRequestBody.file`), which the client streams
@@ -88,7 +89,7 @@ public struct OSSClientOperations: TransferOperations {
             }
         }
         if let e = error as? OSSServiceError {
-            if e.code == "NoSuchUpload" { return FailureClass(.noSuchUpload, code: e.code) }
+            if e.code == OSSErrorCode.noSuchUpload { return FailureClass(.noSuchUpload, code: e.code) }
             return FailureClass(e.isRetryable ? .retryable : .fatal, code: e.code)
         }
         if error is CancellationError { return FailureClass(.cancelled) }

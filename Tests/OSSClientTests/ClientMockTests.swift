@@ -1,6 +1,7 @@
 import OSSCore
 import OSSHTTP
 import OSSMockServer
+import OSSProtocol
 import OSSSigner
 import OSSTransport
 import Synchronization

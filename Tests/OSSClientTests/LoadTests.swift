@@ -1,6 +1,7 @@
 import Foundation
 import OSSCore
 import OSSMockServer
+import OSSProtocol
 import OSSTestSupport
 import Synchronization
 import Testing

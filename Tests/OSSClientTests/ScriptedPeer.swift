@@ -1,5 +1,6 @@
 import OSSCore
 import OSSHTTP
+import OSSProtocol
 import OSSSigner
 import OSSTransport
 import Synchronization

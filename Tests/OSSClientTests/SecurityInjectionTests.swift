@@ -1,5 +1,6 @@
 import Foundation
 import OSSCore
+import OSSProtocol
 import OSSSigner
 import OSSTransport
 import Testing
@@ -145,8 +146,7 @@ struct SecurityInjectionTests {
             }
             await Self.expectRejected("raw operation header") {
                 _ = try await client.send(
-                    OSSOperationRequest(
-                        operation: "GetObject", method: "GET", bucket: "bkt", key: "k", headers: [("x-oss-a", bad)]))
+                    OSSOperationRequest(.getObject, bucket: "bkt", key: "k", headers: [("x-oss-a", bad)]))
             }
         }
         await Self.expectRejected("metadata name with a colon") {

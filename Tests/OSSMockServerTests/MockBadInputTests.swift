@@ -1,4 +1,5 @@
 import OSSTestSupport
+import OSSProtocol
 import Testing
 
 @testable import OSSMockServer
@@ -15,7 +16,7 @@ import Testing
         var random = SplitMix64(state: seed)
         func pick<T>(_ items: [T]) -> T { items[random.below(items.count)] }
         let oss = try await populatedService()
-        let subresources = MockOperation.selectingSubresources.sorted() + [
+        let subresources = OSSSubresources.selecting.sorted() + [
             "partNumber=1", "partNumber=0", "partNumber=99999", "uploadId=nope", "position=0", "position=-1",
             "versionId=null", "versionId=x", "max-keys=-1", "max-keys=abc", "encoding-type=base64", "list-type=2",
             "continuation-token=%%%", "comp=add", "x-oss-process=image/resize", "prefix=%FF", "marker=%00",
@@ -50,11 +51,11 @@ import Testing
             let what = "\(method) \(target) \(headers) -> \(answer.status) \(operation)"
             #expect((100...599).contains(answer.status), "\(what)")
             if (200...299).contains(answer.status) {
-                #expect(MockOSS.handlers[operation] != nil, "\(what)")
+                #expect(OSSOperation.named(operation).flatMap { MockOSS.handlers[$0] } != nil, "\(what)")
                 // A request naming a sub-resource is never served by a plain operation.
                 let names = query.map { String($0.prefix { $0 != "=" }) }
-                if names.contains(where: MockOperation.selectingSubresources.contains) {
-                    let plain = MockOperation.all.filter { $0.query.isEmpty }.map(\.name)
+                if names.contains(where: OSSSubresources.selecting.contains) {
+                    let plain = OSSOperation.all.filter { $0.query.isEmpty }.map(\.name)
                     #expect(!plain.contains(operation), "\(what): a sub-resource request served as \(operation)")
                 }
                 continue

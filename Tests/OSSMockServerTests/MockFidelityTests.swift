@@ -1,5 +1,6 @@
 import OSSClient
 import OSSCore
+import OSSProtocol
 import OSSSigner
 import Testing
 

@@ -1,5 +1,6 @@
 import OSSCore
 import OSSCrypto
+import OSSProtocol
 import Testing
 
 @testable import OSSMockServer

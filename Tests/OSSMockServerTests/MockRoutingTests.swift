@@ -1,4 +1,4 @@
-import OSSSigner
+import OSSProtocol
 import Testing
 
 @testable import OSSMockServer
@@ -48,7 +48,7 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
         let oss = try await populatedService()
         let before = StoreSnapshot(oss)
         var unimplemented = 0
-        for op in MockOperation.all {
+        for op in OSSOperation.all {
             let query = op.query.map { p in p.value.map { "\(p.name)=\($0)" } ?? p.name }.joined(separator: "&")
             for bucket in ["full", "empty"] {
                 let path = op.level == .service ? "/" : op.level == .bucket ? "/\(bucket)" : "/\(bucket)/obj"
@@ -58,8 +58,8 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
                 let request = MockRequest(
                     method: op.method, target: target,
                     headers: [(name: "Host", value: "127.0.0.1")] + headers.map { (name: $0.0, value: $0.1) })
-                #expect(MockOperation.route(request) == .operation(op), "\(op.method) \(target)")
-                guard MockOSS.handlers[op.name] == nil else { continue }
+                #expect(request.route == .operation(op), "\(op.method) \(target)")
+                guard MockOSS.handlers[op] == nil else { continue }
                 unimplemented += 1
                 let answer = try await send(oss, op.method, target, headers: headers, body: Array("junk".utf8))
                 #expect(answer.status == 501, "\(op.name): \(answer.status) \(answer.text)")
@@ -88,7 +88,7 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
             "POST object uploads": "InitiateMultipartUpload", "POST object append": "AppendObject",
             "GET object objectMeta": "GetObjectMeta", "HEAD object objectMeta": "GetObjectMeta",
         ]
-        let subresources = MockOperation.selectingSubresources.sorted()
+        let subresources = OSSSubresources.selecting.sorted()
         #expect(subresources.count > 90)
         for method in allMethods {
             let oss = try await populatedService()
@@ -160,8 +160,8 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
             "response-cache-control", "response-content-disposition", "response-content-encoding", "startTime",
             "endTime", "withHashContext",
         ]
-        let unclassified = SignerV1.signedSubresources.filter {
-            MockOperation.selectingSubresources.contains($0) == parameters.contains($0)
+        let unclassified = OSSSubresources.signedV1.filter {
+            OSSSubresources.selecting.contains($0) == parameters.contains($0)
         }
         #expect(unclassified.isEmpty, "each must be exactly one of a selecting sub-resource or a parameter")
     }

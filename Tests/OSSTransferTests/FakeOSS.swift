@@ -1,5 +1,6 @@
 import Foundation
 import OSSCore
+import OSSProtocol
 import Synchronization
 @testable import OSSTransfer
 

@@ -1,5 +1,5 @@
 import Foundation
-import OSSClient
+import OSSProtocol
 import OSSXML
 import Testing
 

@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSXML
 import OSSTestSupport
 import Testing

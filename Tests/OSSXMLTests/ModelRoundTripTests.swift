@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSXML
 import Testing

@@ -1,4 +1,5 @@
 import OSSXML
+import OSSTestSupport
 import Testing
 
 @Suite struct XMLWriterTests {

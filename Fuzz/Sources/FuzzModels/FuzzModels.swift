@@ -2,7 +2,7 @@ import CFuzzDriver
 import Glibc
 import XMLFuzzChecks
 
-/// A libFuzzer target for the OSS model decoders (`OSSClient/Models`). Besides any crash, it
+/// A libFuzzer target for the OSS model decoders (`OSSProtocol/Models`). Besides any crash, it
 /// traps on the first expectation `ModelChecks.check` finds broken (see XMLFuzzChecks).
 @main
 struct FuzzModels {

@@ -1,4 +1,4 @@
-import OSSClient
+import OSSProtocol
 import OSSXML
 
 // The checks of the two XML fuzz targets. Each takes libFuzzer's bytes and returns a description
@@ -58,6 +58,7 @@ public enum ModelChecks {
             roundTrip(InitiateMultipartUploadResult.self), roundTrip(CompleteMultipartUploadResult.self),
             roundTrip(CompleteMultipartUpload.self), roundTrip(CopyObjectResult.self),
             roundTrip(Delete.self), roundTrip(DeleteResult.self), roundTrip(ErrorResponse.self),
+            roundTrip(CopyPartResult.self), roundTrip(CreateBucketConfiguration.self),
         ]
         for check in checks {
             if let violation = check(root) { return violation }

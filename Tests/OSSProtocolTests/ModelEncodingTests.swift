@@ -1,8 +1,9 @@
 import Foundation
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSCrypto
 import OSSXML
+import OSSTestSupport
 import Testing
 
 @Suite struct ModelEncodingTests {

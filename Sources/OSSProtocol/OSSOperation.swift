@@ -1,5 +1,5 @@
 /// What a request addresses: the service (no bucket), a bucket, or an object.
-public enum MockResourceLevel: String, Sendable, Hashable, CaseIterable {
+public enum OSSResourceLevel: String, Sendable, Hashable, CaseIterable {
     case service, bucket, object
 }
 
@@ -7,26 +7,30 @@ public enum MockResourceLevel: String, Sendable, Hashable, CaseIterable {
 /// the sub-resources in the query (with a value where it matters, `comp=add`) and, for a few, a
 /// header (`x-oss-copy-source`).
 ///
-/// ``MockOperation/all`` is the table: every operation of the official SDKs (alibabacloud-oss-v2's
-/// `operations/`, alibabacloud-oss-go-sdk-v2's `api_op_*.go`), implemented or not. The mock routes
-/// each request to one of them (``MockOperation/route(_:)``) and answers `501 NotImplemented`,
-/// changing nothing, for every operation it has no handler for.
-public struct MockOperation: Hashable, Sendable, CustomStringConvertible {
-    /// The OSS name (`PutBucketCors`): the request log's and the fault rules' operation name.
+/// The client names the operation each request is (`OSSOperationRequest.operation`) and the mock
+/// routes each request it receives to one (``OSSOperation/route(method:level:query:header:)``),
+/// from the same table: ``OSSOperation/all``, every operation of the official SDKs
+/// (alibabacloud-oss-v2's `operations/`, alibabacloud-oss-go-sdk-v2's `api_op_*.go`), implemented
+/// or not. Operations are equal when their names are: `GetObjectMeta` is one operation that OSS
+/// selects with GET or HEAD.
+public struct OSSOperation: Hashable, Sendable, CustomStringConvertible {
+    /// The OSS name (`PutBucketCors`): what logs, errors and the mock's fault rules call it.
     public let name: String
+    /// The HTTP method (`GET`, `PUT`, ...).
     public let method: String
-    public let level: MockResourceLevel
+    public let level: OSSResourceLevel
     /// Query parameters that must be present, with the value they must have when it is not `nil`.
     public let query: [Parameter]
     /// A request header that must be present.
     public let header: String?
 
+    /// A query parameter that selects an operation: `uploads`, or `comp=add`.
     public struct Parameter: Hashable, Sendable {
         public let name: String
         public let value: String?
     }
 
-    init(_ name: String, _ method: String, _ level: MockResourceLevel, _ query: String..., header: String? = nil) {
+    init(_ name: String, _ method: String, _ level: OSSResourceLevel, _ query: String..., header: String? = nil) {
         self.name = name
         self.method = method
         self.level = level
@@ -39,32 +43,28 @@ public struct MockOperation: Hashable, Sendable, CustomStringConvertible {
         self.header = header
     }
 
+    public static func == (a: OSSOperation, b: OSSOperation) -> Bool { a.name == b.name }
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
+
     public var description: String { name }
 
     /// The sub-resources of this operation's selection (`cors`, `comp`), in table order.
     public var subresources: [String] { query.map(\.name) }
 
-    /// Whether `request` asks for this operation (method and level checked by the caller).
-    func matches(_ request: MockRequest) -> Bool {
-        for p in query {
-            guard let v = request.queryValue(p.name) else { return false }
-            if let want = p.value, v != want { return false }
-        }
-        if let header, (request.header(header) ?? "").isEmpty { return false }
-        return true
-    }
+    /// The operation of the table with this name (the first route of it, for one OSS selects in
+    /// two ways), or `nil`.
+    public static func named(_ name: String) -> OSSOperation? { byName[name] }
+
+    private static let byName: [String: OSSOperation] = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
 }
 
-extension MockOperation {
-    /// The level a request addresses.
-    static func level(of r: MockRequest) -> MockResourceLevel {
-        r.bucket == nil ? .service : (r.key == nil ? .bucket : .object)
-    }
+// MARK: - Routing
 
+extension OSSOperation {
     /// What a request asks for.
-    enum Route: Equatable {
+    public enum Route: Equatable, Sendable {
         /// A known OSS operation.
-        case operation(MockOperation)
+        case operation(OSSOperation)
         /// A sub-resource OSS knows, with a method or level no operation of the table has
         /// (`PUT /bucket/key?cors`): the description names it.
         case unknownSubresource(String)
@@ -75,44 +75,83 @@ extension MockOperation {
     /// Routes a request as OSS does: the first operation of the table (most specific first) whose
     /// method, level, sub-resources and header match; a request with a known sub-resource no
     /// operation takes is never handed to the plain operation of its method.
-    static func route(_ r: MockRequest) -> Route {
-        let level = level(of: r)
-        let candidates = byMethodAndLevel[Key(method: r.method, level: level)] ?? []
-        for op in candidates where !op.query.isEmpty && op.matches(r) { return .operation(op) }
-        if let sub = r.query.first(where: { selectingSubresources.contains($0.name) }) {
-            return .unknownSubresource("\(r.method) \(level.rawValue)?\(sub.name)")
+    /// - Parameters:
+    ///   - method: the request method, upper-case.
+    ///   - level: what the request addresses.
+    ///   - query: the decoded query parameters in order (`nil`: a bare name).
+    ///   - header: looks a request header up (case-insensitive); a header that is absent or empty
+    ///     does not select.
+    public static func route(
+        method: String, level: OSSResourceLevel, query: [(name: String, value: String?)], header: (String) -> String?
+    ) -> Route {
+        func matches(_ op: OSSOperation) -> Bool {
+            for p in op.query {
+                guard let item = query.first(where: { $0.name == p.name }) else { return false }
+                if let want = p.value, (item.value ?? "") != want { return false }
+            }
+            if let h = op.header, (header(h) ?? "").isEmpty { return false }
+            return true
         }
-        for op in candidates where op.query.isEmpty && op.matches(r) { return .operation(op) }
+        let candidates = byMethodAndLevel[Key(method: method, level: level)] ?? []
+        for op in candidates where !op.query.isEmpty && matches(op) { return .operation(op) }
+        if let sub = query.first(where: { OSSSubresources.selecting.contains($0.name) }) {
+            return .unknownSubresource("\(method) \(level.rawValue)?\(sub.name)")
+        }
+        for op in candidates where op.query.isEmpty && matches(op) { return .operation(op) }
         return .unknownMethod
-    }
-
-    /// The operation's name for the log and the fault rules (`Unknown` when none).
-    static func name(_ r: MockRequest) -> String {
-        if case .operation(let op) = route(r) { return op.name }
-        return "Unknown"
     }
 
     private struct Key: Hashable {
         let method: String
-        let level: MockResourceLevel
+        let level: OSSResourceLevel
     }
 
-    private static let byMethodAndLevel: [Key: [MockOperation]] = Dictionary(
+    private static let byMethodAndLevel: [Key: [OSSOperation]] = Dictionary(
         grouping: all, by: { Key(method: $0.method, level: $0.level) })
+}
 
-    /// Every query parameter that selects an operation somewhere in OSS: the table's, and the
-    /// sub-resources of older or console-only APIs the table does not list. A request carrying one
-    /// that no operation of its method and level takes is refused, never served as the plain operation.
-    public static let selectingSubresources: Set<String> = Set(all.flatMap(\.subresources)).union([
-        "img", "udf", "udfName", "udfImage", "udfImageDesc", "udfApplication", "udfApplicationLog", "udfId",
-        "objectInfo", "group", "link", "regionList", "vip", "vpcip", "status", "qos",
-    ])
+// MARK: - The operations client and mock both use
 
+extension OSSOperation {
+    public static let listBuckets = OSSOperation("ListBuckets", "GET", .service)
+    public static let putBucketAcl = OSSOperation("PutBucketAcl", "PUT", .bucket, "acl")
+    public static let putBucket = OSSOperation("PutBucket", "PUT", .bucket)
+    public static let deleteBucket = OSSOperation("DeleteBucket", "DELETE", .bucket)
+    public static let headBucket = OSSOperation("HeadBucket", "HEAD", .bucket)
+    public static let getBucketAcl = OSSOperation("GetBucketAcl", "GET", .bucket, "acl")
+    public static let getBucketInfo = OSSOperation("GetBucketInfo", "GET", .bucket, "bucketInfo")
+    public static let getBucketLocation = OSSOperation("GetBucketLocation", "GET", .bucket, "location")
+    public static let getBucketStat = OSSOperation("GetBucketStat", "GET", .bucket, "stat")
+    public static let listMultipartUploads = OSSOperation("ListMultipartUploads", "GET", .bucket, "uploads")
+    public static let listObjectVersions = OSSOperation("ListObjectVersions", "GET", .bucket, "versions")
+    public static let listObjectsV2 = OSSOperation("ListObjectsV2", "GET", .bucket, "list-type=2")
+    public static let listObjects = OSSOperation("ListObjects", "GET", .bucket)
+    public static let deleteMultipleObjects = OSSOperation("DeleteMultipleObjects", "POST", .bucket, "delete")
+    public static let getBucketVersioning = OSSOperation("GetBucketVersioning", "GET", .bucket, "versioning")
+    public static let uploadPartCopy = OSSOperation("UploadPartCopy", "PUT", .object, "uploadId", header: "x-oss-copy-source")
+    public static let uploadPart = OSSOperation("UploadPart", "PUT", .object, "uploadId")
+    public static let copyObject = OSSOperation("CopyObject", "PUT", .object, header: "x-oss-copy-source")
+    public static let putObject = OSSOperation("PutObject", "PUT", .object)
+    public static let listParts = OSSOperation("ListParts", "GET", .object, "uploadId")
+    public static let getObjectMeta = OSSOperation("GetObjectMeta", "GET", .object, "objectMeta")
+    public static let getObject = OSSOperation("GetObject", "GET", .object)
+    public static let headObject = OSSOperation("HeadObject", "HEAD", .object)
+    public static let abortMultipartUpload = OSSOperation("AbortMultipartUpload", "DELETE", .object, "uploadId")
+    public static let deleteObject = OSSOperation("DeleteObject", "DELETE", .object)
+    public static let initiateMultipartUpload = OSSOperation("InitiateMultipartUpload", "POST", .object, "uploads")
+    public static let completeMultipartUpload = OSSOperation("CompleteMultipartUpload", "POST", .object, "uploadId")
+    public static let appendObject = OSSOperation("AppendObject", "POST", .object, "append")
+    public static let optionObject = OSSOperation("OptionObject", "OPTIONS", .object)
+}
+
+// MARK: - The table
+
+extension OSSOperation {
     /// The table, most specific first within each method and level.
-    public static let all: [MockOperation] = service + bucket + object
+    public static let all: [OSSOperation] = service + bucket + object
 
-    private static let service: [MockOperation] = [
-        .init("ListBuckets", "GET", .service),
+    private static let service: [OSSOperation] = [
+        .listBuckets,
         .init("DescribeRegions", "GET", .service, "regions"),
         .init("GetUserQoSInfo", "GET", .service, "qosInfo"),
         .init("ListCloudBoxes", "GET", .service, "cloudboxes"),
@@ -135,25 +174,25 @@ extension MockOperation {
         .init("DoDataPipelineAction", "POST", .service, "dataPipeline"),
     ]
 
-    private static let bucket: [MockOperation] = [
+    private static let bucket: [OSSOperation] = [
         // Buckets and listings.
-        .init("PutBucketAcl", "PUT", .bucket, "acl"),
-        .init("PutBucket", "PUT", .bucket),
-        .init("DeleteBucket", "DELETE", .bucket),
-        .init("HeadBucket", "HEAD", .bucket),
-        .init("GetBucketAcl", "GET", .bucket, "acl"),
-        .init("GetBucketInfo", "GET", .bucket, "bucketInfo"),
-        .init("GetBucketLocation", "GET", .bucket, "location"),
-        .init("GetBucketStat", "GET", .bucket, "stat"),
-        .init("ListMultipartUploads", "GET", .bucket, "uploads"),
-        .init("ListObjectVersions", "GET", .bucket, "versions"),
-        .init("ListObjectsV2", "GET", .bucket, "list-type=2"),
-        .init("ListObjects", "GET", .bucket),
-        .init("DeleteMultipleObjects", "POST", .bucket, "delete"),
+        .putBucketAcl,
+        .putBucket,
+        .deleteBucket,
+        .headBucket,
+        .getBucketAcl,
+        .getBucketInfo,
+        .getBucketLocation,
+        .getBucketStat,
+        .listMultipartUploads,
+        .listObjectVersions,
+        .listObjectsV2,
+        .listObjects,
+        .deleteMultipleObjects,
         .init("PostObject", "POST", .bucket),
         .init("OptionObject", "OPTIONS", .bucket),
         .init("PutBucketVersioning", "PUT", .bucket, "versioning"),
-        .init("GetBucketVersioning", "GET", .bucket, "versioning"),
+        .getBucketVersioning,
         // Configuration.
         .init("PutBucketCors", "PUT", .bucket, "cors"),
         .init("GetBucketCors", "GET", .bucket, "cors"),
@@ -271,10 +310,10 @@ extension MockOperation {
         .init("ListLiveChannel", "GET", .bucket, "live"),
     ]
 
-    private static let object: [MockOperation] = [
+    private static let object: [OSSOperation] = [
         // Objects and multipart uploads.
-        .init("UploadPartCopy", "PUT", .object, "uploadId", header: "x-oss-copy-source"),
-        .init("UploadPart", "PUT", .object, "uploadId"),
+        .uploadPartCopy,
+        .uploadPart,
         .init("PutObjectAcl", "PUT", .object, "acl"),
         .init("PutObjectTagging", "PUT", .object, "tagging"),
         .init("PutSymlink", "PUT", .object, "symlink"),
@@ -282,10 +321,10 @@ extension MockOperation {
         .init("PutObjectLegalHold", "PUT", .object, "legalHold"),
         .init("PutLiveChannelStatus", "PUT", .object, "live", "status"),
         .init("PutLiveChannel", "PUT", .object, "live"),
-        .init("CopyObject", "PUT", .object, header: "x-oss-copy-source"),
-        .init("PutObject", "PUT", .object),
-        .init("ListParts", "GET", .object, "uploadId"),
-        .init("GetObjectMeta", "GET", .object, "objectMeta"),
+        .copyObject,
+        .putObject,
+        .listParts,
+        .getObjectMeta,
         .init("GetObjectAcl", "GET", .object, "acl"),
         .init("GetObjectTagging", "GET", .object, "tagging"),
         .init("GetSymlink", "GET", .object, "symlink"),
@@ -296,17 +335,17 @@ extension MockOperation {
         .init("GetLiveChannelInfo", "GET", .object, "live"),
         .init("GetVodPlaylist", "GET", .object, "vod"),
         .init("GetObjectWithProcess", "GET", .object, "x-oss-process"),
-        .init("GetObject", "GET", .object),
+        .getObject,
         .init("GetObjectMeta", "HEAD", .object, "objectMeta"),
         .init("HeadObjectWithProcess", "HEAD", .object, "x-oss-process"),
-        .init("HeadObject", "HEAD", .object),
-        .init("AbortMultipartUpload", "DELETE", .object, "uploadId"),
+        .headObject,
+        .abortMultipartUpload,
         .init("DeleteObjectTagging", "DELETE", .object, "tagging"),
         .init("DeleteLiveChannel", "DELETE", .object, "live"),
-        .init("DeleteObject", "DELETE", .object),
-        .init("InitiateMultipartUpload", "POST", .object, "uploads"),
-        .init("CompleteMultipartUpload", "POST", .object, "uploadId"),
-        .init("AppendObject", "POST", .object, "append"),
+        .deleteObject,
+        .initiateMultipartUpload,
+        .completeMultipartUpload,
+        .appendObject,
         .init("SealAppendObject", "POST", .object, "seal"),
         .init("RestoreObject", "POST", .object, "restore"),
         .init("CleanRestoredObject", "POST", .object, "cleanRestoredObject"),
@@ -317,6 +356,6 @@ extension MockOperation {
         .init("ProcessObject", "POST", .object, "x-oss-process"),
         .init("AsyncProcessObject", "POST", .object, "x-oss-async-process"),
         .init("PostVodPlaylist", "POST", .object, "vod"),
-        .init("OptionObject", "OPTIONS", .object),
+        .optionObject,
     ]
 }

@@ -1,7 +1,8 @@
 import Foundation
-import OSSClient
+import OSSProtocol
 import OSSCore
 import OSSXML
+import OSSTestSupport
 import Testing
 
 @Suite struct ModelDecodingTests {
