@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// A sleep that ends early, at once, when a `CancellationSignal` fires or the task is cancelled.
 /// Retry back-off and rate-limit waits use it, so `disableRequests()` wakes them immediately.

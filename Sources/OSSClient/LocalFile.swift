@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import OSSCore
 
 /// A local file read with `pread` or written sequentially, for file bodies and downloads.

@@ -1,7 +1,6 @@
 import OSSCore
 import OSSProtocol
 import OSSCrypto
-import Synchronization
 
 /// An OSS client: async operations on buckets and objects, signed, retried, checked with CRC64.
 ///

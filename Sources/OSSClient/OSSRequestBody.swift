@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// The body of an upload: bytes in memory, a range of a file, or a stream of chunks.
 ///

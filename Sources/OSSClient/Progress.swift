@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// How far one request's body has gone.
 public struct OSSProgress: Sendable, Hashable {

@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// A token bucket: `rate` bytes per second, holding at most `burst` tokens. Taking more tokens than
 /// are held goes into debt, which later takers wait out; so one large chunk is allowed at once

@@ -1,6 +1,5 @@
 import OSSCore
 import OSSProtocol
-import Synchronization
 
 /// When and how long to wait before retrying a failed request.
 ///

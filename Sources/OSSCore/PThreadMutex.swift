@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// A lock around a value, on `pthread_mutex_t`: the project's `Synchronization.Mutex`, with the
 /// same `withLock`.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// An error from a system call: the errno value and the operation that failed.
 public struct SystemError: Error, Sendable, Hashable, CustomStringConvertible {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 /// A point in time in UTC, as whole seconds since 1970-01-01T00:00:00Z plus nanoseconds.
 ///

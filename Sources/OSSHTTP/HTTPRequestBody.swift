@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 import OSSCore
 
 /// What a request sends as its body: nothing, bytes, a byte range of a file, or an async sequence.

@@ -1,10 +1,6 @@
 import OSSCore
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 
 /// A source of credentials, asked before each request is signed.
 public protocol CredentialsProvider: Sendable {

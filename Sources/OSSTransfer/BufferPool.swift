@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// A fixed set of equally sized buffers, lent to the parts in flight.
 ///

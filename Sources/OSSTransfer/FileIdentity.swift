@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 import OSSCore
 
 /// What identifies a local file's content for resuming: its path, size, modification time, and

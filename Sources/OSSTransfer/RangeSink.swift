@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// Receives the bytes of one ranged download and writes them at their place in the file,
 /// computing their CRC64 and reporting progress.

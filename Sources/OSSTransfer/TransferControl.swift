@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// The stop switch of one transfer: records why it should stop and cancels the task doing it,
 /// which shuts the sockets of the parts in flight down at once.

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 import OSSCore
 
 /// A local file descriptor for positional reads and writes (`pread`/`pwrite`), shared by the

@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// Turns progress reports into a rate, an ETA and a one-line bar for a terminal.
 ///

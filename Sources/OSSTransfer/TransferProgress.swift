@@ -1,5 +1,4 @@
 import OSSCore
-import Synchronization
 
 /// How far a transfer has gone, counting parts already on the server (or on disk) as done.
 public struct TransferProgress: Sendable, Hashable {

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 import OSSCore
 
 /// Starts OS threads outside Swift's cooperative pool, for work that blocks (epoll_wait,

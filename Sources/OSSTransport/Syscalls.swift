@@ -2,11 +2,7 @@
 // retried, and EBADF/EFAULT (a descriptor or pointer the caller got wrong) stop the program
 // instead of being thrown, as they are programmer errors.
 
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 internal import CLinuxShims
 import OSSCore
 

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
-    import Glibc
-#elseif canImport(Musl)
-    import Musl
-#endif
+import Glibc
 import OSSCore
 
 /// Blocking helpers for `osswire bench`: threads outside Swift's cooperative pool, child processes

@@ -1,8 +1,4 @@
-#if canImport(Glibc)
 import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
 
 // The osswire command-line tool: see DESIGN.md, "The command line", for the contract.
 
