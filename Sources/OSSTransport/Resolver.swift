@@ -2,15 +2,19 @@ import Glibc
 internal import CLinuxShims
 import OSSCore
 
-/// Name resolution with `getaddrinfo` (IPv4 and IPv6) on a dedicated thread, since it blocks.
+/// Name resolution with `getaddrinfo` (IPv4 and IPv6) on the resolver's own bounded threads
+/// (`ResolverThreads`), since it blocks.
 ///
 /// IP literals never reach the resolver. A name with a trailing dot (an absolute name) is tried
 /// as given first, then without the dot (glibc's hosts file lookup does not match "localhost.").
 enum Resolver {
     /// Resolves `host` to the addresses to try in turn.
-    /// - Throws: `TransportError` with phase `.dns`, `.timeout` at the deadline, `.aborted` on cancel.
+    /// - Parameter threads: where `getaddrinfo` runs (the shared threads unless a test brings its own).
+    /// - Throws: `TransportError` with phase `.dns`, `.timeout` at the deadline, `.aborted` on
+    ///   cancel; a cancel or the deadline returns at once even while `getaddrinfo` still runs.
     static func resolve(
-        host: String, port: Int, deadline: ContinuousClock.Instant?, cancel: ConnectCancellation?
+        host: String, port: Int, deadline: ContinuousClock.Instant?, cancel: ConnectCancellation?,
+        threads: ResolverThreads = .shared
     ) async throws -> [SocketAddress] {
         if let literal = SocketAddress(ipLiteral: host, port: port) { return [literal] }
         guard !host.isEmpty, !host.utf8.contains(0) else {
@@ -28,15 +32,11 @@ enum Resolver {
                     lookup?.finish(.failure(TransportError.timeout("resolving \"\(host)\" timed out")))
                 }
             }
-            do {
-                try DetachedThread.start {
-                    lookup.finish(Result { try blockingResolve(host: host, port: port) })
-                }
-            } catch let error as SystemError {
-                lookup.finish(.failure(TransportError(phase: .dns, error)))
-            } catch {
-                lookup.finish(.failure(error))
-            }
+            threads.submit(
+                ResolverThreads.Job(
+                    isAbandoned: { lookup.isFinished },
+                    run: { lookup.finish(Result { try blockingResolve(host: host, port: port) }) },
+                    fail: { lookup.finish(.failure(TransportError(phase: .dns, $0))) }))
         }
     }
 
@@ -100,6 +100,9 @@ enum Resolver {
             }
             if let early { c.resume(with: early) }
         }
+
+        /// Whether the lookup has its answer (or was cancelled, or timed out).
+        var isFinished: Bool { state.withLock { $0.done } }
 
         func setTimer(_ id: UInt64) {
             let done = state.withLock { s in
