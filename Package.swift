@@ -13,8 +13,12 @@ let swiftSettings: [SwiftSetting] = [
 let package = Package(
     name: "OSSWire",
     products: [
-        .library(name: "OSSWire", targets: ["OSSProtocol", "OSSClient", "OSSTransfer"]),
-        .library(name: "OSSMockServer", targets: ["OSSMockServer"]),
+        // What an embedder imports: the client, transfers, signing, the shared OSS models and the
+        // core types their API uses (CRC64, UTCTime, CancellationSignal, the stream contracts).
+        .library(name: "OSSWire", targets: ["OSSCore", "OSSXML", "OSSProtocol", "OSSSigner", "OSSClient", "OSSTransfer"]),
+        // The HTTP/1.1 client and its parsers on their own, for measuring transport behaviour.
+        .library(name: "OSSHTTP", targets: ["OSSCore", "OSSTransport", "OSSHTTP"]),
+        .library(name: "OSSMockServer", targets: ["OSSProtocol", "OSSMockServer"]),
         .executable(name: "osswire", targets: ["osswire"]),
     ],
     targets: [

@@ -16,11 +16,19 @@ let package = Package(
             pkgConfig: "liblzma",
             providers: [.apt(["liblzma-dev"])]
         ),
+        // The system OpenSSL for the raw TLS reference loops (OSSWire's own COpenSSL is not a product).
+        .systemLibrary(
+            name: "CBenchOpenSSL",
+            pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]
+        ),
         .executableTarget(
             name: "osswire-bench",
             dependencies: [
                 "CLZMA",
+                "CBenchOpenSSL",
                 .product(name: "OSSWire", package: "OSSWire"),
+                .product(name: "OSSHTTP", package: "OSSWire"),
             ],
             swiftSettings: [.swiftLanguageMode(.v6)]
         ),

@@ -1,6 +1,6 @@
 import OSSCore
-import OSSHTTP
-import OSSTransport
+internal import OSSHTTP
+internal import OSSTransport
 
 /// The real `Wire`: OSSHTTP's pooled client on OSSTransport's sockets, with an HTTP proxy when
 /// configured: absolute-form requests for http endpoints, `CONNECT` tunnels (`ProxyConnector`)

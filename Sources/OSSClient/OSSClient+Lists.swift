@@ -1,6 +1,6 @@
 import OSSCore
 import OSSProtocol
-import OSSXML
+internal import OSSXML
 
 /// What CompleteMultipartUpload answers.
 public struct CompletedMultipartUpload: Sendable, Hashable {

@@ -1,6 +1,6 @@
 import OSSCore
 import OSSProtocol
-import OSSCrypto
+internal import OSSCrypto
 
 /// An OSS client: async operations on buckets and objects, signed, retried, checked with CRC64.
 ///

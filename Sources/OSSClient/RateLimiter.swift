@@ -54,19 +54,19 @@ struct TokenBucket: Sendable {
 }
 
 /// A byte-rate limit shared by the requests of one client, changeable while transfers run.
-public final class RateLimiter: Sendable {
+package final class RateLimiter: Sendable {
     private let bucket: PThreadMutex<TokenBucket>
 
     /// - Parameter bytesPerSecond: the limit, or `nil` for none.
-    public init(bytesPerSecond: Int?) {
+    package init(bytesPerSecond: Int?) {
         bucket = PThreadMutex(TokenBucket(rate: bytesPerSecond, now: .now))
     }
 
     /// The current limit in bytes per second, or `nil`.
-    public var bytesPerSecond: Int? { bucket.withLock { $0.rate } }
+    package var bytesPerSecond: Int? { bucket.withLock { $0.rate } }
 
     /// Changes the limit; transfers under way follow it within a tenth of a second.
-    public func setLimit(_ bytesPerSecond: Int?) {
+    package func setLimit(_ bytesPerSecond: Int?) {
         let rate = bytesPerSecond.flatMap { $0 > 0 ? $0 : nil }
         bucket.withLock { $0.setRate(rate, now: .now) }
     }

@@ -2,23 +2,23 @@ import OSSCore
 
 /// Where one request goes: the host to connect to, the `Host` header, and the encoded path and
 /// query of the request target.
-public struct RequestAddress: Sendable, Hashable {
+package struct RequestAddress: Sendable, Hashable {
     /// The host name or IP to connect to (for virtual-hosted requests, `bucket.endpoint-host`).
-    public var host: String
-    public var port: Int
-    public var isTLS: Bool
+    package var host: String
+    package var port: Int
+    package var isTLS: Bool
     /// The `Host` header value (with the port only when the endpoint wrote one).
-    public var hostHeader: String
+    package var hostHeader: String
     /// The percent-encoded path, starting with `/`.
-    public var path: String
+    package var path: String
     /// The encoded query string without `?` (empty for none).
-    public var query: String
+    package var query: String
 
     /// `path?query`, the origin-form request target (RFC 9112 §3.2.1).
-    public var target: String { query.isEmpty ? path : path + "?" + query }
+    package var target: String { query.isEmpty ? path : path + "?" + query }
 
     /// `http[s]://host[:port]/path?query`, the absolute form (for proxies and presigned URLs).
-    public var url: String { "\(isTLS ? "https" : "http")://\(hostHeader)\(target)" }
+    package var url: String { "\(isTLS ? "https" : "http")://\(hostHeader)\(target)" }
 
     /// Builds the address of a request.
     /// - Parameters:
@@ -27,7 +27,7 @@ public struct RequestAddress: Sendable, Hashable {
     ///   - bucket: the bucket, or `nil` for service-level requests (ListBuckets).
     ///   - key: the object key, or `nil` for bucket-level requests.
     ///   - query: parameters in order; a `nil` value is written as the bare name (`?uploads`).
-    public init(
+    package init(
         endpoint: OSSEndpoint, addressing: OSSClientConfiguration.Addressing, bucket: String?, key: String?,
         query: [(String, String?)] = []
     ) {
@@ -50,7 +50,7 @@ public struct RequestAddress: Sendable, Hashable {
     }
 
     /// `a=1&b&c=x%20y`: names and values percent-encoded (unreserved kept), in the order given.
-    public static func encodeQuery(_ query: [(String, String?)]) -> String {
+    package static func encodeQuery(_ query: [(String, String?)]) -> String {
         var parts: [String] = []
         parts.reserveCapacity(query.count)
         for (name, value) in query {

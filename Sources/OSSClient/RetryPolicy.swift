@@ -95,19 +95,19 @@ public struct RetryPolicy: Sendable, Hashable {
 
 /// A client-wide limit on retries, so an outage does not multiply the load on a struggling
 /// service: each retry spends tokens (timeouts more), each success gives one back.
-public final class RetryBudget: Sendable {
+package final class RetryBudget: Sendable {
     private struct State {
         var tokens: Int
     }
     private let state: PThreadMutex<State>
     /// The most tokens held.
-    public let capacity: Int
+    package let capacity: Int
     /// The cost of a retry after a timeout.
-    public let timeoutCost: Int
+    package let timeoutCost: Int
     /// The cost of any other retry.
-    public let retryCost: Int
+    package let retryCost: Int
 
-    public init(capacity: Int = 500, retryCost: Int = 5, timeoutCost: Int = 10) {
+    package init(capacity: Int = 500, retryCost: Int = 5, timeoutCost: Int = 10) {
         self.capacity = capacity
         self.retryCost = retryCost
         self.timeoutCost = timeoutCost
@@ -115,11 +115,11 @@ public final class RetryBudget: Sendable {
     }
 
     /// Tokens left.
-    public var available: Int { state.withLock { $0.tokens } }
+    package var available: Int { state.withLock { $0.tokens } }
 
     /// Takes the cost of one retry.
     /// - Returns: `false` when the budget is spent (do not retry).
-    public func spend(afterTimeout: Bool) -> Bool {
+    package func spend(afterTimeout: Bool) -> Bool {
         let cost = afterTimeout ? timeoutCost : retryCost
         return state.withLock { s in
             guard s.tokens >= cost else { return false }
@@ -129,7 +129,7 @@ public final class RetryBudget: Sendable {
     }
 
     /// Gives a token back after a successful request.
-    public func refund() {
+    package func refund() {
         state.withLock { s in s.tokens = min(capacity, s.tokens + 1) }
     }
 }

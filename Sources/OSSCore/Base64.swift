@@ -1,5 +1,5 @@
 /// Standard base64 (RFC 4648 §4) with padding.
-public enum Base64 {
+package enum Base64 {
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let reverse: [UInt8] = {
         var table = [UInt8](repeating: 0xff, count: 256)
@@ -8,7 +8,7 @@ public enum Base64 {
     }()
 
     /// Encodes bytes as padded base64.
-    public static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    package static func encode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         let input = Array(bytes)
         var out = [UInt8]()
         out.reserveCapacity((input.count + 2) / 3 * 4)
@@ -40,7 +40,7 @@ public enum Base64 {
 
     /// Decodes padded base64.
     /// - Returns: the bytes, or `nil` for a length that is not a multiple of 4 or a bad character.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 4 == 0 else { return nil }
         var out = [UInt8]()

@@ -1,5 +1,5 @@
 /// Hexadecimal encoding and decoding of bytes.
-public enum Hex {
+package enum Hex {
     private static let lower: [UInt8] = Array("0123456789abcdef".utf8)
     private static let upper: [UInt8] = Array("0123456789ABCDEF".utf8)
 
@@ -8,7 +8,7 @@ public enum Hex {
     ///   - bytes: the bytes to encode.
     ///   - uppercase: `true` for `A-F`, `false` (the default) for `a-f`.
     /// - Returns: the hex string, two digits a byte.
-    public static func encode<C: Collection>(_ bytes: C, uppercase: Bool = false) -> String where C.Element == UInt8 {
+    package static func encode<C: Collection>(_ bytes: C, uppercase: Bool = false) -> String where C.Element == UInt8 {
         let digits = uppercase ? upper : lower
         var out = [UInt8]()
         out.reserveCapacity(bytes.count * 2)
@@ -21,7 +21,7 @@ public enum Hex {
 
     /// Encodes a byte array as hex digits (the same result as the generic `encode`, without its
     /// per-element generic calls: digests and signatures go through here on every request).
-    public static func encode(_ bytes: [UInt8], uppercase: Bool = false) -> String {
+    package static func encode(_ bytes: [UInt8], uppercase: Bool = false) -> String {
         let a = UInt8(ascii: uppercase ? "A" : "a") &- 10
         return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
             bytes.withUnsafeBufferPointer { input in
@@ -37,7 +37,7 @@ public enum Hex {
 
     /// Decodes hex digits (either case) into bytes.
     /// - Returns: the bytes, or `nil` when the input has an odd length or a non-hex character.
-    public static func decode(_ text: some StringProtocol) -> [UInt8]? {
+    package static func decode(_ text: some StringProtocol) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         guard utf8.count % 2 == 0 else { return nil }
         var out = [UInt8]()
@@ -53,7 +53,7 @@ public enum Hex {
 
     /// The value of one hex digit, or `nil`.
     @inlinable
-    public static func value(_ c: UInt8) -> UInt8? {
+    package static func value(_ c: UInt8) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10

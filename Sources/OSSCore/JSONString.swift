@@ -1,11 +1,11 @@
 /// JSON string literals (RFC 8259 §7) without Foundation, for the CLI's `--json` output and the
 /// mock server's admin endpoint.
-public enum JSONString {
+package enum JSONString {
     /// `s` as a JSON string literal, quotes included: `"`, `\` and control characters escaped.
-    public static func quoted(_ s: String) -> String { "\"" + escaped(s) + "\"" }
+    package static func quoted(_ s: String) -> String { "\"" + escaped(s) + "\"" }
 
     /// `s` as the inside of a JSON string literal (no quotes around it).
-    public static func escaped(_ s: String) -> String {
+    package static func escaped(_ s: String) -> String {
         var out = ""
         out.reserveCapacity(s.utf8.count)
         for scalar in s.unicodeScalars {
@@ -28,5 +28,5 @@ public enum JSONString {
     }
 
     /// `s` quoted, or `null` when it is absent.
-    public static func optional(_ s: String?) -> String { s.map(quoted) ?? "null" }
+    package static func optional(_ s: String?) -> String { s.map(quoted) ?? "null" }
 }

@@ -13,12 +13,12 @@ import Glibc
 ///
 /// `@unchecked Sendable`: the value is reached only inside `withLock`, with the mutex held, and
 /// goes in and out as `sending` (as with `Mutex`), so no unsynchronised access escapes.
-public final class PThreadMutex<Value: ~Copyable>: @unchecked Sendable {
+package final class PThreadMutex<Value: ~Copyable>: @unchecked Sendable {
     @usableFromInline let mutex: UnsafeMutablePointer<pthread_mutex_t>
     @usableFromInline let value: UnsafeMutablePointer<Value>
 
     /// Makes the lock, holding `initialValue`.
-    public init(_ initialValue: consuming sending Value) {
+    package init(_ initialValue: consuming sending Value) {
         mutex = .allocate(capacity: 1)
         mutex.initialize(to: pthread_mutex_t())
         let r = pthread_mutex_init(mutex, nil)
@@ -40,7 +40,7 @@ public final class PThreadMutex<Value: ~Copyable>: @unchecked Sendable {
     /// - Returns: what `body` returns.
     /// - Throws: what `body` throws (the lock is released first).
     @inlinable
-    public func withLock<Result: ~Copyable, E: Error>(
+    package func withLock<Result: ~Copyable, E: Error>(
         _ body: (inout sending Value) throws(E) -> sending Result
     ) throws(E) -> sending Result {
         pthread_mutex_lock(mutex)

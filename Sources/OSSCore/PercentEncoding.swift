@@ -1,20 +1,20 @@
 /// Percent-encoding (RFC 3986 §2.1) of UTF-8 text.
-public enum PercentEncoding {
+package enum PercentEncoding {
     /// Which bytes stay literal.
-    public struct Allowed: Sendable {
+    package struct Allowed: Sendable {
         @usableFromInline let table: [Bool]
 
-        public init(_ predicate: (UInt8) -> Bool) {
+        package init(_ predicate: (UInt8) -> Bool) {
             table = (0..<256).map { predicate(UInt8($0)) }
         }
 
         /// RFC 3986 §2.3 unreserved: `A-Z a-z 0-9 - . _ ~`.
-        public static let unreserved = Allowed { isUnreserved($0) }
+        package static let unreserved = Allowed { isUnreserved($0) }
         /// Unreserved plus `/`: the form OSS uses for object keys in paths.
-        public static let unreservedAndSlash = Allowed { isUnreserved($0) || $0 == UInt8(ascii: "/") }
+        package static let unreservedAndSlash = Allowed { isUnreserved($0) || $0 == UInt8(ascii: "/") }
 
         @inlinable
-        public func contains(_ byte: UInt8) -> Bool { table[Int(byte)] }
+        package func contains(_ byte: UInt8) -> Bool { table[Int(byte)] }
     }
 
     @inlinable
@@ -33,7 +33,7 @@ public enum PercentEncoding {
 
     /// Encodes every byte of the UTF-8 form of `text` that `allowed` does not keep as `%XX`
     /// (upper-case hex).
-    public static func encode(_ text: some StringProtocol, allowed: Allowed = .unreserved) -> String {
+    package static func encode(_ text: some StringProtocol, allowed: Allowed = .unreserved) -> String {
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         for b in text.utf8 {
@@ -53,13 +53,13 @@ public enum PercentEncoding {
     ///   - text: the encoded text.
     ///   - plusAsSpace: decode `+` as a space (the form encoding of query strings).
     /// - Returns: the decoded text, or `nil` for a malformed `%` sequence or bytes that are not UTF-8.
-    public static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
+    package static func decode(_ text: some StringProtocol, plusAsSpace: Bool = false) -> String? {
         guard let bytes = decodeBytes(text, plusAsSpace: plusAsSpace) else { return nil }
         return String(validating: bytes, as: UTF8.self)
     }
 
     /// Decodes `%XX` sequences into raw bytes (no UTF-8 check).
-    public static func decodeBytes(_ text: some StringProtocol, plusAsSpace: Bool = false) -> [UInt8]? {
+    package static func decodeBytes(_ text: some StringProtocol, plusAsSpace: Bool = false) -> [UInt8]? {
         let utf8 = Array(text.utf8)
         var out = [UInt8]()
         out.reserveCapacity(utf8.count)

@@ -1,12 +1,12 @@
 /// Turns a response head into HTTP/1.1 bytes for the server side (RFC 9112 §4, §6).
-public enum HTTPResponseEncoder {
+package enum HTTPResponseEncoder {
     /// Encodes the status line and headers.
     /// - Parameters:
     ///   - head: status, reason (a standard one when empty) and headers.
     ///   - bodyLength: the body's length; `nil` sends the body chunked. Ignored for 1xx, 204 and 304,
     ///     which never have a body; for a response to HEAD pass the length the GET would have.
     /// - Returns: the bytes, and whether the body must be chunked.
-    public static func encodeHead(_ head: HTTPResponseHead, bodyLength: Int64?) -> (bytes: [UInt8], chunked: Bool) {
+    package static func encodeHead(_ head: HTTPResponseHead, bodyLength: Int64?) -> (bytes: [UInt8], chunked: Bool) {
         var out: [UInt8] = []
         out.reserveCapacity(128 + head.headers.count * 48)
         HTTPSyntax.append("HTTP/1.1 \(head.status) ", to: &out)
@@ -34,7 +34,7 @@ public enum HTTPResponseEncoder {
     }
 
     /// The usual reason phrase of a status code (RFC 9110 §15).
-    public static func reasonPhrase(_ status: Int) -> String {
+    package static func reasonPhrase(_ status: Int) -> String {
         switch status {
         case 100: return "Continue"
         case 101: return "Switching Protocols"

@@ -11,8 +11,8 @@ import OSSCore
 /// }
 /// conn.close()
 /// ```
-public final class HTTPServerConnection {
-    public let stream: any ByteStream
+package final class HTTPServerConnection {
+    package let stream: any ByteStream
     private var parser: HTTPRequestParser
     private let readBuffer: UnsafeMutableRawBufferPointer
     private var current: HTTPRequestHead?
@@ -21,10 +21,10 @@ public final class HTTPServerConnection {
     private var responseChunked = false
     private var mustClose = false
     /// Bytes read from and written to the stream.
-    public private(set) var bytesReceived: Int64 = 0
-    public private(set) var bytesSent: Int64 = 0
+    package private(set) var bytesReceived: Int64 = 0
+    package private(set) var bytesSent: Int64 = 0
 
-    public init(stream: any ByteStream, limits: HTTPParserLimits = HTTPParserLimits(), readBufferSize: Int = 64 * 1024) {
+    package init(stream: any ByteStream, limits: HTTPParserLimits = HTTPParserLimits(), readBufferSize: Int = 64 * 1024) {
         self.stream = stream
         self.parser = HTTPRequestParser(limits: limits)
         self.readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
@@ -33,14 +33,14 @@ public final class HTTPServerConnection {
     deinit { readBuffer.deallocate() }
 
     /// The request being served.
-    public var request: HTTPRequestHead? { current }
+    package var request: HTTPRequestHead? { current }
 
     /// Waits for the next request's head. Any unread body of the previous request is drained first.
     /// - Returns: the head, or nil when the client closed cleanly between requests, or when the
     ///   previous exchange leaves the connection unusable (`Connection: close`, or a body the client
     ///   was told not to send).
     /// - Throws: `HTTPParserError` for malformed input, `TransportError` from the stream.
-    public func nextRequest() async throws -> HTTPRequestHead? {
+    package func nextRequest() async throws -> HTTPRequestHead? {
         if let c = current {
             if !c.keepAlive || mustClose { return nil }
             if !bodyDone {
@@ -70,7 +70,7 @@ public final class HTTPServerConnection {
 
     /// The next piece of the current request's body, or nil at its end. Sends `100 Continue` first
     /// when the client asked for it.
-    public func readBody() async throws -> [UInt8]? {
+    package func readBody() async throws -> [UInt8]? {
         guard current != nil, !bodyDone else { return nil }
         if current!.expectsContinue && !continueSent { try await sendContinue() }
         while true {
@@ -87,21 +87,21 @@ public final class HTTPServerConnection {
     }
 
     /// Reads the whole body of the current request.
-    public func readWholeBody() async throws -> [UInt8] {
+    package func readWholeBody() async throws -> [UInt8] {
         var all: [UInt8] = []
         while let b = try await readBody() { all.append(contentsOf: b) }
         return all
     }
 
     /// Sends `HTTP/1.1 100 Continue` (RFC 9110 §15.2.1) once.
-    public func sendContinue() async throws {
+    package func sendContinue() async throws {
         guard !continueSent else { return }
         continueSent = true
         try await send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
     }
 
     /// Writes a whole response. For a HEAD request the body is not sent (its length is announced).
-    public func writeResponse(_ head: HTTPResponseHead, body: [UInt8]) async throws {
+    package func writeResponse(_ head: HTTPResponseHead, body: [UInt8]) async throws {
         var (bytes, _) = HTTPResponseEncoder.encodeHead(head, bodyLength: Int64(body.count))
         if current?.method != .head && head.status >= 200 && head.status != 204 && head.status != 304 {
             bytes.append(contentsOf: body)
@@ -112,7 +112,7 @@ public final class HTTPServerConnection {
 
     /// Writes a response head; the body follows with `writeBody` and ends with `finishResponse`.
     /// - Parameter bodyLength: the body's length, or nil to send it chunked.
-    public func writeResponseHead(_ head: HTTPResponseHead, bodyLength: Int64?) async throws {
+    package func writeResponseHead(_ head: HTTPResponseHead, bodyLength: Int64?) async throws {
         let (bytes, chunked) = HTTPResponseEncoder.encodeHead(head, bodyLength: bodyLength)
         responseChunked = chunked && current?.method != .head
         noteClose(head)
@@ -120,13 +120,13 @@ public final class HTTPServerConnection {
     }
 
     /// Writes part of the body (framed as a chunk when the response is chunked).
-    public func writeBody(_ bytes: [UInt8]) async throws {
+    package func writeBody(_ bytes: [UInt8]) async throws {
         guard !bytes.isEmpty, current?.method != .head else { return }
         try await send(responseChunked ? HTTPRequestEncoder.encodeChunk(bytes) : bytes)
     }
 
     /// Ends the response (the last chunk, when chunked).
-    public func finishResponse() async throws {
+    package func finishResponse() async throws {
         if responseChunked {
             responseChunked = false
             try await send(HTTPRequestEncoder.lastChunk)
@@ -134,7 +134,7 @@ public final class HTTPServerConnection {
     }
 
     /// Closes the stream (once).
-    public func close() {
+    package func close() {
         stream.close()
     }
 

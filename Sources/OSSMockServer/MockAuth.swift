@@ -1,5 +1,5 @@
 import OSSCore
-import OSSSigner
+internal import OSSSigner
 
 /// Verifies OSS request signatures: V1 (`OSS ak:signature`, `OSSAccessKeyId`/`Signature` presigned
 /// URLs) and V4 (`OSS4-HMAC-SHA256`, in the header or presigned), against configured credentials,

@@ -1,6 +1,6 @@
 import Glibc
 import OSSCore
-import OSSCrypto
+internal import OSSCrypto
 
 /// Stored bytes: in memory, or a file under the data directory that is removed when the last
 /// object or part referring to it goes away. Immutable once made.

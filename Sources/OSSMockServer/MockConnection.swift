@@ -1,6 +1,6 @@
 import OSSCore
-import OSSCrypto
-import OSSHTTP
+internal import OSSCrypto
+internal import OSSHTTP
 
 /// Serves one connection with OSSHTTP's `HTTPServerConnection`: requests one after another
 /// (keep-alive, pipelined requests waiting in its buffer), each body streamed to the service,

@@ -1,6 +1,6 @@
 import OSSProtocol
 import OSSCore
-import OSSXML
+internal import OSSXML
 
 extension MockOSS {
     static let ownerId = "1234567890123456"

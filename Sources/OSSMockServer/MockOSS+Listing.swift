@@ -1,7 +1,7 @@
 import OSSProtocol
 import OSSCore
-import OSSCrypto
-import OSSXML
+internal import OSSCrypto
+internal import OSSXML
 
 /// One page of a listing: keys and common prefixes in order, and where the next page starts.
 struct MockListingPage: Equatable {

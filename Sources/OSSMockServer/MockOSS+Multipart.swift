@@ -1,7 +1,7 @@
 import OSSCore
 import OSSProtocol
-import OSSCrypto
-import OSSXML
+internal import OSSCrypto
+internal import OSSXML
 
 extension MockOSS {
     func initiateUpload(_ x: MockExchange) async throws -> MockResponse {

@@ -1,5 +1,5 @@
 import OSSCore
-import OSSCrypto
+internal import OSSCrypto
 import OSSProtocol
 
 /// The largest object or part OSS takes in one request: 5 GiB.

@@ -1,6 +1,6 @@
 import Glibc
 import OSSCore
-import OSSCrypto
+internal import OSSCrypto
 import OSSProtocol
 import Synchronization
 

@@ -1,5 +1,5 @@
 import OSSProtocol
-import OSSXML
+internal import OSSXML
 
 /// An OSS error answer: HTTP status, code, message, EC, and extra XML fields.
 ///

@@ -1,5 +1,5 @@
 import OSSCore
-import OSSTransport
+internal import OSSTransport
 import Synchronization
 
 /// The mock OSS on the network: accepts connections on a TCP listener and serves each on its

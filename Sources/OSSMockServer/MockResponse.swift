@@ -1,6 +1,6 @@
 import OSSProtocol
 import OSSCore
-import OSSXML
+internal import OSSXML
 
 /// An answer of the mock OSS: status, headers, and a body in memory or read from the store.
 public struct MockResponse: Sendable {

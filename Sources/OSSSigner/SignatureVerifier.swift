@@ -1,5 +1,5 @@
 import OSSCore
-import OSSCrypto
+internal import OSSCrypto
 
 /// Why a request's authentication was refused, with the OSS error code a server answers with.
 public struct VerificationFailure: Sendable, Hashable, CustomStringConvertible {

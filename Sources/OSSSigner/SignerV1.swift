@@ -1,6 +1,6 @@
 import OSSCore
-import OSSCrypto
-import OSSProtocol
+internal import OSSCrypto
+internal import OSSProtocol
 
 /// OSS signature version 1: `Authorization: OSS <AccessKeyId>:<base64 HMAC-SHA1>`.
 ///

@@ -1,5 +1,5 @@
 import OSSCore
-import OSSCrypto
+internal import OSSCrypto
 
 /// OSS signature version 4: `OSS4-HMAC-SHA256`.
 ///

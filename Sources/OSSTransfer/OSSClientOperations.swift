@@ -1,6 +1,6 @@
 import OSSClient
 import OSSCore
-import OSSProtocol
+internal import OSSProtocol
 
 /// ``TransferOperations`` over the real `OSSClient`: what the uploader and downloader call in
 /// production. Parts are sent as file ranges (`OSSRequestBody.file`), which the client streams

@@ -3,7 +3,7 @@ import OSSCore
 
 /// Starts OS threads outside Swift's cooperative pool, for work that blocks (epoll_wait,
 /// getaddrinfo).
-enum DetachedThread {
+package enum DetachedThread {
     private final class Body {
         let run: @Sendable () -> Void
         init(_ run: @escaping @Sendable () -> Void) { self.run = run }
@@ -11,7 +11,7 @@ enum DetachedThread {
 
     /// Runs `body` on a new detached thread.
     /// - Throws: `SystemError` when the thread cannot be created.
-    static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
+    package static func start(_ body: @escaping @Sendable () -> Void) throws(SystemError) {
         let box = Unmanaged.passRetained(Body(body)).toOpaque()
         var tid = pthread_t()
         let rc = pthread_create(

@@ -3,12 +3,12 @@ internal import CLinuxShims
 import OSSCore
 
 /// A listening TCP socket for servers (the mock OSS server, benchmark and test servers).
-public final class TCPListener: Sendable {
+package final class TCPListener: Sendable {
     private let socket: SocketHandle
     /// The port bound (the kernel's choice when 0 was asked for).
-    public let localPort: Int
+    package let localPort: Int
     /// The address bound, as `127.0.0.1:PORT` or `[::1]:PORT`.
-    public let localAddress: String
+    package let localAddress: String
 
     /// Binds and listens with `SO_REUSEADDR`.
     /// - Parameters:
@@ -16,7 +16,7 @@ public final class TCPListener: Sendable {
     ///   - port: the port, 0 for any free one.
     ///   - backlog: the accept queue length given to listen(2).
     /// - Throws: `TransportError` (phase `.configuration` for a bad host, `.connect` for bind/listen).
-    public init(host: String = "127.0.0.1", port: Int = 0, backlog: Int32 = 128) throws {
+    package init(host: String = "127.0.0.1", port: Int = 0, backlog: Int32 = 128) throws {
         let address: SocketAddress
         if let literal = SocketAddress(ipLiteral: host, port: port) {
             address = literal
@@ -60,7 +60,7 @@ public final class TCPListener: Sendable {
     /// - Returns: the accepted connection (non-blocking, `TCP_NODELAY`, `SO_KEEPALIVE`).
     /// - Throws: `TransportError` with phase `.closed` once `close()` was called (also when it
     ///   comes while this waits).
-    public func accept() async throws -> TCPStream {
+    package func accept() async throws -> TCPStream {
         while true {
             // Under the socket's lock, so a concurrent close() cannot release the number mid-call.
             let attempt = socket.withLockedFD { fd in Result { () throws(SystemError) in try Syscall.accept(fd) } }
@@ -92,7 +92,7 @@ public final class TCPListener: Sendable {
     }
 
     /// Stops listening; a pending `accept()` fails at once with phase `.closed`. Idempotent.
-    public func close() {
+    package func close() {
         socket.close(closeError: Self.closedError)
     }
 }

@@ -2,16 +2,16 @@ import OSSCore
 
 /// A TLS server socket: a `TCPListener` whose accepted connections run the server handshake.
 /// For tests and the mock server (certificates from PEM files).
-public final class TLSListener: Sendable {
+package final class TLSListener: Sendable {
     private let listener: TCPListener
     private let context: TLSContext
 
     /// The port bound.
-    public var localPort: Int { listener.localPort }
+    package var localPort: Int { listener.localPort }
 
     /// Binds and loads the certificate chain and key.
     /// - Throws: `TransportError` (phase `.configuration` for unreadable PEM files).
-    public init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, privateKeyFile: String) throws {
+    package init(host: String = "127.0.0.1", port: Int = 0, certificateFile: String, privateKeyFile: String) throws {
         context = try TLSContext(serverCertificateFile: certificateFile, privateKeyFile: privateKeyFile)
         listener = try TCPListener(host: host, port: port)
     }
@@ -19,14 +19,14 @@ public final class TLSListener: Sendable {
     /// Accepts the next connection and runs the handshake (bounded by `handshakeTimeout`).
     /// - Throws: `TransportError`: `.closed` after `close()`, `.tlsHandshake` when a client fails
     ///   the handshake (the listener stays usable).
-    public func accept(handshakeTimeout: Duration? = .seconds(10)) async throws -> TLSStream {
+    package func accept(handshakeTimeout: Duration? = .seconds(10)) async throws -> TLSStream {
         let tcp = try await listener.accept()
         return try await TLSStream.accept(
             over: tcp, context: context, deadline: handshakeTimeout.map { ContinuousClock.now + $0 })
     }
 
     /// Stops listening; a pending accept fails with phase `.closed`.
-    public func close() {
+    package func close() {
         listener.close()
     }
 }

@@ -74,4 +74,22 @@ import Testing
             #expect(allowed.contains(i.imported), "\(i.file) imports \(i.imported)")
         }
     }
+
+    @Test("the C modules are imported internal: no product re-exports OpenSSL or the Linux shims")
+    func cModulesAreInternal() throws {
+        let fm = FileManager.default
+        var checked = 0
+        for module in try fm.contentsOfDirectory(atPath: Self.sources.path) {
+            let dir = Self.sources.appendingPathComponent(module)
+            guard let walk = fm.enumerator(atPath: dir.path) else { continue }
+            for case let file as String in walk where file.hasSuffix(".swift") {
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                for line in text.split(separator: "\n") where line.hasSuffix("import COpenSSL") || line.hasSuffix("import CLinuxShims") {
+                    checked += 1
+                    #expect(line.hasPrefix("internal import") || line.hasPrefix("private import"), "\(module)/\(file): \(line)")
+                }
+            }
+        }
+        #expect(checked > 5)
+    }
 }

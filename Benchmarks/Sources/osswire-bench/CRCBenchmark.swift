@@ -1,5 +1,4 @@
 import CLZMA
-import CLinuxShims
 import Glibc
 import OSSCore
 
@@ -20,26 +19,22 @@ struct CRCBenchmark {
         // Same answer from all three, or the figures mean nothing.
         let ours = CRC64.checksum(bytes)
         let lzma = lzma_crc64(base, size, 0)
-        let portable = ~coss_crc64_update_portable(~0, base, size)
+        let portable = CRC64.Kernel.tables.checksum(bytes)
         guard ours == lzma, ours == portable else {
             print("crc: MISMATCH ours \(hex64(ours)) liblzma \(hex64(lzma)) portable \(hex64(portable))")
             exit(1)
         }
 
         print("crc64: \(megabytes) MiB buffer, \(rounds) rounds, medians (GB/s = 1e9 bytes/s)")
-        let kernels = coss_crc64_kernels()
-        let selected =
-            kernels & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0
-            ? "AVX-512 vpclmulqdq"
-            : kernels & COSS_CRC64_KERNEL_PCLMUL != 0 ? "pclmulqdq" : "portable tables"
+        let selected = CRC64.Kernel.selected.description
         print("  selected kernel: \(selected); liblzma \(String(cString: lzma_version_string()))")
         var sink: UInt64 = 0
         let big = measure(rounds: rounds, bytes: size) {
             [
                 { sink ^= CRC64.checksum(bytes) },
                 { sink ^= lzma_crc64(base, size, 0) },
-                { sink ^= coss_crc64_update_portable(~0, base, size) },
-                { sink ^= coss_crc64_update_kernel(COSS_CRC64_KERNEL_PCLMUL, ~0, base, size) },
+                { sink ^= CRC64.Kernel.tables.checksum(bytes) },
+                { sink ^= CRC64.Kernel.carryLessMultiply.checksum(bytes) },
             ]
         }
         report(big, label: "\(megabytes) MiB (from memory)")
@@ -51,9 +46,10 @@ struct CRCBenchmark {
             [
                 { for _ in 0..<repeats { sink ^= CRC64.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<small])) } },
                 { for _ in 0..<repeats { sink ^= lzma_crc64(base, small, 0) } },
-                { for _ in 0..<repeats { sink ^= coss_crc64_update_portable(~0, base, small) } },
+                { for _ in 0..<repeats { sink ^= CRC64.Kernel.tables.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<small])) } },
                 {
-                    for _ in 0..<repeats { sink ^= coss_crc64_update_kernel(COSS_CRC64_KERNEL_PCLMUL, ~0, base, small) }
+                    let head = UnsafeRawBufferPointer(rebasing: bytes[0..<small])
+                    for _ in 0..<repeats { sink ^= CRC64.Kernel.carryLessMultiply.checksum(head) }
                 },
             ]
         }
@@ -93,7 +89,7 @@ struct CRCBenchmark {
         Stats.line("ours CRC64.checksum", Stats.fixed(ours) + " GB/s")
         Stats.line("liblzma lzma_crc64", Stats.fixed(lzma) + " GB/s")
         Stats.line("ours, portable tables", Stats.fixed(tables) + " GB/s")
-        if coss_crc64_kernels() & COSS_CRC64_KERNEL_PCLMUL != 0 {
+        if CRC64.Kernel.available.contains(.carryLessMultiply) {
             Stats.line("ours, pclmulqdq kernel", Stats.fixed(Stats.median(rates[3])) + " GB/s")
         }
         Stats.ratio("ours / liblzma", ours, lzma, target: ">= 0.8x")

@@ -1,4 +1,4 @@
-import COpenSSL
+import CBenchOpenSSL
 import Foundation
 import Glibc
 

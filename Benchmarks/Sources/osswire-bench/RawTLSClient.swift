@@ -1,4 +1,4 @@
-import COpenSSL
+import CBenchOpenSSL
 import Glibc
 
 /// The TLS reference writer: OpenSSL's SSL_write straight on a connected socket, no

@@ -2,6 +2,7 @@ import Foundation
 import OSSClient
 import OSSCore
 import OSSMockServer
+import OSSProtocol
 import OSSSigner
 import Synchronization
 
