@@ -58,7 +58,7 @@ let package = Package(
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient", "OSSTestSupport"]),
-        .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSClient", "OSSMockServer", "OSSTestSupport"]),
+        .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSSigner", "OSSClient", "OSSMockServer", "OSSTestSupport"]),
     ]
 )
 
