@@ -97,7 +97,13 @@ struct StreamUpload {
     private func send() async -> TransferOutcome {
         var outcome = TransferOutcome(bucket: bucket, key: key, localPath: path == "-" ? "" : path)
         let client = self.client
-        Signals.onSignal { _ in client.disableRequests() }
+        // A signal stops the parts in flight and wakes a read waiting on a quiet terminal or
+        // pipe, so the upload is aborted at the first Ctrl-C, not left behind by a second one.
+        let wake = WakePipe()
+        Signals.onSignal { _ in
+            client.disableRequests()
+            wake.wake()
+        }
         let fd: Int32
         if path == "-" {
             fd = 0
@@ -121,7 +127,7 @@ struct StreamUpload {
             bar.handler(TransferProgress(bytesTransferred: n, totalBytes: -1, partsDone: 0, partsTotal: 0, bytesResumed: 0))
         }
         do {
-            var part = try await readPart(fd, size: partSize)
+            var part = try await readPart(fd, size: partSize, wake: wake)
             if part.count < partSize {
                 // All of it fits one request.
                 let put = try await client.putObject(bucket: bucket, key: key, body: .bytes(part))
@@ -173,7 +179,7 @@ struct StreamUpload {
                     // At most `jobs` parts in flight: wait for one before reading the next.
                     if running >= settings.jobs, let result = await group.next() { settle(result) }
                     if failure == nil, Signals.received == nil {
-                        do { part = try await readPart(fd, size: partSize) } catch { failure = error }
+                        do { part = try await readPart(fd, size: partSize, wake: wake) } catch { failure = error }
                     }
                 }
                 while let result = await group.next() { settle(result) }
@@ -227,12 +233,21 @@ struct StreamUpload {
     }
 
     /// Reads up to `size` bytes (fewer only at the end of the stream), off the cooperative pool.
-    private func readPart(_ fd: Int32, size: Int) async throws -> [UInt8] {
+    /// - Throws: `SystemError` (EINTR) when `wake` fires first.
+    private func readPart(_ fd: Int32, size: Int, wake: WakePipe) async throws -> [UInt8] {
         let name = path == "-" ? "standard input" : path
         return try await onThread { () throws(SystemError) -> [UInt8] in
             var buffer = [UInt8](repeating: 0, count: size)
             var filled = 0
             while filled < size {
+                // Wait for data or the wake-up; read only what is there.
+                var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0)]
+                let ready = poll(&fds, 2, -1)
+                if ready < 0 {
+                    if errno == EINTR { continue }
+                    throw SystemError.current("poll \(name)")
+                }
+                if fds[1].revents != 0 { throw SystemError(errno: EINTR, operation: "read \(name)") }
                 let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + filled, size - filled) }
                 if n < 0 {
                     if errno == EINTR { continue }
@@ -244,6 +259,30 @@ struct StreamUpload {
             buffer.removeSubrange(filled...)
             return buffer
         }
+    }
+}
+
+/// A pipe whose read end becomes readable once `wake()` is called: wakes a thread blocked in
+/// poll(2) without closing a descriptor it may be using.
+private final class WakePipe: Sendable {
+    let readEnd: Int32
+    private let writeEnd: Int32
+
+    init() {
+        var fds: [Int32] = [-1, -1]
+        if pipe(&fds) != 0 { fds = [-1, -1] }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+    }
+
+    deinit {
+        if readEnd >= 0 { close(readEnd) }
+        if writeEnd >= 0 { close(writeEnd) }
+    }
+
+    func wake() {
+        var b: UInt8 = 1
+        _ = write(writeEnd, &b, 1)
     }
 }
 

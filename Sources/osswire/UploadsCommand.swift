@@ -95,6 +95,7 @@ private func abortUploads(_ args: Arguments) async throws -> Int32 {
     } else if targets.isEmpty {
         printLine("no unfinished uploads of \(uri)" + (olderThan != nil ? " older than \(args.value("older-than")!)" : ""))
     }
+    if Signals.received != nil { return Signals.exitStatus }
     return failed.isEmpty ? ExitCode.success : ExitCode.failure
 }
 

@@ -11,13 +11,17 @@ final class RunningOSSWire: @unchecked Sendable {
     let out = Pipe()
     let err = Pipe()
 
-    init(_ arguments: [String], _ environment: [String: String]) throws {
+    /// Standard input, when the test feeds it (`nil`: /dev/null).
+    let input: Pipe?
+
+    init(_ arguments: [String], _ environment: [String: String], input: Pipe? = nil) throws {
+        self.input = input
         process.executableURL = Products.osswire
         process.arguments = arguments
         process.environment = environment.merging(Products.sanitizerEnvironment) { a, _ in a }
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
     }
 
@@ -101,6 +105,32 @@ struct SignalTests {
             #expect(resumed["upload_id"] as? String == paused["upload_id"] as? String)
             #expect((resumed["parts_resumed"] as? Int ?? 0) >= 3)
             #expect(await server.service.objectBytes(bucket: "term", key: "k") == Array(data))
+        }
+    }
+
+    @Test("SIGINT during cp - while standard input stays open: the upload is aborted at once, exit 130")
+    func sigintAbortsAStreamUpload() async throws {
+        try await withMockServer(configuration: mockConfiguration(buckets: ["stream"])) { server in
+            let input = Pipe()
+            let p = try RunningOSSWire(
+                ["cp", "-", "oss://stream/k", "--part-size", "1048576", "--json"], mockEnvironment(server), input: input)
+            // Three parts' worth, and the pipe left open: osswire waits for more.
+            try await Blocking.run {
+                signal(SIGPIPE, SIG_IGN)
+                try input.fileHandleForWriting.write(contentsOf: Data(xorshiftBytes(3 << 20, seed: 22)))
+            }
+            while server.service.requestLog.filter({ $0.operation == "UploadPart" && $0.status == 200 }).count < 3 {
+                try #require(p.process.isRunning, "cp ended before it could be stopped")
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            p.signal(SIGINT)
+            let r = try await p.finish()
+            try? input.fileHandleForWriting.close()
+            #expect(r.status == 130, "\(r.stderr)")
+            #expect(r.stderr.contains("was aborted: a stream cannot be resumed"), "\(r.stderr)")
+            #expect(try jsonObject(r.stdout)["state"] as? String == "aborted")
+            #expect(server.service.uploadIds(bucket: "stream").isEmpty, "no upload left behind")
+            #expect(server.service.objectKeys(bucket: "stream").isEmpty)
         }
     }
 
