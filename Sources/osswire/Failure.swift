@@ -66,6 +66,9 @@ struct FailureReport {
             (code, text, status) = (e.code, e.description, ExitCode.failure)
         case let e as HTTPClientError:
             (code, text, status) = (e.compatibilityCode ?? "HTTPClientError", e.description, ExitCode.failure)
+        case let e as SystemError:
+            // A local read or write (standard output closed, /dev/full, a FIFO gone).
+            (code, text, status) = ("FileError", e.description, ExitCode.failure)
         case let e as TransferError:
             (code, text, status) = (
                 e.kind == .file ? "FileError" : "TransferError", e.description,

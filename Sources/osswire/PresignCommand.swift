@@ -77,6 +77,15 @@ func presignCommand(_ argv: [String]) async throws -> Int32 {
     }
     let scheme = endpoint.isTLS ? "https" : "http"
     let hostAndPort = String(endpoint.description.dropFirst(scheme.count + 3))
-    printLine(url.url(scheme: scheme, host: hostAndPort, pathStyle: pathStyle))
+    let text = url.url(scheme: scheme, host: hostAndPort, pathStyle: pathStyle)
+    if args.flag("json") {
+        printLine(
+            JSON.success([
+                ("url", JSON.string(text)), ("method", JSON.string(method)),
+                ("expires", String(url.expiration.seconds)),
+            ]))
+    } else {
+        printLine(text)
+    }
     return ExitCode.success
 }

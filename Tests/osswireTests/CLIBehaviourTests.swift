@@ -57,6 +57,9 @@ struct CLIBehaviourTests {
                 #expect((o["code"] as? String)?.isEmpty == false, "\(args): \(r.stdout)")
                 #expect((o["error"] as? String)?.isEmpty == false, "\(args): \(r.stdout)")
             }
+            let presigned = try jsonObject(try await osswire(["presign", "oss://json-shapes/f.bin", "--json"], env).stdout)
+            #expect(presigned["state"] as? String == "completed")
+            #expect((presigned["url"] as? String)?.hasPrefix(server.url + "/json-shapes/f.bin?") == true, "\(presigned)")
             let ls = try jsonObject(try await osswire(["ls", "oss://json-shapes", "--json"], env).stdout)
             #expect(ls["state"] as? String == "completed" && ls["count"] as? Int == 1 && ls["bytes"] as? Int == 15617)
         }
