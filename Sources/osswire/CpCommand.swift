@@ -190,17 +190,9 @@ struct CpRun {
         var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
         let start = ContinuousClock.now
         do {
-            let metadata = try await client.getObject(bucket: src.bucket, key: src.key, toFile: path) { p in
-                bar.handler(
-                    TransferProgress(
-                        bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred,
-                        partsDone: 0, partsTotal: 0, bytesResumed: 0))
-            }
-            outcome.state = .completed
-            outcome.bytes = metadata.contentLength
-            outcome.bytesTransferred = metadata.contentLength
-            outcome.crc64 = metadata.crc64
-            outcome.etag = metadata.etag
+            let metadata = try await client.getObject(
+                bucket: src.bucket, key: src.key, toFile: path, progress: bar.requestHandler)
+            outcome.complete(with: metadata)
         } catch {
             outcome.settle(error: error, interrupted: Signals.received != nil)
         }
@@ -281,6 +273,15 @@ struct CpSettings {
 }
 
 extension TransferOutcome {
+    /// Sets the outcome of a whole object received in one GetObject.
+    mutating func complete(with metadata: ObjectMetadata) {
+        state = .completed
+        bytes = metadata.contentLength
+        bytesTransferred = metadata.contentLength
+        crc64 = metadata.crc64
+        etag = metadata.etag
+    }
+
     /// Sets the outcome of a request that threw: paused when a signal stopped it, else failed.
     mutating func settle(error: any Error, interrupted: Bool) {
         if interrupted, let e = error as? OSSClientError,

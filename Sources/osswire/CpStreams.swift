@@ -40,25 +40,13 @@ struct StreamDownload {
                 }
             }
             defer { if fd > 2 { close(fd) } }
-            let bar = self.bar
             let path = self.path == "-" ? "standard output" : self.path
-            let metadata = try await client.withObjectStream(
-                bucket: bucket, key: key,
-                progress: { p in
-                    bar.handler(
-                        TransferProgress(
-                            bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred,
-                            partsDone: 0, partsTotal: 0, bytesResumed: 0))
-                }
-            ) { metadata, stream in
+            let metadata = try await client.withObjectStream(bucket: bucket, key: key, progress: bar.requestHandler) {
+                metadata, stream in
                 for try await chunk in stream { try writeAll(fd, chunk, to: path) }
                 return metadata
             }
-            outcome.state = .completed
-            outcome.bytes = metadata.contentLength
-            outcome.bytesTransferred = metadata.contentLength
-            outcome.crc64 = metadata.crc64
-            outcome.etag = metadata.etag
+            outcome.complete(with: metadata)
         } catch {
             outcome.settle(error: error, interrupted: Signals.received != nil)
         }

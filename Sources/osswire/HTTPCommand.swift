@@ -73,7 +73,7 @@ enum HTTPCommand {
                 var received: Int64 = 0
                 while let piece = try await response.read() {
                     received += Int64(piece.count)
-                    if fd >= 0 { try writeAll(fd, piece) }
+                    if fd >= 0 { try writeAll(fd, piece, to: output == "-" ? "standard output" : output ?? "") }
                 }
                 return (response.head, response.metrics, received)
             }
@@ -88,18 +88,6 @@ enum HTTPCommand {
             : text(verb: verb, url: url, head: head, metrics: metrics, bodyBytes: bodyBytes)
         if toStdout { printError(report) } else { printLine(report) }
         return head.status < 400 ? ExitCode.success : ExitCode.failure
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.current("write")
-            }
-            off += n
-        }
     }
 
     static func milliseconds(_ d: Duration) -> Double {

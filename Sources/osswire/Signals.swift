@@ -21,6 +21,8 @@ nonisolated(unsafe) private var signalCount: sig_atomic_t = 0
 enum Signals {
     private static let first = Atomic<Int32>(0)
     private static let action = PThreadMutex<(@Sendable (Int32) -> Void)?>(nil)
+    /// Held while the first signal's action runs (taken before `first` is set).
+    private static let running = PThreadMutex<Void>(())
 
     /// The first SIGINT or SIGTERM received, or `nil`.
     static var received: Int32? {
@@ -86,11 +88,20 @@ enum Signals {
     }
 
     private static func deliver(_ sig: Int32) {
-        first.store(sig, ordering: .releasing)
-        guard let action = action.withLock({ $0 }) else {
-            // Nothing to stop cleanly: leave as the shell expects of a signalled command.
-            _exit(128 + sig)
+        running.withLock { _ in
+            first.store(sig, ordering: .releasing)
+            guard let action = action.withLock({ $0 }) else {
+                // Nothing to stop cleanly: leave as the shell expects of a signalled command.
+                _exit(128 + sig)
+            }
+            action(sig)
         }
-        action(sig)
+    }
+
+    /// Waits until the first signal's action has finished (it may clean up, or exit itself),
+    /// so the process does not end half-way through it. Returns at once when no signal came.
+    static func settle() {
+        guard received != nil else { return }
+        running.withLock { _ in }
     }
 }

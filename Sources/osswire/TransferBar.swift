@@ -3,6 +3,7 @@
 #elseif canImport(Musl)
     import Musl
 #endif
+import OSSClient
 import OSSCore
 import OSSTransfer
 import Synchronization
@@ -47,6 +48,17 @@ final class TransferBar: Sendable {
                 self.drawn.store(true, ordering: .relaxed)
                 self.writeErr("\r" + self.meter.line(columns: TransferBar.columns) + "\u{1b}[K")
             }
+        }
+    }
+
+    /// The bar fed by one request's progress (a single GetObject: no parts).
+    var requestHandler: OSSProgressHandler {
+        let handler = self.handler
+        return { p in
+            handler(
+                TransferProgress(
+                    bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred, partsDone: 0,
+                    partsTotal: 0, bytesResumed: 0))
         }
     }
 

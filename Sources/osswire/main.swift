@@ -95,5 +95,11 @@ extension String {
 signal(SIGPIPE, SIG_IGN)
 // SIGINT and SIGTERM: a transfer pauses; any other command exits 130 or 143 at once.
 Signals.install()
-let status = await dispatch(Array(CommandLine.arguments.dropFirst()))
+var status = await dispatch(Array(CommandLine.arguments.dropFirst()))
+if status != ExitCode.success, Signals.received != nil {
+    // A command cut short by SIGINT or SIGTERM ends as interrupted, once the signal's own
+    // action (a pause, a clean-up) is done.
+    Signals.settle()
+    status = Signals.exitStatus
+}
 exit(status)
