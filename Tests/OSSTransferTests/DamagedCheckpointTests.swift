@@ -86,6 +86,29 @@ struct DamagedCheckpointTests {
         }
     }
 
+    @Test("removing a checkpoint also removes the temporary file a killed write left, never a live process's")
+    func abandonedTemporaryFiles() throws {
+        let scratch = Scratch()
+        let store = CheckpointStore(directory: scratch.checkpoints)
+        let path = store.uploadPath(source: "/f", bucket: "b", key: "k")
+        try store.save(Array("x".utf8), to: path)
+        // A process that has exited: its pid names no process (until reused, which a fresh
+        // pid is not, this soon).
+        let finished = Process()
+        finished.executableURL = URL(fileURLWithPath: "/bin/true")
+        try finished.run()
+        finished.waitUntilExit()
+        let dead = "\(path).tmp-\(finished.processIdentifier)"
+        let alive = "\(path).tmp-1"  // init: always running
+        let other = "\(path)-other.tmp-\(finished.processIdentifier)"  // another checkpoint's
+        for p in [dead, alive, other] { #expect(FileManager.default.createFile(atPath: p, contents: Data([1]))) }
+        store.remove(path)
+        #expect(!FileManager.default.fileExists(atPath: path))
+        #expect(!FileManager.default.fileExists(atPath: dead), "a killed write's temporary file is removed")
+        #expect(FileManager.default.fileExists(atPath: alive), "a live process's write is left alone")
+        #expect(FileManager.default.fileExists(atPath: other), "another checkpoint's file is left alone")
+    }
+
     @Test("salvaging an id: only from an osswire upload checkpoint of this destination, one plausible id")
     func salvageRules() throws {
         let identity = FileIdentity(path: "/f", size: 1, modifiedSeconds: 0, modifiedNanoseconds: 0, device: 0, inode: 0)
