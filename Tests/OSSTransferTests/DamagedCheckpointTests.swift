@@ -57,7 +57,8 @@ struct DamagedCheckpointTests {
             #expect(note.contains("the upload it named, \(orphan), was aborted"), "\(note)")
             #expect(server.service.uploadIds(bucket: "bucket-b").isEmpty, "no upload left open")
             #expect(server.service.requestLog.contains { $0.operation == "AbortMultipartUpload" && $0.uploadId == orphan })
-            #expect(await server.service.objectBytes(bucket: "bucket-b", key: "k") == bytes)
+            let stored = SameBytes(await server.service.objectBytes(bucket: "bucket-b", key: "k"), bytes)
+            #expect(stored.equal, "\(stored)")
             await client.shutdown()
         }
     }

@@ -5,7 +5,9 @@ import Testing
 
 /// Help where a user looks: `osswire CMD --help` for every command, `--version`, and usage
 /// errors of one line with a hint.
-@Suite("osswire help, version and usage errors")
+// Serialized: its cases start some 200 short osswire processes; one at a time is enough, and
+// spares the machine a burst of them beside the socket suites.
+@Suite("osswire help, version and usage errors", .serialized)
 struct HelpTests {
     /// What each command's parser accepts (besides --help), as a user would type it.
     static let common = [
