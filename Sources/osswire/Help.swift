@@ -213,6 +213,7 @@ enum Help {
     /// Name, value placeholder and description of each fault option of the mock server.
     static let mockFaultHelp: [(name: String, value: String, what: String)] = [
         ("max-recv-rate", "BYTES_PER_S", "read request bodies no faster than this"),
+        ("max-send-rate", "BYTES_PER_S", "send response bodies no faster than this"),
         ("stall-after-bytes", "N", "stop reading a request body after N bytes"),
         ("reset-after-bytes", "N", "reset the connection after N body bytes"),
         ("forbidden-after-bytes", "N", "answer 403 + Connection: close after N body bytes"),
