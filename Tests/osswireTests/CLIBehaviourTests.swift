@@ -47,7 +47,7 @@ struct CLIBehaviourTests {
 
             for args in [
                 ["stat", "oss://json-shapes/none", "--json"], ["ls", "oss://no-such-bucket", "--json"],
-                ["rm", "oss://no-such-bucket/k", "--json"], ["mb", "oss://json-shapes", "--json"],
+                ["rm", "oss://no-such-bucket/k", "--json"], ["rb", "oss://json-shapes", "--json"],
                 ["ls", "--json", "--bogus"], ["uploads", "ls", "oss://no-such-bucket", "--json"],
             ] {
                 let r = try await osswire(args, env)
