@@ -70,7 +70,8 @@ let package = Package(
         .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSProtocol", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSProtocol", "OSSClient", "OSSTestSupport"]),
         .testTarget(
-            name: "osswireTests", dependencies: ["OSSCore", "OSSSigner", "OSSClient", "OSSMockServer", "OSSTestSupport"]
+            name: "osswireTests",
+            dependencies: ["osswire", "OSSCore", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer", "OSSTestSupport"]
         ),
     ]
 )

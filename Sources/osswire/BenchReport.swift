@@ -89,7 +89,7 @@ struct BenchReport {
     }
 
     private static func str(_ s: String?) -> String {
-        s.map { HTTPCommand.quoted($0) } ?? "null"
+        JSON.optional(s)
     }
 
     /// One JSON object; figures that were not measured are null.
@@ -123,7 +123,7 @@ struct BenchReport {
             ("curl_note", Self.str(curlNote)),
             ("tls_note", Self.str(tlsNote)),
         ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        return JSON.object(fields)
     }
 
     /// `label  rate MB/s   name  ratio`: a measured rate, and beside it one of the ratios.

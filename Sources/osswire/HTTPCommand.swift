@@ -116,13 +116,13 @@ enum HTTPCommand {
     static func json(verb: String, url: String, head: HTTPResponseHead, metrics m: HTTPMetrics, bodyBytes: Int64) -> String {
         let failed = head.status >= 400
         let fields: [(String, String)] = [
-            ("state", quoted(failed ? "failed" : "completed")),
-            ("code", failed ? quoted("HTTP \(head.status)") : "null"),
-            ("error", failed ? quoted("the server answered \(head.status) \(head.reason)") : "null"),
-            ("method", quoted(verb.uppercased())),
-            ("url", quoted(url)),
+            ("state", JSON.string(failed ? "failed" : "completed")),
+            ("code", failed ? JSON.string("HTTP \(head.status)") : "null"),
+            ("error", failed ? JSON.string("the server answered \(head.status) \(head.reason)") : "null"),
+            ("method", JSON.string(verb.uppercased())),
+            ("url", JSON.string(url)),
             ("status", "\(head.status)"),
-            ("remote_address", quoted(m.remoteAddress)),
+            ("remote_address", JSON.string(m.remoteAddress)),
             ("dns_ms", fixed(milliseconds(m.dns), 3)),
             ("connect_ms", fixed(milliseconds(m.connect), 3)),
             ("tls_ms", fixed(milliseconds(m.tlsHandshake), 3)),
@@ -134,7 +134,7 @@ enum HTTPCommand {
             ("rate_bytes_per_s", fixed(rate(bodyBytes, m.total), 0)),
             ("reused", m.connectionReused ? "true" : "false"),
         ]
-        return "{" + fields.map { "\"\($0.0)\":\($0.1)" }.joined(separator: ",") + "}"
+        return JSON.object(fields)
     }
 
     /// `x` with `digits` decimals, without Foundation.
@@ -151,5 +151,4 @@ enum HTTPCommand {
         return "\(sign)\(whole).\(frac)"
     }
 
-    static func quoted(_ s: String) -> String { JSONString.quoted(s) }
 }

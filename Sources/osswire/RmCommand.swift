@@ -36,7 +36,7 @@ func rmCommand(_ argv: [String]) async throws -> Int32 {
             ("deleted", "[" + deleted.map(JSON.string).joined(separator: ",") + "]"),
             ("failed", "[" + fails.joined(separator: ",") + "]"),
         ]
-        printLine("{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}")
+        printLine(JSON.object(fields))
     }
     if !failed.isEmpty && uris.count > 1 {
         printError("osswire rm: \(failed.count) of \(uris.count) deletions failed")

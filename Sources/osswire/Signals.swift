@@ -1,5 +1,6 @@
 import Glibc
 import OSSCore
+import OSSTransport
 import Synchronization
 
 /// The write end of the signal pipe, written by the signal handler (async-signal-safe).
@@ -57,29 +58,16 @@ enum Signals {
         }
         signal(SIGINT, handler)
         signal(SIGTERM, handler)
-        let context = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        context.initialize(to: readFD)
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { arg in
-                let pointer = arg!.assumingMemoryBound(to: Int32.self)
-                let fd = pointer.pointee
-                pointer.deallocate()
-                var b: UInt8 = 0
-                while true {
-                    let n = read(fd, &b, 1)
-                    if n == 1 { break }
-                    if n < 0 && errno == EINTR { continue }
-                    return nil
-                }
-                Signals.deliver(Int32(b))
-                return nil
-            }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            context.deallocate()
+        // The watcher blocks in read(2): a thread of its own, outside Swift's cooperative pool.
+        try? DetachedThread.start {
+            var b: UInt8 = 0
+            while true {
+                let n = read(readFD, &b, 1)
+                if n == 1 { break }
+                if n < 0 && errno == EINTR { continue }
+                return
+            }
+            Signals.deliver(Int32(b))
         }
     }
 

@@ -92,7 +92,7 @@ private func abortUploads(_ args: Arguments) async throws -> Int32 {
             ("aborted", "[" + aborted.map { uploadJSON($0, bucket: uri.bucket) }.joined(separator: ",") + "]"),
             ("failed", "[" + fails.joined(separator: ",") + "]"),
         ]
-        printLine("{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}")
+        printLine(JSON.object(fields))
     } else if targets.isEmpty {
         printLine("no unfinished uploads of \(uri)" + (olderThan != nil ? " older than \(args.value("older-than")!)" : ""))
     }

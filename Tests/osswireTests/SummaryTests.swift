@@ -1,8 +1,10 @@
 import Foundation
 import Testing
-@testable import OSSTransfer
+import OSSTransfer
 
-@Suite("Summaries and the progress line")
+@testable import osswire
+
+@Suite("cp summaries and the progress line (rendered by the CLI)")
 struct SummaryTests {
     @Test("the JSON summary parses and carries the fields DESIGN.md lists")
     func json() throws {

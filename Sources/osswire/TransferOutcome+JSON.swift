@@ -1,4 +1,4 @@
-import OSSCore
+import OSSTransfer
 
 extension TransferOutcome {
     /// The outcome as one JSON object, as `osswire cp --json` prints it for uploads, downloads and
@@ -11,7 +11,7 @@ extension TransferOutcome {
     ///   - direction: `upload`, `download` or `copy`.
     ///   - source: what the transfer read, as the user named it (`null` when not given).
     ///   - destination: what it wrote, as the user named it.
-    public func json(direction: String = "upload", source: String? = nil, destination: String? = nil) -> String {
+    func json(direction: String = "upload", source: String? = nil, destination: String? = nil) -> String {
         let fields: [(String, String)] = [
             ("state", JSON.string(state.description)),
             ("code", errorCode.map(JSON.string) ?? "null"),
@@ -24,7 +24,7 @@ extension TransferOutcome {
             ("local_path", localPath.isEmpty ? "null" : JSON.string(localPath)),
             ("bytes", String(bytes)),
             ("bytes_sent", String(bytesTransferred)),
-            ("seconds", JSON.number(seconds)),
+            ("seconds", JSON.seconds(seconds)),
             ("upload_id", uploadId.map(JSON.string) ?? "null"),
             ("parts_total", String(partsTotal)),
             ("parts_done", String(partsDone)),
@@ -35,22 +35,6 @@ extension TransferOutcome {
             ("notes", "[" + notes.map(JSON.string).joined(separator: ",") + "]"),
             ("checkpoint", checkpointPath.map(JSON.string) ?? "null"),
         ]
-        return "{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
-    }
-}
-
-/// Minimal JSON text (RFC 8259) for the CLI summaries.
-enum JSON {
-    /// A string literal, escaped per RFC 8259 §7.
-    static func string(_ s: String) -> String { JSONString.quoted(s) }
-
-    /// A finite number with millisecond precision.
-    static func number(_ d: Double) -> String {
-        guard d.isFinite else { return "null" }
-        let ms = (d * 1000).rounded()
-        let whole = Int64(ms / 1000)
-        let frac = Int64(abs(ms.truncatingRemainder(dividingBy: 1000)))
-        let f = String(frac)
-        return "\(whole).\(String(repeating: "0", count: 3 - f.count))\(f)"
+        return JSON.object(fields)
     }
 }

@@ -1,10 +1,11 @@
 import OSSCore
+import OSSTransfer
 
 /// Turns progress reports into a rate, an ETA and a one-line bar for a terminal.
 ///
 /// The rate is measured over the bytes moved in this run only (resumed bytes are excluded), so
 /// a resumed transfer does not show an impossible speed.
-public final class TransferMeter: Sendable {
+final class TransferMeter: Sendable {
     private struct State {
         var first: (time: ContinuousClock.Instant, bytes: Int64)?
         var last = TransferProgress(bytesTransferred: 0, totalBytes: 0, partsDone: 0, partsTotal: 0, bytesResumed: 0)
@@ -13,10 +14,10 @@ public final class TransferMeter: Sendable {
     private let state = PThreadMutex(State())
     private let clock = ContinuousClock()
 
-    public init() {}
+    init() {}
 
     /// Records a progress report.
-    public func record(_ p: TransferProgress) {
+    func record(_ p: TransferProgress) {
         let now = clock.now
         state.withLock { s in
             if s.first == nil { s.first = (now, p.bytesTransferred) }
@@ -30,10 +31,10 @@ public final class TransferMeter: Sendable {
     }
 
     /// Bytes per second in this run (0 until measurable).
-    public var bytesPerSecond: Double { state.withLock { $0.rate } }
+    var bytesPerSecond: Double { state.withLock { $0.rate } }
 
     /// Seconds left at the current rate; `nil` when unknown.
-    public var secondsRemaining: Double? {
+    var secondsRemaining: Double? {
         state.withLock { s in
             guard s.rate > 0 else { return nil }
             return Double(max(0, s.last.totalBytes - s.last.bytesTransferred)) / s.rate
@@ -44,7 +45,7 @@ public final class TransferMeter: Sendable {
     /// `[#########-----------]  45%  12.3 MB/27.0 MB  8.1 MB/s  ETA 0:02  parts 5/11`.
     /// The bar takes the room the figures leave; on a narrow terminal the parts, then the ETA,
     /// then the bar are dropped, so the line never wraps (which would scroll one line per redraw).
-    public func line(columns: Int = 80) -> String {
+    func line(columns: Int = 80) -> String {
         let (p, rate) = state.withLock { ($0.last, $0.rate) }
         let speed = rate > 0 ? TransferMeter.size(Int64(rate)) + "/s" : "--/s"
         // A stream of unknown length (standard input): what moved so far and the rate.
@@ -72,14 +73,14 @@ public final class TransferMeter: Sendable {
 
     /// The closing summary: `27.0 MB in 3.4 s (7.9 MB/s average)`; the rate counts the bytes
     /// moved in this run.
-    public static func summary(bytes: Int64, moved: Int64, seconds: Double) -> String {
+    static func summary(bytes: Int64, moved: Int64, seconds: Double) -> String {
         var s = "\(size(bytes)) in \(secondsText(seconds)) s"
         if seconds > 0, moved > 0 { s += " (\(size(Int64(Double(moved) / seconds)))/s average)" }
         return s
     }
 
     /// Seconds with three significant decimals at most: `0.005`, `1.25`, `12.3`, `125`.
-    public static func secondsText(_ seconds: Double) -> String {
+    static func secondsText(_ seconds: Double) -> String {
         guard seconds.isFinite, seconds >= 0 else { return "0" }
         let digits = seconds < 1 ? 3 : seconds < 10 ? 2 : seconds < 100 ? 1 : 0
         var scale = 1.0
@@ -93,7 +94,7 @@ public final class TransferMeter: Sendable {
 
     /// Decimal units, as `osswire http` and `osswire bench` report rates: `512 B`, `1.5 kB`,
     /// `12.3 MB`, `2.0 GB`.
-    public static func size(_ bytes: Int64) -> String {
+    static func size(_ bytes: Int64) -> String {
         let units = ["B", "kB", "MB", "GB", "TB", "PB"]
         var v = Double(bytes)
         var i = 0
