@@ -4,6 +4,9 @@ import OSSCore
 public struct DownloadOptions: Sendable {
     /// Bytes per ranged GET. Default 8 MiB.
     public var partSize: Int64 = PartPlan.defaultPartSize
+    /// Objects of at most this many bytes come in one GET, without a checkpoint; larger ones in
+    /// parallel ranged GETs. `nil` (the default): the part size.
+    public var singleRequestThreshold: Int64? = nil
     /// Ranged GETs at once. Default 4.
     public var jobs: Int = 4
     /// Where checkpoints are kept; `nil` keeps none.
@@ -79,14 +82,26 @@ struct DownloadRun: Sendable {
             return stopped(&out, error: error, failure: classify(error))
         }
         out.bytes = object.size
+        // A small object is one part, and not worth a checkpoint.
+        let single = object.size <= (options.singleRequestThreshold ?? options.partSize)
+        // Not a parted download: no parts to count (as for a single PutObject).
+        defer {
+            if single {
+                out.partsTotal = 0
+                out.partsDone = 0
+            }
+        }
         let plan: PartPlan
-        do { plan = try PartPlan(totalSize: object.size, requestedPartSize: options.partSize) } catch {
+        do {
+            plan = try PartPlan(
+                totalSize: object.size, requestedPartSize: single ? max(options.partSize, object.size) : options.partSize)
+        } catch {
             out.error = error
             return
         }
         out.partsTotal = plan.partCount
         let temp = Downloader.temporaryPath(for: path)
-        let store = options.checkpointDirectory.map { CheckpointStore(directory: $0) }
+        let store = single ? nil : options.checkpointDirectory.map { CheckpointStore(directory: $0) }
         let checkpointPath = store?.downloadPath(bucket: bucket, key: key, destination: FilePaths.canonicalTarget(path))
         var checkpoint = DownloadCheckpoint(
             bucket: bucket, key: key, destination: FilePaths.canonicalTarget(path), temporaryPath: temp,

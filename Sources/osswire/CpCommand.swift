@@ -153,25 +153,14 @@ struct CpRun {
         return await handle.outcome()
     }
 
-    /// An object down to a regular file: one GetObject up to the part size, else OSSTransfer's
-    /// resumable parallel downloader; both through a temporary file renamed into place.
+    /// An object down to a regular file: OSSTransfer's downloader (one GET up to the part size,
+    /// else resumable parallel ranged GETs), through a temporary file renamed into place.
     private func download(client: OSSClient, src: OSSURI, path: String, settings: CpSettings, bar: TransferBar) async
         -> TransferOutcome
     {
-        Signals.onSignal { _ in client.disableRequests() }
-        let size: Int64
-        do {
-            size = try await client.headObject(bucket: src.bucket, key: src.key).contentLength
-        } catch {
-            var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
-            outcome.settle(error: error, interrupted: Signals.received != nil)
-            return outcome
-        }
-        if size <= settings.partSize {
-            return await singleGet(client: client, src: src, path: path, bar: bar)
-        }
         var options = DownloadOptions()
         options.partSize = settings.partSize
+        options.singleRequestThreshold = settings.partSize
         options.jobs = settings.jobs
         options.checkpointDirectory = settings.checkpointDirectory
         options.progress = bar.handler
@@ -179,21 +168,6 @@ struct CpRun {
             bucket: src.bucket, key: src.key, file: path)
         Signals.onSignal { _ in handle.pause() }
         return await handle.outcome()
-    }
-
-    /// Downloads a small object in one GetObject, through a temporary file renamed into place.
-    private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar) async -> TransferOutcome {
-        var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
-        let start = ContinuousClock.now
-        do {
-            let metadata = try await client.getObject(
-                bucket: src.bucket, key: src.key, toFile: path, progress: bar.requestHandler)
-            outcome.complete(with: metadata)
-        } catch {
-            outcome.settle(error: error, interrupted: Signals.received != nil)
-        }
-        outcome.seconds = seconds(since: start)
-        return outcome
     }
 
     /// A server-side copy between two `oss://` objects (CopyObject).

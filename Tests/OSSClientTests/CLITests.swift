@@ -54,7 +54,7 @@ struct CLITests {
         r = try await Self.run(["stat", "oss://bkt/a b.bin", "--json"], env: env)
         #expect(r.status == 0 && r.stdout.hasPrefix("{") && r.stdout.contains("\"crc64\""))
         r = try await Self.run(["cp", "oss://bkt/a b.bin", dir + "/"], env: env)
-        #expect(r.status == 0)
+        #expect(r.status == 0, "\(r.stderr)")
         let same1 = SameBytes(try Data(contentsOf: URL(fileURLWithPath: dir + "/a b.bin")), data)
         #expect(same1.equal, "\(same1)")
         r = try await Self.run(["rm", "oss://bkt/a b.bin"], env: env)

@@ -93,9 +93,9 @@ final class ScriptedPeer: Sendable {
                         if !headers.contains("x-oss-request-id") { headers.add(name: "x-oss-request-id", value: "PEER") }
                         do {
                             if head.method == .head {
-                                headers.replaceOrAdd(name: "Content-Length", value: String(r.body.count))
+                                // As OSS does: the object's length, and no body.
                                 try await conn.writeResponseHead(
-                                    HTTPResponseHead(status: r.status, headers: headers), bodyLength: 0)
+                                    HTTPResponseHead(status: r.status, headers: headers), bodyLength: Int64(r.body.count))
                                 try await conn.finishResponse()
                             } else {
                                 try await conn.writeResponse(HTTPResponseHead(status: r.status, headers: headers), body: r.body)

@@ -42,6 +42,37 @@ struct DownloaderTests {
         #expect(fake.log.count("GetObject") == 11)
     }
 
+    @Test("an object up to the single-request threshold comes in one GET with no checkpoint; a larger one in ranges")
+    func singleRequestThreshold() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let small = Scratch.bytes(300 << 10, seed: 8)
+        fake.setObject("b", "small", small)
+        var options = Self.options(scratch)
+        options.singleRequestThreshold = 512 << 10
+        // Held in flight, the one GET of the small object has left no checkpoint behind it.
+        fake.hold(after: 0)
+        let handle = Downloader(operations: fake, options: options).start(
+            bucket: "b", key: "small", file: scratch.path + "/small")
+        try await fake.waitUntilHeld(1)
+        #expect(scratch.checkpointFiles.isEmpty)
+        fake.release()
+        let one = await handle.outcome()
+        #expect(one.state == .completed, "\(one)")
+        #expect(Self.read(scratch.path + "/small") == small)
+        #expect(fake.log.count("GetObject") == 1)
+        #expect(one.partsTotal == 0 && one.crc64 == CRC64.checksum(small))
+
+        // Above the threshold: parallel ranges of the part size, checkpointed.
+        let large = Scratch.bytes(600 << 10, seed: 9)
+        fake.setObject("b", "large", large)
+        let parted = await Downloader(operations: fake, options: options).download(
+            bucket: "b", key: "large", file: scratch.path + "/large")
+        #expect(parted.state == .completed, "\(parted)")
+        #expect(Self.read(scratch.path + "/large") == large)
+        #expect(parted.partsTotal == 6 && fake.log.count("GetObject") == 1 + 6)
+    }
+
     @Test("an empty object becomes an empty file")
     func empty() async throws {
         let scratch = Scratch()
