@@ -55,11 +55,6 @@ struct DownloadRun: Sendable {
     let key: String
     let control: TransferControl
 
-    enum PartResult: Sendable {
-        case done(number: Int, crc64: UInt64)
-        case stopped(error: any Error, failure: FailureClass)
-    }
-
     func run() async -> TransferOutcome {
         let start = ContinuousClock.now
         var out = TransferOutcome(bucket: bucket, key: key, localPath: path)
@@ -131,46 +126,37 @@ struct DownloadRun: Sendable {
         out.partsResumed = checkpoint.parts.count
 
         let pending = object.size == 0 ? [] : plan.partNumbers.filter { checkpoint.parts[$0] == nil }
-        var firstStop: (error: any Error, failure: FailureClass)?
-        var lastSave = ContinuousClock.now
-        await withTaskGroup(of: PartResult.self) { group in
-            var next = pending.makeIterator()
-            var running = 0
-            while running < options.jobs, control.reason == nil, let n = next.next() {
-                group.addTask { await fetch(n, plan: plan, file: file, progress: progress) }
-                running += 1
-            }
-            while let result = await group.next() {
-                running -= 1
-                switch result {
-                case .done(let n, let crc):
-                    checkpoint.parts[n] = crc
-                    // At most twice a second (see the uploader); an unrecorded part is fetched again.
-                    if let store, let checkpointPath, lastSave.duration(to: .now) >= .milliseconds(500) {
-                        lastSave = .now
-                        do {
-                            // The bytes reach the disk before the checkpoint says they are there.
-                            try file.sync()
-                            try store.save(checkpoint.encode(), to: checkpointPath)
-                        } catch {
-                            if firstStop == nil {
-                                firstStop = (error, FailureClass(.fatal))
-                                group.cancelAll()
-                            }
-                        }
-                    }
-                case .stopped(let error, let failure):
-                    if firstStop == nil {
-                        firstStop = (error, failure)
-                        group.cancelAll()
-                    }
-                }
-                if firstStop == nil, !Task.isCancelled, control.reason == nil, let n = next.next() {
-                    group.addTask { await fetch(n, plan: plan, file: file, progress: progress) }
-                    running += 1
-                }
+        var saveCheckpoint: (() throws -> Void)? = nil
+        if let store, let checkpointPath {
+            saveCheckpoint = {
+                // The bytes reach the disk before the checkpoint says they are there.
+                try file.sync()
+                try store.save(checkpoint.encode(), to: checkpointPath)
             }
         }
+        let (ops, bucket, key) = (self.ops, self.bucket, self.key)
+        let scheduler = PartScheduler(jobs: options.jobs, attempts: options.partAttempts, control: control, ops: ops)
+        let firstStop = await scheduler.run(
+            pending,
+            // A range that arrived short is worth another try too.
+            retryable: { error, failure in
+                failure.kind == .retryable || (error as? TransferError)?.kind == .invalidResponse
+            },
+            part: { number -> UInt64 in
+                let range = plan.range(ofPart: number)
+                let sink = RangeSink(file: file, offset: range.offset, length: range.length) {
+                    progress.part(number, at: $0)
+                }
+                try await ops.getObject(bucket: bucket, key: key, offset: range.offset, length: range.length, into: sink)
+                guard sink.bytesWritten == range.length else {
+                    throw TransferError(
+                        .invalidResponse, "part \(number): \(sink.bytesWritten) bytes arrived, \(range.length) expected")
+                }
+                progress.finished(number, size: range.length)
+                return sink.crc64
+            },
+            finished: { number, crc in checkpoint.parts[number] = crc },
+            save: saveCheckpoint)
         out.partsDone = object.size == 0 ? plan.partCount : checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
         if let store, let checkpointPath, out.partsDone < plan.partCount, control.reason != .aborted {
@@ -259,36 +245,6 @@ struct DownloadRun: Sendable {
             return [:]
         }
         return cp.parts.filter { $0.key >= 1 && $0.key <= PartPlan.maximumPartCount }
-    }
-
-    /// Fetches one part into its place in the file, trying again for failures worth it.
-    private func fetch(_ number: Int, plan: PartPlan, file: TransferFile, progress: ProgressAggregator) async
-        -> PartResult
-    {
-        let range = plan.range(ofPart: number)
-        let sink = RangeSink(file: file, offset: range.offset, length: range.length) { progress.part(number, at: $0) }
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                if Task.isCancelled { throw CancellationError() }
-                sink.reset()
-                try await ops.getObject(
-                    bucket: bucket, key: key, offset: range.offset, length: range.length, into: sink)
-                guard sink.bytesWritten == range.length else {
-                    throw TransferError(
-                        .invalidResponse, "part \(number): \(sink.bytesWritten) bytes arrived, \(range.length) expected"
-                    )
-                }
-                progress.finished(number, size: range.length)
-                return .done(number: number, crc64: sink.crc64)
-            } catch {
-                let failure = classify(error)
-                let retry = failure.kind == .retryable || (error as? TransferError)?.kind == .invalidResponse
-                if !Task.isCancelled, retry, attempt < options.partAttempts { continue }
-                return .stopped(error: error, failure: failure)
-            }
-        }
     }
 
     private func stopped(_ out: inout TransferOutcome, error: any Error, failure: FailureClass) {

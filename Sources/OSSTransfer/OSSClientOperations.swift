@@ -78,6 +78,11 @@ public struct OSSClientOperations: TransferOperations {
         }
     }
 
+    /// The client's retry policy's back-off (exponential, full jitter).
+    public func retryDelay(beforeRetry retry: Int) -> Duration {
+        client.configuration.retryPolicy.delay(beforeRetry: retry)
+    }
+
     public func classify(_ error: any Error) -> FailureClass {
         if let e = error as? OSSClientError {
             switch e.kind {

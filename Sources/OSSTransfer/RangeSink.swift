@@ -51,9 +51,4 @@ public final class RangeSink: Sendable {
 
     /// The CRC64 of the bytes written so far.
     public var crc64: UInt64 { state.withLock { $0.crc.value } }
-
-    /// Starts the range again (a retried GET).
-    public func reset() {
-        state.withLock { $0 = State() }
-    }
 }

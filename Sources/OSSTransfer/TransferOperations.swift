@@ -42,6 +42,15 @@ public protocol TransferOperations: Sendable {
 
     /// What an error thrown by one of these methods means for a transfer.
     func classify(_ error: any Error) -> FailureClass
+
+    /// How long to wait before the transfer tries a part again (retry number `retry`, from 1):
+    /// the transfer retries parts itself, with the back-off of the operations' retry policy.
+    func retryDelay(beforeRetry retry: Int) -> Duration
+}
+
+extension TransferOperations {
+    /// No wait: operations without a retry policy of their own (in-memory fakes).
+    public func retryDelay(beforeRetry retry: Int) -> Duration { .zero }
 }
 
 /// A byte range of a local file to send, with the reader that streams it through the

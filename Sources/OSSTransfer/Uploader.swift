@@ -62,12 +62,6 @@ struct UploadRun: Sendable {
     let key: String
     let control: TransferControl
 
-    /// What happened to one part.
-    enum PartResult: Sendable {
-        case done(UploadCheckpoint.Part)
-        case stopped(number: Int, error: any Error, failure: FailureClass)
-    }
-
     func run() async -> TransferOutcome {
         let start = ContinuousClock.now
         var out = TransferOutcome(bucket: bucket, key: key, localPath: path)
@@ -95,40 +89,56 @@ struct UploadRun: Sendable {
             return fail(&out, error)
         }
         out.bytes = identity.size
+        let scheduler = PartScheduler(jobs: options.jobs, attempts: options.partAttempts, control: control, ops: ops)
         let pool = BufferPool(capacity: options.jobs, bufferSize: options.bufferSize)
         let reader = PartReader(file: file, pool: pool)
         if identity.size <= options.multipartThreshold {
-            await putWhole(&out, identity: identity, reader: reader)
+            await putWhole(&out, identity: identity, reader: reader, scheduler: scheduler)
         } else {
-            await multipart(&out, identity: identity, reader: reader)
+            await multipart(&out, identity: identity, reader: reader, scheduler: scheduler)
         }
     }
 
     // MARK: One PutObject
 
-    private func putWhole(_ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader) async {
+    private func putWhole(
+        _ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader, scheduler: PartScheduler
+    ) async {
         // Not a multipart upload: no parts to count (as `cp --json` reports it).
         out.partsTotal = 0
         let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: 1, handler: options.progress)
-        do {
-            if let reason = control.reason { throw StopRequest(reason: reason) }
-            let stored = try await ops.putObject(
-                bucket: bucket, key: key,
-                source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
-                progress: { progress.part(1, at: $0) })
-            progress.finished(1, size: identity.size)
+        let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
+        var stored: StoredObject?
+        // One part through the scheduler, so a whole-file PUT is tried as often as a part is.
+        let stop = await scheduler.run(
+            [1],
+            part: { _ in
+                try await ops.putObject(
+                    bucket: bucket, key: key,
+                    source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
+                    progress: { progress.part(1, at: $0) })
+            },
+            finished: { _, object in
+                progress.finished(1, size: identity.size)
+                stored = object
+            })
+        out.bytesTransferred = progress.bytesThisRun
+        if let stored {
             out.state = .completed
             out.etag = stored.etag
             out.crc64 = stored.crc64
-        } catch {
-            stopped(&out, error: error, failure: classify(error))
+        } else {
+            let stop = stop ?? PartScheduler.Stop(
+                error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
+            stopped(&out, error: stop.error, failure: stop.failure)
         }
-        out.bytesTransferred = progress.bytesThisRun
     }
 
     // MARK: Multipart
 
-    private func multipart(_ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader) async {
+    private func multipart(
+        _ out: inout TransferOutcome, identity: FileIdentity, reader: PartReader, scheduler: PartScheduler
+    ) async {
         let plan: PartPlan
         do { plan = try PartPlan(totalSize: identity.size, requestedPartSize: options.partSize) } catch {
             return fail(&out, error)
@@ -179,7 +189,7 @@ struct UploadRun: Sendable {
             out.checkpointPath = checkpointPath
             let again = await send(
                 &out, uploadId: uploadId, known: known, identity: identity, plan: plan, reader: reader, store: store,
-                checkpointPath: checkpointPath, mayRestart: round == 0)
+                checkpointPath: checkpointPath, mayRestart: round == 0, scheduler: scheduler)
             if !again { return }
         }
     }
@@ -209,18 +219,9 @@ struct UploadRun: Sendable {
             store.remove(path)
             return .fresh
         }
-        var stale: String?
-        var abortOld = false
-        if cp.bucket != bucket || cp.key != key {
-            stale = "it is for oss://\(cp.bucket)/\(cp.key), not this destination"
-        } else if let change = identity.difference(from: cp.source) {
-            stale = "the file changed since it was made (\(change))"
-            abortOld = true
-        } else if cp.partSize != plan.partSize {
-            stale = "it was made with parts of \(cp.partSize) bytes, not \(plan.partSize)"
-            abortOld = true
-        }
-        if let stale {
+        if case .fresh(let stale, let abortOld) = UploadResume.verdict(
+            cp, bucket: bucket, key: key, file: identity, partSize: plan.partSize)
+        {
             var note = "the checkpoint for upload \(cp.uploadId) does not fit: \(stale); starting a fresh upload"
             if abortOld {
                 if let error = await sendAbort(uploadId: cp.uploadId) {
@@ -251,39 +252,27 @@ struct UploadRun: Sendable {
             stopped(&out, error: error, failure: c)
             return .stop
         }
-        var parts: [Int: UploadCheckpoint.Part] = [:]
-        var damaged: [Int] = []
-        for p in listed where plan.partNumbers.contains(p.number) {
-            let expected = plan.range(ofPart: p.number)
-            guard p.size == expected.length else {
-                damaged.append(p.number)
-                continue
-            }
-            var local: UInt64?
-            if let rec = cp.parts[p.number], rec.size == p.size, sameETag(rec.etag, p.etag) {
-                local = rec.crc64
-            } else if p.crc64 != nil {
-                local = try? await reader.crc64(offset: expected.offset, length: expected.length)
-            }
-            guard let local, p.crc64 == nil || p.crc64 == local else {
-                damaged.append(p.number)
-                continue
-            }
-            parts[p.number] = UploadCheckpoint.Part(number: p.number, etag: p.etag, crc64: local, size: p.size)
+        // The parts the checkpoint does not vouch for are checked against the file's bytes.
+        var fileCRCs: [Int: UInt64] = [:]
+        for n in UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: plan) {
+            let range = plan.range(ofPart: n)
+            fileCRCs[n] = try? await reader.crc64(offset: range.offset, length: range.length)
         }
-        if !damaged.isEmpty {
+        let match = UploadResume.match(listed: listed, checkpoint: cp, plan: plan, fileCRCs: fileCRCs)
+        if !match.damaged.isEmpty {
             out.notes.append(
-                "parts \(damaged.sorted().map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again"
+                "parts \(match.damaged.map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again"
             )
         }
-        return .resume(uploadId: cp.uploadId, parts: parts)
+        return .resume(uploadId: cp.uploadId, parts: match.parts)
     }
 
     /// Sends the missing parts and completes the upload.
     /// - Returns: `true` when the upload vanished (NoSuchUpload) and a fresh one should start.
     private func send(
         _ out: inout TransferOutcome, uploadId: String, known: [Int: UploadCheckpoint.Part], identity: FileIdentity,
-        plan: PartPlan, reader: PartReader, store: CheckpointStore?, checkpointPath: String?, mayRestart: Bool
+        plan: PartPlan, reader: PartReader, store: CheckpointStore?, checkpointPath: String?, mayRestart: Bool,
+        scheduler: PartScheduler
     ) async -> Bool {
         let progress = ProgressAggregator(
             totalBytes: identity.size, partsTotal: plan.partCount, handler: options.progress)
@@ -296,48 +285,30 @@ struct UploadRun: Sendable {
             try? store.save(checkpoint.encode(), to: checkpointPath)
         }
         let pending = plan.partNumbers.filter { known[$0] == nil }
-        var firstStop: (error: any Error, failure: FailureClass)?
-        var lastSave = ContinuousClock.now
-        await withTaskGroup(of: PartResult.self) { group in
-            var next = pending.makeIterator()
-            var running = 0
-            while running < options.jobs, control.reason == nil, let n = next.next() {
-                group.addTask {
-                    await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
-                }
-                running += 1
-            }
-            while let result = await group.next() {
-                running -= 1
-                switch result {
-                case .done(let part):
-                    checkpoint.parts[part.number] = part
-                    // Rewriting the whole checkpoint per part would cost O(parts²) bytes on a
-                    // 10,000-part upload: save at most twice a second. A part done but not yet
-                    // recorded is found by ListParts on resume and checked against the file.
-                    if let store, let checkpointPath, lastSave.duration(to: .now) >= .milliseconds(500) {
-                        lastSave = .now
-                        do { try store.save(checkpoint.encode(), to: checkpointPath) } catch {
-                            if firstStop == nil {
-                                firstStop = (error, FailureClass(.fatal))
-                                group.cancelAll()
-                            }
-                        }
-                    }
-                case .stopped(_, let error, let failure):
-                    if firstStop == nil {
-                        firstStop = (error, failure)
-                        group.cancelAll()
-                    }
-                }
-                if firstStop == nil, !Task.isCancelled, control.reason == nil, let n = next.next() {
-                    group.addTask {
-                        await uploadPart(n, uploadId: uploadId, plan: plan, reader: reader, progress: progress)
-                    }
-                    running += 1
-                }
-            }
+        var saveCheckpoint: (() throws -> Void)? = nil
+        if let store, let checkpointPath {
+            saveCheckpoint = { try store.save(checkpoint.encode(), to: checkpointPath) }
         }
+        let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
+        let firstStop = await scheduler.run(
+            pending,
+            part: { number -> UploadCheckpoint.Part in
+                let range = plan.range(ofPart: number)
+                let part = try await ops.uploadPart(
+                    bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
+                    source: FileRange(path: path, offset: range.offset, length: range.length, reader: reader),
+                    progress: { progress.part(number, at: $0) })
+                let crc: UInt64
+                if let reported = part.crc64 {
+                    crc = reported
+                } else {
+                    crc = try await reader.crc64(offset: range.offset, length: range.length)
+                }
+                progress.finished(number, size: range.length)
+                return UploadCheckpoint.Part(number: number, etag: part.etag, crc64: crc, size: range.length)
+            },
+            finished: { _, part in checkpoint.parts[part.number] = part },
+            save: saveCheckpoint)
         out.partsDone = checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
         if let store, let checkpointPath, checkpoint.parts.count < plan.partCount {
@@ -423,34 +394,6 @@ struct UploadRun: Sendable {
                 + "(osswire uploads ls oss://\(bucket)/\(key) lists it, osswire uploads abort removes it)"
         }
         return note
-    }
-
-    /// Sends one part, trying again for failures worth it; never throws.
-    private func uploadPart(
-        _ number: Int, uploadId: String, plan: PartPlan, reader: PartReader, progress: ProgressAggregator
-    )
-        async -> PartResult
-    {
-        let range = plan.range(ofPart: number)
-        var attempt = 0
-        while true {
-            attempt += 1
-            do {
-                if Task.isCancelled { throw CancellationError() }
-                let part = try await ops.uploadPart(
-                    bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
-                    source: FileRange(path: path, offset: range.offset, length: range.length, reader: reader),
-                    progress: { progress.part(number, at: $0) })
-                var crc = part.crc64
-                if crc == nil { crc = try await reader.crc64(offset: range.offset, length: range.length) }
-                progress.finished(number, size: range.length)
-                return .done(UploadCheckpoint.Part(number: number, etag: part.etag, crc64: crc!, size: range.length))
-            } catch {
-                let failure = classify(error)
-                if !Task.isCancelled, failure.kind == .retryable, attempt < options.partAttempts { continue }
-                return .stopped(number: number, error: error, failure: failure)
-            }
-        }
     }
 
     // MARK: Endings
