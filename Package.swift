@@ -34,7 +34,7 @@ let package = Package(
         .target(name: "OSSCore", dependencies: ["CLinuxShims"]),
         .target(name: "OSSCrypto", dependencies: ["OSSCore", "COpenSSL"]),
         .target(name: "OSSTransport", dependencies: ["OSSCore", "OSSCrypto", "COpenSSL", "CLinuxShims"]),
-        .target(name: "OSSHTTP", dependencies: ["OSSCore", "OSSTransport"]),
+        .target(name: "OSSHTTP", dependencies: ["OSSCore"]),
         .target(name: "OSSXML", dependencies: ["OSSCore"]),
         .target(name: "OSSProtocol", dependencies: ["OSSCore", "OSSXML"]),
         .target(name: "OSSSigner", dependencies: ["OSSCore", "OSSCrypto", "OSSProtocol"]),

@@ -18,7 +18,7 @@ final class HTTPWire: Wire {
         c.maxConnectionsPerHost = configuration.maxConnectionsPerHost
         c.connectTimeout = configuration.timeouts.connect
         c.idleTimeout = configuration.timeouts.idle
-        c.totalTimeout = configuration.timeouts.total
+        // No totalTimeout: each request carries the deadline its call computed once.
         c.tls = configuration.tls
         proxy = configuration.proxy
         let chosen: any StreamConnector
@@ -47,16 +47,16 @@ final class HTTPWire: Wire {
             endpoint = Endpoint(host: request.address.host, port: request.address.port, tls: request.address.isTLS)
             target = request.address.target
         }
-        let bodyErrors = MutexBox<(any Error)?>(nil)
         var body = HTTPRequestBody.empty
         if let chunks = request.body {
-            body = .stream(RecordingChunks(base: chunks, errors: bodyErrors), length: request.contentLength)
+            body = .stream(chunks, length: request.contentLength)
         } else if let n = request.contentLength, n == 0 {
             headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
         let hasBody = request.body != nil || (request.contentLength ?? 0) > 0
         var http = HTTPRequest(method: HTTPMethod(request.method), endpoint: endpoint, target: target, headers: headers, body: body)
         http.expectContinue = false
+        http.deadline = request.deadline
         do {
             return try await client.execute(http, signal: request.signal) { response in
                 let head = OSSResponseHead(
@@ -64,13 +64,13 @@ final class HTTPWire: Wire {
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {
-            if e.code == .bodySource, let original = bodyErrors.withLock({ $0 }) { throw original }
+            // The body source's own error (a file that shrank, a rate-limit wait the switch
+            // ended), as it was thrown: the HTTP error keeps it as its cause.
+            if e.code == .bodySource, let original = e.underlying { throw original }
             throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
 
-    func disableRequests() { client.disableRequests() }
-    func enableRequests() { client.enableRequests() }
     func shutdown() async { client.closeIdleConnections() }
 
     /// An HTTP client error as the client error of the same meaning, its text said once (the
@@ -81,8 +81,10 @@ final class HTTPWire: Wire {
         let sent: Bool? = hasBody ? e.bodyFullySent : nil
         let text = e.transportError.map(\.description) ?? e.description
         switch e.code {
-        case .requestsDisabled: return OSSClientError(.requestsDisabled, "requests are disabled (disableRequests())")
-        case .abortedInFlight: return OSSClientError(.abortedInFlight, e.message, bodyFullySent: sent, underlying: e)
+        case .cancelled where e.cancellation == .disabled:
+            // The client-wide switch fired the call's signal: the C++ SDK's "aborted" outcome.
+            return OSSClientError(
+                .abortedInFlight, "the request was aborted in flight: requests disabled", bodyFullySent: sent, underlying: e)
         case .cancelled: return OSSClientError(.cancelled, e.message, bodyFullySent: sent, underlying: e)
         case .timeout:
             return OSSClientError(.timeout, e.transportError == nil ? e.message : text, bodyFullySent: sent, underlying: e)
@@ -97,29 +99,6 @@ final class HTTPWire: Wire {
         default: return OSSClientError(.file, e.message, bodyFullySent: sent, underlying: e)
         }
     }
-}
-
-/// Upload chunks that remember the error they threw, so the client can rethrow it as it was
-/// (OSSHTTP reports body failures as `.bodySource` with the text only).
-struct RecordingChunks: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let base: UploadChunks
-    let errors: MutexBox<(any Error)?>
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: UploadChunks.AsyncIterator
-        let errors: MutexBox<(any Error)?>
-        mutating func next() async throws -> [UInt8]? {
-            do {
-                return try await base.next()
-            } catch {
-                errors.withLock { $0 = error }
-                throw error
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), errors: errors) }
 }
 
 /// Reads an OSSHTTP streaming response's body, mapping its errors.

@@ -15,7 +15,7 @@ extension OSSClient {
         try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(
             .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
-            signal: options.signal)
+            signal: options.signal, retries: options.retryPolicy)
         return PutObjectResult(r.head)
     }
 
@@ -45,14 +45,15 @@ extension OSSClient {
     /// Downloads an object, or a range of it, handing its bytes to `body` as they arrive. Nothing
     /// is retried once the head arrived; a whole object's CRC64 is checked when the stream ends.
     /// The stream is valid only inside `body`.
+    /// - Parameter retryPolicy: this call's retry policy (before the head); `nil` is the client's.
     public func withObjectStream<T: Sendable>(
         bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
-        _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
+        retryPolicy: RetryPolicy? = nil, _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
     ) async throws -> T {
         try range?.validate()
         let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
         do {
-            return try await perform(op, progress: progress) { head, pump in
+            return try await perform(op, progress: progress, retries: retryPolicy) { head, pump in
                 do {
                     return try await body(ObjectMetadata(head), OSSObjectStream(pump: pump))
                 } catch {
@@ -92,7 +93,7 @@ extension OSSClient {
         var op = OSSOperationRequest.appendObject(bucket: bucket, key: key, position: position, body: body, options: options)
         let base: UInt64? = position == 0 ? 0 : previousCRC64
         if base == nil { op.checksUploadCRC = false }
-        let r = try await perform(op, progress: options.progress, uploadCRCBase: base)
+        let r = try await perform(op, progress: options.progress, uploadCRCBase: base, retries: options.retryPolicy)
         guard let next = r.head.header("x-oss-next-append-position").flatMap({ Int64($0) }) else {
             throw OSSClientError.invalidResponse("AppendObject: the answer has no x-oss-next-append-position")
         }
@@ -103,16 +104,18 @@ extension OSSClient {
     /// - Parameter partNumber: 1...10000.
     /// - Parameter signal: an extra cancel source (an upload handle's pause or abort): firing it
     ///   closes the part's socket at once and the call throws `.cancelled`.
+    /// - Parameter retryPolicy: this call's retry policy; `nil` is the client's. A transfer that
+    ///   retries its parts itself passes `.none`.
     public func uploadPart(
         bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false,
-        progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil
+        progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil, retryPolicy: RetryPolicy? = nil
     ) async throws -> UploadPartResult {
         try checkInput { try Validation.checkPartNumber(partNumber) }
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         let r = try await perform(
             .uploadPart(
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber, body: body, contentMD5: contentMD5),
-            progress: progress, signal: signal)
+            progress: progress, signal: signal, retries: retryPolicy)
         guard let etag = r.head.etag else { throw OSSClientError.invalidResponse("UploadPart: the answer has no ETag") }
         return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
     }

@@ -15,9 +15,12 @@ public final class OSSClient: Sendable {
     let receiveLimiter: RateLimiter
     let retryBudget = RetryBudget()
 
+    /// The client-wide switch, the only one: each call's signal listens to the epoch, so firing it
+    /// aborts every attempt in flight (OSSHTTP shuts its socket down) and wakes every back-off
+    /// and rate-limit wait.
     private struct SwitchState {
         var enabled = true
-        /// Fired by `disableRequests()`; retry back-off and rate-limit waits listen to it.
+        /// Fired by `disableRequests()`; replaced by `enableRequests()`.
         var epoch = CancellationSignal()
     }
     private let switchState = PThreadMutex(SwitchState())
@@ -68,7 +71,6 @@ public final class OSSClient: Sendable {
             s.enabled = false
             return s.epoch
         }
-        wire.disableRequests()
         epoch.cancel(.disabled)
     }
 
@@ -80,7 +82,6 @@ public final class OSSClient: Sendable {
                 s.epoch = CancellationSignal()
             }
         }
-        wire.enableRequests()
     }
 
     /// Whether requests may run.
@@ -123,20 +124,27 @@ extension OSSClient {
     /// Sends an operation and reads the whole answer into memory.
     func perform(
         _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
-        signal: CancellationSignal? = nil
+        signal: CancellationSignal? = nil, retries: RetryPolicy? = nil
     ) async throws -> (head: OSSResponseHead, body: [UInt8]) {
-        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal) { head, pump in
+        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries) { head, pump in
             (head, try await pump.collect())
         }
     }
 
-    /// Sends an operation: validates it, signs each attempt, retries what may be retried, checks
-    /// CRC64 both ways, and turns non-2xx answers into `OSSServiceError`.
-    /// - Parameter consume: reads a 2xx answer's body through the pump (rate limit, progress,
-    ///   CRC64). Runs once per attempt that got a 2xx head; what it throws may be retried.
+    /// Sends an operation: validates it, signs each attempt, retries what the one retry policy
+    /// allows within the one deadline, checks CRC64 both ways, and turns non-2xx answers into
+    /// `OSSServiceError`. The policy lives here, the mechanism in OSSHTTP: the HTTP client never
+    /// retries and has no switch of its own.
+    /// - Parameters:
+    ///   - signal: an extra cancel source (a transfer's pause or abort).
+    ///   - retries: this call's retry policy; `nil` is the configuration's. A transfer passes
+    ///     `.none` for its parts, which it retries itself.
+    ///   - consume: reads a 2xx answer's body through the pump (rate limit, progress, CRC64). Runs
+    ///     once per attempt that got a 2xx head; what it throws may be retried.
     func perform<T: Sendable>(
         _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
-        signal: CancellationSignal? = nil, consume: (OSSResponseHead, BodyPump) async throws -> T
+        signal: CancellationSignal? = nil, retries: RetryPolicy? = nil,
+        consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
@@ -145,7 +153,17 @@ extension OSSClient {
         if let reason = signal?.reason {
             throw OSSClientError(.cancelled, "cancelled before it started (\(reason))", bodyFullySent: false)
         }
-        let wakers = [epoch] + (signal.map { [$0] } ?? [])
+        // One deadline for the whole call, computed once: every attempt and every back-off wait
+        // counts against it.
+        let deadline = configuration.timeouts.total.map { ContinuousClock.now.advanced(by: $0) }
+        // One signal for the call, which the client-wide switch and the caller's signal fire: the
+        // wire aborts the attempt in flight with it, and back-off and rate-limit waits wake on it.
+        let callSignal = CancellationSignal()
+        let epochKey = epoch.onCancel { callSignal.cancel($0) }
+        defer { epoch.remove(epochKey) }
+        let callerKey = signal?.onCancel { callSignal.cancel($0) }
+        defer { signal?.remove(callerKey) }
+        let wakers = [callSignal]
 
         var headers = op.headers
         let contentLength: Int64?
@@ -174,14 +192,15 @@ extension OSSClient {
         let isRangeRead = op.header("range") != nil
         let checkDownload = configuration.crcCheckEnabled && op.operation == .getObject && !isRangeRead
         let tracker = ProgressTracker(total: hasBody ? contentLength : nil, handler: progress)
-        let deadline = configuration.timeouts.total.map { ContinuousClock.now.advanced(by: $0) }
-        let policy = configuration.retryPolicy
+        let policy = retries ?? configuration.retryPolicy
 
         var attempt = 0
+        var resentOnFreshConnection = false
         while true {
             attempt += 1
             do {
                 try Task.checkCancellation()
+                if let deadline, ContinuousClock.now >= deadline { throw OSSClient.deadlinePassed(after: nil) }
                 var signed = headers
                 let time = signingTime()
                 signed.append(("Date", time.rfc1123))
@@ -193,7 +212,7 @@ extension OSSClient {
                     : nil
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: body,
-                    deadline: deadline, signal: signal)
+                    deadline: deadline, signal: callSignal)
                 let value = try await wire.execute(request) { response in
                     let head = response.head
                     guard (200..<300).contains(head.statusCode) else {
@@ -216,39 +235,65 @@ extension OSSClient {
             } catch {
                 let failure = explainAddressing(OSSClient.normalise(error), bucket: op.bucket)
                 let decision = RetryPolicy.classify(failure)
-                guard decision.shouldRetry, attempt <= policy.maxRetries, op.body.isRewindable || !hasBody,
-                    !Task.isCancelled, signal?.isCancelled != true
+                // The server's time is learnt from RequestTimeTooSkewed whoever retries (this loop,
+                // or a transfer for its parts), so the next attempt is signed right.
+                if decision.base == .correctClockAndRetry, configuration.clockSkewCorrectionEnabled,
+                    let serverTime = decision.serverTime
+                {
+                    correctClock(serverTime: serverTime)
+                }
+                guard decision.shouldRetry, op.body.isRewindable || !hasBody, !Task.isCancelled, signal?.isCancelled != true
                 else { throw failure }
+                // A kept-alive connection the server had closed: the request never reached it, so
+                // it goes again at once on a fresh connection, once per call, whatever the policy.
+                let resend = decision.base == .resendOnFreshConnection
+                guard resend ? !resentOnFreshConnection : attempt <= policy.maxRetries else { throw failure }
                 // A retry that disableRequests() stopped fails as aborted, whether the switch came
                 // during the failed attempt or during the back-off after it: the caller sees one
                 // outcome for one cause, not a race between the server's answer and the switch.
                 guard requestsEnabled, !epoch.isCancelled else {
                     throw OSSClientError(
                         .abortedInFlight, "requests were disabled before a retry after: \(failure)",
-                        bodyFullySent: (failure as? OSSClientError)?.bodyFullySent)
+                        bodyFullySent: (failure as? OSSClientError)?.bodyFullySent, underlying: failure)
                 }
-                if decision.base == .correctClockAndRetry {
-                    guard configuration.clockSkewCorrectionEnabled, let serverTime = decision.serverTime else { throw failure }
-                    correctClock(serverTime: serverTime)
+                if resend {
+                    resentOnFreshConnection = true
+                    attempt -= 1
+                    continue
+                }
+                if decision.base == .correctClockAndRetry, !configuration.clockSkewCorrectionEnabled || decision.serverTime == nil {
+                    throw failure
                 }
                 let isTimeout = (failure as? OSSClientError)?.kind == .timeout
                 guard retryBudget.spend(afterTimeout: isTimeout) else { throw failure }
                 var wait = decision.base == .correctClockAndRetry ? .zero : policy.delay(beforeRetry: attempt)
                 if let deadline {
                     let left = ContinuousClock.now.duration(to: deadline)
-                    guard left > wait else { throw failure }
+                    guard left > wait else { throw OSSClient.deadlinePassed(after: failure) }
                     wait = min(wait, left)
                 }
                 if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: wakers) {
                     if reason == .disabled {
                         throw OSSClientError(
                             .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
-                            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent)
+                            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent, underlying: failure)
                     }
-                    throw OSSClientError(.cancelled, "cancelled while waiting to retry after: \(failure)")
+                    throw OSSClientError(.cancelled, "cancelled while waiting to retry after: \(failure)", underlying: failure)
                 }
             }
         }
+    }
+
+    /// The error of a call whose total timeout passed: the failure of its last attempt when that
+    /// was the timeout itself, else a timeout that keeps that failure as its cause.
+    static func deadlinePassed(after failure: (any Error)?) -> any Error {
+        if let e = failure as? OSSClientError, e.kind == .timeout { return e }
+        guard let failure else {
+            return OSSClientError(.timeout, "the call's total timeout passed before another attempt", bodyFullySent: false)
+        }
+        return OSSClientError(
+            .timeout, "the call's total timeout passed while retrying after: \(failure)",
+            bodyFullySent: (failure as? OSSClientError)?.bodyFullySent, underlying: failure)
     }
 
     /// Compares the CRC64 of the bytes sent with the server's (for appends, combined with the

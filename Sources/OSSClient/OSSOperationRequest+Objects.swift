@@ -16,6 +16,9 @@ public struct PutObjectOptions: Sendable {
     /// An extra cancel source (an upload handle's pause or abort): firing it closes the socket at
     /// once and the call throws `.cancelled`.
     public var signal: CancellationSignal? = nil
+    /// This call's retry policy; `nil` uses the client's. A caller that retries the call itself
+    /// (a transfer retrying its parts) passes `.none`, so the attempts do not multiply.
+    public var retryPolicy: RetryPolicy? = nil
 
     public init(contentType: String? = nil, metadata: [String: String] = [:], contentMD5: Bool = false) {
         self.contentType = contentType

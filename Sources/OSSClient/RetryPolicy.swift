@@ -1,4 +1,5 @@
 import OSSCore
+internal import OSSHTTP
 import OSSProtocol
 
 /// When and how long to wait before retrying a failed request.
@@ -34,32 +35,35 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// What to do with a failure.
-    public struct Decision: Sendable, Hashable, CustomStringConvertible {
-        enum Base: Sendable, Hashable { case fail, retry, correctClockAndRetry }
-        let base: Base
+    package struct Decision: Sendable, Hashable, CustomStringConvertible {
+        package enum Base: Sendable, Hashable { case fail, retry, correctClockAndRetry, resendOnFreshConnection }
+        package let base: Base
         /// The server's time, for `correctClockAndRetry`.
-        public let serverTime: UTCTime?
+        package let serverTime: UTCTime?
         init(_ base: Base, serverTime: UTCTime? = nil) {
             self.base = base
             self.serverTime = serverTime
         }
-        public static let fail = Decision(.fail)
-        public static let retry = Decision(.retry)
-        public static func correctClockAndRetry(serverTime: UTCTime?) -> Decision {
+        package static let fail = Decision(.fail)
+        package static let retry = Decision(.retry)
+        /// A kept-alive connection the server had closed: send again at once on a fresh one.
+        package static let resendOnFreshConnection = Decision(.resendOnFreshConnection)
+        package static func correctClockAndRetry(serverTime: UTCTime?) -> Decision {
             Decision(.correctClockAndRetry, serverTime: serverTime)
         }
-        public var shouldRetry: Bool { base != .fail }
-        public var description: String {
+        package var shouldRetry: Bool { base != .fail }
+        package var description: String {
             switch base {
             case .fail: "fail"
             case .retry: "retry"
             case .correctClockAndRetry: "correct the clock and retry"
+            case .resendOnFreshConnection: "send again on a fresh connection"
             }
         }
     }
 
-    /// Classifies an error thrown by one attempt.
-    public static func classify(_ error: any Error) -> Decision {
+    /// Classifies an error thrown by one attempt: the one place that says what is retried.
+    package static func classify(_ error: any Error) -> Decision {
         if let e = error as? OSSServiceError {
             if e.code == OSSErrorCode.requestTimeTooSkewed {
                 let t = e.fields["ServerTime"].flatMap { UTCTime(iso8601: $0) ?? UTCTime(rfc1123: $0) }
@@ -68,6 +72,7 @@ public struct RetryPolicy: Sendable, Hashable {
             return e.statusCode >= 500 ? .retry : .fail
         }
         if let e = error as? OSSClientError {
+            if let http = e.underlying as? HTTPClientError, http.isStaleConnection { return .resendOnFreshConnection }
             switch e.kind {
             case .timeout, .connect, .network: return .retry
             default: return .fail

@@ -29,19 +29,16 @@ struct WireResponse {
     var body: any WireResponseBody
 }
 
-/// What the client needs from HTTP: one exchange at a time, and the client-wide switch.
+/// What the client needs from HTTP: one exchange at a time, cancelled through the request's
+/// signal (the client-wide switch is the client's, not the wire's).
 /// `HTTPWire` implements it on OSSHTTP's client; tests use scripted ones.
 protocol Wire: Sendable {
     /// Sends a request and hands the head of its answer and a body reader to `handler`. A body
     /// not read to its end when `handler` returns closes the connection.
-    /// - Throws: `OSSClientError` for failures of the exchange: `.requestsDisabled` before
-    ///   anything was sent, `.abortedInFlight` / `.cancelled` with `bodyFullySent`, `.timeout`,
+    /// - Throws: `OSSClientError` for failures of the exchange: `.abortedInFlight` (the signal
+    ///   fired for `.disabled`) / `.cancelled` with `bodyFullySent`, `.timeout`,
     ///   `.connect`, `.dns`, `.tls`, `.network`; and whatever `handler` throws, unchanged.
     func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T
-    /// Fails new requests with `.requestsDisabled` and aborts those in flight.
-    func disableRequests()
-    /// Lets requests run again.
-    func enableRequests()
     /// Closes idle connections.
     func shutdown() async
 }
@@ -62,7 +59,7 @@ protocol RequestSigning: Sendable {
 /// A body already held in memory.
 final class BufferedResponseBody: WireResponseBody {
     private let chunks: [[UInt8]]
-    private let index = MutexBox(0)
+    private let index = PThreadMutex(0)
 
     init(_ bytes: [UInt8]) { chunks = bytes.isEmpty ? [] : [bytes] }
     init(chunks: [[UInt8]]) { self.chunks = chunks }

@@ -106,6 +106,16 @@ final class ConnectionPool: Sendable {
         next?.continuation.resume()
     }
 
+    /// Number of connections to `endpoint` lent to requests now.
+    func leasedCount(_ endpoint: Endpoint) -> Int {
+        state.withLock { $0.hosts[endpoint]?.leased ?? 0 }
+    }
+
+    /// Number of requests waiting for a connection to `endpoint`.
+    func waitingCount(_ endpoint: Endpoint) -> Int {
+        state.withLock { $0.hosts[endpoint]?.waiters.count ?? 0 }
+    }
+
     /// Number of idle connections kept for `endpoint`.
     func idleCount(_ endpoint: Endpoint) -> Int {
         state.withLock { $0.hosts[endpoint]?.idle.count ?? 0 }

@@ -10,7 +10,8 @@ public struct HTTPClientConfiguration: Sendable {
     public var connectTimeout: Duration? = .seconds(10)
     /// The longest one read or write may stall (the stream's `idleTimeout`).
     public var idleTimeout: Duration? = .seconds(60)
-    /// An optional limit for a whole request, from start to the end of its response body.
+    /// An optional limit for a whole request, from start to the end of its response body, for
+    /// requests without a `deadline` of their own.
     public var totalTimeout: Duration? = nil
     /// How long an `Expect: 100-continue` request waits for `100 Continue` before sending anyway.
     public var expectContinueTimeout: Duration = .seconds(1)
@@ -20,8 +21,6 @@ public struct HTTPClientConfiguration: Sendable {
     public var parserLimits = HTTPParserLimits()
     /// The most body bytes copied into one write (file and in-memory bodies).
     public var writeBufferSize = 256 * 1024
-    /// Retry once on a fresh connection when a kept-alive connection turns out to be closed.
-    public var retryStaleConnections = true
 
     public init() {}
 }

@@ -1,19 +1,21 @@
 import OSSCore
 
-/// Why a request failed on the client side.
+/// Why a request failed on the client side, with its cause.
 ///
 /// A struct with static members rather than a public enum, so new cases never break users. Compare
-/// with `~=` / `code` (`if case HTTPClientError.abortedInFlight = error`). In-flight failures say
-/// whether the whole request body went out (`bodyFullySent`: if false the server cannot have
-/// stored it) and whether any byte of the response arrived.
+/// with `~=` / `code` (`if case HTTPClientError.timeout = error`). In-flight failures say whether
+/// the whole request body went out (`bodyFullySent`: if false the server cannot have stored it)
+/// and whether any byte of the response arrived; the error underneath (a `TransportError`, an
+/// `HTTPParserError`, the body source's own error) is kept in `underlying`. What a failure means
+/// for a retry or for a caller's error codes is the layer above's to decide.
 public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     /// The kind of failure.
     public struct Code: Sendable, Hashable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
-        public static let requestsDisabled = Code("requests disabled")
-        public static let abortedInFlight = Code("aborted in flight")
+        /// The request's signal fired: task cancellation or the caller's signal (see `cancellation`).
         public static let cancelled = Code("cancelled")
+        /// A connect, idle (stall) or total deadline passed.
         public static let timeout = Code("timeout")
         public static let transport = Code("transport")
         public static let parse = Code("malformed response")
@@ -29,29 +31,49 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public let bodyFullySent: Bool
     /// Whether any byte of the response arrived.
     public let responseStarted: Bool
-    /// The transport failure underneath, when there is one.
-    public let transportError: TransportError?
-    /// The parse failure underneath, for `.parse`.
-    public let parserError: HTTPParserError?
+    /// Whether any byte of the request body was handed to the connection.
+    public let bodyStarted: Bool
+    /// Whether the request went out on a kept-alive connection from the pool.
+    public let connectionReused: Bool
+    /// Why the request's signal fired, for `.cancelled` and a total deadline (`.deadline`): the
+    /// reason the caller gave (`.disabled`, `.paused`, ...) or `.taskCancelled`.
+    public let cancellation: CancellationSignal.Reason?
+    /// The error underneath: a `TransportError`, an `HTTPParserError`, or what the body source threw.
+    public let underlying: (any Error & Sendable)?
 
     init(
         _ code: Code, _ message: String, bodyFullySent: Bool = false, responseStarted: Bool = false,
-        transportError: TransportError? = nil, parserError: HTTPParserError? = nil
+        bodyStarted: Bool = false, connectionReused: Bool = false, cancellation: CancellationSignal.Reason? = nil,
+        underlying: (any Error & Sendable)? = nil
     ) {
         self.code = code
         self.message = message
         self.bodyFullySent = bodyFullySent
         self.responseStarted = responseStarted
-        self.transportError = transportError
-        self.parserError = parserError
+        self.bodyStarted = bodyStarted
+        self.connectionReused = connectionReused
+        self.cancellation = cancellation
+        self.underlying = underlying
     }
 
-    /// `disableRequests()` was in force when the request started; nothing was sent.
-    /// C++ SDK code `ClientError:100002`.
-    public static let requestsDisabled = HTTPClientError(.requestsDisabled, "requests are disabled")
-    /// `disableRequests()` stopped the request while it was in flight. C++ SDK code `ClientError:200042`.
-    public static let abortedInFlight = HTTPClientError(.abortedInFlight, "the request was aborted in flight")
-    /// The Swift task running the request was cancelled.
+    /// The transport failure underneath, when there is one.
+    public var transportError: TransportError? { underlying as? TransportError }
+    /// The parse failure underneath, for `.parse`.
+    public var parserError: HTTPParserError? { underlying as? HTTPParserError }
+
+    /// Whether this is what a kept-alive connection the server had already closed produces: a
+    /// request without a body started on a connection from the pool, and the connection failed
+    /// (reset, closed, EOF) before any byte of the response. Once body bytes went out, the
+    /// server may have read them (loopback buffers hold a whole small upload), so a failure then
+    /// is the request's, not the connection's. The request may be sent again at once on a fresh
+    /// connection; whether it is, is the caller's policy.
+    public var isStaleConnection: Bool {
+        guard connectionReused, !responseStarted, !bodyStarted else { return false }
+        if code == .transport { return true }
+        return code == .parse && parserError == .connectionClosed
+    }
+
+    /// The task running the request was cancelled, or the caller's signal fired.
     public static let cancelled = HTTPClientError(.cancelled, "the request was cancelled")
     /// A connect, idle (stall) or total deadline passed.
     public static let timeout = HTTPClientError(.timeout, "the request timed out")
@@ -61,17 +83,8 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public static let parse = HTTPClientError(.parse, "the response was malformed")
     /// The request was refused before any byte was sent (CR/LF in a header, a bad target).
     public static let invalidRequest = HTTPClientError(.invalidRequest, "the request is invalid")
-    /// Reading the request body (a file, the caller's sequence) failed.
+    /// Reading the request body (a file, the caller's sequence) failed; the cause is `underlying`.
     public static let bodySource = HTTPClientError(.bodySource, "reading the request body failed")
-
-    /// The C++ SDK compatible code: `ClientError:100002` (disabled) or `ClientError:200042` (aborted).
-    public var compatibilityCode: String? {
-        switch code {
-        case .requestsDisabled: return "ClientError:100002"
-        case .abortedInFlight: return "ClientError:200042"
-        default: return nil
-        }
-    }
 
     /// Matches errors of the same code: `case HTTPClientError.timeout:`.
     public static func ~= (pattern: HTTPClientError, value: any Error) -> Bool {
@@ -79,16 +92,12 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     }
 
     /// The problem, said once: the transport's or parser's own text when there is one (it names
-    /// what failed), else the message; then the C++ SDK code when there is one. Whether the body
-    /// went out is in `bodyFullySent` and `responseStarted` (a GET has no body to speak of).
+    /// what failed), else the message with the body source's error. Whether the body went out is
+    /// in `bodyFullySent` and `responseStarted` (a GET has no body to speak of).
     public var description: String {
-        var s = message
-        if let t = transportError, code == .transport || code == .timeout {
-            s = t.description
-        } else if let p = parserError {
-            s += ": \(p)"
-        }
-        if let c = compatibilityCode { s += " (\(c))" }
-        return s
+        if let t = transportError, code == .transport || code == .timeout, cancellation == nil { return t.description }
+        if let p = parserError { return "\(message): \(p)" }
+        if code == .bodySource, let u = underlying { return "\(message): \(u)" }
+        return message
     }
 }

@@ -16,8 +16,6 @@ public struct HTTPMetrics: Sendable, Hashable {
     public var bytesReceived: Int64 = 0
     /// Whether the request ran on a kept-alive connection.
     public var connectionReused = false
-    /// Whether the request was sent a second time after a stale kept-alive connection failed.
-    public var retried = false
     /// The address that answered (`127.0.0.1:8080`), when the transport says.
     public var remoteAddress = ""
 

@@ -14,8 +14,11 @@ public struct HTTPRequest: Sendable {
     /// before sending the body.
     public var expectContinue: Bool = false
     /// Called as body bytes go out: (bytes sent so far, total when known). Called on the request's
-    /// task; keep it quick.
+    /// task; keep it quick. The one place an upload's progress is counted.
     public var uploadProgress: (@Sendable (Int64, Int64?) -> Void)? = nil
+    /// When the whole request must be over (the layer above computes it once for a call and all
+    /// its attempts); `nil` uses the client's `totalTimeout` from now, if any.
+    public var deadline: ContinuousClock.Instant? = nil
 
     public init(
         method: HTTPMethod, endpoint: Endpoint, target: String = "/", headers: HTTPHeaders = [:],

@@ -17,6 +17,8 @@ public struct OSSClientOperations: TransferOperations {
     {
         var options = PutObjectOptions()
         options.progress = { progress($0.bytesTransferred) }
+        // The transfer retries its parts (PartScheduler); the client must not retry them too.
+        options.retryPolicy = RetryPolicy.none
         let r = try await client.putObject(
             bucket: bucket, key: key, body: .file(source.path, offset: source.offset, length: source.length),
             options: options)
@@ -34,7 +36,7 @@ public struct OSSClientOperations: TransferOperations {
         let r = try await client.uploadPart(
             bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber,
             body: .file(source.path, offset: source.offset, length: source.length),
-            progress: { progress($0.bytesTransferred) })
+            progress: { progress($0.bytesTransferred) }, retryPolicy: RetryPolicy.none)
         return UploadedPart(number: partNumber, etag: r.etag, crc64: r.crc64)
     }
 
@@ -72,8 +74,9 @@ public struct OSSClientOperations: TransferOperations {
     public func getObject(bucket: String, key: String, offset: Int64, length: Int64, into sink: RangeSink) async throws
     {
         guard length > 0 else { return }
-        try await client.withObjectStream(bucket: bucket, key: key, range: ByteRange(offset...(offset + length - 1))) {
-            _, stream in
+        try await client.withObjectStream(
+            bucket: bucket, key: key, range: ByteRange(offset...(offset + length - 1)), retryPolicy: RetryPolicy.none
+        ) { _, stream in
             for try await chunk in stream { try sink.write(chunk) }
         }
     }

@@ -147,8 +147,8 @@ final class Bench {
         servers.append(plain)
         let stall = try StallServer()
         self.stall = stall
-        let client = HTTPClient()
-        let cancelClient = HTTPClient()
+        let client = HTTPClient(connector: SocketConnector())
+        let cancelClient = HTTPClient(connector: SocketConnector())
         clients += [client, cancelClient]
         let plainEndpoint = Endpoint(host: "127.0.0.1", port: plain.port, tls: false)
 
@@ -166,7 +166,7 @@ final class Bench {
                 secure = server
                 var config = HTTPClientConfiguration()
                 config.tls = insecureTLS
-                let c = HTTPClient(configuration: config)
+                let c = HTTPClient(configuration: config, connector: SocketConnector())
                 clients.append(c)
                 tlsClient = c
             case .failure(let why):

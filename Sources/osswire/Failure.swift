@@ -65,7 +65,7 @@ struct FailureReport {
         case let e as OSSServiceError:
             (code, text, status) = (e.code, e.description, ExitCode.failure)
         case let e as HTTPClientError:
-            (code, text, status) = (e.compatibilityCode ?? "HTTPClientError", e.description, ExitCode.failure)
+            (code, text, status) = ("HTTPClientError", e.description, ExitCode.failure)
         case let e as SystemError:
             // A local read or write (standard output closed, /dev/full, a FIFO gone).
             (code, text, status) = ("FileError", e.description, ExitCode.failure)

@@ -29,7 +29,7 @@ enum HTTPCommand {
             config.totalTimeout = timeout
             config.connectTimeout = timeout
         }
-        let client = HTTPClient(configuration: config)
+        let client = HTTPClient(configuration: config, connector: SocketConnector())
 
         var request: HTTPRequest
         do {

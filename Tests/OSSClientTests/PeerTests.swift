@@ -195,7 +195,7 @@ struct PeerTests {
 struct ProxyTests {
     @Test("through an http proxy, requests use the absolute form and the origin's Host")
     func absoluteForm() async throws {
-        let seen = MutexBox<[PeerRequest]>([])
+        let seen = PThreadMutex<[PeerRequest]>([])
         let proxy = try ScriptedPeer { r in
             seen.withLock { $0.append(r) }
             return PeerResponse(200, [("ETag", "\"E\"")])

@@ -53,16 +53,21 @@ struct PeerResponse: Sendable {
 /// `stallUploads`, request bodies are never read (a peer that stopped reading).
 final class ScriptedPeer: Sendable {
     let listener: TCPListener
-    let requests = MutexBox<[PeerRequest]>([])
-    let accepted = MutexBox<Int>(0)
-    private let acceptTask = MutexBox<Task<Void, Never>?>(nil)
-    private let connections = MutexBox<[any ByteStream]>([])
-    private let connectionTasks = MutexBox<[Task<Void, Never>]>([])
+    let requests = PThreadMutex<[PeerRequest]>([])
+    let accepted = PThreadMutex<Int>(0)
+    private let acceptTask = PThreadMutex<Task<Void, Never>?>(nil)
+    private let connections = PThreadMutex<[any ByteStream]>([])
+    private let connectionTasks = PThreadMutex<[Task<Void, Never>]>([])
 
     var port: Int { listener.localPort }
     var endpoint: String { "http://127.0.0.1:\(port)" }
 
-    init(stallUploads: Bool = false, handler: @escaping @Sendable (PeerRequest) -> PeerResponse) throws {
+    /// - Parameter closeAfterResponse: close each connection after its first answer, without a
+    ///   `Connection: close` (a server that drops idle kept-alive connections).
+    init(
+        stallUploads: Bool = false, closeAfterResponse: Bool = false,
+        handler: @escaping @Sendable (PeerRequest) -> PeerResponse
+    ) throws {
         listener = try TCPListener(host: "127.0.0.1", port: 0)
         let listener = self.listener
         let requests = self.requests
@@ -103,6 +108,7 @@ final class ScriptedPeer: Sendable {
                         } catch {
                             return
                         }
+                        if closeAfterResponse { return }
                     }
                 }
                 connectionTasks.withLock { $0.append(t) }

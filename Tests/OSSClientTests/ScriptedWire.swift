@@ -47,14 +47,14 @@ final class ScriptedWire: Wire {
         case fail(OSSClientError)
         /// Reads `count` body bytes, then fails as if the connection was reset.
         case resetAfter(Int)
-        /// Replies only once `disableRequests()` was called: an answer that crosses the switch.
+        /// Replies only once the request's signal fired (`disableRequests()`): an answer that
+        /// crosses the switch.
         case replyAfterDisable(Reply)
     }
 
     private struct State {
         var steps: [Step]
         var seen: [SeenRequest] = []
-        var disabled = false
         var executeCount = 0
     }
     private let state: PThreadMutex<State>
@@ -71,8 +71,7 @@ final class ScriptedWire: Wire {
     var executeCount: Int { state.withLock { $0.executeCount } }
 
     func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
-        let step: Step = try state.withLock { s in
-            guard !s.disabled else { throw OSSClientError(.requestsDisabled, "disabled") }
+        let step: Step = state.withLock { s in
             s.executeCount += 1
             guard !s.steps.isEmpty else { return .fail(OSSClientError(.network, "script exhausted")) }
             return s.steps.removeFirst()
@@ -96,7 +95,7 @@ final class ScriptedWire: Wire {
         arrivalsContinuation.yield(executeCount)
         if let failure { throw failure }
         if case .replyAfterDisable = step {
-            while !state.withLock({ $0.disabled }) { try await Task.sleep(for: .milliseconds(1)) }
+            while request.signal?.isCancelled != true { try await Task.sleep(for: .milliseconds(1)) }
         }
         switch step {
         case .reply(let r), .replyAfterDisable(let r):
@@ -113,14 +112,12 @@ final class ScriptedWire: Wire {
         }
     }
 
-    func disableRequests() { state.withLock { $0.disabled = true } }
-    func enableRequests() { state.withLock { $0.disabled = false } }
     func shutdown() async {}
 }
 
 /// A signer that marks requests as signed, recording the time it was given.
 struct MarkingSigner: RequestSigning {
-    let times = MutexBox<[UTCTime]>([])
+    let times = PThreadMutex<[UTCTime]>([])
     func sign(
         method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
         time: UTCTime

@@ -11,10 +11,10 @@ import Testing
 /// an empty `200`: the proof that bad input never reached the wire is that it received nothing.
 final class ByteRecorder: Sendable {
     let listener: TCPListener
-    let bytes = MutexBox<[UInt8]>([])
-    let connections = MutexBox<Int>(0)
-    private let task = MutexBox<Task<Void, Never>?>(nil)
-    private let streams = MutexBox<[any ByteStream]>([])
+    let bytes = PThreadMutex<[UInt8]>([])
+    let connections = PThreadMutex<Int>(0)
+    private let task = PThreadMutex<Task<Void, Never>?>(nil)
+    private let streams = PThreadMutex<[any ByteStream]>([])
 
     var endpoint: String { "http://127.0.0.1:\(listener.localPort)" }
 

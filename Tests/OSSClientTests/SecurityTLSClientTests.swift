@@ -19,10 +19,10 @@ final class TLSPeer: Sendable {
     }
 
     let listener: TLSListener
-    let seen = MutexBox<[Seen]>([])
-    let failedHandshakes = MutexBox<Int>(0)
-    private let task = MutexBox<Task<Void, Never>?>(nil)
-    private let streams = MutexBox<[any ByteStream]>([])
+    let seen = PThreadMutex<[Seen]>([])
+    let failedHandshakes = PThreadMutex<Int>(0)
+    private let task = PThreadMutex<Task<Void, Never>?>(nil)
+    private let streams = PThreadMutex<[any ByteStream]>([])
 
     var port: Int { listener.localPort }
 

@@ -61,7 +61,7 @@ struct CancellationOverSocketsTests {
         }
         var config = HTTPClientConfiguration()
         config.tls.caFile = certs.caFile
-        let client = HTTPClient(configuration: config)
+        let client = HTTPClient(configuration: config, connector: SocketConnector())
         let task = Task { try await Self.upload(client, server.endpoint) }
         #expect(await heads.wait(for: 1))
         task.cancel()
@@ -69,7 +69,7 @@ struct CancellationOverSocketsTests {
         #expect(error?.code == .cancelled)
         #expect(error?.bodyFullySent == false)
         #expect(error?.responseStarted == false)
-        #expect(client.inFlightCount == 0)
+        #expect(client.pool.leasedCount(server.endpoint) == 0)
         release.release()
         #expect(await eventually { ends.all.count == 1 })
         let end = try #require(ends.all.first)
@@ -83,7 +83,7 @@ struct CancellationOverSocketsTests {
         let listener = try TCPListener()
         defer { listener.close() }
         let accepted = Task { try await listener.accept() }
-        let client = HTTPClient()
+        let client = HTTPClient(connector: SocketConnector())
         let signal = CancellationSignal()
         let sent = PThreadMutex<Int64>(0)
         var request = HTTPRequest(
@@ -115,7 +115,8 @@ struct CancellationOverSocketsTests {
         #expect(got < Self.size)
     }
 
-    @Test func disableAbortsFourTLSUploadsAndEnableRestoresTheClient() async throws {
+    /// What OSSClient's client-wide switch does at this layer: one signal shared by the requests.
+    @Test func oneSignalAbortsFourTLSUploadsAndTheClientStaysUsable() async throws {
         let certs = try await CertificateFactory.shared()
         let heads = Counter()
         let release = Gate()
@@ -146,20 +147,16 @@ struct CancellationOverSocketsTests {
         var config = HTTPClientConfiguration()
         config.tls.caFile = certs.caFile
         config.maxConnectionsPerHost = 4
-        let client = HTTPClient(configuration: config)
+        let client = HTTPClient(configuration: config, connector: SocketConnector())
         defer { client.closeIdleConnections() }
-        let tasks = (0..<4).map { _ in Task { try await Self.upload(client, server.endpoint) } }
+        let signal = CancellationSignal()
+        let tasks = (0..<4).map { _ in Task { try await Self.upload(client, server.endpoint, signal: signal) } }
         #expect(await heads.wait(for: 4))
-        #expect(client.inFlightCount == 4)
-        // Enabled again at once: the four in flight must still fail.
-        client.disableRequests()
-        client.enableRequests()
+        signal.cancel(.disabled)
         for t in tasks {
             let error = await clientError { try await t.value }
-            #expect(error?.code == .abortedInFlight)
-            #expect(error?.compatibilityCode == "ClientError:200042")
+            #expect(error?.code == .cancelled && error?.cancellation == .disabled)
             #expect(error?.bodyFullySent == false)
-            #expect(error.map { "\($0)".contains("ClientError:200042") } == true)
         }
         release.release()
         #expect(await eventually { ends.all.count == 4 })
@@ -168,14 +165,11 @@ struct CancellationOverSocketsTests {
             #expect(end.received < Self.size)
         }
 
-        client.disableRequests()
         let refused = await clientError {
-            _ = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/ok"))
+            _ = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/ok"), signal: signal)
         }
-        #expect(refused?.code == .requestsDisabled)
-        #expect(refused?.compatibilityCode == "ClientError:100002")
+        #expect(refused?.code == .cancelled)
         #expect(heads.count == 4)
-        client.enableRequests()
         let ok = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/ok"))
         #expect(ok.status == 200)
         #expect(ok.body == Array("ok".utf8))

@@ -80,21 +80,24 @@ struct HTTPClientFramingTests {
         #expect(connector.clients[0].closeCount == 1)
     }
 
-    @Test func disableWhileWaitingForAPoolSlot() async throws {
+    @Test func aSignalFiredWhileWaitingForAPoolSlot() async throws {
         let heads = Counter()
         let connector = MemoryConnector(capacity: 8192, peer: Peers.echo(heads: heads))
         var config = HTTPClientConfiguration()
         config.maxConnectionsPerHost = 1
         let client = HTTPClient(configuration: config, connector: connector)
-        let busy = Task { try await client.execute(put("/stall", .bytes(Array(repeating: 1, count: 1 << 20)))) }
+        let signal = CancellationSignal()
+        let busy = Task {
+            try await client.execute(put("/stall", .bytes(Array(repeating: 1, count: 1 << 20))), signal: signal)
+        }
         #expect(await heads.wait(for: 1))
-        let waiting = Task { try await client.execute(get()) }
-        #expect(await eventually { client.inFlightCount == 2 })
-        client.disableRequests()
+        let waiting = Task { try await client.execute(get(), signal: signal) }
+        #expect(await eventually { client.pool.waitingCount(local) == 1 })
+        signal.cancel(.disabled)
         let e1 = await clientError { _ = try await busy.value }
         let e2 = await clientError { _ = try await waiting.value }
-        #expect(e1?.code == .abortedInFlight)
-        #expect(e2?.code == .abortedInFlight)
+        #expect(e1?.code == .cancelled && e1?.cancellation == .disabled)
+        #expect(e2?.code == .cancelled && e2?.cancellation == .disabled)
         #expect(connector.connectCount == 1)
     }
 }

@@ -237,6 +237,7 @@ final class MemoryConnector: StreamConnector {
     private struct State {
         var clients: [MemoryStream] = []
         var servers: [MemoryStream] = []
+        var attempts = 0
     }
 
     private let state = PThreadMutex(State())
@@ -255,12 +256,15 @@ final class MemoryConnector: StreamConnector {
     }
 
     var connectCount: Int { state.withLock { $0.clients.count } }
+    /// Connects begun, hanging ones included.
+    var connectAttempts: Int { state.withLock { $0.attempts } }
     var clients: [MemoryStream] { state.withLock { $0.clients } }
 
     func connect(
         to endpoint: Endpoint, tls: TLSConfiguration, connectTimeout: Duration?, signal: CancellationSignal?
     ) async throws -> (any ByteStream, ConnectTimings) {
         if signal?.isCancelled == true { throw TransportError.aborted("cancelled before connecting") }
+        state.withLock { $0.attempts += 1 }
         if hang {
             let gate = MemoryPipe(capacity: 1)
             let key = signal?.onCancel { _ in

@@ -132,7 +132,7 @@ struct SocketClientTests {
     @Test func keepAliveAndMetricsOverTCP() async throws {
         let server = try LoopbackServer(LoopbackServer.standard(heads: Counter(), release: Gate(), ends: Ends()))
         defer { server.stop() }
-        let client = HTTPClient()
+        let client = HTTPClient(connector: SocketConnector())
         defer { client.closeIdleConnections() }
         let payload = (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 13) }
         let first = try await client.execute(
@@ -151,7 +151,7 @@ struct SocketClientTests {
     @Test func largeStreamedUploadOverTCP() async throws {
         let server = try LoopbackServer(LoopbackServer.standard(heads: Counter(), release: Gate(), ends: Ends()))
         defer { server.stop() }
-        let client = HTTPClient()
+        let client = HTTPClient(connector: SocketConnector())
         defer { client.closeIdleConnections() }
         let size = 32 << 20
         let response = try await client.execute(
@@ -176,7 +176,7 @@ struct SocketClientTests {
             release.release()
             server.stop()
         }
-        let client = HTTPClient()
+        let client = HTTPClient(connector: SocketConnector())
         let size = 512 << 20
         let task = Task {
             try await client.execute(
@@ -196,7 +196,7 @@ struct SocketClientTests {
         #expect(ends.first?.contains("timed out") == false)
     }
 
-    @Test func disableAbortsFourUploadsOverTCP() async throws {
+    @Test func oneSignalAbortsFourUploadsOverTCP() async throws {
         let heads = Counter()
         let release = Gate()
         let ends = Ends()
@@ -207,35 +207,33 @@ struct SocketClientTests {
         }
         var config = HTTPClientConfiguration()
         config.maxConnectionsPerHost = 4
-        let client = HTTPClient(configuration: config)
+        let client = HTTPClient(configuration: config, connector: SocketConnector())
         defer { client.closeIdleConnections() }
         let size = 256 << 20
+        let signal = CancellationSignal()
         let tasks = (0..<4).map { _ in
             Task {
                 try await client.execute(
                     HTTPRequest(
                         method: .put, endpoint: server.endpoint, target: "/stall",
-                        body: .stream(ZeroChunks(count: size, chunk: 1 << 20), length: Int64(size))))
+                        body: .stream(ZeroChunks(count: size, chunk: 1 << 20), length: Int64(size))),
+                    signal: signal)
             }
         }
         #expect(await heads.wait(for: 4))
-        client.disableRequests()
-        client.enableRequests()
+        signal.cancel(.disabled)
         for t in tasks {
             let error = await clientError { _ = try await t.value }
-            #expect(error?.code == .abortedInFlight)
-            #expect(error?.compatibilityCode == "ClientError:200042")
+            #expect(error?.code == .cancelled && error?.cancellation == .disabled)
             #expect(error?.bodyFullySent == false)
         }
         release.release()
         #expect(await ends.wait(for: 4))
-        client.disableRequests()
         let refused = await clientError {
-            _ = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/x"))
+            _ = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/x"), signal: signal)
         }
-        #expect(refused?.compatibilityCode == "ClientError:100002")
+        #expect(refused?.code == .cancelled)
         #expect(heads.count == 4)
-        client.enableRequests()
         let ok = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/x"))
         #expect(ok.status == 200)
     }
@@ -247,7 +245,7 @@ struct SocketClientTests {
         defer { server.stop() }
         var config = HTTPClientConfiguration()
         config.tls.caFile = certs.caFile
-        let client = HTTPClient(configuration: config)
+        let client = HTTPClient(configuration: config, connector: SocketConnector())
         defer { client.closeIdleConnections() }
         let first = try await client.execute(
             HTTPRequest(method: .put, endpoint: server.endpoint, target: "/t", body: .bytes(Array("over tls".utf8))))
@@ -257,7 +255,7 @@ struct SocketClientTests {
         #expect(second.metrics.connectionReused)
 
         // Without the CA the handshake fails verification: a transport error in the TLS phase.
-        let strict = HTTPClient()
+        let strict = HTTPClient(connector: SocketConnector())
         let error = await clientError {
             _ = try await strict.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/t"))
         }

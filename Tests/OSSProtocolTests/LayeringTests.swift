@@ -10,7 +10,7 @@ import Testing
         "OSSCore": ["CLinuxShims"],
         "OSSCrypto": ["OSSCore", "COpenSSL"],
         "OSSTransport": ["OSSCore", "OSSCrypto", "COpenSSL", "CLinuxShims"],
-        "OSSHTTP": ["OSSCore", "OSSTransport"],
+        "OSSHTTP": ["OSSCore"],
         "OSSXML": ["OSSCore"],
         "OSSProtocol": ["OSSCore", "OSSXML"],
         "OSSSigner": ["OSSCore", "OSSCrypto", "OSSProtocol"],

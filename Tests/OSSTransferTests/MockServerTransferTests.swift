@@ -8,11 +8,12 @@ import Testing
 @testable import OSSTransfer
 
 /// A client for a mock server (demo credentials, path style).
-func makeClient(_ server: MockOSSServer) throws -> OSSClient {
+func makeClient(_ server: MockOSSServer, configure: (inout OSSClientConfiguration) -> Void = { _ in }) throws -> OSSClient {
     var config = try OSSClientConfiguration(endpoint: server.url, region: "cn-hangzhou")
     config.addressing = .pathStyle
     config.credentialsProvider = StaticCredentialsProvider(
         accessKeyId: MockCredential.demo.accessKeyId, accessKeySecret: MockCredential.demo.accessKeySecret)
+    configure(&config)
     return try OSSClient(configuration: config)
 }
 
