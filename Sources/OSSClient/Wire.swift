@@ -9,7 +9,7 @@ struct WireRequest: Sendable {
     /// The body length; `nil` with a body means chunked transfer coding.
     var contentLength: Int64?
     /// The body, or `nil` for none.
-    var body: UploadChunks?
+    var body: UploadBody?
     /// The limit on the whole exchange, if any.
     var deadline: ContinuousClock.Instant?
     /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
@@ -21,6 +21,9 @@ protocol WireResponseBody: AnyObject {
     /// The next bytes, or `nil` at the end.
     /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
     func next() async throws -> [UInt8]?
+    /// Reads the next bytes into `buffer`; 0 at the end.
+    /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int
 }
 
 /// An answer whose head arrived. Valid only inside the handler it is given to.
@@ -73,6 +76,13 @@ final class BufferedResponseBody: WireResponseBody {
             defer { i += 1 }
             return chunks[i]
         }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        guard let chunk = try await next() else { return 0 }
+        precondition(chunk.count <= buffer.count, "BufferedResponseBody chunks fit the reader's buffer")
+        chunk.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        return chunk.count
     }
 
 }
