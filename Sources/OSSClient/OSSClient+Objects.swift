@@ -35,9 +35,12 @@ extension OSSClient {
         bucket: String, key: String, toFile path: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
     ) async throws -> ObjectMetadata {
         try range?.validate()
-        return try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
-            try await pump.write(toFile: path)
-            return ObjectMetadata(head)
+        // The file is written (blocking pwrite) on a file I/O thread, never on the cooperative pool.
+        return try await FileIOExecutor.run {
+            try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
+                try await pump.write(toFile: path)
+                return ObjectMetadata(head)
+            }
         }
     }
 
@@ -54,10 +57,12 @@ extension OSSClient {
     ) async throws -> ObjectDownload {
         try range?.validate()
         let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
-        return try await perform(op, progress: progress) { head, pump in
-            let (written, crc) = try await pump.write(
-                to: file, at: offset, buffer: buffer ?? IOBuffer(capacity: BodyPump.fileBufferSize), limit: limit)
-            return ObjectDownload(metadata: ObjectMetadata(head), bytesWritten: written, crc64: crc)
+        return try await FileIOExecutor.run {
+            try await perform(op, progress: progress) { head, pump in
+                let (written, crc) = try await pump.write(
+                    to: file, at: offset, buffer: buffer ?? IOBuffer(capacity: BodyPump.fileBufferSize), limit: limit)
+                return ObjectDownload(metadata: ObjectMetadata(head), bytesWritten: written, crc64: crc)
+            }
         }
     }
 

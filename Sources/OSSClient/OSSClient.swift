@@ -138,6 +138,19 @@ extension OSSClient {
         _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
         signal: CancellationSignal? = nil, consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
+        // A file body is read (blocking pread) on a file I/O thread, never on the cooperative pool.
+        if op.body.readsFile {
+            return try await FileIOExecutor.run {
+                try await performHere(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, consume: consume)
+            }
+        }
+        return try await performHere(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, consume: consume)
+    }
+
+    private func performHere<T: Sendable>(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler?, uploadCRCBase: UInt64?,
+        signal: CancellationSignal?, consume: (OSSResponseHead, BodyPump) async throws -> T
+    ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
         // Cancelled before anything went out: the public error, saying no byte was sent.
@@ -430,7 +443,7 @@ final class BodyPump {
     }
 
     /// The buffer a download to a file is received into: each `pwrite` is this large.
-    static let fileBufferSize = 1 << 20
+    static let fileBufferSize = 256 << 10
 }
 
 /// An object's bytes as they arrive, inside `OSSClient.withObjectStream`. Read to the end, a

@@ -52,6 +52,14 @@ public struct OSSRequestBody: Sendable {
         OSSRequestBody(source: .stream(StreamBox(chunks), length: length))
     }
 
+    /// Whether sending it reads a file (with blocking `pread`).
+    var readsFile: Bool {
+        switch source {
+        case .file, .descriptor: true
+        case .bytes, .stream: false
+        }
+    }
+
     /// Whether a second attempt can send the same bytes again.
     public var isRewindable: Bool {
         if case .stream = source { return false }

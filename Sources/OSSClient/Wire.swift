@@ -66,6 +66,8 @@ protocol RequestSigning: Sendable {
 final class BufferedResponseBody: WireResponseBody {
     private let chunks: [[UInt8]]
     private let index = MutexBox(0)
+    /// What `read(into:)` could not fit last time.
+    private let pending = MutexBox<[UInt8]>([])
 
     init(_ bytes: [UInt8]) { chunks = bytes.isEmpty ? [] : [bytes] }
     init(chunks: [[UInt8]]) { self.chunks = chunks }
@@ -79,10 +81,19 @@ final class BufferedResponseBody: WireResponseBody {
     }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
-        guard let chunk = try await next() else { return 0 }
-        precondition(chunk.count <= buffer.count, "BufferedResponseBody chunks fit the reader's buffer")
-        chunk.withUnsafeBytes { buffer.copyMemory(from: $0) }
-        return chunk.count
+        guard buffer.count > 0 else { return 0 }
+        var piece = pending.withLock { p -> [UInt8] in
+            defer { p = [] }
+            return p
+        }
+        if piece.isEmpty {
+            guard let chunk = try await next() else { return 0 }
+            piece = chunk
+        }
+        let n = min(piece.count, buffer.count)
+        piece.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        if n < piece.count { pending.withLock { $0 = Array(piece[n...]) } }
+        return n
     }
 
 }

@@ -1,8 +1,6 @@
 #if canImport(Glibc)
     import Glibc
 #endif
-import OSSTestSupport
-import Synchronization
 import Testing
 @testable import OSSCore
 
@@ -93,37 +91,4 @@ struct FileDescriptorTests {
         }
         #expect(e.errno == EIO && e.operation == "probe")
     }
-
-    @Test("open of a FIFO interrupted by signals still opens (EINTR retried) and reads")
-    func fifoOpenSurvivesSignals() async throws {
-        let path = Self.scratchPath("fifo")
-        #expect(mkfifo(path, 0o600) == 0)
-        defer { FileDescriptor.remove(path) }
-        // A handler without SA_RESTART, so a blocked open(2) fails with EINTR.
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { _ in }
-        action.sa_flags = 0
-        var old = sigaction()
-        sigaction(SIGUSR2, &action, &old)
-        defer { sigaction(SIGUSR2, &old, nil) }
-        let openerThread = Atomic<UInt>(0)
-        let opening = Task {
-            try await Blocking.run { () throws -> FileDescriptor in
-                openerThread.store(UInt(pthread_self()), ordering: .releasing)
-                return try FileDescriptor.open(path, .readOnly)  // blocks until a writer opens it
-            }
-        }
-        while openerThread.load(ordering: .acquiring) == 0 { try await Task.sleep(for: .milliseconds(1)) }
-        // Interrupt the blocked open a few times, then open the writing end.
-        for _ in 0..<5 {
-            pthread_kill(pthread_t(openerThread.load(ordering: .acquiring)), SIGUSR2)
-            try await Task.sleep(for: .milliseconds(2))
-        }
-        let writer = try FileDescriptor.open(path, .writeOnly)
-        let reader = try await opening.value
-        defer { reader.close() }
-        writer.close()
-        #expect(reader.path == path)
-    }
 }
-

@@ -1,3 +1,4 @@
+import Foundation
 import OSSClient
 import OSSCore
 import OSSMockServer
@@ -146,6 +147,38 @@ struct BodyPathTests {
                 file: path, bucket: "bucket-b", key: "shrinks-mp")
             #expect(outcome.state == .failed)
             #expect(await server.service.objectBytes(bucket: "bucket-b", key: "shrinks-mp") == nil)
+        }
+    }
+}
+
+@Suite("Where blocking file I/O runs")
+struct FileIOThreadTests {
+    @Test("a file upload and a download to a file run on OSSWire's file I/O threads, not the cooperative pool")
+    func fileIOThreads() async throws {
+        var c = MockServerConfiguration()
+        c.buckets = ["bucket-b"]
+        try await withMockServer(configuration: c) { server in
+            let scratch = Scratch()
+            let (path, bytes) = scratch.file("threads", size: 3 << 20)
+            let client = try makeClient(server)
+            let sends = PThreadMutex<[Bool]>([])
+            var options = PutObjectOptions()
+            // Progress is reported by the sending task, right after each buffer read with pread.
+            options.progress = { _ in sends.withLock { $0.append(FileIOExecutor.isCurrentThread) } }
+            try await client.putObject(bucket: "bucket-b", key: "k", body: .file(path), options: options)
+            #expect(!sends.withLock { $0 }.isEmpty && sends.withLock { $0 }.allSatisfy { $0 })
+            let receives = PThreadMutex<[Bool]>([])
+            try await client.getObject(bucket: "bucket-b", key: "k", toFile: path + ".copy") { _ in
+                receives.withLock { $0.append(FileIOExecutor.isCurrentThread) }
+            }
+            #expect(!receives.withLock { $0 }.isEmpty && receives.withLock { $0 }.allSatisfy { $0 })
+            #expect(FileManager.default.contents(atPath: path + ".copy").map { [UInt8]($0) } == bytes)
+            // Small in-memory requests stay where they are.
+            let small = PThreadMutex<[Bool]>([])
+            var smallOptions = PutObjectOptions()
+            smallOptions.progress = { _ in small.withLock { $0.append(FileIOExecutor.isCurrentThread) } }
+            try await client.putObject(bucket: "bucket-b", key: "s", body: .bytes([1, 2, 3]), options: smallOptions)
+            #expect(small.withLock { $0 }.allSatisfy { !$0 })
         }
     }
 }
