@@ -2,6 +2,9 @@
 //
 //   refclient put   PORT PATH BYTES    a raw socket write loop: connect, one PUT head, BYTES from
 //                                      one 256 KiB buffer with send(2), then the response head
+//   refclient putfile PORT PATH FILE   the same with the body read from FILE: pread(2) into the one
+//                                      256 KiB buffer, its CRC64 with liblzma's lzma_crc64, then
+//                                      send(2): what any client that checks CRC64 must at least do
 //   refclient get   PORT PATH OUTFILE  a raw read loop: one GET, recv(2) into a 256 KiB buffer
 //                                      and write(2) to OUTFILE until Content-Length bytes came
 //   refclient small PORT PATH COUNT    COUNT PUTs of 4 KiB on one kept-alive connection, each a
@@ -11,12 +14,13 @@
 //                                      beyond the blank line)
 //
 // Prints the seconds between connect and the last byte on stdout. Exit 0, 1 on failure.
-//   cc -O2 -o refclient refclient.c
+//   cc -O2 -o refclient refclient.c -llzma
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <lzma.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -85,7 +89,7 @@ static long read_head(int fd, char *buf, size_t cap, size_t *extra) {
 
 int main(int argc, char **argv) {
     if (argc != 5) {
-        fprintf(stderr, "usage: refclient put|get|small PORT PATH BYTES|OUTFILE|COUNT\n");
+        fprintf(stderr, "usage: refclient put|putfile|get|small PORT PATH BYTES|FILE|OUTFILE|COUNT\n");
         return 2;
     }
     const char *mode = argv[1], *path = argv[3];
@@ -107,6 +111,27 @@ int main(int argc, char **argv) {
         }
         size_t extra;
         read_head(fd, buf, BUF, &extra);
+    } else if (!strcmp(mode, "putfile")) {
+        int in = open(argv[4], O_RDONLY | O_CLOEXEC);
+        if (in < 0) die("open input");
+        off_t total = lseek(in, 0, SEEK_END);
+        int n = snprintf(head, sizeof head, "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %lld\r\n\r\n",
+                         path, port, (long long)total);
+        send_all(fd, head, (size_t)n);
+        uint64_t crc = 0;
+        for (off_t at = 0; at < total;) {
+            ssize_t r = pread(in, buf, BUF, at);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) die("pread");
+            crc = lzma_crc64((const uint8_t *)buf, (size_t)r, crc);
+            send_all(fd, buf, (size_t)r);
+            at += r;
+        }
+        size_t extra;
+        read_head(fd, buf, BUF, &extra);
+        char *h = strcasestr(buf, "x-oss-hash-crc64ecma:");
+        if (h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
+        close(in);
     } else if (!strcmp(mode, "get")) {
         int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (out < 0) die("open output");

@@ -12,8 +12,10 @@ import OSSSigner
 ///
 /// - `put`: one PutObject of `--bytes` from a file, V4-signed, CRC64 on (the server returns
 ///   `x-oss-hash-crc64ecma`, so the client really checks it): `osswire cp FILE oss://b/KEY
-///   --part-size N` (the CLI as shipped, a child process) beside `curl -T FILE` and the C raw
-///   socket write loop (`refclient put`). `--tls`: the same over TLS 1.3 (`curl -k -T`).
+///   --part-size N` (the CLI as shipped, a child process) beside `curl -T FILE`, the C raw
+///   socket write loop (`refclient put`: one buffer, no file, no CRC) and the C file loop
+///   (`refclient putfile`: pread, liblzma CRC64, send). `--tls`: the same over TLS 1.3
+///   (`curl -k -T`).
 /// - `get`: one GetObject of `--bytes` to a file, CRC64 on: `osswire cp oss://b/KEY FILE` beside
 ///   `curl -o FILE` and the C read loop (`refclient get`, recv into 256 KiB, write to the file).
 /// - `small`: `--count` V4-signed 4 KiB PutObjects on one kept-alive connection through the
@@ -43,7 +45,7 @@ struct ReferenceBenchmark {
         let server = Scratch.directory + "/refserver", client = Scratch.directory + "/refclient"
         try Processes.run(
             "/usr/bin/cc", ["-O2", "-o", server, sourceDirectory + "/refserver.c", "-lssl", "-lcrypto", "-llzma"])
-        try Processes.run("/usr/bin/cc", ["-O2", "-o", client, sourceDirectory + "/refclient.c"])
+        try Processes.run("/usr/bin/cc", ["-O2", "-o", client, sourceDirectory + "/refclient.c", "-llzma"])
         return (server, client)
     }
 
@@ -166,6 +168,7 @@ struct ReferenceBenchmark {
                 if what == "put" {
                     if !tls {
                         steps.append(("C raw write loop", { try Self.timed(clientBinary, ["put", "\(server.port)", "/bench/" + key, "\(bytes)"]) }))
+                        steps.append(("C file+CRC64 loop", { try Self.timed(clientBinary, ["putfile", "\(server.port)", "/bench/" + key, file]) }))
                     }
                     steps.append((tls ? "curl -k -T" : "curl -T", {
                         try Self.timed("/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-f", "-o", "/dev/null", "-T", file, url])
