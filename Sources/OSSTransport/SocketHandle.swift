@@ -72,6 +72,21 @@ final class SocketHandle: Abortable {
     )
         async throws
     {
+        // On a file I/O thread with nothing else to run, block in poll(2) like a blocking recv
+        // would: one wake-up per wait instead of the reactor's and then this thread's. An abort
+        // (shutdown(2) under the lock) wakes the poll as it wakes the reactor.
+        let (closed, aborted) = state.withLock { ($0.closed, $0.aborted) }
+        if closed { throw TransportError(phase: .closed, message: "the connection is closed") }
+        if aborted { throw abortError }
+        if let outcome = FileIOExecutor.waitBlocking(fd: fd, forWriting: direction == .write, deadline: deadline) {
+            switch outcome {
+            case .ready:
+                if isAborted { throw abortError }
+                return
+            case .timedOut:
+                throw timeoutError()
+            }
+        }
         let timeout = deadline == nil ? nil : timeoutError()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let immediate: Result<Void, any Error>? = state.withLock { s in
