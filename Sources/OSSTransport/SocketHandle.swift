@@ -116,6 +116,8 @@ final class SocketHandle: Abortable {
                     }
                 }
                 if direction == .read { s.readWaiter = waiter } else { s.writeWaiter = waiter }
+                // One-shot and level-triggered: a socket already ready reports at once.
+                reactor.arm(self, read: s.readWaiter != nil, write: s.writeWaiter != nil)
                 return nil
             }
             if let immediate { continuation.resume(with: immediate) }
@@ -141,6 +143,10 @@ final class SocketHandle: Abortable {
                 } else {
                     s.writeReady = true
                 }
+            }
+            // The one-shot event disarmed the socket: arm it again for a waiter still there.
+            if !s.closed, !s.aborted, s.readWaiter != nil || s.writeWaiter != nil {
+                reactor.arm(self, read: s.readWaiter != nil, write: s.writeWaiter != nil)
             }
         }
         for w in resumed {
