@@ -9,7 +9,8 @@ import OSSCore
 ///   `osswire mock-server`'s fault flags: `max-recv-rate`, `stall-after-bytes`, `reset-after-bytes`,
 ///   `response-delay-ms`, `fail=OP:NTH:STATUS:CODE`, `clock-skew`, `wrong-crc64`,
 ///   `close-after-headers`, `connection-close`, `forbidden-after-bytes`, `truncate-response`,
-///   `garbage-response`, `reset-every`, `fault-operation`, `fault-times`); `DELETE` clears them.
+///   `garbage-response`, `reset-every`, `fault-operation`, `fault-times`, `max-send-rate`); `DELETE`
+///   goes back to the faults the server was started with (its command-line fault flags).
 /// - `GET /_mock/health` — `ok`.
 enum MockAdmin {
     static func handle(_ service: MockOSS, _ r: MockRequest) -> MockResponse {
@@ -28,7 +29,7 @@ enum MockAdmin {
         case ("GET", "faults"):
             return json(service.faults.json)
         case ("DELETE", "faults"):
-            service.setFaults(MockFaults())
+            service.setFaults(service.configuration.faults)
             return MockResponse(status: 204)
         case ("PUT", "faults"), ("POST", "faults"):
             var f = MockFaults()

@@ -9,8 +9,11 @@ enum MockAuth {
     /// failure into the answer OSS gives.
     /// - Throws: the OSS error to answer (`AccessDenied`, `SignatureDoesNotMatch`,
     ///   `InvalidAccessKeyId`, `RequestTimeTooSkewed`, `InvalidSecurityToken`).
+    /// - Parameter region: the region a V4 scope must name (OSS checks it against the endpoint's);
+    ///   `nil` accepts any.
     static func verify(
-        _ r: MockRequest, credentials: [MockCredential], allowAnonymous: Bool, now: UTCTime, maximumSkew: Int64
+        _ r: MockRequest, credentials: [MockCredential], allowAnonymous: Bool, now: UTCTime, maximumSkew: Int64,
+        region: String? = nil
     ) throws(MockOSSError) {
         let signed = !(r.header("authorization") ?? "").isEmpty || r.hasQuery("x-oss-signature")
             || r.hasQuery("x-oss-signature-version") || r.hasQuery("Signature") || r.hasQuery("OSSAccessKeyId")
@@ -21,7 +24,7 @@ enum MockAuth {
         let received = ReceivedRequest(
             method: r.method, target: r.rawPath + (r.rawQuery.isEmpty ? "" : "?" + r.rawQuery), headers: r.headers,
             virtualHostBucket: r.virtualHosted ? r.bucket : nil)
-        let result = SignatureVerifier().verify(
+        let result = SignatureVerifier(region: region).verify(
             request: received,
             credentialsLookup: { id in
                 credentials.first { $0.accessKeyId == id }.map {
@@ -44,6 +47,12 @@ enum MockAuth {
             throw MockOSSError.invalidSecurityToken
         case .missingAuthentication:
             throw MockOSSError.anonymousDenied
+        case .wrongRegion, .invalidRegion:
+            // OSS's wording differs between the header and the presigned form.
+            throw r.header("authorization").map { !$0.isEmpty } == true
+                ? MockOSSError.invalidSigningRegion : MockOSSError.invalidCredentialRegion
+        case .wrongProduct:
+            throw MockOSSError.invalidSigningProduct
         default:
             var e = MockOSSError.invalidArgument
             e.status = failure.status

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSCrypto
 import OSSHTTP
 
 /// Serves one connection with OSSHTTP's `HTTPServerConnection`: requests one after another
@@ -13,11 +14,15 @@ final class MockConnection {
     let admin: (@Sendable (MockRequest, [UInt8]) async -> MockResponse)?
     let http: HTTPServerConnection
 
+    /// Watches the connection's first bytes for a TLS handshake.
+    private let sniffer: MockTLSSniffer
+
     init(stream: any ByteStream, service: MockOSS, admin: (@Sendable (MockRequest, [UInt8]) async -> MockResponse)?) {
         self.stream = stream
         self.service = service
         self.admin = admin
-        http = HTTPServerConnection(stream: stream, readBufferSize: 256 * 1024)
+        sniffer = MockTLSSniffer(stream)
+        http = HTTPServerConnection(stream: sniffer, readBufferSize: 256 * 1024)
     }
 
     /// Serves requests until the client closes, a fault or an error ends the connection.
@@ -25,17 +30,36 @@ final class MockConnection {
     func run() async {
         while !Task.isCancelled {
             do {
-                guard try await serveOne() else { return }
+                guard try await serveOne() else {
+                    if sniffer.sawTLSHandshake {
+                        // A client speaking TLS to the plain-HTTP port (an https:// URL for an
+                        // http:// server): answer 400 in clear and close, as a web server does,
+                        // so the client fails at once instead of waiting for a ServerHello.
+                        await writeBadRequest(
+                            "The plain-HTTP port received a TLS handshake: this server speaks http://, not https://.")
+                    }
+                    return
+                }
             } catch let e as HTTPParserError {
                 // A request OSSHTTP cannot parse: answer 400 and close (RFC 9112 §2.2).
-                let body = Array("\(e.description)\n".utf8)
-                let head = HTTPResponseHead(status: 400, headers: ["Content-Type": "text/plain", "Connection": "close"])
-                try? await http.writeResponse(head, body: body)
+                await writeBadRequest(e.description)
                 return
             } catch {
                 return
             }
         }
+    }
+
+    /// An OSS-shaped `400 BadRequest` with `Connection: close`, written straight to the stream.
+    private func writeBadRequest(_ message: String) async {
+        let id = secureRandomBytes(12)
+        let error = MockOSSError(status: 400, code: "BadRequest", message: message, ec: "0000-00000400")
+        let body = error.xml(requestId: Hex.encode(id, uppercase: true), hostId: "oss-\(service.configuration.region).mock.localhost")
+        let head = HTTPResponseHead(
+            status: 400, headers: ["Content-Type": "application/xml", "Connection": "close", "Server": "AliyunOSS"])
+        var bytes = HTTPResponseEncoder.encodeHead(head, bodyLength: Int64(body.count)).bytes
+        bytes += body
+        try? await stream.write(bytes)
     }
 
     /// Serves one request.
@@ -122,7 +146,10 @@ final class MockConnection {
             }
         }
         let head = HTTPResponseHead(status: response.status, reason: HTTPResponseEncoder.reasonPhrase(response.status), headers: headers)
-        if !faults.closeAfterHeaders, case .bytes(let b) = response.body.storage, b.count <= 256 * 1024 {
+        let rate = faults.maxSendRate.map { max(1, $0) }
+        if !faults.closeAfterHeaders, rate == nil || response.body.count == 0, case .bytes(let b) = response.body.storage,
+            b.count <= 256 * 1024
+        {
             // Head and body in one write; for HEAD the body is left out and its length announced.
             if Int64(b.count) == length {
                 try await http.writeResponse(head, body: b)
@@ -132,9 +159,65 @@ final class MockConnection {
         try await http.writeResponseHead(head, bodyLength: length)
         if faults.closeAfterHeaders { return }
         let h = http
-        try await response.body.forEachChunk { try await h.writeBody(Array($0)) }
+        if let rate {
+            // The maxSendRate fault: pieces of a twentieth of a second, each sent when the bytes
+            // before it have taken as long as the rate allows.
+            let started = ContinuousClock.now
+            var sent: Int64 = 0
+            let piece = max(1, rate / 20)
+            try await response.body.forEachChunk { chunk in
+                var offset = 0
+                while offset < chunk.count {
+                    let due = started + .nanoseconds(Int64(Double(sent) / Double(rate) * 1e9))
+                    if due > ContinuousClock.now { try await Task.sleep(until: due, clock: .continuous) }
+                    let n = min(piece, chunk.count - offset)
+                    try await h.writeBody(Array(chunk[offset..<(offset + n)]))
+                    offset += n
+                    sent += Int64(n)
+                }
+            }
+        } else {
+            try await response.body.forEachChunk { try await h.writeBody(Array($0)) }
+        }
         try await http.finishResponse()
     }
+}
+
+/// The stream a connection's HTTP parser reads from: passes everything through, but if the very
+/// first byte of the connection starts a TLS handshake record (0x16), reports the end of the stream
+/// instead and notes it, so the connection answers 400 instead of waiting for a request line.
+///
+/// `@unchecked Sendable`: reads come from the one task serving the connection; `abort()` and
+/// `close()` go straight to the underlying stream, which is safe from any thread.
+final class MockTLSSniffer: ByteStream, @unchecked Sendable {
+    private let base: any ByteStream
+    private var checked = false
+    private(set) var sawTLSHandshake = false
+
+    init(_ base: any ByteStream) { self.base = base }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        if sawTLSHandshake { return 0 }
+        let n = try await base.read(into: buffer)
+        if !checked, n > 0 {
+            checked = true
+            // TLS record type 22 (handshake), RFC 8446 §5.1; no HTTP method starts with it.
+            if buffer[0] == 0x16 {
+                sawTLSHandshake = true
+                return 0
+            }
+        }
+        return n
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) async throws { try await base.write(bytes) }
+    func abort() { base.abort() }
+    func close() { base.close() }
+    var idleTimeout: Duration? {
+        get { base.idleTimeout }
+        set { base.idleTimeout = newValue }
+    }
+    var isReusable: Bool { base.isReusable }
 }
 
 /// A request body read through `HTTPServerConnection` (which frames it and sends `100 Continue`

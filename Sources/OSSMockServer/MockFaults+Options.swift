@@ -5,7 +5,7 @@ import OSSCore
 extension MockFaults {
     /// Option names that take a value.
     public static let valueOptionNames: Set<String> = [
-        "max-recv-rate", "stall-after-bytes", "reset-after-bytes", "response-delay-ms", "fail", "clock-skew",
+        "max-recv-rate", "max-send-rate", "stall-after-bytes", "reset-after-bytes", "response-delay-ms", "fail", "clock-skew",
         "forbidden-after-bytes", "reset-every", "fault-operation", "fault-times",
     ]
     /// Option names that are switches.
@@ -33,6 +33,9 @@ extension MockFaults {
         case "max-recv-rate":
             let n = try count()
             maxReceiveRate = n == 0 ? nil : Int(n)
+        case "max-send-rate":
+            let n = try count()
+            maxSendRate = n == 0 ? nil : Int(n)
         case "stall-after-bytes": stallAfterBodyBytes = try count()
         case "reset-after-bytes": resetAfterBodyBytes = try count()
         case "response-delay-ms":
@@ -69,6 +72,7 @@ extension MockFaults {
     public var json: String {
         var items: [String] = []
         if let v = maxReceiveRate { items.append("\"max-recv-rate\":\(v)") }
+        if let v = maxSendRate { items.append("\"max-send-rate\":\(v)") }
         if let v = stallAfterBodyBytes { items.append("\"stall-after-bytes\":\(v)") }
         if let v = resetAfterBodyBytes { items.append("\"reset-after-bytes\":\(v)") }
         if let v = responseDelay {
@@ -104,6 +108,7 @@ extension MockRequestLogEntry {
     public var json: String {
         "{\"seq\":\(sequence),\"method\":\(JSONString.optional(method)),\"operation\":\(JSONString.optional(operation)),"
             + "\"bucket\":\(JSONString.optional(bucket)),\"key\":\(JSONString.optional(key)),"
+            + "\"query\":\(JSONString.optional(query)),"
             + "\"part_number\":\(partNumber.map(String.init) ?? "null"),\"upload_id\":\(JSONString.optional(uploadId)),"
             + "\"bytes_received\":\(bytesReceived),\"body_completed\":\(bodyCompleted),"
             + "\"client_closed_mid_body\":\(clientClosedMidBody),\"status\":\(status),"

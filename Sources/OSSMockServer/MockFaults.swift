@@ -6,6 +6,8 @@
 public struct MockFaults: Sendable, Hashable {
     /// Read request bodies no faster than this many bytes a second.
     public var maxReceiveRate: Int? = nil
+    /// Send response bodies no faster than this many bytes a second (to watch and interrupt downloads).
+    public var maxSendRate: Int? = nil
     /// Stop reading a request body after this many bytes (a peer that stalls: the client's
     /// writes block once the socket buffers fill).
     public var stallAfterBodyBytes: Int64? = nil

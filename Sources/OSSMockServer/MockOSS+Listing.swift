@@ -47,17 +47,41 @@ extension MockOSS {
         return page
     }
 
+    /// The parameters every object listing takes: prefix, delimiter, max-keys, encoding-type.
+    struct ListingQuery {
+        var prefix: String
+        var delimiter: String
+        var maxKeys: Int
+        var encodingType: String?
+
+        init(_ r: MockRequest) throws(MockOSSError) {
+            prefix = r.queryValue("prefix") ?? ""
+            delimiter = r.queryValue("delimiter") ?? ""
+            maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
+            encodingType = r.queryValue("encoding-type")
+            if let e = encodingType, e != "url" {
+                throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
+            }
+        }
+    }
+
+    /// One page of a bucket's objects after `marker`, and the objects it names.
+    func listingPage(_ bucket: String, _ q: ListingQuery, marker: String) throws(MockOSSError) -> (
+        page: MockListingPage, objects: [String: MockObject]
+    ) {
+        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
+        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
+        let page = MockOSS.listPage(
+            sortedKeys: sorted, prefix: q.prefix, delimiter: q.delimiter, marker: marker, maxKeys: q.maxKeys)
+        return (page, objects)
+    }
+
     func listObjects(_ x: MockExchange) throws -> MockResponse {
         let r = x.request
         let bucket = try requireBucket(x)
         let v2 = x.operation == "ListObjectsV2"
-        let prefix = r.queryValue("prefix") ?? ""
-        let delimiter = r.queryValue("delimiter") ?? ""
-        let maxKeys = try MockOSS.maxKeys(r, name: "max-keys", default: 100)
-        let encodingType = r.queryValue("encoding-type")
-        if let e = encodingType, e != "url" {
-            throw MockOSSError.argument("The encoding type is invalid.", name: "encoding-type", value: e)
-        }
+        let q = try ListingQuery(r)
+        let (prefix, delimiter, maxKeys, encodingType) = (q.prefix, q.delimiter, q.maxKeys, q.encodingType)
         var marker = r.queryValue("marker") ?? ""
         var token: String? = nil
         if v2 {
@@ -70,15 +94,13 @@ extension MockOSS {
                 if MockOSS.utf8Less(marker, m) { marker = m }
             }
         }
-        let objects = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects }
-        let sorted = objects.keys.sorted(by: MockOSS.utf8Less)
-        let page = MockOSS.listPage(sortedKeys: sorted, prefix: prefix, delimiter: delimiter, marker: marker, maxKeys: maxKeys)
+        let (page, objects) = try listingPage(bucket, q, marker: marker)
         let fetchOwner = !v2 || r.queryValue("fetch-owner") == "true"
         let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
         let contents = page.keys.map { key in
             let o = objects[key]!
             return ObjectSummary(
-                key: key, size: o.size, eTag: o.etag, lastModified: o.lastModified, type: o.type, storageClass: "Standard",
+                key: key, size: o.size, eTag: o.etag, lastModified: o.lastModified, type: o.type, storageClass: o.storageClass,
                 owner: fetchOwner ? owner : nil)
         }
         let next = page.truncated ? page.last : nil
@@ -91,30 +113,61 @@ extension MockOSS {
                 keyCount: v2 ? page.keys.count + page.prefixes.count : nil))
     }
 
+    /// ListObjectVersions. The mock's buckets are never versioned (PutBucketVersioning is not
+    /// implemented), so, as OSS does for such a bucket, each object is listed once as its only,
+    /// latest version, `VersionId` `null`; there are no delete markers.
+    func listObjectVersions(_ x: MockExchange) throws -> MockResponse {
+        let r = x.request
+        let bucket = try requireBucket(x)
+        let q = try ListingQuery(r)
+        let keyMarker = r.queryValue("key-marker") ?? ""
+        let (page, objects) = try listingPage(bucket, q, marker: keyMarker)
+        let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
+        let versions = page.keys.map { key in
+            let o = objects[key]!
+            return ListVersionsResult.Version(
+                key: key, versionId: "null", isLatest: true, lastModified: o.lastModified, eTag: o.etag, type: o.type,
+                size: o.size, storageClass: o.storageClass, owner: owner)
+        }
+        return MockResponse.model(
+            ListVersionsResult(
+                name: bucket, versions: versions, commonPrefixes: page.prefixes, isTruncated: page.truncated,
+                prefix: q.prefix, keyMarker: keyMarker, versionIdMarker: r.queryValue("version-id-marker") ?? "",
+                maxKeys: q.maxKeys, delimiter: q.delimiter, encodingType: q.encodingType, nextKeyMarker: page.truncated ? page.last : nil,
+                nextVersionIdMarker: page.truncated ? "null" : nil))
+    }
+
     func deleteMultiple(_ x: MockExchange) async throws -> MockResponse {
         let bucket = try requireBucket(x)
         let md5 = try announcedMD5(x)
         let body = try await x.receiveSmallBody(limit: 2 << 20)
         if let md5, md5 != Digest.md5(body) { throw MockOSSError.invalidDigest }
-        let (keys, quiet) = try MockOSS.decodeDelete(body)
+        let (objects, quiet) = try MockOSS.decodeDelete(body)
         let encodingType = x.request.queryValue("encoding-type")
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
-            for k in keys { b.objects[k] = nil }
+            // Every object of an unversioned bucket is version `null`; another version id names
+            // nothing, and deleting nothing succeeds.
+            for o in objects where o.versionId == nil || o.versionId == "null" { b.objects[o.key] = nil }
         }
-        return MockResponse.model(DeleteResult(deleted: quiet ? [] : keys.map { DeleteResult.Deleted(key: $0) }, encodingType: encodingType))
+        return MockResponse.model(
+            DeleteResult(
+                deleted: quiet ? [] : objects.map { DeleteResult.Deleted(key: $0.key, versionId: $0.versionId) },
+                encodingType: encodingType))
     }
 
-    /// The keys and the Quiet flag of a DeleteMultipleObjects body.
+    /// The objects and the Quiet flag of a DeleteMultipleObjects body.
     /// - Throws: `MalformedXML` for a body that is not a Delete document with 1...1000 keys.
-    static func decodeDelete(_ body: [UInt8]) throws(MockOSSError) -> (keys: [String], quiet: Bool) {
+    static func decodeDelete(_ body: [UInt8]) throws(MockOSSError) -> (objects: [Delete.Object], quiet: Bool) {
         let model: Delete
         do throws(XMLModelError) {
             model = try Delete.decode(body)
         } catch {
             throw MockOSSError.malformedXML
         }
-        let keys = model.objects.map(\.key)
-        guard !keys.isEmpty, keys.count <= 1000, !keys.contains(where: \.isEmpty) else { throw MockOSSError.malformedXML }
-        return (keys, model.quiet)
+        let objects = model.objects
+        guard !objects.isEmpty, objects.count <= 1000, !objects.contains(where: \.key.isEmpty) else {
+            throw MockOSSError.malformedXML
+        }
+        return (objects, model.quiet)
     }
 }

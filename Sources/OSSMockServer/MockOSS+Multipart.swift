@@ -7,8 +7,11 @@ extension MockOSS {
     func initiateUpload(_ x: MockExchange) async throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
+        let storageClass = try storageClass(x, bucket: bucket)
         try await x.discardBody()
-        let upload = MockUpload(id: nextUploadId(), key: key, initiated: x.now, headers: MockObjectHeaders(from: x.request))
+        let upload = MockUpload(
+            id: nextUploadId(), key: key, initiated: x.now, headers: MockObjectHeaders(from: x.request),
+            storageClass: storageClass)
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.uploads[upload.id] = upload }
         return MockResponse.model(
             InitiateMultipartUploadResult(
@@ -92,6 +95,8 @@ extension MockOSS {
                 w.element("ETag", part.etag)
             }
         }
+        // Clients take the part's ETag from the header, as for UploadPart.
+        r.headers.append(("ETag", part.etag))
         r.headers.append(("x-oss-hash-crc64ecma", String(part.crc64)))
         return r
     }
@@ -159,7 +164,7 @@ extension MockOSS {
             let etag = "\"\(Hex.encode(Digest.md5(md5s), uppercase: true))-\(chosen.count)\""
             let object = MockObject(
                 key: key, data: data, size: size, etag: etag, crc64: crc, contentMD5: nil, lastModified: now, type: "Multipart",
-                headers: upload.headers)
+                headers: upload.headers, storageClass: upload.storageClass)
             b.objects[key] = object
             b.uploads[id] = nil
             return object
@@ -197,14 +202,24 @@ extension MockOSS {
         let all = upload.parts.values.filter { $0.number > marker }.sorted { $0.number < $1.number }
         let page = Array(all.prefix(maxParts))
         let truncated = all.count > page.count
-        return MockResponse.model(
-            ListPartsResult(
-                bucket: bucket, key: upload.key, uploadId: upload.id,
-                parts: page.map {
-                    ListPartsResult.Part(
-                        partNumber: $0.number, eTag: $0.etag, size: $0.size, lastModified: $0.lastModified, hashCRC64: $0.crc64)
-                }, isTruncated: truncated, partNumberMarker: marker, nextPartNumberMarker: page.last?.number ?? marker,
-                maxParts: maxParts, storageClass: "Standard", encodingType: x.request.queryValue("encoding-type")))
+        var result = ListPartsResult(
+            bucket: bucket, key: upload.key, uploadId: upload.id,
+            parts: page.map {
+                ListPartsResult.Part(
+                    partNumber: $0.number, eTag: $0.etag, size: $0.size, lastModified: $0.lastModified, hashCRC64: $0.crc64)
+            }, isTruncated: truncated, partNumberMarker: marker, nextPartNumberMarker: page.last?.number ?? marker,
+            maxParts: maxParts, storageClass: upload.storageClass, encodingType: x.request.queryValue("encoding-type"))
+        // OSS reports the client-side-encryption context the Initiate's x-oss-meta-client-side-encryption-* set.
+        func meta(_ name: String) -> String? {
+            upload.headers.metadata.first { $0.name == "x-oss-meta-client-side-encryption-" + name }?.value
+        }
+        result.clientEncryptionKey = meta("key")
+        result.clientEncryptionStart = meta("start")
+        result.clientEncryptionCekAlg = meta("cek-alg")
+        result.clientEncryptionWrapAlg = meta("wrap-alg")
+        result.clientEncryptionDataSize = meta("data-size").flatMap { Int64($0) }
+        result.clientEncryptionPartSize = meta("part-size").flatMap { Int64($0) }
+        return MockResponse.model(result)
     }
 
     func listUploads(_ x: MockExchange) throws -> MockResponse {
@@ -258,9 +273,11 @@ extension MockOSS {
             ListMultipartUploadsResult(
                 bucket: bucket,
                 uploads: items.map {
-                    ListMultipartUploadsResult.Upload(key: $0.key, uploadId: $0.id, storageClass: "Standard", initiated: $0.initiated)
+                    ListMultipartUploadsResult.Upload(
+                        key: $0.key, uploadId: $0.id, storageClass: $0.storageClass, initiated: $0.initiated)
                 }, isTruncated: truncated, keyMarker: keyMarker, uploadIdMarker: idMarker,
-                nextKeyMarker: truncated ? nextKey : "", nextUploadIdMarker: truncated ? nextId : "", delimiter: delimiter,
+                // OSS fills the next markers with the last upload listed, truncated or not.
+                nextKeyMarker: nextKey, nextUploadIdMarker: nextId, delimiter: delimiter,
                 prefix: prefix, maxUploads: maxUploads, commonPrefixes: prefixes, encodingType: encoding))
     }
 }

@@ -33,17 +33,30 @@ extension MockOSS {
         return (blob, digest)
     }
 
+    /// The storage class a request asks for (`x-oss-storage-class`), else the bucket's.
+    /// - Throws: `InvalidArgument` for a class OSS does not have.
+    func storageClass(_ x: MockExchange, bucket: String) throws(MockOSSError) -> String {
+        if let c = x.request.header("x-oss-storage-class") {
+            guard MockOSS.storageClasses.contains(c) else {
+                throw MockOSSError.argument("Invalid storage class.", name: "x-oss-storage-class", value: c)
+            }
+            return c
+        }
+        return try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.storageClass }
+    }
+
     func putObject(_ x: MockExchange) async throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         _ = try announcedMD5(x)
+        let storageClass = try storageClass(x, bucket: bucket)
         let forbidOverwrite = x.request.header("x-oss-forbid-overwrite")?.lowercased() == "true"
         if forbidOverwrite { try checkNotExists(bucket, key) }
         let (blob, digest) = try await receiveObjectBody(x)
         let object = MockObject(
             key: key, data: MockData(slices: [MockSlice(blob)]), size: digest.size, etag: MockOSS.etag(md5: digest.md5),
             crc64: digest.crc64, contentMD5: Base64.encode(digest.md5), lastModified: x.now, type: "Normal",
-            headers: MockObjectHeaders(from: x.request))
+            headers: MockObjectHeaders(from: x.request), storageClass: storageClass)
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
             if forbidOverwrite, b.objects[key] != nil { throw MockOSSError.fileAlreadyExists }
             b.objects[key] = object
@@ -73,6 +86,10 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         let object = try lookup(bucket, key)
+        if let v = x.request.queryValue("versionId"), v != "null" {
+            // The mock's buckets are unversioned: `null` is every object's only version.
+            throw MockOSSError.noSuchVersion.with("Key", key).with("VersionId", v)
+        }
         var r = MockResponse(status: 200)
         r.headers.append(("ETag", object.etag))
         r.headers.append(("Last-Modified", object.lastModified.rfc1123))
@@ -89,8 +106,12 @@ extension MockOSS {
             }
             throw MockOSSError.preconditionFailed
         }
+        if x.operation == "GetObject", MockOSS.needsRestore(object.storageClass) {
+            // OSS serves an archived object only after RestoreObject, which the mock does not implement.
+            throw MockOSSError.invalidObjectState
+        }
         r.headers.append(("x-oss-object-type", object.type))
-        r.headers.append(("x-oss-storage-class", "Standard"))
+        r.headers.append(("x-oss-storage-class", object.storageClass))
         r.headers.append(("Accept-Ranges", "bytes"))
         if let md5 = object.contentMD5 { r.headers.append(("Content-MD5", md5)) }
         if object.type == "Appendable" { r.headers.append(("x-oss-next-append-position", String(object.size))) }
@@ -194,7 +215,11 @@ extension MockOSS {
     func deleteObject(_ x: MockExchange) throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects[key] = nil }
+        let version = x.request.queryValue("versionId")
+        // Another version than `null` names nothing on an unversioned bucket; deleting nothing succeeds.
+        if version == nil || version == "null" {
+            try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects[key] = nil }
+        }
         return MockResponse(status: 204)
     }
 
@@ -205,6 +230,7 @@ extension MockOSS {
             throw MockOSSError.argument("Position is invalid.", name: "position", value: x.request.queryValue("position"))
         }
         try checkAppend(bucket, key, position)
+        let storageClass = try storageClass(x, bucket: bucket)
         let (blob, digest) = try await receiveObjectBody(x)
         let headers = MockObjectHeaders(from: x.request)
         let now = x.now
@@ -215,7 +241,7 @@ extension MockOSS {
                 old
                 ?? MockObject(
                     key: key, data: MockData(), size: 0, etag: "", crc64: 0, contentMD5: nil, lastModified: now,
-                    type: "Appendable", headers: headers)
+                    type: "Appendable", headers: headers, storageClass: storageClass)
             o.data.slices.append(MockSlice(blob))
             o.crc64 = CRC64.combine(o.crc64, digest.crc64, lengthOfB: UInt64(digest.size))
             o.size += digest.size
@@ -273,9 +299,18 @@ extension MockOSS {
         var object = source
         object.key = key
         object.lastModified = x.now
+        object.storageClass = try storageClass(x, bucket: bucket)
         if object.type == "Appendable" { object.type = "Normal" }
         if x.request.header("x-oss-metadata-directive")?.uppercased() == "REPLACE" {
-            object.headers = MockObjectHeaders(from: x.request)
+            // REPLACE takes the request's headers; without a Content-Type the source's is kept, and
+            // so is the client-side-encryption context (x-oss-meta-client-side-encryption-*),
+            // which OSS never lets a copy change.
+            var replaced = MockObjectHeaders(from: x.request)
+            if (x.request.header("content-type") ?? "").isEmpty { replaced.contentType = source.headers.contentType }
+            let cse = "x-oss-meta-client-side-encryption-"
+            replaced.metadata.removeAll { $0.name.hasPrefix(cse) }
+            replaced.metadata += source.headers.metadata.filter { $0.name.hasPrefix(cse) }
+            object.headers = replaced
         }
         let copied = object
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
@@ -290,12 +325,23 @@ extension MockOSS {
                 w.element("LastModified", copied.lastModified.iso8601)
             }
         }
+        r.headers.append(("ETag", copied.etag))
         r.headers.append(("x-oss-hash-crc64ecma", String(copied.crc64)))
         return r
+    }
+
+    /// Whether OSS serves an object of this class only after RestoreObject.
+    static func needsRestore(_ storageClass: String) -> Bool {
+        storageClass == "Archive" || storageClass == "ColdArchive" || storageClass == "DeepColdArchive"
     }
 }
 
 extension MockOSSError {
+    static let noSuchVersion = MockOSSError(
+        status: 404, code: "NoSuchVersion", message: "The specified version does not exist.", ec: "0026-00000002")
+    static let invalidObjectState = MockOSSError(
+        status: 403, code: "InvalidObjectState", message: "The operation is not valid for the object's state",
+        ec: "0026-00000013")
     static let fileAlreadyExists = MockOSSError(
         status: 409, code: "FileAlreadyExists", message: "The object you specified already exists and can not be overwritten.",
         ec: "0026-00000007")

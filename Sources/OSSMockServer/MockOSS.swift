@@ -89,7 +89,8 @@ public final class MockOSS: Sendable {
     public func clearRequestLog() { log.clear() }
 
     /// The server clock, skewed when a fault says so.
-    public var now: UTCTime { UTCTime.now().adding(seconds: faults.clockSkewSeconds) }
+    /// OSS keeps times in whole seconds (its XML shows `.000Z`), and so does the mock.
+    public var now: UTCTime { UTCTime(seconds: UTCTime.now().adding(seconds: faults.clockSkewSeconds).seconds) }
 
     // MARK: Direct access for tests
 
@@ -149,18 +150,27 @@ public final class MockOSS: Sendable {
     }
 
     /// Answers one request with the given faults in force (a connection decides them per request).
+    ///
+    /// The checks come in OSS's order: the bucket name, the bucket's existence (so an unknown
+    /// bucket is `NoSuchBucket` whatever the signature), the signature, then the operation.
     func handle(_ request: MockRequest, body: any MockBodySource, faults: MockFaults) async -> MockResponse {
         let exchange = MockExchange(request: request, body: body, requestId: nextRequestId(), now: now)
-        exchange.operation = MockOSS.operationName(request)
+        let route = MockOperation.route(request)
+        if case .operation(let op) = route { exchange.operation = op.name }
         var response: MockResponse
         do {
             if let injected = injectedError(for: exchange.operation) {
                 try await exchange.discardBody()
                 throw injected
             }
-            try MockAuth.verify(request, credentials: configuration.credentials, allowAnonymous: configuration.allowAnonymous,
-                now: exchange.now, maximumSkew: configuration.maximumClockSkew)
-            response = try await dispatch(exchange)
+            try checkBucket(exchange)
+            // A CORS preflight is never signed: OSS answers it from the bucket's CORS rules alone.
+            if exchange.operation != "OptionObject" {
+                try MockAuth.verify(
+                    request, credentials: configuration.credentials, allowAnonymous: configuration.allowAnonymous,
+                    now: exchange.now, maximumSkew: configuration.maximumClockSkew, region: configuration.region)
+            }
+            response = try await dispatch(exchange, route)
         } catch let error as MockOSSError {
             response = errorResponse(error, exchange)
         } catch is MockBodyError {
@@ -175,6 +185,17 @@ public final class MockOSS: Sendable {
         if !response.noAnswer { finishHeaders(&response, exchange, faults) }
         logExchange(exchange, response)
         return response
+    }
+
+    /// `InvalidBucketName`, then `NoSuchBucket`: OSS answers these before it looks at the
+    /// signature, except for PutBucket and PutBucketAcl (which OSS handles as one bucket write:
+    /// an unknown bucket with a bad key is `InvalidAccessKeyId` there).
+    private func checkBucket(_ x: MockExchange) throws(MockOSSError) {
+        guard let b = x.request.bucket else { return }
+        guard MockOSS.isValidBucketName(b) else { throw MockOSSError.invalidBucketName.with("BucketName", b) }
+        if x.operation == "PutBucket" || x.operation == "PutBucketAcl" { return }
+        let exists = try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in all[b] != nil }
+        if !exists { throw MockOSSError.noSuchBucket.with("BucketName", b) }
     }
 
     /// Answers `403 AccessDenied` with `Connection: close` to a request whose body was read only
@@ -197,7 +218,7 @@ public final class MockOSS: Sendable {
         _ = log.append(
             MockRequestLogEntry(
                 sequence: 0, method: request.method, operation: exchange.operation, bucket: request.bucket, key: request.key,
-                partNumber: request.queryValue("partNumber").flatMap { Int($0) }, uploadId: request.queryValue("uploadId"),
+                query: MockRequestLogEntry.loggedQuery(request.rawQuery), partNumber: request.queryValue("partNumber").flatMap { Int($0) }, uploadId: request.queryValue("uploadId"),
                 bytesReceived: exchange.bytesReceived, bodyCompleted: exchange.bodyCompleted,
                 clientClosedMidBody: exchange.clientGone, status: response.noAnswer ? 0 : response.status,
                 errorCode: response.errorCode, requestId: exchange.requestId))
@@ -264,82 +285,66 @@ public final class MockOSS: Sendable {
         return Hex.encode(secureRandomBytes(12), uppercase: true) + String(n)
     }
 
-    // MARK: Names
+    // MARK: Routing
 
-    /// The OSS operation a request asks for.
-    public static func operationName(_ r: MockRequest) -> String {
-        guard let _ = r.bucket else { return r.method == "GET" ? "ListBuckets" : "Unknown" }
-        if r.key == nil {
-            switch r.method {
-            case "PUT": return r.hasQuery("acl") ? "PutBucketAcl" : "PutBucket"
-            case "DELETE": return "DeleteBucket"
-            case "HEAD": return "HeadBucket"
-            case "POST": return r.hasQuery("delete") ? "DeleteMultipleObjects" : "Unknown"
-            case "GET":
-                if r.hasQuery("uploads") { return "ListMultipartUploads" }
-                if r.hasQuery("location") { return "GetBucketLocation" }
-                if r.hasQuery("bucketInfo") { return "GetBucketInfo" }
-                if r.hasQuery("acl") { return "GetBucketAcl" }
-                if r.hasQuery("stat") { return "GetBucketStat" }
-                if r.queryValue("list-type") == "2" { return "ListObjectsV2" }
-                return "ListObjects"
-            default: return "Unknown"
-            }
-        }
-        switch r.method {
-        case "PUT":
-            if r.hasQuery("uploadId") {
-                return r.header("x-oss-copy-source") != nil ? "UploadPartCopy" : "UploadPart"
-            }
-            if r.hasQuery("acl") { return "PutObjectAcl" }
-            if r.hasQuery("tagging") { return "PutObjectTagging" }
-            if r.hasQuery("symlink") { return "PutSymlink" }
-            return r.header("x-oss-copy-source") != nil ? "CopyObject" : "PutObject"
-        case "GET":
-            if r.hasQuery("uploadId") { return "ListParts" }
-            if r.hasQuery("objectMeta") { return "GetObjectMeta" }
-            if r.hasQuery("acl") { return "GetObjectAcl" }
-            if r.hasQuery("tagging") { return "GetObjectTagging" }
-            return "GetObject"
-        case "HEAD": return r.hasQuery("objectMeta") ? "GetObjectMeta" : "HeadObject"
-        case "DELETE": return r.hasQuery("uploadId") ? "AbortMultipartUpload" : "DeleteObject"
-        case "POST":
-            if r.hasQuery("uploads") { return "InitiateMultipartUpload" }
-            if r.hasQuery("uploadId") { return "CompleteMultipartUpload" }
-            if r.hasQuery("append") { return "AppendObject" }
-            return "Unknown"
-        default: return "Unknown"
+    /// The OSS operation a request asks for (`Unknown` when it names none).
+    public static func operationName(_ r: MockRequest) -> String { MockOperation.name(r) }
+
+    /// Runs an operation on the service.
+    typealias Handler = @Sendable (MockOSS, MockExchange) async throws -> MockResponse
+
+    /// The operations the mock implements, by name; every other operation of
+    /// ``MockOperation/all`` answers `501 NotImplemented` and changes nothing. To implement one,
+    /// add its handler here.
+    static let handlers: [String: Handler] = [
+        "ListBuckets": { try $0.listBuckets($1) },
+        "PutBucket": { try await $0.putBucket($1) },
+        "DeleteBucket": { try $0.deleteBucket($1) },
+        "HeadBucket": { try $0.bucketInfo($1) },
+        "GetBucketInfo": { try $0.bucketInfo($1) },
+        "GetBucketLocation": { try $0.bucketInfo($1) },
+        "GetBucketAcl": { try $0.bucketInfo($1) },
+        "GetBucketStat": { try $0.bucketInfo($1) },
+        "GetBucketVersioning": { try $0.bucketInfo($1) },
+        "ListObjects": { try $0.listObjects($1) },
+        "ListObjectsV2": { try $0.listObjects($1) },
+        "ListObjectVersions": { try $0.listObjectVersions($1) },
+        "DeleteMultipleObjects": { try await $0.deleteMultiple($1) },
+        "PutObject": { try await $0.putObject($1) },
+        "CopyObject": { try $0.copyObject($1) },
+        "GetObject": { try $0.getObject($1) },
+        "HeadObject": { try $0.getObject($1) },
+        "GetObjectMeta": { try $0.getObject($1) },
+        "DeleteObject": { try $0.deleteObject($1) },
+        "AppendObject": { try await $0.appendObject($1) },
+        "InitiateMultipartUpload": { try await $0.initiateUpload($1) },
+        "UploadPart": { try await $0.uploadPart($1) },
+        "UploadPartCopy": { try await $0.uploadPartCopy($1) },
+        "CompleteMultipartUpload": { try await $0.completeUpload($1) },
+        "AbortMultipartUpload": { try $0.abortUpload($1) },
+        "ListParts": { try $0.listParts($1) },
+        "ListMultipartUploads": { try $0.listUploads($1) },
+        // PutBucketCors is not implemented, so no bucket has CORS rules and every preflight is refused.
+        "OptionObject": { _, _ in throw MockOSSError.corsNotEnabled },
+    ]
+
+    private func dispatch(_ x: MockExchange, _ route: MockOperation.Route) async throws -> MockResponse {
+        switch route {
+        case .unknownMethod:
+            throw MockOSSError.methodNotAllowed
+        case .unknownSubresource(let what):
+            throw MockOSSError.notImplemented(what)
+        case .operation(let op):
+            guard let handler = MockOSS.handlers[op.name] else { throw MockOSSError.notImplemented(op.name) }
+            if let k = x.request.key { try MockOSS.checkObjectName(k) }
+            return try await handler(self, x)
         }
     }
 
-    private func dispatch(_ x: MockExchange) async throws -> MockResponse {
-        if let b = x.request.bucket, x.operation != "PutBucket", !MockOSS.isValidBucketName(b) {
-            throw MockOSSError.invalidBucketName.with("BucketName", b)
-        }
-        if let k = x.request.key, k.utf8.count > 1023 {
+    /// OSS's object-name rules: 1-1023 bytes of UTF-8, not starting with `/` or `\\`.
+    static func checkObjectName(_ key: String) throws(MockOSSError) {
+        guard !key.isEmpty, key.utf8.count <= 1023, !key.hasPrefix("\\"), !key.hasPrefix("/") else {
             throw MockOSSError.invalidObjectName
-        }
-        switch x.operation {
-        case "ListBuckets": return try listBuckets(x)
-        case "PutBucket": return try await putBucket(x)
-        case "DeleteBucket": return try deleteBucket(x)
-        case "HeadBucket", "GetBucketInfo", "GetBucketLocation", "GetBucketAcl", "GetBucketStat": return try bucketInfo(x)
-        case "ListObjects", "ListObjectsV2": return try listObjects(x)
-        case "DeleteMultipleObjects": return try await deleteMultiple(x)
-        case "PutObject": return try await putObject(x)
-        case "CopyObject": return try copyObject(x)
-        case "GetObject", "HeadObject", "GetObjectMeta": return try getObject(x)
-        case "DeleteObject": return try deleteObject(x)
-        case "AppendObject": return try await appendObject(x)
-        case "InitiateMultipartUpload": return try await initiateUpload(x)
-        case "UploadPart": return try await uploadPart(x)
-        case "UploadPartCopy": return try await uploadPartCopy(x)
-        case "CompleteMultipartUpload": return try await completeUpload(x)
-        case "AbortMultipartUpload": return try abortUpload(x)
-        case "ListParts": return try listParts(x)
-        case "ListMultipartUploads": return try listUploads(x)
-        case "Unknown": throw MockOSSError.methodNotAllowed
-        default: throw MockOSSError.notImplemented
         }
     }
 

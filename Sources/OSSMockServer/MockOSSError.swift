@@ -87,6 +87,19 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     static let requestTimeTooSkewed = MockOSSError(
         status: 403, code: "RequestTimeTooSkewed",
         message: "The difference between the request time and the current time is too large.", ec: "0002-00000504")
+    /// A V4 `Authorization` header scoped to another region than the server's, or to none.
+    static let invalidSigningRegion = MockOSSError(
+        status: 400, code: "InvalidArgument", message: "Invalid signing region in Authorization header.",
+        ec: "0002-00000226")
+    /// A presigned V4 URL whose `x-oss-credential` names another region or none (status and EC:
+    /// the mock's own, OSS publishes only the message).
+    static let invalidCredentialRegion = MockOSSError(
+        status: 400, code: "InvalidArgument", message: "The signing region in credential is invalid.",
+        ec: "0002-00000226")
+    /// A V4 scope naming another product than `oss`.
+    static let invalidSigningProduct = MockOSSError(
+        status: 400, code: "InvalidArgument", message: "Invalid signing product in Authorization header.",
+        ec: "0002-00000227")
     static let invalidArgument = MockOSSError(status: 400, code: "InvalidArgument", message: "", ec: "0016-00000000")
     static let missingDate = MockOSSError(
         status: 403, code: "AccessDenied", message: "Missing the Date or x-oss-date header.", ec: "0002-00000014")
@@ -142,9 +155,15 @@ public struct MockOSSError: Error, Sendable, Hashable, CustomStringConvertible {
     static let incompleteBody = MockOSSError(
         status: 400, code: "IncompleteBody", message: "You did not provide the number of bytes specified by the Content-Length HTTP header.",
         ec: "0016-00000103")
-    static let notImplemented = MockOSSError(
-        status: 501, code: "NotImplemented", message: "The mock server does not implement this operation.",
-        ec: "0000-00000501")
+    /// An OSS operation the mock has no handler for (the message names it).
+    static func notImplemented(_ what: String) -> MockOSSError {
+        MockOSSError(
+            status: 501, code: "NotImplemented", message: "The mock server does not implement \(what).",
+            ec: "0000-00000501")
+    }
+    static let corsNotEnabled = MockOSSError(
+        status: 403, code: "AccessForbidden", message: "CORSResponse: CORS is not enabled for this bucket.",
+        ec: "0003-00000001")
     static let methodNotAllowed = MockOSSError(
         status: 405, code: "MethodNotAllowed", message: "The specified method is not allowed against this resource.",
         ec: "0000-00000405")

@@ -26,10 +26,18 @@ public final class MockOSSServer: Sendable {
     /// - Throws: `TransportError` when the address cannot be bound; `MockOSSError` or
     ///   `SystemError` for a bad configuration.
     public init(configuration: MockServerConfiguration = MockServerConfiguration()) throws {
-        let service = try MockOSS(configuration: configuration)
-        self.service = service
         listener = try TCPListener(host: configuration.host, port: configuration.port)
         endpoint = Endpoint(host: configuration.host, port: listener.localPort, tls: false)
+        var configuration = configuration
+        if configuration.advertisedEndpoint == nil, !["0.0.0.0", "::", "[::]", ""].contains(configuration.host) {
+            configuration.advertisedEndpoint = endpoint.description
+        }
+        do {
+            service = try MockOSS(configuration: configuration)
+        } catch {
+            listener.close()
+            throw error
+        }
         let task = Task { [self] in await acceptLoop() }
         acceptTask.withLock { $0 = task }
     }

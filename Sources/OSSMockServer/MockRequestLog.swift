@@ -9,6 +9,9 @@ public struct MockRequestLogEntry: Sendable, Hashable, CustomStringConvertible {
     public var operation: String
     public var bucket: String?
     public var key: String?
+    /// The query string as sent (percent-encoded), with the values of signatures and security
+    /// tokens replaced by `REDACTED`; empty when there was none.
+    public var query: String = ""
     public var partNumber: Int?
     public var uploadId: String?
     /// Body bytes read from the client.
@@ -28,6 +31,7 @@ public struct MockRequestLogEntry: Sendable, Hashable, CustomStringConvertible {
         var s = "#\(sequence) \(method) \(operation)"
         if let bucket { s += " \(bucket)" }
         if let key { s += "/\(key)" }
+        if !query.isEmpty { s += "?\(query)" }
         if let partNumber { s += " part \(partNumber)" }
         s += " bytes=\(bytesReceived) complete=\(bodyCompleted) clientClosed=\(clientClosedMidBody) -> \(status)"
         if let errorCode { s += " \(errorCode)" }
@@ -55,4 +59,23 @@ final class MockRequestLog: Sendable {
     var all: [MockRequestLogEntry] { entries.withLock { $0 } }
 
     func clear() { entries.withLock { $0.removeAll() } }
+}
+
+extension MockRequestLogEntry {
+    /// Query parameters whose values the log never shows: a presigned URL's signature (usable
+    /// until it expires) and STS tokens.
+    static let redactedParameters: Set<String> = [
+        "signature", "x-oss-signature", "security-token", "x-oss-security-token",
+    ]
+
+    /// `rawQuery` with the values of `redactedParameters` replaced by `REDACTED`.
+    static func loggedQuery(_ rawQuery: String) -> String {
+        guard !rawQuery.isEmpty else { return "" }
+        return rawQuery.split(separator: "&", omittingEmptySubsequences: false).map { pair -> String in
+            guard let eq = pair.firstIndex(of: "=") else { return String(pair) }
+            let name = pair[..<eq]
+            let decoded = (PercentEncoding.decode(name) ?? String(name)).lowercased()
+            return redactedParameters.contains(decoded) ? name + "=REDACTED" : String(pair)
+        }.joined(separator: "&")
+    }
 }

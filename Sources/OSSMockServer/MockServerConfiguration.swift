@@ -51,6 +51,10 @@ public struct MockServerConfiguration: Sendable {
     public var minimumPartSize: Int64 = 100 * 1024
     /// The largest difference between a request's date and the server clock (OSS: 15 minutes).
     public var maximumClockSkew: Int64 = 15 * 60
+    /// The address ListBuckets and GetBucketInfo advertise as the buckets' `ExtranetEndpoint` and
+    /// `IntranetEndpoint` (`http://127.0.0.1:PORT`). `MockOSSServer` sets it to its own address
+    /// when left `nil` and it listens on a concrete one; otherwise the request's `Host` is used.
+    public var advertisedEndpoint: String? = nil
     /// Faults to inject from the start.
     public var faults: MockFaults = MockFaults()
 

@@ -81,6 +81,8 @@ struct MockObject: Sendable {
     /// `Normal`, `Multipart` or `Appendable`.
     var type: String
     var headers: MockObjectHeaders
+    /// `Standard`, `IA`, `Archive`, `ColdArchive` or `DeepColdArchive`.
+    var storageClass = "Standard"
 }
 
 struct MockPart: Sendable {
@@ -99,11 +101,17 @@ struct MockUpload: Sendable {
     var initiated: UTCTime
     var parts: [Int: MockPart] = [:]
     var headers: MockObjectHeaders
+    var storageClass = "Standard"
 }
 
 struct MockBucket: Sendable {
     var name: String
     var created: UTCTime
+    /// Set at creation (CreateBucketConfiguration): reported, and the default of its objects.
+    var storageClass = "Standard"
+    var dataRedundancyType = "LRS"
+    /// The canned ACL given at creation (`x-oss-acl`): reported, not enforced.
+    var acl = "private"
     var objects: [String: MockObject] = [:]
     var uploads: [String: MockUpload] = [:]
 }

@@ -34,9 +34,17 @@ public struct VerificationFailure: Sendable, Hashable, CustomStringConvertible {
     /// The STS token is missing, unexpected or wrong.
     public static let invalidSecurityToken = VerificationFailure(
         "InvalidSecurityToken", 403, "the security token you provided is invalid")
-    /// The V4 scope names another region or product.
+    /// The V4 scope names another region than the server's (OSS: 400 `InvalidArgument`,
+    /// "Invalid signing region in Authorization header.", EC 0002-00000226).
     public static let wrongRegion = VerificationFailure(
-        "SignatureDoesNotMatch", 403, "the credential scope does not match this endpoint's region")
+        "InvalidArgument", 400, "the credential scope does not match this endpoint's region")
+    /// The V4 scope's region is empty (OSS: "The signing region in credential is invalid.").
+    public static let invalidRegion = VerificationFailure(
+        "InvalidArgument", 400, "the credential scope names no region")
+    /// The V4 scope names another product than `oss` (OSS: 400 `InvalidArgument`, "Invalid signing
+    /// product in Authorization header.", EC 0002-00000227).
+    public static let wrongProduct = VerificationFailure(
+        "InvalidArgument", 400, "the credential scope does not name the oss product")
 
     public var description: String { "\(code): \(message)" }
 }
@@ -150,7 +158,9 @@ public struct SignatureVerifier: Sendable {
     private func checkScope(
         _ cred: (id: String, date: String, region: String, product: String), _ time: UTCTime
     ) -> VerificationFailure? {
-        guard cred.date == time.yyyymmdd, !cred.region.isEmpty, cred.product == "oss" else { return .malformed }
+        guard cred.date == time.yyyymmdd else { return .malformed }
+        if cred.region.isEmpty { return .invalidRegion }
+        if cred.product != "oss" { return .wrongProduct }
         if let region, region != cred.region { return .wrongRegion }
         return nil
     }

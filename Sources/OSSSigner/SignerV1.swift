@@ -8,24 +8,41 @@ import OSSCrypto
 /// where the date line is the `x-oss-date` header when present, else `Date` (or, in a presigned
 /// URL, the `Expires` value).
 public struct SignerV1: Sendable {
-    /// The query parameters OSS includes in V1's canonical resource, besides every `x-oss-*` one.
+    /// The query parameters OSS includes in V1's canonical resource, besides every `x-oss-*` one:
+    /// the one list the client's signer and the server-side `SignatureVerifier` (the mock's) share.
     ///
-    /// The union of the official SDKs' lists: aliyun/aliyun-oss-go-sdk `oss/conn.go` `signKeyList`,
-    /// aliyun/alibabacloud-oss-go-sdk-v2 `oss/signer/v1.go` `requiredSignedParametersMap` and
-    /// aliyun/aliyun-oss-python-sdk `oss2/auth.py` `_subresource_key_set`. `prefix`, `marker`,
-    /// `max-keys`, `encoding-type`, `delimiter` and the like are not signed.
+    /// The union of what the official SDKs sign: the fixed lists of aliyun/aliyun-oss-go-sdk
+    /// `oss/conn.go` `signKeyList`, aliyun/alibabacloud-oss-go-sdk-v2 `oss/signer/v1.go`
+    /// `requiredSignedParametersMap`, aliyun/aliyun-oss-python-sdk `oss2/auth.py`
+    /// `_subresource_key_set`, aliyun/aliyun-oss-java-sdk `SignParameters.SIGNED_PARAMTERS`, and
+    /// the per-operation sub-resources alibabacloud-oss-v2 (Python) and alibabacloud-oss-go-sdk-v2
+    /// add to them (`op_metadata['sub-resource']`, `OperationInput.SubResource`: access points,
+    /// public access block, HTTPS config, retention, seal, archive direct read, redundancy
+    /// transition, resource pools and QoS, ...). `prefix`, `marker`, `max-keys`, `encoding-type`,
+    /// `delimiter` and the like are not signed; neither are `accessmonitor` and `regions`, which
+    /// no SDK signs.
     public static let signedSubresources: Set<String> = [
-        "acl", "uploads", "location", "cors", "logging", "website", "referer", "lifecycle", "delete", "append",
-        "tagging", "objectMeta", "uploadId", "partNumber", "security-token", "position", "img", "style",
-        "styleName", "replication", "replicationProgress", "replicationLocation", "cname", "bucketInfo", "comp",
-        "qos", "live", "status", "vod", "startTime", "endTime", "symlink", "response-content-type",
-        "response-content-language", "response-expires", "response-cache-control", "response-content-disposition",
-        "response-content-encoding", "udf", "udfName", "udfImage", "udfId", "udfImageDesc", "udfApplication",
-        "udfApplicationLog", "restore", "callback", "callback-var", "qosInfo", "policy", "stat", "encryption",
-        "versions", "versioning", "versionId", "requestPayment", "sequential", "inventory", "inventoryId",
-        "continuation-token", "asyncFetch", "worm", "wormId", "wormExtend", "withHashContext",
-        "transferAcceleration", "regionList", "cloudboxes", "metaQuery", "resourceGroup", "rtc", "responseHeader",
-        "group", "link", "objectInfo",
+        // Buckets, objects, multipart.
+        "acl", "uploads", "location", "bucketInfo", "stat", "delete", "append", "position", "objectMeta", "uploadId",
+        "partNumber", "security-token", "symlink", "tagging", "restore", "cleanRestoredObject", "seal",
+        "versions", "versioning", "versionId", "sequential", "continuation-token", "callback", "callback-var",
+        "response-content-type", "response-content-language", "response-expires", "response-cache-control",
+        "response-content-disposition", "response-content-encoding",
+        // Bucket configuration.
+        "cors", "logging", "website", "referer", "lifecycle", "policy", "policyStatus", "encryption",
+        "requestPayment", "inventory", "inventoryId", "worm", "wormId", "wormExtend", "objectWorm", "retention",
+        "legalHold", "replication", "replicationProgress", "replicationLocation", "rtc", "cname", "comp",
+        "transferAcceleration", "resourceGroup", "httpsConfig", "publicAccessBlock", "bucketArchiveDirectRead",
+        "redundancyTransition", "overwriteConfig", "userDefinedLogFieldsConfig", "accessPoint", "accessPointPolicy",
+        "metaQuery", "MetaQuery", "dataPipeline", "asyncFetch", "regionList", "cloudboxes", "responseHeader",
+        // Image processing, styles, UDF, live channels.
+        "img", "style", "styleName", "processConfiguration", "udf", "udfName", "udfImage", "udfId", "udfImageDesc",
+        "udfApplication", "udfApplicationLog", "live", "status", "vod", "startTime", "endTime",
+        // QoS and resource pools.
+        "qos", "qosInfo", "qosRequester", "requesterQosInfo", "resourcePool", "resourcePoolInfo",
+        "resourcePoolBuckets", "vip", "vpcip",
+        // oss2's old object groups.
+        "group", "link", "objectInfo", "withHashContext",
     ]
 
     /// Extra query parameters to sign beyond `signedSubresources`, for newer APIs.

@@ -227,6 +227,24 @@ struct SignatureVerifierTests {
         let rr = received(r, added, pathStyle: true)
         #expect(verifier.verify(request: rr, credentialsLookup: lookup, now: Self.time).failure == .wrongRegion)
         #expect(SignatureVerifier().verify(request: rr, credentialsLookup: lookup, now: Self.time).isValid)
+        // OSS: 400 InvalidArgument (the mock words it "Invalid signing region in Authorization header.").
+        #expect(VerificationFailure.wrongRegion.status == 400 && VerificationFailure.wrongRegion.code == "InvalidArgument")
+    }
+
+    @Test func anEmptyRegionOrAnotherProductIsNamedAsSuch() throws {
+        func presignedTarget(region: String, product: String) -> String {
+            "/b/k?x-oss-signature-version=OSS4-HMAC-SHA256&x-oss-credential=ak%2F20240229%2F\(region)%2F\(product)"
+                + "%2Faliyun_v4_request&x-oss-date=20240229T235930Z&x-oss-expires=60&x-oss-signature=00"
+        }
+        let empty = ReceivedRequest(method: "GET", target: presignedTarget(region: "", product: "oss"), headers: [])
+        #expect(verifier.verify(request: empty, credentialsLookup: lookup, now: Self.time).failure == .invalidRegion)
+        let s3 = ReceivedRequest(method: "GET", target: presignedTarget(region: "cn-hangzhou", product: "s3"), headers: [])
+        #expect(verifier.verify(request: s3, credentialsLookup: lookup, now: Self.time).failure == .wrongProduct)
+        let r = SigningRequest(method: "GET", bucket: "b", key: "k")
+        let added = try SignerV4(region: "cn-hangzhou", product: "s3").sign(r, credentials: akSk, time: Self.time)
+        #expect(
+            verifier.verify(request: received(r, added, pathStyle: true), credentialsLookup: lookup, now: Self.time)
+                .failure == .wrongProduct)
     }
 
     @Test func sdkVectorVerifiesFromRawTarget() {

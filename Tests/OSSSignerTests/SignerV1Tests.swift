@@ -165,6 +165,25 @@ struct SignerV1Tests {
         #expect(value(added, "Authorization") == "OSS ak:qJ+BaRSRcNf7WBIAHECxOeEWdiE=")
     }
 
+    /// The names the official SDKs sign that the list once lacked (issue 15): alibabacloud-oss-v2
+    /// (Python) signs each operation's sub-resource, e.g. PutBucketPublicAccessBlock's
+    /// `publicAccessBlock`, so OSS includes it in the canonical resource.
+    @Test func theOfficialSDKsSubresourcesAreSigned() {
+        for name in [
+            "publicAccessBlock", "httpsConfig", "retention", "legalHold", "seal", "bucketArchiveDirectRead",
+            "redundancyTransition", "accessPoint", "accessPointPolicy", "resourcePool", "resourcePoolInfo",
+            "resourcePoolBuckets", "qosRequester", "requesterQosInfo", "overwriteConfig", "objectWorm",
+            "cleanRestoredObject", "policyStatus", "userDefinedLogFieldsConfig", "MetaQuery", "dataPipeline",
+        ] {
+            #expect(signer.signsParameter(name), "\(name)")
+            let request = SigningRequest(method: "PUT", bucket: "b", query: [(name, nil), ("prefix", "x")])
+            #expect(signer.stringToSign(request, dateLine: "D") == "PUT\n\n\nD\n/b/?\(name)")
+        }
+        for unsigned in ["prefix", "marker", "max-keys", "delimiter", "encoding-type", "accessmonitor", "regions"] {
+            #expect(!signer.signsParameter(unsigned), "\(unsigned)")
+        }
+    }
+
     @Test func additionalSubresourcesAreSigned() {
         let custom = SignerV1(additionalSubresources: ["newFeature"])
         let request = SigningRequest(method: "GET", bucket: "b", query: [("newFeature", nil), ("other", "1")])

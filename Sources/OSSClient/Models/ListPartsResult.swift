@@ -35,6 +35,14 @@ public struct ListPartsResult: XMLModel, Hashable {
     public var maxParts: Int?
     public var isTruncated: Bool
     public var parts: [Part]
+    /// The client-side-encryption context of the upload (set by the Initiate's
+    /// `x-oss-meta-client-side-encryption-*` headers), when it has one.
+    public var clientEncryptionKey: String?
+    public var clientEncryptionStart: String?
+    public var clientEncryptionCekAlg: String?
+    public var clientEncryptionWrapAlg: String?
+    public var clientEncryptionDataSize: Int64?
+    public var clientEncryptionPartSize: Int64?
 
     public init(
         bucket: String, key: String, uploadId: String, parts: [Part], isTruncated: Bool = false,
@@ -64,6 +72,12 @@ public struct ListPartsResult: XMLModel, Hashable {
         nextPartNumberMarker = try f.integer("NextPartNumberMarker")
         maxParts = try f.integer("MaxParts")
         isTruncated = try f.bool("IsTruncated") ?? false
+        clientEncryptionKey = f.string("ClientEncryptionKey")
+        clientEncryptionStart = f.string("ClientEncryptionStart")
+        clientEncryptionCekAlg = f.string("ClientEncryptionCekAlg")
+        clientEncryptionWrapAlg = f.string("ClientEncryptionWrapAlg")
+        clientEncryptionDataSize = try f.integer("ClientEncryptionDataSize")
+        clientEncryptionPartSize = try f.integer("ClientEncryptionPartSize")
         var parts: [Part] = []
         for p in f.all("Part") {
             parts.append(
@@ -83,6 +97,12 @@ public struct ListPartsResult: XMLModel, Hashable {
             w.key("Key", key, urlEncoded: url)
             w.element("UploadId", uploadId)
             w.element("StorageClass", storageClass)
+            w.element("ClientEncryptionKey", clientEncryptionKey)
+            w.element("ClientEncryptionStart", clientEncryptionStart)
+            w.element("ClientEncryptionCekAlg", clientEncryptionCekAlg)
+            w.element("ClientEncryptionWrapAlg", clientEncryptionWrapAlg)
+            w.element("ClientEncryptionDataSize", clientEncryptionDataSize)
+            w.element("ClientEncryptionPartSize", clientEncryptionPartSize)
             w.element("PartNumberMarker", partNumberMarker)
             w.element("NextPartNumberMarker", nextPartNumberMarker)
             w.element("MaxParts", maxParts)
