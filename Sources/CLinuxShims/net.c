@@ -12,14 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-int coss_epoll_add_et(int epfd, int fd, uint64_t tag) {
-    struct epoll_event ev;
-    memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
-    ev.data.u64 = tag;
-    return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
-}
-
 int coss_epoll_add_disarmed(int epfd, int fd, uint64_t tag) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);

@@ -31,7 +31,8 @@ final class SocketHandle: Abortable {
         var aborted = false
         var closed = false
         var abortError = TransportError.aborted()
-        // Edge-triggered readiness seen while nobody waited.
+        // Readiness reported while nobody waited (a one-shot event whose waiter timed out):
+        // the next wait returns at once and its caller retries the call.
         var readReady = false
         var writeReady = false
         var readWaiter: Waiter?

@@ -100,10 +100,10 @@ struct MultipartBenchmark {
         Stats.line(
             "osswire cp peak RssAnon", Stats.fixed(oursAnon / 1024, 1) + " MiB (worst round " + mib(anonWorst)
                 + "; heap, stacks, anonymous maps)")
-        Stats.line("baseline: osswire cp of 4 KiB, RssAnon", mib(tinyCp.maxAnonKiB) + " MiB")
+        Stats.line("baseline: 4 KiB cp RssAnon", mib(tinyCp.maxAnonKiB) + " MiB")
         let allowance = jobs * (256 << 10) / 1024 + 2048
         Stats.line(
-            "target: heap <= jobs x bufferSize + 2 MiB",
+            "target: heap (jobs x buf + 2 MiB)",
             "growth over the 4 KiB cp " + mib(max(0, anonWorst - tinyCp.maxAnonKiB)) + " MiB, allowed "
                 + mib(allowance) + " MiB: " + (anonWorst - tinyCp.maxAnonKiB <= allowance ? "met" : "NOT met"))
         Stats.line("baseline: osswire --help", mib(help.maxRSSKiB) + " MiB")

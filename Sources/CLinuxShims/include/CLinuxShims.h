@@ -15,8 +15,6 @@
 // ---- Transport (OSSTransport owns this block) ----
 
 /// epoll_event is packed on x86_64; these helpers keep the packed layout out of Swift.
-/// Adds `fd` edge-triggered for in, out, hang-up and errors, tagged with `tag`.
-int coss_epoll_add_et(int epfd, int fd, uint64_t tag);
 /// Adds `fd` with no events armed (one-shot: `coss_epoll_arm` arms it for one wait).
 int coss_epoll_add_disarmed(int epfd, int fd, uint64_t tag);
 /// Arms `fd` for one event (EPOLLONESHOT, level-triggered): readable (with hang-up and errors)
