@@ -41,8 +41,11 @@ let package = Package(
         ),
         .executableTarget(
             name: "osswire",
-            dependencies: ["OSSCore", "OSSTransport", "OSSHTTP", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer"]
+            dependencies: ["OSSCore", "OSSTransport", "OSSHTTP", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer"],
+            plugins: ["BuildStamp"]
         ),
+        // The commit `osswire --version` prints (runs git; no package dependency).
+        .plugin(name: "BuildStamp", capability: .buildTool()),
 
         // Tests: one target per module, and shared helpers (certificates, nginx, free ports).
         .target(name: "OSSTestSupport", dependencies: ["OSSCore"], path: "Tests/OSSTestSupport"),
@@ -55,11 +58,11 @@ let package = Package(
         .testTarget(name: "OSSClientTests", dependencies: ["OSSClient", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSTransferTests", dependencies: ["OSSTransfer", "OSSMockServer", "OSSTestSupport"]),
         .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSClient", "OSSTestSupport"]),
-        .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSTestSupport"]),
+        .testTarget(name: "osswireTests", dependencies: ["OSSCore", "OSSSigner", "OSSClient", "OSSMockServer", "OSSTestSupport"]),
     ]
 )
 
-for target in package.targets where target.type != .system {
+for target in package.targets where target.type != .system && target.type != .plugin {
     if target.name.hasPrefix("C") && target.name != "CLinuxShims" { continue }
     if target.name == "CLinuxShims" { continue }
     var settings = target.swiftSettings ?? []

@@ -53,6 +53,7 @@ final class HTTPWire: Wire {
         } else if let n = request.contentLength, n == 0 {
             headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
+        let hasBody = request.body != nil || (request.contentLength ?? 0) > 0
         var http = HTTPRequest(method: HTTPMethod(request.method), endpoint: endpoint, target: target, headers: headers, body: body)
         http.expectContinue = false
         http.bodyObserver = request.body?.observer
@@ -62,7 +63,7 @@ final class HTTPWire: Wire {
             return try await client.execute(http, signal: request.signal) { response in
                 let head = OSSResponseHead(
                     statusCode: response.status, headers: response.headers.map { (name: $0.name, value: $0.value) })
-                return try await handler(WireResponse(head: head, body: HTTPResponseReader(response)))
+                return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {
             if e.code == .bodySource || e.code == .cancelled || e.code == .abortedInFlight,
@@ -70,7 +71,7 @@ final class HTTPWire: Wire {
             {
                 throw original
             }
-            throw HTTPWire.map(e)
+            throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
 
@@ -78,23 +79,28 @@ final class HTTPWire: Wire {
     func enableRequests() { client.enableRequests() }
     func shutdown() async { client.closeIdleConnections() }
 
-    /// An HTTP client error as the client error of the same meaning.
-    static func map(_ e: HTTPClientError) -> OSSClientError {
-        let sent = e.bodyFullySent
+    /// An HTTP client error as the client error of the same meaning, its text said once (the
+    /// transport's own message names what failed).
+    /// - Parameter hasBody: whether the request carried a body; without one, whether "the body
+    ///   was fully sent" means nothing and is left out.
+    static func map(_ e: HTTPClientError, hasBody: Bool = true) -> OSSClientError {
+        let sent: Bool? = hasBody ? e.bodyFullySent : nil
+        let text = e.transportError.map(\.description) ?? e.description
         switch e.code {
         case .requestsDisabled: return OSSClientError(.requestsDisabled, "requests are disabled (disableRequests())")
-        case .abortedInFlight: return OSSClientError(.abortedInFlight, e.description, bodyFullySent: sent, underlying: e)
-        case .cancelled: return OSSClientError(.cancelled, e.description, bodyFullySent: sent, underlying: e)
-        case .timeout: return OSSClientError(.timeout, e.description, bodyFullySent: sent, underlying: e)
+        case .abortedInFlight: return OSSClientError(.abortedInFlight, e.message, bodyFullySent: sent, underlying: e)
+        case .cancelled: return OSSClientError(.cancelled, e.message, bodyFullySent: sent, underlying: e)
+        case .timeout:
+            return OSSClientError(.timeout, e.transportError == nil ? e.message : text, bodyFullySent: sent, underlying: e)
         case .transport:
             if let t = e.transportError {
                 let mapped = WireErrors.map(t, bodyFullySent: sent)
-                return OSSClientError(mapped.kind, e.description, bodyFullySent: sent, underlying: e)
+                return OSSClientError(mapped.kind, text, bodyFullySent: sent, underlying: e)
             }
-            return OSSClientError(.network, e.description, bodyFullySent: sent, underlying: e)
+            return OSSClientError(.network, e.message, bodyFullySent: sent, underlying: e)
         case .parse: return OSSClientError(.network, e.description, bodyFullySent: sent, underlying: e)
-        case .invalidRequest: return OSSClientError(.invalidArgument, e.description, underlying: e)
-        default: return OSSClientError(.file, e.description, bodyFullySent: sent, underlying: e)
+        case .invalidRequest: return OSSClientError(.invalidArgument, e.message, underlying: e)
+        default: return OSSClientError(.file, e.message, bodyFullySent: sent, underlying: e)
         }
     }
 }
@@ -102,13 +108,18 @@ final class HTTPWire: Wire {
 /// Reads an OSSHTTP streaming response's body, mapping its errors.
 final class HTTPResponseReader: WireResponseBody {
     let response: HTTPStreamingResponse
-    init(_ response: HTTPStreamingResponse) { self.response = response }
+    /// Whether the request carried a body (its errors then say whether it was all sent).
+    let hasBody: Bool
+    init(_ response: HTTPStreamingResponse, hasBody: Bool) {
+        self.response = response
+        self.hasBody = hasBody
+    }
 
     func next() async throws -> [UInt8]? {
         do {
             return try await response.read()
         } catch let e as HTTPClientError {
-            throw HTTPWire.map(e)
+            throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
 
@@ -116,7 +127,7 @@ final class HTTPResponseReader: WireResponseBody {
         do {
             return try await response.read(into: buffer)
         } catch let e as HTTPClientError {
-            throw HTTPWire.map(e)
+            throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
 }

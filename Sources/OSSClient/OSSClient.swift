@@ -233,7 +233,7 @@ extension OSSClient {
                 retryBudget.refund()
                 return value
             } catch {
-                let failure = OSSClient.normalise(error)
+                let failure = explainAddressing(OSSClient.normalise(error), bucket: op.bucket)
                 let decision = RetryPolicy.classify(failure)
                 guard decision.shouldRetry, attempt <= policy.maxRetries, body.isRewindable || !hasBody,
                     !Task.isCancelled, signal?.isCancelled != true
@@ -276,6 +276,21 @@ extension OSSClient {
         guard let reported = head.crc64 else { return }
         let expected = base.map { CRC64.combine($0, crc.value, lengthOfB: UInt64(crc.byteCount)) } ?? crc.value
         if reported != expected { throw OSSClientError.crcMismatch(expected: expected, reported: reported, what: operation) }
+    }
+
+    /// A name that does not resolve because the bucket went in front of the endpoint's host
+    /// (virtual-hosted addressing, against a server without bucket subdomains) says so, naming
+    /// the host the user gave and the fix.
+    func explainAddressing(_ failure: any Error, bucket: String?) -> any Error {
+        guard let e = failure as? OSSClientError, e.kind == .dns, let bucket, !bucket.isEmpty,
+            configuration.effectiveAddressing == .virtualHosted
+        else { return failure }
+        let host = configuration.endpoint.host
+        return OSSClientError(
+            .dns,
+            "\(e.message); the bucket \(bucket) goes in front of the endpoint's host \(host) (virtual-hosted "
+                + "addressing): if \(host) serves no bucket subdomains, use path-style addressing (--path-style)",
+            bodyFullySent: e.bodyFullySent, underlying: e.underlying)
     }
 
     /// Errors from below as the public types: `CancellationError` becomes `.cancelled`.

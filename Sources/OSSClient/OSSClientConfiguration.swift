@@ -114,7 +114,7 @@ public struct OSSClientConfiguration: Sendable {
     public var credentialsProvider: (any CredentialsProvider)? = nil
     /// Headers V4 signs beyond the default ones (lower-case names, for example `host`).
     public var additionalSignedHeaders: [String] = []
-    /// Virtual-hosted by default; path-style is used anyway for IP-address endpoints.
+    /// Virtual-hosted by default; path-style is used anyway for IP-address and `localhost` endpoints.
     public var addressing: Addressing = .virtualHosted
     public var timeouts = Timeouts()
     /// The most connections kept open to one host.
@@ -160,10 +160,10 @@ public struct OSSClientConfiguration: Sendable {
         return endpoint.region
     }
 
-    /// The addressing requests use: path-style for an IP-address endpoint unless a custom domain
-    /// was asked for.
+    /// The addressing requests use: path-style for an IP-address or `localhost` endpoint unless a
+    /// custom domain was asked for.
     public var effectiveAddressing: Addressing {
-        if endpoint.isIPAddress && addressing == .virtualHosted { return .pathStyle }
+        if endpoint.impliesPathStyle && addressing == .virtualHosted { return .pathStyle }
         return addressing
     }
 

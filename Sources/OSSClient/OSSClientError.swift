@@ -70,10 +70,14 @@ public struct OSSClientError: Error, Sendable, CustomStringConvertible {
     /// The C++ SDK compatible code, for example `ClientError:100002`.
     public var code: String { kind.code }
 
+    /// The problem said once (the message names what failed), then the code and, for a request
+    /// with a body, whether it was all sent: `connect to 127.0.0.1:9000 failed: Connection refused
+    /// (errno 111) (ClientError:200007)`.
     public var description: String {
-        var s = "\(kind.code) \(kind.name)"
-        if !message.isEmpty { s += ": \(message)" }
-        if let bodyFullySent { s += bodyFullySent ? " (request body fully sent)" : " (request body not fully sent)" }
+        var s = message.isEmpty ? kind.name : message
+        var notes = [kind.code]
+        if let bodyFullySent { notes.append(bodyFullySent ? "request body fully sent" : "request body not fully sent") }
+        s += " (" + notes.joined(separator: "; ") + ")"
         return s
     }
 

@@ -16,7 +16,8 @@ public struct OSSEndpoint: Sendable, Hashable, CustomStringConvertible {
     public var hasExplicitPort: Bool
 
     /// Parses an endpoint.
-    /// - Parameter text: `[http://|https://]host[:port][/]`; no scheme means https.
+    /// - Parameter text: `[http://|https://]host[:port][/]`; no scheme means https (see
+    ///   `hasScheme(_:)` to tell a user so). `http//host` is refused naming the missing `:`.
     /// - Throws: `OSSClientError` (`.invalidArgument`) naming what is wrong.
     public init(parsing text: String) throws {
         var rest = Substring(text.trimmingWhitespace())
@@ -30,6 +31,14 @@ public struct OSSEndpoint: Sendable, Hashable, CustomStringConvertible {
             }
             rest = rest[r.upperBound...]
         } else {
+            // `http//host`, `http:/host`: a scheme with its `:` or a `/` lost, which would
+            // otherwise read as a host named http followed by a path.
+            let lowered = rest.lowercased()
+            for scheme in ["https", "http"] where lowered.hasPrefix(scheme + "//") || lowered.hasPrefix(scheme + ":/") {
+                let host = lowered.dropFirst(scheme.count).drop(while: { $0 == ":" || $0 == "/" })
+                let missing = lowered.hasPrefix(scheme + "//") ? "the ':' after \(scheme) is missing" : "a '/' is missing"
+                throw OSSClientError.invalidArgument("endpoint \(text): \(missing): write \(scheme)://\(host)")
+            }
             isTLS = true
         }
         if let slash = rest.firstIndex(of: "/") {
@@ -100,6 +109,17 @@ public struct OSSEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether the host is an IPv4 or IPv6 literal (such an endpoint implies path-style addressing).
     public var isIPAddress: Bool { IPAddress.isIPv4(host) || IPAddress.isIPv6(host) }
+
+    /// Whether the endpoint implies path-style addressing: an IP literal or `localhost`, where a
+    /// bucket name in front of the host (`bucket.127.0.0.1`, `bucket.localhost`) cannot resolve
+    /// to the same server.
+    public var impliesPathStyle: Bool { isIPAddress || host == "localhost" }
+
+    /// Whether `text` names its scheme (`http://`, `https://`); without one `init(parsing:)`
+    /// assumes https.
+    public static func hasScheme(_ text: String) -> Bool {
+        text.trimmingWhitespace().contains("://")
+    }
 
     /// The region named by an OSS host: `oss-cn-hangzhou.aliyuncs.com`,
     /// `oss-cn-hangzhou-internal.aliyuncs.com` and `cn-hangzhou.oss.aliyuncs.com` give

@@ -58,8 +58,11 @@ public struct TransportError: Error, Sendable, Hashable, CustomStringConvertible
         TransportError(phase: .timeout, message: message)
     }
 
+    /// The message, with errno when the message does not already carry it. Every message names
+    /// what failed ("connect to 127.0.0.1:9000 failed: ...", "TLS handshake with ... timed out"),
+    /// so the phase is not repeated in front of it; it stays in `phase`.
     public var description: String {
-        var s = "\(phase) error: \(message)"
+        var s = message
         if let errno, !message.contains("errno") { s += " (errno \(errno))" }
         return s
     }

@@ -78,15 +78,17 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
         (value as? HTTPClientError)?.code == pattern.code
     }
 
+    /// The problem, said once: the transport's or parser's own text when there is one (it names
+    /// what failed), else the message; then the C++ SDK code when there is one. Whether the body
+    /// went out is in `bodyFullySent` and `responseStarted` (a GET has no body to speak of).
     public var description: String {
         var s = message
-        if let c = compatibilityCode { s = "\(c) \(s)" }
-        if let t = transportError { s += ": \(t)" }
-        if let p = parserError { s += ": \(p)" }
-        if code != .requestsDisabled && code != .invalidRequest {
-            s += " (body \(bodyFullySent ? "fully sent" : "not fully sent")"
-            s += responseStarted ? ", response started)" : ", no response)"
+        if let t = transportError, code == .transport || code == .timeout {
+            s = t.description
+        } else if let p = parserError {
+            s += ": \(p)"
         }
+        if let c = compatibilityCode { s += " (\(c))" }
         return s
     }
 }

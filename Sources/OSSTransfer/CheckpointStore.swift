@@ -108,9 +108,30 @@ public struct CheckpointStore: Sendable {
         try FilePaths.syncDirectory(FilePaths.directory(of: path))
     }
 
-    /// Removes a checkpoint (a missing one is fine) and flushes the directory.
+    /// Removes a checkpoint (a missing one is fine) and the temporary files of writes to it that
+    /// a killed process left (`PATH.tmp-PID` of a process that no longer runs), then flushes the
+    /// directory.
     public func remove(_ path: String) {
         FilePaths.remove(path)
+        for stale in CheckpointStore.abandonedTemporaries(of: path) { FilePaths.remove(stale) }
         try? FilePaths.syncDirectory(FilePaths.directory(of: path))
+    }
+
+    /// `PATH.tmp-PID` files next to `path` whose process is gone (a SIGKILL between the write
+    /// and the rename leaves one). A live process's file is left alone: it may be mid-write.
+    static func abandonedTemporaries(of path: String) -> [String] {
+        let directory = FilePaths.directory(of: path)
+        let prefix = FilePaths.lastComponent(of: path) + ".tmp-"
+        guard let dir = opendir(directory) else { return [] }
+        defer { closedir(dir) }
+        var found: [String] = []
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) {
+                String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix(prefix), let pid = pid_t(name.dropFirst(prefix.count)), pid > 0 else { continue }
+            if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) { found.append(directory + "/" + name) }
+        }
+        return found
     }
 }

@@ -40,9 +40,14 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
         self.underlying = underlying
     }
 
+    /// What went wrong, said once: the kind, the message, and the error underneath only when the
+    /// message does not already hold its text.
     public var description: String {
         var s = "\(kind): \(message)"
-        if let underlying { s += " (\(underlying))" }
+        if let underlying {
+            let text = "\(underlying)"
+            if !message.contains(text) { s += " (\(text))" }
+        }
         return s
     }
 

@@ -41,28 +41,65 @@ public final class TransferMeter: Sendable {
         }
     }
 
-    /// `[#########-----------]  45%  12.3 MiB/27.0 MiB  8.1 MiB/s  ETA 0:02  parts 5/11`
-    public func line(width: Int = 24) -> String {
+    /// The progress line, fitted to `columns` characters (a terminal's width):
+    /// `[#########-----------]  45%  12.3 MB/27.0 MB  8.1 MB/s  ETA 0:02  parts 5/11`.
+    /// The bar takes the room the figures leave; on a narrow terminal the parts, then the ETA,
+    /// then the bar are dropped, so the line never wraps (which would scroll one line per redraw).
+    public func line(columns: Int = 80) -> String {
         let (p, rate) = state.withLock { ($0.last, $0.rate) }
-        let fraction = p.totalBytes > 0 ? Double(p.bytesTransferred) / Double(p.totalBytes) : 1
-        let filled = min(width, max(0, Int((fraction * Double(width)).rounded(.down))))
-        var s = "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "]"
-        let percent = String(Int((fraction * 100).rounded(.down)))
-        s += " " + String(repeating: " ", count: max(0, 3 - percent.count)) + percent + "%"
-        s += "  \(TransferMeter.size(p.bytesTransferred))/\(TransferMeter.size(p.totalBytes))"
-        s += "  \(rate > 0 ? TransferMeter.size(Int64(rate)) + "/s" : "--/s")"
-        s += "  ETA " + (secondsRemaining.map(TransferMeter.clockText) ?? "--:--")
-        if p.partsTotal > 1 { s += "  parts \(p.partsDone)/\(p.partsTotal)" }
+        let speed = rate > 0 ? TransferMeter.size(Int64(rate)) + "/s" : "--/s"
+        // A stream of unknown length (standard input): what moved so far and the rate.
+        if p.totalBytes < 0 { return String("\(TransferMeter.size(p.bytesTransferred))  \(speed)".prefix(max(1, columns - 1))) }
+        let fraction = p.totalBytes > 0 ? min(1, Double(p.bytesTransferred) / Double(p.totalBytes)) : 1
+        let percentText = String(Int((fraction * 100).rounded(.down)))
+        let percent = String(repeating: " ", count: max(0, 3 - percentText.count)) + percentText + "%"
+        let bytes = "\(TransferMeter.size(p.bytesTransferred))/\(TransferMeter.size(p.totalBytes))"
+        let eta = "ETA " + (secondsRemaining.map(TransferMeter.clockText) ?? "--:--")
+        let parts = p.partsTotal > 1 ? "parts \(p.partsDone)/\(p.partsTotal)" : nil
+        // Keep one column free: some terminals wrap when the last column is written.
+        let room = max(1, columns - 1)
+        var tail = [percent, bytes, speed, eta] + (parts.map { [$0] } ?? [])
+        func text(_ pieces: [String]) -> String { pieces.joined(separator: "  ") }
+        // A bar narrower than 10 says little: drop the parts, then the ETA, to keep one.
+        let minimumBar = 10 + 4  // "[" + "]" + two spaces
+        while text(tail).count + minimumBar > room, tail.count > 2 { tail.removeLast() }
+        let rest = text(tail)
+        let barWidth = min(40, room - rest.count - 4)
+        guard barWidth >= 10 else { return String(rest.prefix(room)) }
+        let filled = min(barWidth, max(0, Int((fraction * Double(barWidth)).rounded(.down))))
+        return "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: barWidth - filled) + "]  "
+            + rest
+    }
+
+    /// The closing summary: `27.0 MB in 3.4 s (7.9 MB/s average)`; the rate counts the bytes
+    /// moved in this run.
+    public static func summary(bytes: Int64, moved: Int64, seconds: Double) -> String {
+        var s = "\(size(bytes)) in \(secondsText(seconds)) s"
+        if seconds > 0, moved > 0 { s += " (\(size(Int64(Double(moved) / seconds)))/s average)" }
         return s
     }
 
-    /// `512 B`, `1.5 KiB`, `12.3 MiB`, `2.0 GiB`.
+    /// Seconds with three significant decimals at most: `0.005`, `1.25`, `12.3`, `125`.
+    public static func secondsText(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "0" }
+        let digits = seconds < 1 ? 3 : seconds < 10 ? 2 : seconds < 100 ? 1 : 0
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let n = Int64((seconds * scale).rounded())
+        if digits == 0 { return String(n) }
+        var frac = String(n % Int64(scale))
+        while frac.count < digits { frac = "0" + frac }
+        return "\(n / Int64(scale)).\(frac)"
+    }
+
+    /// Decimal units, as `osswire http` and `osswire bench` report rates: `512 B`, `1.5 kB`,
+    /// `12.3 MB`, `2.0 GB`.
     public static func size(_ bytes: Int64) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+        let units = ["B", "kB", "MB", "GB", "TB", "PB"]
         var v = Double(bytes)
         var i = 0
-        while v >= 1024 && i < units.count - 1 {
-            v /= 1024
+        while v >= 999.95 && i < units.count - 1 {
+            v /= 1000
             i += 1
         }
         if i == 0 { return "\(bytes) B" }

@@ -1,17 +1,27 @@
 import OSSCore
 
 extension TransferOutcome {
-    /// The outcome as one JSON object, as `osswire cp --json` prints it (DESIGN.md): `bytes`,
-    /// `bytes_sent`, `seconds`, `upload_id`, `parts_total`, `parts_resumed`, `crc64`, and `state`,
-    /// `parts_done`, `bucket`, `key`, `local_path`, `etag`, `reason`, `code`, `error`, `notes`.
-    /// - Parameter direction: `upload` or `download`, stored as `direction`.
-    public func json(direction: String = "upload") -> String {
-        var fields: [(String, String)] = [
+    /// The outcome as one JSON object, as `osswire cp --json` prints it for uploads, downloads and
+    /// copies alike (DESIGN.md): `state`, `code`, `error`, `direction`, `source`, `destination`,
+    /// `bucket`, `key`, `local_path`, `bytes`, `bytes_sent`, `seconds`, `upload_id`,
+    /// `parts_total`, `parts_done`, `parts_resumed`, `crc64`, `etag`, `reason`, `notes`,
+    /// `checkpoint`. Every key is always there (`null` when it does not apply), numbers are JSON
+    /// numbers except `crc64`, a decimal string (64 bits do not survive a reader's doubles).
+    /// - Parameters:
+    ///   - direction: `upload`, `download` or `copy`.
+    ///   - source: what the transfer read, as the user named it (`null` when not given).
+    ///   - destination: what it wrote, as the user named it.
+    public func json(direction: String = "upload", source: String? = nil, destination: String? = nil) -> String {
+        let fields: [(String, String)] = [
             ("state", JSON.string(state.description)),
+            ("code", errorCode.map(JSON.string) ?? "null"),
+            ("error", error.map { JSON.string("\($0)") } ?? "null"),
             ("direction", JSON.string(direction)),
+            ("source", source.map(JSON.string) ?? "null"),
+            ("destination", destination.map(JSON.string) ?? "null"),
             ("bucket", JSON.string(bucket)),
             ("key", JSON.string(key)),
-            ("local_path", JSON.string(localPath)),
+            ("local_path", localPath.isEmpty ? "null" : JSON.string(localPath)),
             ("bytes", String(bytes)),
             ("bytes_sent", String(bytesTransferred)),
             ("seconds", JSON.number(seconds)),
@@ -19,15 +29,12 @@ extension TransferOutcome {
             ("parts_total", String(partsTotal)),
             ("parts_done", String(partsDone)),
             ("parts_resumed", String(partsResumed)),
-            // A string: a 64-bit value does not survive JSON numbers in most readers.
             ("crc64", crc64.map { JSON.string(String($0)) } ?? "null"),
             ("etag", etag.map(JSON.string) ?? "null"),
             ("reason", reason.map { JSON.string($0.description) } ?? "null"),
-            ("code", errorCode.map(JSON.string) ?? "null"),
-            ("error", error.map { JSON.string("\($0)") } ?? "null"),
             ("notes", "[" + notes.map(JSON.string).joined(separator: ",") + "]"),
+            ("checkpoint", checkpointPath.map(JSON.string) ?? "null"),
         ]
-        if let checkpointPath { fields.append(("checkpoint", JSON.string(checkpointPath))) }
         return "{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}"
     }
 }

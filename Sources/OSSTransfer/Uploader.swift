@@ -198,12 +198,13 @@ struct UploadRun: Sendable {
         reader: PartReader
     ) async -> Resumption {
         let cp: UploadCheckpoint
+        var loaded: [UInt8]?
         do {
-            guard let bytes = try store.load(path) else { return .fresh }
+            loaded = try store.load(path)
+            guard let bytes = loaded else { return .fresh }
             cp = try UploadCheckpoint(decoding: bytes)
         } catch {
-            let why = error.message
-            out.notes.append("the checkpoint \(path) cannot be used (\(why)); starting a fresh upload")
+            out.notes.append(await abandonDamaged(path: path, bytes: loaded, why: error.message))
             store.remove(path)
             return .fresh
         }
@@ -398,6 +399,29 @@ struct UploadRun: Sendable {
         }
         out.state = .completed
         return false
+    }
+
+    /// A checkpoint that cannot be decoded may still name the upload it started: abort that
+    /// upload rather than leave its parts on the server, or say that one may be left.
+    /// - Returns: the note for the outcome.
+    private func abandonDamaged(path: String, bytes: [UInt8]?, why: String) async -> String {
+        var note = "the checkpoint \(path) cannot be used (\(why)); starting a fresh upload"
+        if let bytes, let id = UploadCheckpoint.salvageUploadId(from: bytes, bucket: bucket, key: key) {
+            if let error = await sendAbort(uploadId: id) {
+                if classify(error).kind == .noSuchUpload {
+                    note += "; the upload it named, \(id), is no longer on the server"
+                } else {
+                    note += "; the upload it named, \(id), could not be aborted (\(error)): abort it "
+                        + "(osswire uploads abort oss://\(bucket)/\(key) --upload-id \(id))"
+                }
+            } else {
+                note += "; the upload it named, \(id), was aborted"
+            }
+        } else {
+            note += "; no upload id can be read from it: an upload it started may be left on the server "
+                + "(osswire uploads ls oss://\(bucket)/\(key) lists it, osswire uploads abort removes it)"
+        }
+        return note
     }
 
     /// Sends one part, trying again for failures worth it; never throws.

@@ -75,17 +75,3 @@ struct Arguments {
         return .nanoseconds(Int64(d * 1e9))
     }
 }
-
-/// A mistake in how a command was called: printed with the usage, exit code 2.
-struct UsageError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// Exit codes of DESIGN.md's command-line contract.
-enum ExitCode {
-    static let success: Int32 = 0
-    static let failure: Int32 = 1
-    static let usage: Int32 = 2
-    static let interrupted: Int32 = 130
-}

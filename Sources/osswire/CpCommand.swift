@@ -6,385 +6,299 @@
 import OSSClient
 import OSSCore
 import OSSTransfer
-import Synchronization
 
 /// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--json]`: uploads and
 /// downloads between a local file and `oss://bucket/key` through OSSTransfer (one PutObject up to
 /// the part size, a resumable multipart upload above it; parallel ranged GETs for downloads),
-/// and server-side copies between two `oss://` objects.
+/// server-side copies between two `oss://` objects, and streams: `-` (standard input or output)
+/// and destinations that are not regular files (devices, FIFOs), written in place.
 ///
-/// A progress bar with rate and ETA shows on a terminal; `--json` prints one JSON object at the
-/// end. SIGINT pauses: the sockets close at once, the checkpoint stays, exit 130, and the same
-/// command run again resumes. Checkpoints go to `--checkpoint-dir`, else
-/// `$OSSWIRE_CHECKPOINT_DIR`, else `$XDG_STATE_HOME/osswire/checkpoints`, else
-/// `~/.local/state/osswire/checkpoints`.
+/// A progress bar shows on a terminal, then one summary line; `--json` prints one JSON object,
+/// the same shape for upload, download and copy, failures included. SIGINT and SIGTERM pause:
+/// the sockets close at once, the checkpoint stays, exit 130 (143 for SIGTERM), and the same
+/// command run again resumes.
 func cpCommand(_ argv: [String]) async throws -> Int32 {
-    let args = try Arguments(
-        argv,
-        valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "content-type"]),
-        flags: Arguments.commonFlags)
-    guard args.positional.count == 2 else {
-        throw UsageError("cp takes SRC and DST (a local path and/or oss://bucket/key)")
-    }
-    let partSize = try args.int("part-size").map(Int64.init) ?? PartPlan.defaultPartSize
-    guard partSize >= PartPlan.minimumPartSize, partSize <= PartPlan.maximumPartSize else {
-        throw UsageError("--part-size must be \(PartPlan.minimumPartSize)...\(PartPlan.maximumPartSize) bytes")
-    }
-    let jobs = try args.int("jobs") ?? 4
-    guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
-    let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
-    let source = args.positional[0]
-    let destination = args.positional[1]
-    let srcURI = try OSSURI(parsing: source, requireKey: true)
-    let dstURI = try OSSURI(parsing: destination, requireKey: false)
-    if srcURI == nil && dstURI == nil { throw UsageError("cp needs an oss://bucket/key on at least one side") }
-    let json = args.flag("json")
-
-    let client = try CLIClient.make(args)
-    if let src = srcURI, var dst = dstURI {
-        return try await serverSideCopy(client: client, src: src, dst: &dst, json: json, source: source)
-    }
-
-    // The transfer in progress, paused by SIGINT from the watcher thread.
-    let current = PThreadMutex<TransferHandle?>(nil)
-    let interrupt = InterruptWatcher.install {
-        if let handle = current.withLock({ $0 }) { handle.pause() } else { client.disableRequests() }
-    }
-    let meter = TransferMeter()
-    let bar = TransferBar(meter: meter, enabled: !json && isatty(2) != 0)
-    let ops = OSSClientOperations(client: client)
-    let outcome: TransferOutcome
-    let direction: String
-    let shown: (from: String, to: String)
-    if var dst = dstURI {
-        guard try LocalPath.isRegularFile(source) else { throw CLIError("\(source) is not a readable regular file") }
-        if dst.bucket.isEmpty { throw UsageError("expected oss://bucket/key, got \(destination)") }
-        if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(source) }
-        var options = UploadOptions()
-        options.partSize = partSize
-        options.multipartThreshold = partSize
-        options.jobs = jobs
-        options.checkpointDirectory = checkpointDirectory
-        options.progress = bar.handler
-        let handle = Uploader(operations: ops, options: options).start(file: source, bucket: dst.bucket, key: dst.key)
-        current.withLock { $0 = handle }
-        if interrupt.fired { handle.pause() }
-        outcome = await handle.outcome()
-        direction = "upload"
-        shown = (source, dst.description)
-    } else {
-        let src = srcURI!
-        var path = destination
-        if destination.hasSuffix("/") || LocalPath.isDirectory(destination) {
-            path = (destination.hasSuffix("/") ? destination : destination + "/") + LocalPath.baseName(src.key)
-        }
-        var options = DownloadOptions()
-        options.partSize = partSize
-        options.jobs = jobs
-        options.checkpointDirectory = checkpointDirectory
-        options.progress = bar.handler
-        direction = "download"
-        shown = (src.description, path)
-        let size = try await client.headObject(bucket: src.bucket, key: src.key).contentLength
-        if size <= partSize {
-            // One part's worth: a single GetObject (its whole-object CRC64 checked by the client).
-            outcome = await singleGet(client: client, src: src, path: path, bar: bar, interrupt: interrupt)
-        } else {
-            let handle = Downloader(operations: ops, options: options).start(
-                bucket: src.bucket, key: src.key, file: path)
-            current.withLock { $0 = handle }
-            if interrupt.fired { handle.pause() }
-            outcome = await handle.outcome()
-        }
-    }
-    bar.finish()
-    for note in outcome.notes { printError("osswire cp: \(note)") }
-    if json {
-        printLine(outcome.json(direction: direction))
-    }
-    switch outcome.state {
-    case .completed:
-        if !json {
-            let crc = outcome.crc64.map { ", crc64 \($0)" } ?? ""
-            let resumed =
-                outcome.partsResumed > 0 ? ", \(outcome.partsResumed) of \(outcome.partsTotal) parts resumed" : ""
-            printLine(
-                "\(shown.from) -> \(shown.to) (\(outcome.bytes) bytes in \(formatSeconds(outcome.seconds)) s\(resumed)\(crc))"
-            )
-        }
-        return ExitCode.success
-    case .paused where interrupt.fired:
-        var text = "osswire cp: interrupted: paused with \(outcome.partsDone) of \(outcome.partsTotal) parts done"
-        if let id = outcome.uploadId { text += " (upload \(id))" }
-        if outcome.checkpointPath != nil { text += "; run the same command again to resume" }
-        printError(text)
-        return ExitCode.interrupted
-    default:
-        var text = "osswire cp: \(outcome.state)"
-        if let code = outcome.errorCode { text += " (\(code))" }
-        if let error = outcome.error { text += ": \(error)" }
-        if outcome.checkpointPath != nil { text += "; the checkpoint is kept: run the same command again to resume" }
-        printError(text)
-        return ExitCode.failure
-    }
-}
-
-/// Downloads a small object in one GetObject, through a temporary file renamed into place.
-private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar, interrupt: InterruptWatcher)
-    async
-    -> TransferOutcome
-{
-    var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
-    let start = ContinuousClock.now
+    var cp = CpRun(json: argv.prefix(while: { $0 != "--" }).contains("--json"))
     do {
-        let metadata = try await client.getObject(bucket: src.bucket, key: src.key, toFile: path) { p in
-            bar.handler(
-                TransferProgress(
-                    bytesTransferred: p.bytesTransferred, totalBytes: p.totalBytes ?? p.bytesTransferred, partsDone: 0,
-                    partsTotal: 0, bytesResumed: 0))
-        }
-        outcome.state = .completed
-        outcome.bytes = metadata.contentLength
-        outcome.bytesTransferred = metadata.contentLength
-        outcome.crc64 = metadata.crc64
-        outcome.etag = metadata.etag
-    } catch let e as OSSClientError where interrupt.fired && (e.kind == .abortedInFlight || e.kind == .requestsDisabled)
-    {
-        outcome.state = .paused
-        outcome.reason = .paused
+        return try await cp.run(argv)
     } catch {
+        // One JSON object of the usual shape for a cp that failed before any transfer started.
+        let report = FailureReport(error)
+        var outcome = TransferOutcome(bucket: cp.bucket ?? "", key: cp.key ?? "", localPath: cp.localPath ?? "")
         outcome.state = .failed
         outcome.error = error
-        outcome.errorCode = (error as? OSSClientError)?.code ?? (error as? OSSServiceError)?.code
-    }
-    let elapsed = start.duration(to: .now)
-    outcome.seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    return outcome
-}
-
-/// A server-side copy between two `oss://` objects (CopyObject).
-private func serverSideCopy(client: OSSClient, src: OSSURI, dst: inout OSSURI, json: Bool, source: String) async throws
-    -> Int32
-{
-    if dst.key.isEmpty || dst.key.hasSuffix("/") { dst.key += LocalPath.baseName(src.key) }
-    let start = ContinuousClock.now
-    let copied = try await client.copyObject(
-        sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
-    let elapsed = start.duration(to: .now)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    if json {
-        printLine(
-            "{\"source\":\(JSON.string(source)),\"destination\":\(JSON.string(dst.description)),\"bytes\":0,"
-                + "\"bytes_sent\":0,\"seconds\":\(seconds),\"upload_id\":null,\"parts_total\":0,"
-                + "\"parts_resumed\":0,\"crc64\":\(JSON.optional(copied.crc64.map { String($0) }))}")
-    } else {
-        printLine("\(source) -> \(dst.description) (server-side copy in \(formatSeconds(seconds)) s)")
-    }
-    return ExitCode.success
-}
-
-/// The transfer progress line on standard error (bar, bytes, rate, ETA, parts), redrawn at most
-/// ten times a second.
-final class TransferBar: Sendable {
-    let meter: TransferMeter
-    let enabled: Bool
-    private let last = PThreadMutex<ContinuousClock.Instant?>(nil)
-    private let drawn = Atomic<Bool>(false)
-
-    init(meter: TransferMeter, enabled: Bool) {
-        self.meter = meter
-        self.enabled = enabled
-    }
-
-    var handler: TransferProgressHandler {
-        { p in
-            self.meter.record(p)
-            guard self.enabled else { return }
-            let now = ContinuousClock.now
-            let due = self.last.withLock { l -> Bool in
-                if let l, l.duration(to: now) < .milliseconds(100), p.bytesTransferred < p.totalBytes { return false }
-                l = now
-                return true
-            }
-            if due {
-                self.drawn.store(true, ordering: .relaxed)
-                self.writeErr("\r" + self.meter.line() + "\u{1b}[K")
-            }
+        outcome.errorCode = report.code
+        if cp.json {
+            let text = outcome.json(direction: cp.direction, source: cp.source, destination: cp.destination)
+            if cp.destination == "-" { printError(text) } else { printLine(text) }
         }
-    }
-
-    func finish() {
-        if enabled && drawn.load(ordering: .relaxed) { writeErr("\n") }
-    }
-
-    private func writeErr(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
+        printError("osswire cp: \(report.text)")
+        if report.hint { printError("Try 'osswire cp --help'.") }
+        return report.status
     }
 }
 
-private func formatSeconds(_ s: Double) -> String {
-    let ms = Int((s * 1000).rounded())
-    let frac = String(ms % 1000)
-    return "\(ms / 1000).\(String(repeating: "0", count: 3 - frac.count))\(frac)"
-}
+/// One cp: what it is about (for the JSON of an early failure too) and how it runs.
+struct CpRun {
+    let json: Bool
+    var direction = "upload"
+    var source: String?
+    var destination: String?
+    var bucket: String?
+    var key: String?
+    var localPath: String?
 
-/// `stat(2)`; a free function, since inside a type the name means the struct.
-private func statFollowingLinks(_ path: String, _ st: inout Glibc.stat) -> Int32 {
-    stat(path, &st)
-}
+    init(json: Bool) { self.json = json }
 
-/// Local file-system questions, without Foundation.
-enum LocalPath {
-    static func status(_ path: String) -> Glibc.stat? {
-        var st = Glibc.stat()
-        return statFollowingLinks(path, &st) == 0 ? st : nil
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        guard let st = status(path) else { return false }
-        return st.st_mode & S_IFMT == S_IFDIR
-    }
-
-    static func isRegularFile(_ path: String) throws -> Bool {
-        guard let st = status(path) else { return false }
-        return st.st_mode & S_IFMT == S_IFREG && access(path, R_OK) == 0
-    }
-
-    static func size(_ path: String) throws -> Int64 {
-        guard let st = status(path) else { throw CLIError("cannot stat \(path)") }
-        return Int64(st.st_size)
-    }
-
-    /// The last path segment (`a/b/c.txt` -> `c.txt`).
-    static func baseName(_ path: String) -> String {
-        let trimmed = path.hasSuffix("/") ? String(path.dropLast()) : path
-        return trimmed.split(separator: "/").last.map(String.init) ?? trimmed
-    }
-}
-
-/// A one-line progress bar on standard error, redrawn at most ten times a second.
-final class ProgressBar: Sendable {
-    private struct State {
-        var last: ContinuousClock.Instant? = nil
-        var start = ContinuousClock.now
-        var drawn = false
-    }
-    private let state = PThreadMutex(State())
-    let enabled: Bool
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ done: Int64, total: Int64?) {
-        guard enabled else { return }
-        let now = ContinuousClock.now
-        let line: String? = state.withLock { s in
-            if let last = s.last, last.duration(to: now) < .milliseconds(100), done != total { return nil }
-            s.last = now
-            s.drawn = true
-            let elapsed = s.start.duration(to: now)
-            let secs = max(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18, 0.001)
-            let rate = Double(done) / secs
-            var text = "\r\(ProgressBar.human(Double(done)))"
-            if let total, total > 0 {
-                let pct = Int(Double(done) * 100 / Double(total))
-                let width = 30
-                let filled = min(width, Int(Double(width) * Double(done) / Double(total)))
-                text =
-                    "\r[\(String(repeating: "#", count: filled))\(String(repeating: " ", count: width - filled))] "
-                    + "\(pct)% \(ProgressBar.human(Double(done)))/\(ProgressBar.human(Double(total)))"
-            }
-            return text + " \(ProgressBar.human(rate))/s   "
+    mutating func run(_ argv: [String]) async throws -> Int32 {
+        let args = try Arguments(
+            argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir"]),
+            flags: Arguments.commonFlags)
+        guard args.positional.count == 2 else {
+            throw UsageError("cp takes SRC and DST (a local path or -, and oss://bucket/key)")
         }
-        if let line { writeStderr(line) }
-    }
-
-    func finish() {
-        guard enabled else { return }
-        if state.withLock({ $0.drawn }) { writeStderr("\n") }
-    }
-
-    static func human(_ v: Double) -> String {
-        let units = ["B", "KiB", "MiB", "GiB", "TiB"]
-        var x = v
-        var i = 0
-        while x >= 1024 && i < units.count - 1 {
-            x /= 1024
-            i += 1
+        source = args.positional[0]
+        destination = args.positional[1]
+        let partSize = try args.int("part-size").map(Int64.init) ?? PartPlan.defaultPartSize
+        guard partSize >= PartPlan.minimumPartSize, partSize <= PartPlan.maximumPartSize else {
+            throw UsageError("--part-size must be \(PartPlan.minimumPartSize)...\(PartPlan.maximumPartSize) bytes")
         }
-        let tenths = Int((x * 10).rounded())
-        return i == 0 ? "\(Int(v)) B" : "\(tenths / 10).\(tenths % 10) \(units[i])"
-    }
-
-    private func writeStderr(_ s: String) {
-        var bytes = Array(s.utf8)
-        _ = bytes.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
-    }
-}
-
-// MARK: - SIGINT
-
-/// The write end of the interrupt pipe, written by the signal handler (async-signal-safe).
-/// `nonisolated(unsafe)`: set once before the handler is installed, only read afterwards.
-nonisolated(unsafe) private var interruptPipeWrite: Int32 = -1
-/// How many SIGINTs arrived; a second one exits at once. Only touched by the signal handler.
-nonisolated(unsafe) private var interruptCount: sig_atomic_t = 0
-
-/// Turns SIGINT into a call on a dedicated thread (a signal handler may only do async-signal-safe
-/// things: it writes one byte to a pipe, and the thread reads it).
-final class InterruptWatcher: Sendable {
-    private let flag = Atomic<Bool>(false)
-    private let action: @Sendable () -> Void
-
-    private init(action: @escaping @Sendable () -> Void) { self.action = action }
-
-    /// Whether SIGINT arrived.
-    var fired: Bool { flag.load(ordering: .acquiring) }
-
-    /// Installs the SIGINT handler; `action` runs once, on the watcher thread, at the first SIGINT.
-    static func install(_ action: @escaping @Sendable () -> Void) -> InterruptWatcher {
-        let watcher = InterruptWatcher(action: action)
-        var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { return watcher }
-        interruptPipeWrite = fds[1]
-        let readFD = fds[0]
-        signal(SIGINT) { _ in
-            interruptCount += 1
-            if interruptCount > 1 { _exit(130) }
-            var b: UInt8 = 1
-            _ = write(interruptPipeWrite, &b, 1)
+        let jobs = try args.int("jobs") ?? 4
+        guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
+        let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
+        let srcURI = try OSSURI(parsing: source!, requireKey: true)
+        var dstURI = try OSSURI(parsing: destination!, requireKey: false)
+        guard srcURI != nil || dstURI != nil else {
+            throw UsageError("cp needs an oss://bucket/key on at least one side")
         }
-        let context = Unmanaged.passRetained(WatcherContext(watcher: watcher, fd: readFD)).toOpaque()
-        var thread = pthread_t()
-        let rc = pthread_create(
-            &thread, nil,
-            { arg in
-                let ctx = Unmanaged<WatcherContext>.fromOpaque(arg!).takeRetainedValue()
-                var b: UInt8 = 0
-                while true {
-                    let n = read(ctx.fd, &b, 1)
-                    if n == 1 { break }
-                    if n < 0 && errno == EINTR { continue }
-                    return nil
+        if var dst = dstURI, dst.key.isEmpty || dst.key.hasSuffix("/") {
+            // oss://bucket/dir/ keeps the source's name.
+            guard source != "-" else { throw UsageError("an upload from - needs a full key: oss://\(dst.bucket)/key") }
+            dst.key += LocalPath.baseName(srcURI?.key ?? source!)
+            dstURI = dst
+            destination = dst.description
+        }
+
+        let settings = CpSettings(partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory)
+        // Local checks first: a missing file is not the server's business.
+        var sourceKind = LocalPath.Kind.regular
+        var target = ""
+        var streamOut = false
+        if let src = srcURI, dstURI == nil {
+            direction = "download"
+            (bucket, key) = (src.bucket, src.key)
+            target = destination!
+            if target == "-" {
+                streamOut = true
+            } else {
+                if target.hasSuffix("/") || LocalPath.isDirectory(target) {
+                    target = (target.hasSuffix("/") ? target : target + "/") + LocalPath.baseName(src.key)
                 }
-                ctx.watcher.flag.store(true, ordering: .releasing)
-                ctx.watcher.action()
-                return nil
-            }, context)
-        if rc == 0 {
-            pthread_detach(thread)
-        } else {
-            Unmanaged<WatcherContext>.fromOpaque(context).release()
+                switch LocalPath.kind(target) {
+                case .special: streamOut = true  // a device or FIFO: written in place, never replaced
+                case .directory: throw CLIError("cannot write \(target): it is a directory", code: "FileError")
+                default: try LocalPath.checkDestination(target)
+                }
+                localPath = target
+            }
+        } else if let dst = dstURI {
+            (bucket, key) = (dst.bucket, dst.key)
+            if srcURI == nil {
+                if source == "-" {
+                    sourceKind = .special
+                } else {
+                    sourceKind = try LocalPath.checkSource(source!)
+                    localPath = source
+                }
+            } else {
+                direction = "copy"
+            }
         }
-        return watcher
+
+        let client = try CLIClient.make(args)
+        if let src = srcURI, let dst = dstURI {
+            return try await copy(client: client, src: src, dst: dst)
+        }
+        let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
+        let outcome: TransferOutcome
+        if direction == "upload" {
+            let dst = dstURI!
+            if sourceKind == .special {
+                outcome = await StreamUpload(
+                    client: client, path: source!, bucket: dst.bucket, key: dst.key, settings: settings, bar: bar
+                ).run()
+            } else {
+                outcome = await upload(client: client, dst: dst, settings: settings, bar: bar)
+            }
+        } else {
+            let src = srcURI!
+            if streamOut {
+                outcome = await StreamDownload(client: client, bucket: src.bucket, key: src.key, path: target, bar: bar)
+                    .run()
+            } else {
+                outcome = await download(client: client, src: src, path: target, settings: settings, bar: bar)
+            }
+        }
+        bar.finish()
+        return report(outcome)
     }
 
-    private final class WatcherContext {
-        let watcher: InterruptWatcher
-        let fd: Int32
-        init(watcher: InterruptWatcher, fd: Int32) {
-            self.watcher = watcher
-            self.fd = fd
+    /// A regular file up: OSSTransfer's resumable uploader.
+    private func upload(client: OSSClient, dst: OSSURI, settings: CpSettings, bar: TransferBar) async -> TransferOutcome {
+        var options = UploadOptions()
+        options.partSize = settings.partSize
+        options.multipartThreshold = settings.partSize
+        options.jobs = settings.jobs
+        options.checkpointDirectory = settings.checkpointDirectory
+        options.progress = bar.handler
+        let handle = Uploader(operations: OSSClientOperations(client: client), options: options)
+            .start(file: source!, bucket: dst.bucket, key: dst.key)
+        Signals.onSignal { _ in handle.pause() }
+        return await handle.outcome()
+    }
+
+    /// An object down to a regular file: one GetObject up to the part size, else OSSTransfer's
+    /// resumable parallel downloader; both through a temporary file renamed into place.
+    private func download(client: OSSClient, src: OSSURI, path: String, settings: CpSettings, bar: TransferBar) async
+        -> TransferOutcome
+    {
+        Signals.onSignal { _ in client.disableRequests() }
+        let size: Int64
+        do {
+            size = try await client.headObject(bucket: src.bucket, key: src.key).contentLength
+        } catch {
+            var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
+            outcome.settle(error: error, interrupted: Signals.received != nil)
+            return outcome
+        }
+        if size <= settings.partSize {
+            return await singleGet(client: client, src: src, path: path, bar: bar)
+        }
+        var options = DownloadOptions()
+        options.partSize = settings.partSize
+        options.jobs = settings.jobs
+        options.checkpointDirectory = settings.checkpointDirectory
+        options.progress = bar.handler
+        let handle = Downloader(operations: OSSClientOperations(client: client), options: options).start(
+            bucket: src.bucket, key: src.key, file: path)
+        Signals.onSignal { _ in handle.pause() }
+        return await handle.outcome()
+    }
+
+    /// Downloads a small object in one GetObject, through a temporary file renamed into place.
+    private func singleGet(client: OSSClient, src: OSSURI, path: String, bar: TransferBar) async -> TransferOutcome {
+        var outcome = TransferOutcome(bucket: src.bucket, key: src.key, localPath: path)
+        let start = ContinuousClock.now
+        do {
+            let metadata = try await client.getObject(
+                bucket: src.bucket, key: src.key, toFile: path, progress: bar.requestHandler)
+            outcome.complete(with: metadata)
+        } catch {
+            outcome.settle(error: error, interrupted: Signals.received != nil)
+        }
+        outcome.seconds = seconds(since: start)
+        return outcome
+    }
+
+    /// A server-side copy between two `oss://` objects (CopyObject).
+    private func copy(client: OSSClient, src: OSSURI, dst: OSSURI) async throws -> Int32 {
+        Signals.onSignal { _ in client.disableRequests() }
+        var outcome = TransferOutcome(bucket: dst.bucket, key: dst.key, localPath: "")
+        let start = ContinuousClock.now
+        do {
+            let copied = try await client.copyObject(
+                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
+            outcome.state = .completed
+            outcome.crc64 = copied.crc64
+            outcome.etag = copied.result.eTag
+            // CopyObject does not say the size; ask, so the summary is the same as for the others.
+            if let m = try? await client.headObject(bucket: dst.bucket, key: dst.key) { outcome.bytes = m.contentLength }
+        } catch {
+            outcome.settle(error: error, interrupted: Signals.received != nil)
+        }
+        outcome.seconds = seconds(since: start)
+        return report(outcome)
+    }
+
+    /// Prints the outcome (the JSON object, or the summary line or the failure) and returns the
+    /// exit status.
+    private func report(_ outcome: TransferOutcome) -> Int32 {
+        var outcome = outcome
+        if outcome.state == .failed, outcome.errorCode == nil, let error = outcome.error {
+            outcome.errorCode = FailureReport(error).code
+        }
+        for note in outcome.notes { printError("osswire cp: \(note)") }
+        // With the object going to standard output, what cp says goes to standard error.
+        let toStderr = destination == "-"
+        func say(_ text: String) { if toStderr { printError(text) } else { printLine(text) } }
+        if json { say(outcome.json(direction: direction, source: source, destination: destination)) }
+        switch outcome.state {
+        case .completed:
+            if !json {
+                var text = "\(source!) -> \(destination!): "
+                text += TransferMeter.summary(bytes: outcome.bytes, moved: outcome.bytesTransferred, seconds: outcome.seconds)
+                if direction == "copy" { text += ", server-side copy" }
+                if outcome.partsResumed > 0 { text += ", \(outcome.partsResumed) of \(outcome.partsTotal) parts resumed" }
+                if let crc = outcome.crc64 { text += ", crc64 \(crc)" }
+                say(text)
+            }
+            return ExitCode.success
+        case .paused where Signals.received != nil, .aborted where Signals.received != nil:
+            var text = "osswire cp: interrupted by \(Signals.receivedName)"
+            if outcome.state == .aborted {
+                text += ": the upload was aborted (a stream cannot be resumed)"
+            } else if outcome.partsTotal > 0 {
+                text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts done"
+                if let id = outcome.uploadId { text += " (upload \(id))" }
+            }
+            if outcome.checkpointPath != nil { text += "; run the same command again to resume" }
+            printError(text)
+            return Signals.exitStatus
+        default:
+            var text = "osswire cp: \(outcome.state)"
+            if let error = outcome.error { text += ": \(FailureReport(error).text)" }
+            if outcome.checkpointPath != nil { text += "; the checkpoint is kept: run the same command again to resume" }
+            printError(text)
+            if let error = outcome.error, FailureReport(error).status == ExitCode.usage { return ExitCode.usage }
+            return ExitCode.failure
         }
     }
+}
+
+/// The transfer settings cp's options give.
+struct CpSettings {
+    var partSize: Int64
+    var jobs: Int
+    var checkpointDirectory: String
+}
+
+extension TransferOutcome {
+    /// Sets the outcome of a whole object received in one GetObject.
+    mutating func complete(with metadata: ObjectMetadata) {
+        state = .completed
+        bytes = metadata.contentLength
+        bytesTransferred = metadata.contentLength
+        crc64 = metadata.crc64
+        etag = metadata.etag
+    }
+
+    /// Sets the outcome of a request that threw: paused when a signal stopped it, else failed.
+    mutating func settle(error: any Error, interrupted: Bool) {
+        if interrupted, let e = error as? OSSClientError,
+            e.kind == .abortedInFlight || e.kind == .requestsDisabled || e.kind == .cancelled
+        {
+            state = .paused
+            reason = .paused
+            return
+        }
+        state = .failed
+        self.error = error
+        errorCode = FailureReport(error).code
+    }
+}
+
+/// Seconds from `start` to now.
+func seconds(since start: ContinuousClock.Instant) -> Double {
+    let elapsed = start.duration(to: .now)
+    return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
 }

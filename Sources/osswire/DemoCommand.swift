@@ -29,6 +29,11 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
     let scratch = "/tmp/osswire-demo-\(getpid())"
     mkdir(scratch, 0o700)
     defer { removeTree(scratch) }
+    // Stopped by SIGINT or SIGTERM: leave no scratch files behind, then exit 130 or 143.
+    Signals.onSignal { sig in
+        removeTree(scratch)
+        _exit(128 + sig)
+    }
     var clientConfig = try OSSClientConfiguration(endpoint: server.url, region: "cn-hangzhou")
     clientConfig.addressing = .pathStyle
     clientConfig.credentialsProvider = StaticCredentialsProvider(

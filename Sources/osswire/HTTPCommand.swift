@@ -18,14 +18,13 @@ import OSSTransport
 enum HTTPCommand {
     static let command = Command(name: "http", run: { try await run($0) })
 
-    static let usage = "usage: osswire http put URL --file F | osswire http get URL [-o F] [--json] [--insecure] [--cacert FILE] [--timeout S]"
 
     static func run(_ argv: [String]) async throws -> Int32 {
         let args = try Arguments(argv, valueOptions: ["file", "output", "cacert", "timeout"], flags: ["json", "insecure"])
-        guard args.positional.count == 2 else { throw UsageError(usage) }
+        guard args.positional.count == 2 else { throw UsageError("http takes put|get and a URL") }
         let verb = args.positional[0]
         let url = args.positional[1]
-        guard verb == "put" || verb == "get" else { throw UsageError("unknown http verb '\(verb)'; \(usage)") }
+        guard verb == "put" || verb == "get" else { throw UsageError("unknown http verb '\(verb)': use put or get") }
 
         var config = HTTPClientConfiguration()
         config.tls.insecureSkipVerify = args.flag("insecure")
@@ -47,8 +46,7 @@ enum HTTPCommand {
             guard let path = args.value("file") else { throw UsageError("http put needs --file F") }
             var st = stat()
             guard stat(path, &st) == 0 else {
-                printError("osswire http: cannot read \(path): \(SystemError.current("stat").message)")
-                return ExitCode.failure
+                throw CLIError("cannot read \(path): \(SystemError.current("stat").message)", code: "FileError")
             }
             bodyBytes = Int64(st.st_size)
             request.body = .file(path: path, length: bodyBytes)
@@ -62,8 +60,7 @@ enum HTTPCommand {
         if let output, !toStdout {
             fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                printError("osswire http: cannot write \(output): \(SystemError.current("open").message)")
-                return ExitCode.failure
+                throw CLIError("cannot write \(output): \(SystemError.current("open").message)", code: "FileError")
             }
         } else if toStdout {
             fd = 1
@@ -76,13 +73,12 @@ enum HTTPCommand {
                 var received: Int64 = 0
                 while let piece = try await response.read() {
                     received += Int64(piece.count)
-                    if fd >= 0 { try writeAll(fd, piece) }
+                    if fd >= 0 { try writeAll(fd, piece, to: output == "-" ? "standard output" : output ?? "") }
                 }
                 return (response.head, response.metrics, received)
             }
-        } catch let error as HTTPClientError {
-            printError("osswire http: \(error)")
-            return ExitCode.failure
+        } catch let error as HTTPClientError where error.code == .invalidRequest {
+            throw UsageError(error.message)
         }
         client.closeIdleConnections()
         let (head, metrics, received) = result
@@ -92,18 +88,6 @@ enum HTTPCommand {
             : text(verb: verb, url: url, head: head, metrics: metrics, bodyBytes: bodyBytes)
         if toStdout { printError(report) } else { printLine(report) }
         return head.status < 400 ? ExitCode.success : ExitCode.failure
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.current("write")
-            }
-            off += n
-        }
     }
 
     static func milliseconds(_ d: Duration) -> Double {
@@ -134,7 +118,11 @@ enum HTTPCommand {
     }
 
     static func json(verb: String, url: String, head: HTTPResponseHead, metrics m: HTTPMetrics, bodyBytes: Int64) -> String {
+        let failed = head.status >= 400
         let fields: [(String, String)] = [
+            ("state", quoted(failed ? "failed" : "completed")),
+            ("code", failed ? quoted("HTTP \(head.status)") : "null"),
+            ("error", failed ? quoted("the server answered \(head.status) \(head.reason)") : "null"),
             ("method", quoted(verb.uppercased())),
             ("url", quoted(url)),
             ("status", "\(head.status)"),

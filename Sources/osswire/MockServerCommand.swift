@@ -75,11 +75,18 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
     let server = try MockOSSServer(configuration: c)
     signal(SIGINT) { stopSignal.store($0, ordering: .relaxed) }
     signal(SIGTERM) { stopSignal.store($0, ordering: .relaxed) }
+    // A ready-to-paste line for a shell that will run the other commands against this server.
+    var exports = ["OSS_ENDPOINT=\(server.url)", "OSS_REGION=\(c.region)"]
     if id == nil {
         printLine("OSS_ACCESS_KEY_ID=\(c.credentials[0].accessKeyId)")
         // The demo secret is public by design (it guards nothing); given secrets are never printed.
         printLine("OSS_ACCESS_KEY_SECRET=\(c.credentials[0].accessKeySecret)")
+        exports = [
+            "OSS_ACCESS_KEY_ID=\(c.credentials[0].accessKeyId)",
+            "OSS_ACCESS_KEY_SECRET=\(c.credentials[0].accessKeySecret)",
+        ] + exports
     }
+    printLine("export " + exports.map(shellQuoted).joined(separator: " "))
     printLine("listening on \(server.url)")
     while stopSignal.load(ordering: .relaxed) == 0 {
         try? await Task.sleep(for: .milliseconds(50))
@@ -89,6 +96,17 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
     server.service.removeAll()
     printError("osswire mock-server: stopped")
     return ExitCode.success
+}
+
+/// `NAME=value` quoted for a POSIX shell when the value holds anything but safe characters.
+private func shellQuoted(_ assignment: String) -> String {
+    guard let eq = assignment.firstIndex(of: "=") else { return assignment }
+    let value = assignment[assignment.index(after: eq)...]
+    let safe = value.utf8.allSatisfy { c in
+        (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || "-_.:/@%+,".utf8.contains(c)
+    }
+    if safe { return assignment }
+    return assignment[...eq] + "'" + value.replacing("'", with: "'\\''") + "'"
 }
 
 /// The fault flags of `mock-server` (shared with the admin endpoint's names).

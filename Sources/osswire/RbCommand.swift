@@ -7,6 +7,7 @@ func rbCommand(_ argv: [String]) async throws -> Int32 {
     let bucket = try OSSURI.bucket(args.positional[0])
     let client = try CLIClient.make(args)
     try await client.deleteBucket(bucket)
-    printLine(args.flag("json") ? "{\"removed\":\(JSON.string("oss://" + bucket))}" : "removed oss://\(bucket)")
+    printLine(
+        args.flag("json") ? JSON.success([("removed", JSON.string("oss://" + bucket))]) : "removed oss://\(bucket)")
     return ExitCode.success
 }

@@ -1,18 +1,45 @@
 import OSSClient
 
-/// `osswire rm oss://bucket/key`: deletes an object (DeleteObject). Deleting a missing key succeeds.
+/// `osswire rm oss://bucket/key...`: deletes objects (DeleteObject, one per key). Deleting a
+/// missing key succeeds. Every key is tried; each failure is reported, and the exit status is 1
+/// when any failed.
 func rmCommand(_ argv: [String]) async throws -> Int32 {
     let args = try Arguments(argv, valueOptions: Arguments.commonValueOptions, flags: Arguments.commonFlags)
     guard !args.positional.isEmpty else { throw UsageError("rm takes one or more oss://bucket/key") }
     let uris = try args.positional.map(OSSURI.object)
     let client = try CLIClient.make(args)
+    let json = args.flag("json")
+    var deleted: [String] = []
+    var failed: [(uri: OSSURI, report: FailureReport)] = []
     for uri in uris {
-        try await client.deleteObject(bucket: uri.bucket, key: uri.key)
-        if args.flag("json") {
-            printLine("{\"deleted\":\(JSON.string(uri.description))}")
-        } else {
-            printLine("deleted \(uri)")
+        do {
+            try await client.deleteObject(bucket: uri.bucket, key: uri.key)
+            deleted.append(uri.description)
+            if !json { printLine("deleted \(uri)") }
+        } catch {
+            let report = FailureReport(error)
+            failed.append((uri, report))
+            printError("osswire rm: \(uri): \(report.text)")
         }
     }
-    return ExitCode.success
+    if json {
+        let fails = failed.map {
+            "{\"object\":\(JSON.string($0.uri.description)),\"code\":\(JSON.string($0.report.code)),"
+                + "\"error\":\(JSON.string($0.report.text))}"
+        }
+        var fields = [
+            ("state", JSON.string(failed.isEmpty ? "completed" : "failed")),
+            ("code", failed.isEmpty ? "null" : JSON.string(failed.count == 1 ? failed[0].report.code : "PartialFailure")),
+            ("error", failed.isEmpty ? "null" : JSON.string("\(failed.count) of \(uris.count) deletions failed")),
+        ]
+        fields += [
+            ("deleted", "[" + deleted.map(JSON.string).joined(separator: ",") + "]"),
+            ("failed", "[" + fails.joined(separator: ",") + "]"),
+        ]
+        printLine("{" + fields.map { "\(JSON.string($0.0)):\($0.1)" }.joined(separator: ",") + "}")
+    }
+    if !failed.isEmpty && uris.count > 1 {
+        printError("osswire rm: \(failed.count) of \(uris.count) deletions failed")
+    }
+    return failed.isEmpty ? ExitCode.success : ExitCode.failure
 }

@@ -8,18 +8,24 @@ func statCommand(_ argv: [String]) async throws -> Int32 {
     let uri = try OSSURI.object(args.positional[0])
     let client = try CLIClient.make(args)
     let m = try await client.headObject(bucket: uri.bucket, key: uri.key)
-    var fields: [(String, String?)] = [
-        ("key", uri.key), ("size", String(m.contentLength)), ("content_type", m.contentType), ("etag", m.etag),
-        ("last_modified", m.lastModified?.iso8601), ("crc64", m.crc64.map { String($0) }), ("object_type", m.objectType),
-        ("storage_class", m.storageClass), ("version_id", m.versionId),
-        ("next_append_position", m.nextAppendPosition.map { String($0) }), ("request_id", m.requestId),
+    /// Name, text, and whether the JSON value is a number.
+    var fields: [(String, String?, Bool)] = [
+        ("key", uri.key, false), ("size", String(m.contentLength), true), ("content_type", m.contentType, false),
+        ("etag", m.etag, false), ("last_modified", m.lastModified?.iso8601, false),
+        // A string in JSON: a 64-bit CRC does not survive a reader that keeps numbers as doubles.
+        ("crc64", m.crc64.map { String($0) }, false), ("object_type", m.objectType, false),
+        ("storage_class", m.storageClass, false), ("version_id", m.versionId, false),
+        ("next_append_position", m.nextAppendPosition.map { String($0) }, true), ("request_id", m.requestId, false),
     ]
-    for (name, value) in m.userMetadata.sorted(by: { $0.key < $1.key }) { fields.append(("meta." + name, value)) }
+    for (name, value) in m.userMetadata.sorted(by: { $0.key < $1.key }) { fields.append(("meta." + name, value, false)) }
     if args.flag("json") {
-        let body = fields.compactMap { f in f.1.map { "\(JSON.string(f.0)):\(JSON.string($0))" } }
-        printLine("{" + body.joined(separator: ",") + "}")
+        printLine(
+            JSON.success(
+                fields.compactMap { name, value, isNumber in
+                    value.map { (name, isNumber ? $0 : JSON.string($0)) }
+                }))
     } else {
-        for (name, value) in fields { if let value { printLine("\(name): \(value)") } }
+        for (name, value, _) in fields { if let value { printLine("\(name): \(value)") } }
     }
     return ExitCode.success
 }

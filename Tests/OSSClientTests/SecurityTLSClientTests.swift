@@ -265,7 +265,11 @@ struct SecurityTLSClientTests {
             r = try await CLITests.run(
                 ["stat", "oss://bkt/k", "--path-style", "--cacert", certs.caFile, "--json"], env: Self.env(peer.port))
             #expect(r.status == 1 && r.stderr.contains(reason), "\(r.stderr)")
-            #expect(!r.stdout.contains("{"), "no JSON result for a refused connection")
+            // --json prints one object for a failure too: the state and the TLS code, no result.
+            let failure = try #require(
+                try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+            #expect(failure["state"] as? String == "failed" && failure["code"] as? String == "ClientError:200035")
+            #expect(failure["request_id"] == nil, "no result for a refused connection")
             #expect(peer.seen.withLock { $0.isEmpty })
             r = try await CLITests.run(["stat", "oss://bkt/k", "--path-style", "--insecure"], env: Self.env(peer.port))
             #expect(r.status == 0, "\(r.stderr)")

@@ -8,7 +8,7 @@ import Testing
 @testable import OSSHTTP
 
 /// The HTTP client against a real server: nginx on 127.0.0.1, plain and TLS (issue 2, point 6).
-@Suite("HTTPClient against nginx", .enabled(if: NginxServer.binary != nil && Shell.which("openssl") != nil))
+@Suite("HTTPClient against nginx", .enabled(if: NginxServer.available(for: "HTTPClient against nginx") && Shell.which("openssl") != nil))
 struct NginxClientTests {
     /// A deterministic, non-repeating-looking 300 KiB fixture.
     static let fixture: [UInt8] = (0..<(300 << 10)).map { UInt8(truncatingIfNeeded: ($0 &* 2_654_435_761) >> 13) }

@@ -88,21 +88,25 @@ final class LoopbackServer: Sendable {
     }
 }
 
-/// How each stalled exchange ended on the server side.
+/// How each stalled exchange ended on the server side; a test waits for the ends as events.
 final class Ends: Sendable {
     private let items = PThreadMutex<[String]>([])
-    func append(_ s: String) { items.withLock { $0.append(s) } }
+    private let counter = EventCounter()
+    func append(_ s: String) {
+        items.withLock { $0.append(s) }
+        counter.increment()
+    }
     var count: Int { items.withLock { $0.count } }
     var first: String? { items.withLock { $0.first } }
+    /// Waits until `n` exchanges ended (woken by the server's side, no polling).
+    func wait(for n: Int) async -> Bool { await counter.wait(for: n) }
 }
 
 /// A one-shot gate tasks can wait on.
 final class Gate: Sendable {
-    private let open = PThreadMutex(false)
-    func release() { open.withLock { $0 = true } }
-    func wait() async {
-        while !open.withLock({ $0 }) { try? await Task.sleep(for: .milliseconds(2)) }
-    }
+    private let opened = EventCounter()
+    func release() { opened.increment() }
+    func wait() async { _ = await opened.wait(for: 1) }
 }
 
 /// `count` zero bytes in `chunk`-sized pieces, produced lazily (memory stays bounded).
@@ -188,7 +192,7 @@ struct SocketClientTests {
         #expect(error?.responseStarted == false)
         // The server, reading again, finds the client's socket gone (not a stall).
         release.release()
-        #expect(await eventually { ends.count == 1 })
+        #expect(await ends.wait(for: 1))
         #expect(ends.first?.contains("timed out") == false)
     }
 
@@ -224,7 +228,7 @@ struct SocketClientTests {
             #expect(error?.bodyFullySent == false)
         }
         release.release()
-        #expect(await eventually { ends.count == 4 })
+        #expect(await ends.wait(for: 4))
         client.disableRequests()
         let refused = await clientError {
             _ = try await client.execute(HTTPRequest(method: .get, endpoint: server.endpoint, target: "/x"))

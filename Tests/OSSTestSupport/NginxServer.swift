@@ -1,4 +1,5 @@
 import Foundation
+import OSSCore
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -201,5 +202,47 @@ public final class NginxServer: @unchecked Sendable {
 
     deinit {
         stop()
+    }
+}
+
+extension NginxServer {
+    /// Whether nginx is installed, for a suite's `.enabled(if:)`. When it is not, the suite is
+    /// remembered and, once the run ends, one line on standard error says which suites were
+    /// skipped and why (a plain `swift test` without nginx would otherwise skip them silently).
+    public static func available(for suite: String) -> Bool {
+        if binary != nil { return true }
+        SkipNotice.record(suite, reason: "nginx is not installed (apt-get install nginx-light; .ci/run installs it)")
+        return false
+    }
+}
+
+/// Suites skipped because something they test against is missing, told in one line at exit.
+public enum SkipNotice {
+    private static let skipped = PThreadMutex<[String: [String]]>([:])
+
+    /// Records `suite` as skipped for `reason`; the first record arranges the line at exit.
+    public static func record(_ suite: String, reason: String) {
+        let first = skipped.withLock { s -> Bool in
+            let first = s.isEmpty
+            if !(s[reason]?.contains(suite) ?? false) { s[reason, default: []].append(suite) }
+            return first
+        }
+        if first {
+            atexit {
+                for line in SkipNotice.lines() { FileHandle.standardError.write(Data((line + "\n").utf8)) }
+            }
+        }
+    }
+
+    /// One line per reason: `osswire tests: skipped 3 suites ("A", "B", "C"): REASON`.
+    public static func lines() -> [String] {
+        skipped.withLock { $0 }.sorted { $0.key < $1.key }.map { reason, suites in
+            line(suites: suites, reason: reason)
+        }
+    }
+
+    public static func line(suites: [String], reason: String) -> String {
+        let names = suites.sorted().map { "\"\($0)\"" }.joined(separator: ", ")
+        return "osswire tests: skipped \(suites.count) suite\(suites.count == 1 ? "" : "s") (\(names)): \(reason)"
     }
 }

@@ -28,6 +28,8 @@ public struct ProcessOutput: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// Standard output as it was written (`stdout` is its UTF-8 reading).
+    public var stdoutData: Data = Data()
 }
 
 extension Products {
@@ -35,10 +37,14 @@ extension Products {
     /// but the sanitizer options, so no `OSS_*` from the developer's shell leaks in), and waits
     /// for it to exit. The wait runs on a thread of its own (`Blocking.run`): waiting for a child
     /// on Swift's cooperative pool (two threads here) starves the socket tests beside it.
-    /// - Parameter interruptAfter: sends SIGINT this long after the start.
+    /// - Parameters:
+    ///   - interruptAfter: sends SIGINT this long after the start.
+    ///   - directory: the working directory (default: this process's).
+    ///   - input: bytes for standard input (default: none, standard input is closed at once).
     /// - Throws: when `osswire` is not built (`swift build --build-tests` builds it).
     public static func runOSSWire(
-        _ arguments: [String], environment: [String: String] = [:], interruptAfter: Duration? = nil
+        _ arguments: [String], environment: [String: String] = [:], interruptAfter: Duration? = nil,
+        directory: String? = nil, input: Data? = nil
     ) async throws -> ProcessOutput {
         let binary = osswire
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -53,9 +59,21 @@ extension Products {
             process.environment = env
             let out = Pipe()
             let err = Pipe()
+            let stdin = Pipe()
             process.standardOutput = out
             process.standardError = err
+            process.standardInput = stdin
+            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
             try process.run()
+            // Feed standard input from a thread of its own, so a large input and a full stdout
+            // pipe cannot wait on each other.
+            // A child that exits before reading all of it must not kill the test run with SIGPIPE.
+            signal(SIGPIPE, SIG_IGN)
+            let feeder = Thread {
+                if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
+                try? stdin.fileHandleForWriting.close()
+            }
+            feeder.start()
             if let interruptAfter {
                 let (seconds, attoseconds) = interruptAfter.components
                 Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
@@ -66,7 +84,7 @@ extension Products {
             process.waitUntilExit()
             return ProcessOutput(
                 status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                stderr: String(decoding: stderr, as: UTF8.self))
+                stderr: String(decoding: stderr, as: UTF8.self), stdoutData: stdout)
         }
     }
 }

@@ -333,11 +333,19 @@ struct MockServerTransferTests {
 
     /// Runs an upload stopped after a few parts, leaving a checkpoint; returns its UploadId.
     static func pausedUpload(_ ops: OSSClientOperations, _ scratch: Scratch, path: String) async throws -> String {
-        let watch = PartsWatch()
-        let handle = Uploader(operations: ops, options: Self.options(scratch, progress: watch.handler)).start(
+        // Paused from the progress report of the third part itself (an event), not by a test
+        // task polling for it: on a busy machine the poll came after the last part.
+        let handleBox = PThreadMutex<TransferHandle?>(nil)
+        let reached = Atomic<Bool>(false)
+        let progress: TransferProgressHandler = { p in
+            guard p.partsDone >= 3 else { return }
+            reached.store(true, ordering: .sequentiallyConsistent)
+            handleBox.withLock { $0 }?.pause()
+        }
+        let handle = Uploader(operations: ops, options: Self.options(scratch, progress: progress)).start(
             file: path, bucket: "bucket-b", key: "k")
-        try await eventually("three parts done") { watch.done >= 3 }
-        handle.pause()
+        handleBox.withLock { $0 = handle }
+        if reached.load(ordering: .sequentiallyConsistent) { handle.pause() }
         let outcome = await handle.outcome()
         #expect(outcome.state == .paused)
         return try #require(outcome.uploadId)

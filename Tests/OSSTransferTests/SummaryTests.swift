@@ -33,22 +33,37 @@ struct SummaryTests {
         #expect(object["error"] is NSNull)
     }
 
-    @Test("sizes and clock times read as a person expects")
+    @Test("sizes, seconds and clock times read as a person expects, in the decimal units http and bench use")
     func formats() {
         #expect(TransferMeter.size(512) == "512 B")
-        #expect(TransferMeter.size(1536) == "1.5 KiB")
-        #expect(TransferMeter.size(5 << 30) == "5.0 GiB")
+        #expect(TransferMeter.size(1500) == "1.5 kB")
+        #expect(TransferMeter.size(999_999) == "1.0 MB")
+        #expect(TransferMeter.size(5_000_000_000) == "5.0 GB")
         #expect(TransferMeter.clockText(7) == "0:07")
         #expect(TransferMeter.clockText(3723) == "1:02:03")
+        #expect(TransferMeter.secondsText(0.0051) == "0.005")
+        #expect(TransferMeter.secondsText(1.25) == "1.25")
+        #expect(TransferMeter.secondsText(125.4) == "125")
+        #expect(TransferMeter.summary(bytes: 27_000_000, moved: 27_000_000, seconds: 3.4) == "27.0 MB in 3.40 s (7.9 MB/s average)")
     }
 
-    @Test("the progress line shows the fraction and the parts")
+    @Test("the progress line shows the fraction and the parts, and fits every terminal width")
     func line() {
         let meter = TransferMeter()
         meter.record(
-            TransferProgress(bytesTransferred: 50, totalBytes: 100, partsDone: 5, partsTotal: 10, bytesResumed: 0))
-        let line = meter.line(width: 10)
-        #expect(line.hasPrefix("[#####-----]  50%"))
-        #expect(line.hasSuffix("parts 5/10"))
+            TransferProgress(
+                bytesTransferred: 5_000_000_000, totalBytes: 10_000_000_000, partsDone: 500, partsTotal: 1000,
+                bytesResumed: 0))
+        let wide = meter.line(columns: 120)
+        #expect(wide.hasPrefix("[####"))
+        #expect(wide.contains("]   50%  5.0 GB/10.0 GB"))
+        #expect(wide.hasSuffix("parts 500/1000"))
+        for columns in [20, 40, 60, 80, 100, 200] {
+            let line = meter.line(columns: columns)
+            #expect(line.count < columns, "\(columns) columns: \(line)")
+            #expect(line.contains("50%"), "\(columns) columns: \(line)")
+        }
+        // Narrow: the parts go first, the ETA next; the percentage and the bytes stay.
+        #expect(!meter.line(columns: 60).contains("parts"))
     }
 }

@@ -4,7 +4,7 @@ import OSSTestSupport
 import Testing
 @testable import OSSTransport
 
-@Suite("Plain HTTP against nginx, and broken peers", .enabled(if: NginxServer.binary != nil))
+@Suite("Plain HTTP against nginx, and broken peers", .enabled(if: NginxServer.available(for: "Plain HTTP against nginx, and broken peers")))
 struct PlainNginxTests {
     let connector = SocketConnector()
 

@@ -4,7 +4,7 @@ import OSSTestSupport
 import Testing
 @testable import OSSTransport
 
-@Suite("TLS against nginx", .enabled(if: NginxServer.binary != nil && Shell.which("openssl") != nil))
+@Suite("TLS against nginx", .enabled(if: NginxServer.available(for: "TLS against nginx") && Shell.which("openssl") != nil))
 struct TLSTests {
     let connector = SocketConnector()
 

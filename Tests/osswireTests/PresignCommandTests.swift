@@ -86,24 +86,28 @@ struct PresignCommandTests {
         let r = try await Products.runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com"],
             environment: ["OSS_ACCESS_KEY_ID": "ak", "OSS_SECRET_DECOY": "do-not-print"])
-        #expect(r.status == 1)
+        // A configuration mistake, like every usage mistake: exit 2.
+        #expect(r.status == 2)
         #expect(r.stdout.isEmpty)
         #expect(r.stderr.contains("OSS_ACCESS_KEY_SECRET"))
         #expect(!r.stderr.contains("do-not-print"))
     }
 
-    @Test func failuresExitOne() async throws {
-        // V4 expiry over 7 days.
+    @Test func configurationMistakesExitTwo() async throws {
+        // V4 expiry over 7 days, and none at all.
         let long = try await Products.runOSSWire(
             ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--expires", "604801"],
             environment: ["OSS_ACCESS_KEY_ID": "ak", "OSS_ACCESS_KEY_SECRET": "SECRETSECRET"])
-        #expect(long.status == 1)
+        #expect(long.status == 2)
         #expect(long.stdout.isEmpty)
         #expect(long.stderr.contains("604800"))
         #expect(!long.stderr.contains("SECRETSECRET"))
+        let zero = try await Products.runOSSWire(
+            ["presign", "oss://b/k", "--endpoint", "oss-cn-hangzhou.aliyuncs.com", "--expires", "0"], environment: creds)
+        #expect(zero.status == 2 && zero.stderr.contains("--expires"), "\(zero.stderr)")
         // V4 without any region.
         let noRegion = try await Products.runOSSWire(["presign", "oss://b/k", "--endpoint", "http://127.0.0.1:9000"], environment: creds)
-        #expect(noRegion.status == 1)
+        #expect(noRegion.status == 2)
         #expect(noRegion.stderr.contains("region"))
         // ...while V1 needs none.
         let v1 = try await Products.runOSSWire(

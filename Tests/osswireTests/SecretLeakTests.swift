@@ -65,6 +65,14 @@ struct SecretLeakTests {
             }
         }
 
+        deinit {
+            // A test that failed before stop(): never leave the server running.
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            }
+        }
+
         /// SIGTERM by pid, wait, and return everything it printed.
         func stop() async throws -> String {
             kill(process.processIdentifier, SIGTERM)

@@ -1,0 +1,232 @@
+import OSSMockServer
+
+/// The `--help` text of every command (bench prints its own). Each lists every option the
+/// command accepts; `HelpTests` checks that against what the parser takes.
+enum Help {
+    /// The options every command that talks to OSS takes.
+    static let common = """
+        common options:
+          --endpoint URL           http://host[:port] or https://host[:port] (default $OSS_ENDPOINT);
+                                   an endpoint without a scheme is https, and osswire says so
+          --region R               the region V4 signs for (default $OSS_REGION, else read from an
+                                   oss-<region>.aliyuncs.com endpoint)
+          --signature-version 1|4  default 4
+          --path-style             address endpoint/bucket/key instead of bucket.endpoint/key
+                                   (implied for IP-address and localhost endpoints)
+          --insecure               do not verify the server's TLS certificate
+          --cacert FILE            trust the CA certificates in FILE
+          --timeout SECONDS        connect (TLS handshake included) and idle timeout, per attempt
+          --json                   print one JSON object: state, code, error and the result
+          -h, --help               this help
+        credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN.
+        exit status: 0 done, 1 failed, 2 usage or configuration mistake
+        """
+
+    static let cp = """
+        usage: osswire cp SRC DST [options]
+
+        Copies one object or file:
+          osswire cp FILE oss://bucket/key     upload (oss://bucket/dir/ keeps the file's name)
+          osswire cp oss://bucket/key FILE     download (a directory keeps the key's last name)
+          osswire cp oss://b/key oss://b/key2  server-side copy (CopyObject)
+          osswire cp - oss://bucket/key        upload standard input, streamed in parts
+          osswire cp oss://bucket/key -        download to standard output
+        At most one part's worth goes in one request; larger uploads are resumable multipart
+        uploads, larger downloads parallel ranged GETs, both checked by CRC64. A destination that
+        is not a regular file (a device, a FIFO) is written in place, never replaced. There is no
+        recursive copy: SRC is one file.
+
+        options:
+          --part-size N            part size in bytes (default 8388608; 102400...5368709120)
+          --jobs N                 parts in flight at once (default 4; 1...64)
+          --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
+                                   $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
+                                   else ~/.local/state/osswire/checkpoints)
+
+        A progress bar shows on a terminal, then one summary line. --json prints one object
+        (upload, download and copy alike): state, code, error, direction, source, destination,
+        bucket, key, local_path, bytes, bytes_sent, seconds, upload_id, parts_total, parts_done,
+        parts_resumed, crc64 (a string: 64 bits do not fit a JSON reader's double), etag, reason,
+        notes, checkpoint.
+        SIGINT (Ctrl-C) or SIGTERM pauses: sockets close at once, the checkpoint and the UploadId
+        stay, and the same command run again resumes. Exit 130 after SIGINT, 143 after SIGTERM.
+
+        """ + common
+
+    static let ls = """
+        usage: osswire ls oss://bucket[/prefix] [options]
+               osswire ls [options]                      (lists the buckets)
+
+        Lists every object under a prefix (all pages), then a total; without an argument, the
+        buckets.
+
+        options:
+          --delimiter D            group keys by D (usually /): common prefixes show as DIR
+          --max-keys N             keys per listing request (1...1000)
+
+        --json: {"state","code","error","objects":[{"key","size","last_modified","etag"}],
+        "prefixes":[...],"count","bytes"}, or {"state","code","error","buckets":[...],"count"}.
+
+        """ + common
+
+    static let stat = """
+        usage: osswire stat oss://bucket/key [options]
+
+        Shows an object's metadata (HeadObject): size, content type, ETag, last modified, CRC64,
+        object type, storage class, version, user metadata.
+        --json: one object; size and next_append_position are numbers, crc64 a string.
+
+        """ + common
+
+    static let rm = """
+        usage: osswire rm oss://bucket/key... [options]
+
+        Deletes objects (DeleteObject, one per key). Deleting a missing key succeeds. Every key is
+        tried; each failure is reported, and the exit status is 1 if any failed.
+        --json: {"state","code","error","deleted":[...],"failed":[{"object","code","error"}]}.
+
+        """ + common
+
+    static let mb = """
+        usage: osswire mb oss://bucket [options]
+
+        Makes a bucket (PutBucket).
+
+        options:
+          --acl ACL                private, public-read or public-read-write
+          --storage-class C        Standard, IA, Archive, ...
+
+        """ + common
+
+    static let rb = """
+        usage: osswire rb oss://bucket [options]
+
+        Removes an empty bucket (DeleteBucket).
+
+        """ + common
+
+    static let uploads = """
+        usage: osswire uploads ls oss://bucket[/prefix] [options]
+               osswire uploads abort oss://bucket/key (--upload-id ID | --all) [--older-than DURATION] [options]
+
+        Unfinished multipart uploads keep their parts (and their cost) on the server until they
+        are completed or aborted. `ls` lists them (key, UploadId, when it was started); `abort`
+        aborts one by its id, or every upload of that key with --all. A paused `osswire cp`
+        resumes from its UploadId: aborting it makes the next cp start over.
+
+        options:
+          --upload-id ID           the upload to abort
+          --all                    every upload of the key (with --older-than: only older ones)
+          --older-than DURATION    only uploads started longer ago than DURATION: 90s, 30m,
+                                   12h, 7d (a plain number is seconds)
+
+        --json: {"state","code","error","uploads":[{"key","upload_id","initiated"}],"count"} for
+        ls; {"state","code","error","aborted":[...],"failed":[...]} for abort.
+
+        """ + common
+
+    static let presign = """
+        usage: osswire presign oss://bucket/key [options]
+
+        Prints one presigned URL (no request is sent).
+
+        options:
+          --method M               the HTTP method the URL is for (default GET)
+          --expires SECONDS        how long the URL is valid (default 900; V4: 1...604800)
+          --at ISO8601             sign as of this UTC time (2024-02-29T12:00:00Z), for a
+                                   reproducible URL
+
+        """ + common
+
+    static let http = """
+        usage: osswire http put URL --file F [options]
+               osswire http get URL [-o F|-] [options]
+
+        One raw HTTP/1.1 transfer with a per-phase timing breakdown: DNS, connect, TLS, time to
+        first byte, total, bytes, rate (MB/s), whether the connection was reused. Without -o a
+        downloaded body is counted and discarded; -o - writes it to standard output (the
+        breakdown then goes to standard error). Exit 0 for a 1xx-3xx status, 1 otherwise.
+
+        options:
+          --file F                 the body of a put
+          -o, --output F           where a get writes the body (- for standard output)
+          --json                   the breakdown as one JSON object
+          --insecure               do not verify the server's TLS certificate
+          --cacert FILE            trust the CA certificates in FILE
+          --timeout SECONDS        connect and whole-request timeout
+          -h, --help               this help
+        """
+
+    static let demo = """
+        usage: osswire demo
+
+        Runs the interruption scenario against a mock OSS in this process, and says whether every
+        step behaved as described:
+          1. four uploads in flight stopped by the client-wide switch (disableRequests), each with
+             its C++-SDK-compatible code; the mock's log shows every body cut short, nothing stored;
+          2. a multipart upload paused half-way and resumed with the same UploadId, only the
+             missing parts sent, the object checked by CRC64;
+          3. an aborted multipart upload whose UploadId is then refused (NoSuchUpload).
+        Exit 0 when every step behaved, 1 otherwise.
+        """
+
+    static var mockServer: String {
+        var text = """
+            usage: osswire mock-server [options] [fault options]
+
+            Serves a mock OSS on HOST:PORT until SIGINT or SIGTERM, then stops cleanly (exit 0).
+            Prints the demo credentials when none are given, a ready-to-paste `export` line, then
+            `listening on http://HOST:PORT` once it accepts connections.
+
+            options:
+              --host H                 the address to listen on (default 127.0.0.1)
+              --port N                 the port (default 0: a free one, printed)
+              --data-dir DIR           keep large object bodies in files under DIR
+              --spill-threshold N      bodies over N bytes go to --data-dir
+              --bucket NAME            create this bucket at start (repeatable)
+              --access-key-id ID       accept these credentials instead of the demo ones
+              --access-key-secret S    (never printed)
+              --security-token T       require this STS token
+              --region R               the region the server signs for (default cn-hangzhou)
+              --allow-anonymous        accept unsigned requests
+              --discard-bodies         count object bodies without keeping them
+              --virtual-host-domain D  also serve bucket.D/key (repeatable)
+              -h, --help               this help
+
+            fault options (also settable while it runs: PUT /_mock/faults?NAME=VALUE on the
+            loopback admin endpoint; GET /_mock/log returns the request log):
+
+            """
+        let described = Set(mockFaultHelp.map(\.name))
+        for (name, value, what) in mockFaultHelp
+        where MockFaults.valueOptionNames.contains(name) || MockFaults.flagOptionNames.contains(name) {
+            text += "\n  " + ("--" + name + (value.isEmpty ? "" : " " + value)).padding(25) + what
+        }
+        // A fault added to the mock without a description here is still listed.
+        for name in MockFaults.valueOptionNames.union(MockFaults.flagOptionNames).sorted() where !described.contains(name) {
+            let value = MockFaults.valueOptionNames.contains(name) ? " VALUE" : ""
+            text += "\n  --" + name + value
+        }
+        return text
+    }
+
+    /// Name, value placeholder and description of each fault option of the mock server.
+    static let mockFaultHelp: [(name: String, value: String, what: String)] = [
+        ("max-recv-rate", "BYTES_PER_S", "read request bodies no faster than this"),
+        ("max-send-rate", "BYTES_PER_S", "send response bodies no faster than this"),
+        ("stall-after-bytes", "N", "stop reading a request body after N bytes"),
+        ("reset-after-bytes", "N", "reset the connection after N body bytes"),
+        ("forbidden-after-bytes", "N", "answer 403 + Connection: close after N body bytes"),
+        ("response-delay-ms", "MS", "wait MS milliseconds before each answer"),
+        ("fail", "OP:NTH:STATUS:CODE", "answer the NTH request of OP with an OSS error (repeatable)"),
+        ("clock-skew", "SECONDS", "add SECONDS to the server's clock"),
+        ("reset-every", "N", "reset every Nth request right after its head"),
+        ("fault-operation", "OP", "apply the per-request faults to OP only (PutObject, ...)"),
+        ("fault-times", "N", "apply the per-request faults to the first N requests only"),
+        ("wrong-crc64", "", "send a wrong x-oss-hash-crc64ecma"),
+        ("close-after-headers", "", "close the connection right after the response headers"),
+        ("connection-close", "", "answer every request with Connection: close"),
+        ("truncate-response", "", "send half of each answer, then close"),
+        ("garbage-response", "", "answer with bytes that are not HTTP"),
+    ]
+}
