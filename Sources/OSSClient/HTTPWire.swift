@@ -47,16 +47,18 @@ final class HTTPWire: Wire {
             endpoint = Endpoint(host: request.address.host, port: request.address.port, tls: request.address.isTLS)
             target = request.address.target
         }
-        let bodyErrors = MutexBox<(any Error)?>(nil)
         var body = HTTPRequestBody.empty
-        if let chunks = request.body {
-            body = .stream(RecordingChunks(base: chunks, errors: bodyErrors), length: request.contentLength)
+        if let upload = request.body {
+            body = upload.httpBody(length: request.contentLength)
         } else if let n = request.contentLength, n == 0 {
             headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
         let hasBody = request.body != nil || (request.contentLength ?? 0) > 0
         var http = HTTPRequest(method: HTTPMethod(request.method), endpoint: endpoint, target: target, headers: headers, body: body)
         http.expectContinue = false
+        http.bodyObserver = request.body?.observer
+        // Retries after body bytes went out are the client's retry policy's to decide.
+        http.retriesStaleConnectionMidBody = false
         do {
             return try await client.execute(http, signal: request.signal) { response in
                 let head = OSSResponseHead(
@@ -64,7 +66,11 @@ final class HTTPWire: Wire {
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {
-            if e.code == .bodySource, let original = bodyErrors.withLock({ $0 }) { throw original }
+            if e.code == .bodySource || e.code == .cancelled || e.code == .abortedInFlight,
+                let original = request.body?.observer.error
+            {
+                throw original
+            }
             throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
@@ -99,29 +105,6 @@ final class HTTPWire: Wire {
     }
 }
 
-/// Upload chunks that remember the error they threw, so the client can rethrow it as it was
-/// (OSSHTTP reports body failures as `.bodySource` with the text only).
-struct RecordingChunks: AsyncSequence, Sendable {
-    typealias Element = [UInt8]
-    let base: UploadChunks
-    let errors: MutexBox<(any Error)?>
-
-    struct AsyncIterator: AsyncIteratorProtocol {
-        var base: UploadChunks.AsyncIterator
-        let errors: MutexBox<(any Error)?>
-        mutating func next() async throws -> [UInt8]? {
-            do {
-                return try await base.next()
-            } catch {
-                errors.withLock { $0 = error }
-                throw error
-            }
-        }
-    }
-
-    func makeAsyncIterator() -> AsyncIterator { AsyncIterator(base: base.makeAsyncIterator(), errors: errors) }
-}
-
 /// Reads an OSSHTTP streaming response's body, mapping its errors.
 final class HTTPResponseReader: WireResponseBody {
     let response: HTTPStreamingResponse
@@ -135,6 +118,14 @@ final class HTTPResponseReader: WireResponseBody {
     func next() async throws -> [UInt8]? {
         do {
             return try await response.read()
+        } catch let e as HTTPClientError {
+            throw HTTPWire.map(e, hasBody: hasBody)
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        do {
+            return try await response.read(into: buffer)
         } catch let e as HTTPClientError {
             throw HTTPWire.map(e, hasBody: hasBody)
         }

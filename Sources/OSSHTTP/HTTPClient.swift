@@ -190,7 +190,7 @@ public final class HTTPClient: Sendable {
                 pool.release(connection, endpoint: request.endpoint, reuse: false)
                 if attempt == 0 && reused && configuration.retryStaleConnections && !signal.isCancelled
                     && !context.responseStarted && Self.isStaleConnectionFailure(error)
-                    && (request.body.isRewindable || !context.bodyStarted)
+                    && ((request.body.isRewindable && request.retriesStaleConnectionMidBody) || !context.bodyStarted)
                     && (request.method.isIdempotent || request.body.isRewindable)
                 {
                     attempt += 1

@@ -16,6 +16,13 @@ public struct HTTPRequest: Sendable {
     /// Called as body bytes go out: (bytes sent so far, total when known). Called on the request's
     /// task; keep it quick.
     public var uploadProgress: (@Sendable (Int64, Int64?) -> Void)? = nil
+    /// Sees every piece of the body just before it is written (CRC64, progress, rate limits of
+    /// the layer above); see `HTTPBodyObserver`.
+    public var bodyObserver: (any HTTPBodyObserver)? = nil
+    /// Whether a kept-alive connection found closed while the body was being sent (before any
+    /// response) is retried at once on a fresh one, when the body can be sent again. A layer with
+    /// its own retry policy (OSSClient) turns this off, so one failure is never retried twice.
+    public var retriesStaleConnectionMidBody = true
 
     public init(
         method: HTTPMethod, endpoint: Endpoint, target: String = "/", headers: HTTPHeaders = [:],
