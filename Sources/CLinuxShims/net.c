@@ -12,12 +12,20 @@
 #include <string.h>
 #include <unistd.h>
 
-int coss_epoll_add_et(int epfd, int fd, uint64_t tag) {
+int coss_epoll_add_disarmed(int epfd, int fd, uint64_t tag) {
     struct epoll_event ev;
     memset(&ev, 0, sizeof ev);
-    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.events = EPOLLONESHOT;
     ev.data.u64 = tag;
     return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int coss_epoll_arm(int epfd, int fd, uint64_t tag, int want_read, int want_write) {
+    struct epoll_event ev;
+    memset(&ev, 0, sizeof ev);
+    ev.events = EPOLLONESHOT | (want_read ? (EPOLLIN | EPOLLRDHUP) : 0) | (want_write ? EPOLLOUT : 0);
+    ev.data.u64 = tag;
+    return epoll_ctl(epfd, EPOLL_CTL_MOD, fd, &ev);
 }
 
 int coss_epoll_add_in(int epfd, int fd, uint64_t tag) {

@@ -48,8 +48,8 @@ final class HTTPWire: Wire {
             target = request.address.target
         }
         var body = HTTPRequestBody.empty
-        if let chunks = request.body {
-            body = .stream(chunks, length: request.contentLength)
+        if let upload = request.body {
+            body = upload.httpBody(length: request.contentLength)
         } else if let n = request.contentLength, n == 0 {
             headers.replaceOrAdd(name: "Content-Length", value: "0")
         }
@@ -57,6 +57,12 @@ final class HTTPWire: Wire {
         var http = HTTPRequest(method: HTTPMethod(request.method), endpoint: endpoint, target: target, headers: headers, body: body)
         http.expectContinue = false
         http.deadline = request.deadline
+        http.bodyObserver = request.body?.observer
+        // OSSHTTP counts the bytes that went out (the one place); the call's tracker keeps the
+        // figure monotonic across attempts.
+        if let progress = request.body?.progress {
+            http.uploadProgress = { sent, _ in progress(sent) }
+        }
         do {
             return try await client.execute(http, signal: request.signal) { response in
                 let head = OSSResponseHead(
@@ -64,8 +70,8 @@ final class HTTPWire: Wire {
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {
-            // The body source's own error (a file that shrank, a rate-limit wait the switch
-            // ended), as it was thrown: the HTTP error keeps it as its cause.
+            // The body source's own error (a file that shrank), as it was thrown: the HTTP error
+            // keeps it as its cause.
             if e.code == .bodySource, let original = e.underlying { throw original }
             throw HTTPWire.map(e, hasBody: hasBody)
         }
@@ -114,6 +120,14 @@ final class HTTPResponseReader: WireResponseBody {
     func next() async throws -> [UInt8]? {
         do {
             return try await response.read()
+        } catch let e as HTTPClientError {
+            throw HTTPWire.map(e, hasBody: hasBody)
+        }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        do {
+            return try await response.read(into: buffer)
         } catch let e as HTTPClientError {
             throw HTTPWire.map(e, hasBody: hasBody)
         }

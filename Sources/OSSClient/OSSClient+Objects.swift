@@ -36,9 +36,36 @@ extension OSSClient {
         bucket: String, key: String, toFile path: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
     ) async throws -> ObjectMetadata {
         try range?.validate()
-        return try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
-            try await pump.write(toFile: path)
-            return ObjectMetadata(head)
+        // The file is written (blocking pwrite) on a file I/O thread, never on the cooperative pool.
+        return try await FileIOExecutor.run {
+            try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
+                try await pump.write(toFile: path)
+                return ObjectMetadata(head)
+            }
+        }
+    }
+
+    /// Downloads an object, or a range of it, into an open file at `offset`: the bytes are
+    /// received straight into `buffer` and written with one `pwrite` per buffer, their CRC64
+    /// computed on the way (a whole object's is also checked against the server's). Nothing is
+    /// retried once bytes were written. More bytes than `limit` fail with `.invalidResponse`
+    /// before they are written.
+    /// - Parameter buffer: what the bytes are received into; one of 1 MiB when `nil`.
+    /// - Parameter retryPolicy: this call's retry policy (before bytes were written); `nil` is the
+    ///   client's. A transfer that retries its ranges itself passes `.none`.
+    /// - Returns: the metadata, the bytes written and their CRC64.
+    public func getObject(
+        bucket: String, key: String, range: ByteRange? = nil, into file: FileDescriptor, at offset: Int64,
+        limit: Int64 = .max, buffer: IOBuffer? = nil, progress: OSSProgressHandler? = nil, retryPolicy: RetryPolicy? = nil
+    ) async throws -> ObjectDownload {
+        try range?.validate()
+        let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
+        return try await FileIOExecutor.run {
+            try await perform(op, progress: progress, retries: retryPolicy) { head, pump in
+                let (written, crc) = try await pump.write(
+                    to: file, at: offset, buffer: buffer ?? IOBuffer(capacity: BodyPump.fileBufferSize), limit: limit)
+                return ObjectDownload(metadata: ObjectMetadata(head), bytesWritten: written, crc64: crc)
+            }
         }
     }
 
@@ -154,4 +181,13 @@ extension OSSClient {
 /// exchange and retried.
 struct StreamConsumerError: Error {
     let underlying: any Error
+}
+
+/// What `getObject(bucket:key:range:into:at:)` wrote.
+public struct ObjectDownload: Sendable {
+    public var metadata: ObjectMetadata
+    /// The bytes written to the file.
+    public var bytesWritten: Int64
+    /// The CRC64 of those bytes.
+    public var crc64: UInt64
 }

@@ -146,6 +146,21 @@ extension OSSClient {
         signal: CancellationSignal? = nil, retries: RetryPolicy? = nil,
         consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
+        // A file body is read (blocking pread) on a file I/O thread, never on the cooperative pool.
+        if op.body.readsFile {
+            return try await FileIOExecutor.run {
+                try await performHere(
+                    op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries, consume: consume)
+            }
+        }
+        return try await performHere(
+            op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries, consume: consume)
+    }
+
+    private func performHere<T: Sendable>(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler?, uploadCRCBase: UInt64?,
+        signal: CancellationSignal?, retries: RetryPolicy?, consume: (OSSResponseHead, BodyPump) async throws -> T
+    ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
         // Cancelled before anything went out: the public error, saying no byte was sent.
@@ -168,15 +183,19 @@ extension OSSClient {
         var headers = op.headers
         let contentLength: Int64?
         let hasBody: Bool
+        // A file body is opened once for the whole request: every attempt re-reads it with pread.
+        var body = op.body
+        var opened: FileDescriptor? = nil
+        defer { opened?.close() }
         if case .bytes(let b) = op.body.source, b.isEmpty {
             hasBody = false
             contentLength = (op.method == "PUT" || op.method == "POST") ? 0 : nil
         } else {
             hasBody = true
-            contentLength = try op.body.resolvedLength()
+            (body, contentLength, opened) = try op.body.prepared()
         }
         if op.sendsContentMD5 {
-            let md5 = try await OSSClient.md5(of: op.body)
+            let md5 = try await OSSClient.md5(of: body)
             headers.removeAll { $0.0.lowercased() == "content-md5" }
             headers.append(("Content-MD5", Base64.encode(md5)))
         }
@@ -206,12 +225,15 @@ extension OSSClient {
                 signed.append(("Date", time.rfc1123))
                 try await signer.sign(
                     method: op.method, bucket: op.bucket, key: op.key, query: op.query, headers: &signed, time: time)
-                let body =
+                let upload =
                     hasBody
-                    ? UploadChunks(body: op.body, crc: uploadCRC, progress: tracker, limiter: sendLimiter, signals: wakers)
+                    ? UploadBody(
+                        body: body,
+                        observer: UploadObserver(crc: uploadCRC, limiter: sendLimiter, signals: wakers),
+                        progress: { tracker.reached($0) })
                     : nil
                 let request = WireRequest(
-                    method: op.method, address: address, headers: signed, contentLength: contentLength, body: body,
+                    method: op.method, address: address, headers: signed, contentLength: contentLength, body: upload,
                     deadline: deadline, signal: callSignal)
                 let value = try await wire.execute(request) { response in
                     let head = response.head
@@ -242,7 +264,7 @@ extension OSSClient {
                 {
                     correctClock(serverTime: serverTime)
                 }
-                guard decision.shouldRetry, op.body.isRewindable || !hasBody, !Task.isCancelled, signal?.isCancelled != true
+                guard decision.shouldRetry, body.isRewindable || !hasBody, !Task.isCancelled, signal?.isCancelled != true
                 else { throw failure }
                 // A kept-alive connection the server had closed: the request never reached it, so
                 // it goes again at once on a fresh connection, once per call, whatever the policy.
@@ -344,8 +366,7 @@ extension OSSClient {
             throw OSSClientError.invalidArgument("Content-MD5 needs a body that can be read twice, not a stream")
         }
         var digest = Digest(.md5)
-        var reader = ChunkReader(body)
-        while let chunk = try await reader.next() { digest.update(chunk) }
+        try await body.forEachPiece { digest.update($0) }
         return digest.finalize()
     }
 }
@@ -409,22 +430,83 @@ final class BodyPump {
         return out
     }
 
+    /// Reads the next bytes of the body straight into `buffer` (rate limit, CRC64 and progress
+    /// on the way); 0 at the end (after the CRC64 check).
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        if finished { return 0 }
+        let n = try await body.read(into: buffer)
+        guard n > 0 else {
+            finished = true
+            try crc?.verify(serverHeader: serverCRC, what: operation)
+            return 0
+        }
+        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(n, wakingOn: wakers) {
+            throw reason == .disabled
+                ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
+                : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
+        }
+        let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
+        crc?.update(piece)
+        progress?.add(n)
+        return n
+    }
+
+    /// Writes the rest of the body into `file` from `offset`: received straight into `buffer`,
+    /// which is filled before each `pwrite` (few large writes, no copy in between).
+    /// - Returns: the bytes written.
+    func write(to file: FileDescriptor, at offset: Int64, buffer: IOBuffer, limit: Int64 = .max) async throws -> (
+        written: Int64, crc64: UInt64
+    ) {
+        var written: Int64 = 0
+        var filled = 0
+        // The pump's CRC64 when it checks the whole object; else computed here on the way.
+        var local = crc == nil ? CRC64() : nil
+        func flush() throws {
+            guard filled > 0 else { return }
+            guard written + Int64(filled) <= limit else {
+                throw OSSClientError.invalidResponse("the server sent more than the \(limit) bytes asked for")
+            }
+            local?.update(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<filled]))
+            do {
+                try file.write(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<filled]), at: offset + written)
+            } catch {
+                throw OSSClientError.file(error)
+            }
+            written += Int64(filled)
+            filled = 0
+        }
+        while true {
+            let n = try await read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[filled...]))
+            if n == 0 { break }
+            filled += n
+            if filled == buffer.capacity { try flush() }
+        }
+        try flush()
+        return (written, local?.value ?? crc!.value)
+    }
+
     /// Writes the rest of the body to `path` through `path.osswire-part`, renamed once complete.
     func write(toFile path: String) async throws {
         let temp = path + ".osswire-part"
-        let file = try LocalFile.create(temp)
+        let file: FileDescriptor
         do {
-            while let chunk = try await next() {
-                try chunk.withUnsafeBytes { try file.write($0) }
-            }
+            file = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate])
+        } catch {
+            throw OSSClientError.file(error)
+        }
+        do {
+            _ = try await write(to: file, at: 0, buffer: IOBuffer(capacity: BodyPump.fileBufferSize))
             file.close()
-            try LocalFile.rename(temp, to: path)
+            do { try FileDescriptor.rename(temp, to: path) } catch { throw OSSClientError.file(error) }
         } catch {
             file.close()
-            LocalFile.remove(temp)
+            FileDescriptor.remove(temp)
             throw error
         }
     }
+
+    /// The buffer a download to a file is received into: each `pwrite` is this large.
+    static let fileBufferSize = 256 << 10
 }
 
 /// An object's bytes as they arrive, inside `OSSClient.withObjectStream`. Read to the end, a

@@ -50,6 +50,18 @@ final class ProgressTracker: Sendable {
         if let report, let handler { handler(OSSProgress(bytesTransferred: report, totalBytes: total)) }
     }
 
+    /// The current attempt has moved `bytes` bytes in all (what OSSHTTP counts for an upload);
+    /// reported only when the high-water mark rises.
+    func reached(_ bytes: Int64) {
+        let report: Int64? = state.withLock { s in
+            s.attempt = bytes
+            guard bytes > s.reported else { return nil }
+            s.reported = bytes
+            return bytes
+        }
+        if let report, let handler { handler(OSSProgress(bytesTransferred: report, totalBytes: total)) }
+    }
+
     /// The most bytes reported.
     var reported: Int64 { state.withLock { $0.reported } }
 }

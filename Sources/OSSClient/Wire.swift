@@ -9,7 +9,7 @@ struct WireRequest: Sendable {
     /// The body length; `nil` with a body means chunked transfer coding.
     var contentLength: Int64?
     /// The body, or `nil` for none.
-    var body: UploadChunks?
+    var body: UploadBody?
     /// The limit on the whole exchange, if any.
     var deadline: ContinuousClock.Instant?
     /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
@@ -21,6 +21,9 @@ protocol WireResponseBody: AnyObject {
     /// The next bytes, or `nil` at the end.
     /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
     func next() async throws -> [UInt8]?
+    /// Reads the next bytes into `buffer`; 0 at the end.
+    /// - Throws: `OSSClientError` (network, timeout, cancelled, aborted).
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int
 }
 
 /// An answer whose head arrived. Valid only inside the handler it is given to.
@@ -60,6 +63,8 @@ protocol RequestSigning: Sendable {
 final class BufferedResponseBody: WireResponseBody {
     private let chunks: [[UInt8]]
     private let index = PThreadMutex(0)
+    /// What `read(into:)` could not fit last time.
+    private let pending = PThreadMutex<[UInt8]>([])
 
     init(_ bytes: [UInt8]) { chunks = bytes.isEmpty ? [] : [bytes] }
     init(chunks: [[UInt8]]) { self.chunks = chunks }
@@ -70,6 +75,22 @@ final class BufferedResponseBody: WireResponseBody {
             defer { i += 1 }
             return chunks[i]
         }
+    }
+
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        guard buffer.count > 0 else { return 0 }
+        var piece = pending.withLock { p -> [UInt8] in
+            defer { p = [] }
+            return p
+        }
+        if piece.isEmpty {
+            guard let chunk = try await next() else { return 0 }
+            piece = chunk
+        }
+        let n = min(piece.count, buffer.count)
+        piece.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        if n < piece.count { pending.withLock { $0 = Array(piece[n...]) } }
+        return n
     }
 
 }

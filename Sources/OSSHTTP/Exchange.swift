@@ -29,6 +29,11 @@ final class Exchange {
             var all = head
             all.append(contentsOf: body)
             context.bodyStarted = true
+            if let observer = request.bodyObserver {
+                observer.attemptStarted()
+                try await observer.admit(body.count)
+                all.withUnsafeBytes { observer.observe(UnsafeRawBufferPointer(rebasing: $0[head.count...])) }
+            }
             try await write(all)
             context.bodyFullySent = true
             request.uploadProgress?(Int64(body.count), Int64(body.count))
@@ -79,10 +84,21 @@ final class Exchange {
         context.metrics.bytesSent += Int64(bytes.count)
     }
 
+    /// The one body loop: every piece is shown to the observer, then written from the same memory.
     private func sendBody(chunked: Bool) async throws {
         let total = request.body.length
         var sent: Int64 = 0
         let progress = request.uploadProgress
+        let observer = request.bodyObserver
+        observer?.attemptStarted()
+        func send(_ piece: UnsafeRawBufferPointer) async throws {
+            if Task.isCancelled || context.signal.isCancelled { throw CancellationError() }
+            try await observer?.admit(piece.count)
+            observer?.observe(piece)
+            try await write(piece)
+            sent += Int64(piece.count)
+            progress?(sent, total)
+        }
         switch request.body.storage {
         case .empty:
             if chunked { try await write(HTTPRequestEncoder.lastChunk) }
@@ -97,40 +113,49 @@ final class Exchange {
                 bytes.withUnsafeBytes { src in
                     buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: src[offset..<(offset + n)]))
                 }
-                try await write(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                try await send(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
                 offset += n
-                sent += Int64(n)
-                progress?(sent, total)
             }
-        case .file(let path, let start, let length):
+        case .file(let body):
             context.bodyStarted = true
-            // Reopened on every attempt, so a retry re-reads from the file.
-            let file = try BodyFile(path: path)
-            let size = Int(max(1, min(Int64(configuration.writeBufferSize), length)))
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
-            defer { buffer.deallocate() }
+            // A path is opened for each attempt; a descriptor is the caller's, shared and kept.
+            let file: FileDescriptor
+            switch body.origin {
+            case .path(let path): file = try FileDescriptor.open(path, .readOnly)
+            case .descriptor(let f): file = f
+            }
+            defer { if case .path = body.origin { file.close() } }
+            // The caller's reusable buffer, or one per attempt: never one per chunk.
+            let owned = body.buffer == nil ? IOBuffer(capacity: min(configuration.writeBufferSize, Int(max(1, body.length)))) : nil
+            let buffer = (body.buffer ?? owned!).bytes
+            let length = body.length
             while sent < length {
-                let want = Int(min(Int64(size), length - sent))
-                let got = try file.read(into: buffer, count: want, at: start + sent)
+                let want = Int(min(Int64(buffer.count), length - sent))
+                let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: body.offset + sent)
                 guard got == want else {
                     throw HTTPClientError(
-                        .bodySource, "the file \(path) ended \(length - sent - Int64(got)) bytes early",
+                        .bodySource,
+                        "the file \(body.path) ended \(length - sent - Int64(got)) bytes early (was it truncated while it was sent?)",
                         bodyFullySent: false, responseStarted: context.responseStarted)
                 }
-                try await write(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
-                sent += Int64(got)
-                progress?(sent, total)
+                try await send(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
             }
+            withExtendedLifetime(owned) {}
         case .stream(let length, let makeSource):
             context.bodyStarted = true
             let source = makeSource()
             while let chunk = try await source.next() {
-                if Task.isCancelled || context.signal.isCancelled { throw CancellationError() }
                 if chunk.isEmpty { continue }
                 if let length, sent + Int64(chunk.count) > length {
                     throw HTTPClientError(
                         .bodySource, "the body sequence produced more than the declared \(length) bytes",
                         bodyFullySent: false, responseStarted: context.responseStarted)
+                }
+                if Task.isCancelled || context.signal.isCancelled { throw CancellationError() }
+                if let observer {
+                    // The observer sees the payload; the socket gets it framed when chunked.
+                    try await observer.admit(chunk.count)
+                    chunk.withUnsafeBytes { observer.observe($0) }
                 }
                 try await write(chunked ? HTTPRequestEncoder.encodeChunk(chunk) : chunk)
                 sent += Int64(chunk.count)
@@ -216,30 +241,65 @@ public final class HTTPStreamingResponse {
     /// The request's metrics so far (complete once the body has been read to its end).
     public var metrics: HTTPMetrics { exchange.context.metrics }
 
+    /// Body bytes a parser event delivered beyond what the caller's buffer took.
+    private var pending: [UInt8] = []
+    private var pendingStart = 0
+
     /// The next piece of the body, or nil at its end.
     /// - Throws: `HTTPClientError` (cancelled, aborted, timeout, transport, parse).
     public func read() async throws -> [UInt8]? {
-        if isComplete { return nil }
+        if pendingStart < pending.count {
+            defer { pending = []; pendingStart = 0 }
+            return Array(pending[pendingStart...])
+        }
+        let buffer = exchange.connection.readBuffer
+        let n = try await read(into: buffer, direct: true)
+        if n == 0 { return nil }
+        return Array(buffer[0..<n])
+    }
+
+    /// Reads the next body bytes straight into `buffer` (from the socket when the body is
+    /// plain; through the parser when it is chunked).
+    /// - Returns: the bytes read; 0 at the end of the body.
+    /// - Throws: `HTTPClientError` (cancelled, aborted, timeout, transport, parse).
+    public func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
+        try await read(into: buffer, direct: false)
+    }
+
+    private func read(into buffer: UnsafeMutableRawBufferPointer, direct: Bool) async throws -> Int {
+        if isComplete || buffer.count == 0 { return 0 }
+        if pendingStart < pending.count {
+            let n = min(buffer.count, pending.count - pendingStart)
+            pending.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[pendingStart..<(pendingStart + n)])) }
+            pendingStart += n
+            if pendingStart == pending.count { pending = []; pendingStart = 0 }
+            return n
+        }
         do {
             while true {
-                // Plain body bytes go from the stream to the caller with one copy.
+                // Plain body bytes go from the socket into the caller's buffer with no copy.
                 if let allowed = exchange.connection.parser.directBodyBytesAllowed, allowed > 0 {
                     let connection = exchange.connection
-                    let want = Int(min(allowed, Int64(connection.readBuffer.count)))
-                    let n = try await connection.stream.read(
-                        into: UnsafeMutableRawBufferPointer(rebasing: connection.readBuffer[0..<want]))
+                    let want = Int(min(allowed, Int64(buffer.count)))
+                    let n = try await connection.stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]))
                     if n == 0 {
                         connection.parser.feedEOF()
                         continue
                     }
                     exchange.context.metrics.bytesReceived += Int64(n)
                     connection.parser.consumedDirectBody(n)
-                    return Array(connection.readBuffer[0..<n])
+                    return n
                 }
                 switch try await exchange.nextEvent() {
                 case .body(let b):
                     if b.isEmpty { continue }
-                    return b
+                    let n = min(b.count, buffer.count)
+                    b.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                    if n < b.count {
+                        pending = b
+                        pendingStart = n
+                    }
+                    return n
                 case .end:
                     // Bytes beyond the declared end of the body: the framing cannot be trusted.
                     if exchange.connection.parser.bufferedByteCount > 0 {
@@ -248,7 +308,7 @@ public final class HTTPStreamingResponse {
                     }
                     isComplete = true
                     exchange.context.metrics.total = ContinuousClock.now - exchange.context.start
-                    return nil
+                    return 0
                 case .head, .informational:
                     throw HTTPParserError.unexpectedData
                 }

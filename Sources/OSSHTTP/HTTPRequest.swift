@@ -19,6 +19,9 @@ public struct HTTPRequest: Sendable {
     /// When the whole request must be over (the layer above computes it once for a call and all
     /// its attempts); `nil` uses the client's `totalTimeout` from now, if any.
     public var deadline: ContinuousClock.Instant? = nil
+    /// Sees every piece of the body just before it is written (CRC64 and rate limits of the layer
+    /// above); see `HTTPBodyObserver`. Progress is `uploadProgress`'s.
+    public var bodyObserver: (any HTTPBodyObserver)? = nil
 
     public init(
         method: HTTPMethod, endpoint: Endpoint, target: String = "/", headers: HTTPHeaders = [:],

@@ -1,16 +1,41 @@
-import Glibc
 import OSSCore
 
 /// What a request sends as its body: nothing, bytes, a byte range of a file, or an async sequence.
 ///
-/// Bytes and file ranges are rewindable: a retry sends them again (a file range is reopened and
-/// re-read with `pread`, so memory stays bounded). An async sequence is sent once.
+/// Bytes and file ranges are rewindable: a retry sends them again (a file range is re-read with
+/// `pread`, so memory stays bounded). An async sequence is sent once.
+///
+/// A file range is the body path of every upload: read with `pread` into one reusable buffer (the
+/// caller's `IOBuffer`, or one allocated per attempt), shown to the request's
+/// `HTTPBodyObserver` (CRC64, progress, rate limit), and written to the socket from that same
+/// buffer: no allocation per chunk and no second copy.
 public struct HTTPRequestBody: Sendable {
     enum Storage: Sendable {
         case empty
         case bytes([UInt8])
-        case file(path: String, offset: Int64, length: Int64)
+        case file(FileBody)
         case stream(length: Int64?, makeSource: @Sendable () -> ChunkSource)
+    }
+
+    /// A file range and where its bytes are read into.
+    struct FileBody: Sendable {
+        enum Origin: Sendable {
+            /// Opened for each attempt.
+            case path(String)
+            /// Opened by the caller, shared (positional reads), never closed here.
+            case descriptor(FileDescriptor)
+        }
+        var origin: Origin
+        var offset: Int64
+        var length: Int64
+        var buffer: IOBuffer?
+
+        var path: String {
+            switch origin {
+            case .path(let p): p
+            case .descriptor(let f): f.path
+            }
+        }
     }
 
     let storage: Storage
@@ -25,9 +50,18 @@ public struct HTTPRequestBody: Sendable {
         bytes.isEmpty ? .empty : HTTPRequestBody(.bytes(bytes))
     }
 
-    /// `length` bytes of the file at `path` from `offset`, read with `pread` while sending.
+    /// `length` bytes of the file at `path` from `offset`, opened for each attempt and read with
+    /// `pread` while sending.
     public static func file(path: String, offset: Int64 = 0, length: Int64) -> HTTPRequestBody {
-        HTTPRequestBody(.file(path: path, offset: offset, length: length))
+        HTTPRequestBody(.file(FileBody(origin: .path(path), offset: offset, length: length, buffer: nil)))
+    }
+
+    /// `length` bytes of an open file from `offset`, read with `pread` into `buffer` (one of the
+    /// client's `writeBufferSize` per attempt when `nil`). The file stays open: the caller owns it.
+    public static func file(_ file: FileDescriptor, offset: Int64 = 0, length: Int64, buffer: IOBuffer? = nil)
+        -> HTTPRequestBody
+    {
+        HTTPRequestBody(.file(FileBody(origin: .descriptor(file), offset: offset, length: length, buffer: buffer)))
     }
 
     /// The chunks of an async sequence. With `length` the request uses Content-Length (and the
@@ -48,7 +82,7 @@ public struct HTTPRequestBody: Sendable {
         switch storage {
         case .empty: return 0
         case .bytes(let b): return Int64(b.count)
-        case .file(_, _, let n): return n
+        case .file(let f): return f.length
         case .stream(let n, _): return n
         }
     }
@@ -60,37 +94,26 @@ public struct HTTPRequestBody: Sendable {
     }
 }
 
+/// Sees a request body's bytes on their way to the socket: where a client layer computes CRC64
+/// and applies a rate limit, on the same buffer that is then written (nothing is copied for it).
+/// Progress is counted by OSSHTTP itself (`HTTPRequest.uploadProgress`), in one place.
+public protocol HTTPBodyObserver: Sendable {
+    /// An attempt starts sending the body from its beginning (the first, or a retry on a fresh
+    /// connection): counts start again.
+    func attemptStarted()
+
+    /// Waits until the next `count` bytes may be sent (a rate limit), or throws to stop the
+    /// request (a cancel), which then fails with the error thrown.
+    func admit(_ count: Int) async throws
+
+    /// Sees the next bytes of the body just before they are written.
+    /// - Parameter bytes: valid only during the call.
+    func observe(_ bytes: UnsafeRawBufferPointer)
+}
+
 /// Pulls chunks from a user's async sequence. Used by one task only.
 final class ChunkSource {
     private let nextChunk: () async throws -> [UInt8]?
     init(_ next: @escaping () async throws -> [UInt8]?) { nextChunk = next }
     func next() async throws -> [UInt8]? { try await nextChunk() }
-}
-
-/// A file opened for one attempt, read with `pread`; closed when released.
-final class BodyFile {
-    let fd: Int32
-
-    init(path: String) throws(SystemError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError.current("open \(path)") }
-        self.fd = fd
-    }
-
-    /// Reads exactly `count` bytes at `offset` into `buffer` (fewer only at end of file).
-    func read(into buffer: UnsafeMutableRawBufferPointer, count: Int, at offset: Int64) throws(SystemError) -> Int {
-        var done = 0
-        while done < count {
-            let n = pread(fd, buffer.baseAddress! + done, count - done, off_t(offset + Int64(done)))
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.current("pread")
-            }
-            if n == 0 { break }
-            done += n
-        }
-        return done
-    }
-
-    deinit { _ = Glibc.close(fd) }
 }

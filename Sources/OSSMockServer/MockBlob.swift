@@ -35,7 +35,7 @@ final class MockBlob: Sendable {
     }
 
     deinit {
-        if case .file(let path) = storage { unlink(path) }
+        if case .file(let path) = storage { FileDescriptor.remove(path) }
     }
 
     /// Calls `body` with consecutive pieces of `range`, each at most `chunk` bytes.
@@ -61,21 +61,15 @@ final class MockBlob: Sendable {
         case .discarded:
             throw MockOSSError.discarded
         case .file(let path):
-            let fd = open(path, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else { throw SystemError.current("open") }
-            defer { Glibc.close(fd) }
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: chunk, alignment: 16)
-            defer { buffer.deallocate() }
+            let file = try FileDescriptor.open(path, .readOnly)
+            defer { file.close() }
+            let buffer = IOBuffer(capacity: chunk)
             var offset = range.lowerBound
             while offset < range.upperBound {
                 let want = Int(min(Int64(chunk), range.upperBound - offset))
-                let n = pread(fd, buffer.baseAddress, want, off_t(offset))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw SystemError.current("pread")
-                }
-                if n == 0 { throw SystemError(errno: EIO, operation: "pread (file shorter than expected)") }
-                try await body(UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+                let n = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[0..<want]), at: offset)
+                if n < want { throw SystemError(errno: EIO, operation: "read \(path) (file shorter than expected)") }
+                try await body(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<n]))
                 offset += Int64(n)
             }
         }
@@ -103,7 +97,7 @@ struct MockBodyDigest: Sendable {
 /// Used by one task at a time.
 final class MockBlobWriter {
     private var memory: [UInt8] = []
-    private var fd: Int32 = -1
+    private var file: FileDescriptor? = nil
     private var path: String? = nil
     private let directory: String?
     private let spillThreshold: Int
@@ -124,8 +118,8 @@ final class MockBlobWriter {
     }
 
     deinit {
-        if fd >= 0 { Glibc.close(fd) }
-        if let path { unlink(path) }
+        file?.close()
+        if let path { FileDescriptor.remove(path) }
     }
 
     func write(_ bytes: UnsafeRawBufferPointer) throws {
@@ -134,18 +128,17 @@ final class MockBlobWriter {
         crc.update(bytes)
         size += Int64(bytes.count)
         if discard { return }
-        if fd < 0, let directory, memory.count + bytes.count > spillThreshold {
+        if file == nil, let directory, memory.count + bytes.count > spillThreshold {
             let p = "\(directory)/.upload-\(Hex.encode(secureRandomBytes(12)))"
-            let f = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            guard f >= 0 else { throw SystemError.current("open \(p)") }
-            fd = f
+            file = try FileDescriptor.open(p, .writeOnly, options: [.create, .exclusive], permissions: 0o600)
             path = p
             let pending = memory
             memory = []
-            try pending.withUnsafeBytes { try writeAll($0) }
+            try file!.write(pending, at: 0)
         }
-        if fd >= 0 {
-            try writeAll(bytes)
+        if let file {
+            // The spilled bytes so far are `size` less this piece.
+            try file.write(bytes, at: size - Int64(bytes.count))
         } else {
             memory.append(contentsOf: bytes)
         }
@@ -153,18 +146,6 @@ final class MockBlobWriter {
 
     func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
-    }
-
-    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws {
-        var off = 0
-        while off < bytes.count {
-            let n = Glibc.write(fd, bytes.baseAddress! + off, bytes.count - off)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.current("write")
-            }
-            off += n
-        }
     }
 
     /// 16 bytes standing in for the MD5 of a discarded body: the CRC64 and the size, big-endian.
@@ -181,13 +162,13 @@ final class MockBlobWriter {
         if discard {
             blob = MockBlob(discardedSize: size)
         } else if let p = path {
-            Glibc.close(fd)
+            file?.close()
             blob = MockBlob(file: p, size: size)
         } else {
             blob = MockBlob(memory: memory)
             memory = []
         }
-        fd = -1
+        file = nil
         path = nil
         return (blob, digest)
     }

@@ -3,26 +3,19 @@ import OSSCore
 /// A fixed set of equally sized buffers, lent to the parts in flight.
 ///
 /// The pool never allocates more than `capacity` buffers: a borrower past that waits until one
-/// is returned. So memory stays at `capacity × bufferSize` whatever the file or part size.
+/// is returned. So memory for file data stays at `capacity × bufferSize` whatever the file or
+/// part size: the buffer a part is read into is the one its bytes are written to the socket from.
 final class BufferPool: Sendable {
-    /// One buffer of the pool.
-    ///
-    /// `@unchecked Sendable`: a raw pointer is not `Sendable`, but the pool lends each buffer to
-    /// exactly one borrower at a time (handed over under the pool's lock), so no two tasks ever
-    /// touch the same bytes at once; the memory lives until the pool is released.
-    struct Buffer: @unchecked Sendable {
-        let raw: UnsafeMutableRawBufferPointer
-    }
-
     /// The size of each buffer.
     let bufferSize: Int
     /// The most buffers that ever exist.
     let capacity: Int
 
     private struct State {
-        var free: [Buffer] = []
-        var all: [Buffer] = []
-        var waiters: [CheckedContinuation<Buffer, Never>] = []
+        var free: [IOBuffer] = []
+        var allocated = 0
+        var lent = 0
+        var waiters: [CheckedContinuation<IOBuffer, Never>] = []
     }
     private let state = PThreadMutex(State())
 
@@ -32,34 +25,37 @@ final class BufferPool: Sendable {
         self.bufferSize = bufferSize
     }
 
-    deinit {
-        state.withLock { s in
-            for b in s.all { b.raw.deallocate() }
-        }
-    }
-
     /// The number of buffers allocated so far (never more than `capacity`).
-    var allocatedCount: Int { state.withLock { $0.all.count } }
+    var allocatedCount: Int { state.withLock { $0.allocated } }
+
+    /// How many times a buffer was lent.
+    var lendCount: Int { state.withLock { $0.lent } }
 
     /// Lends a buffer for the duration of `body`.
-    func withBuffer<R>(_ body: (UnsafeMutableRawBufferPointer) async throws -> R) async rethrows -> R {
+    func withBuffer<R>(_ body: (IOBuffer) async throws -> R) async rethrows -> R {
         let buffer = await acquire()
         defer { release(buffer) }
-        return try await body(buffer.raw)
+        return try await body(buffer)
     }
 
-    private func acquire() async -> Buffer {
-        let ready: Buffer? = state.withLock { s in
-            if let b = s.free.popLast() { return b }
-            guard s.all.count < capacity else { return nil }
-            let b = Buffer(raw: UnsafeMutableRawBufferPointer.allocate(byteCount: bufferSize, alignment: 64))
-            s.all.append(b)
-            return b
+    private func acquire() async -> IOBuffer {
+        let ready: IOBuffer? = state.withLock { s in
+            if let b = s.free.popLast() {
+                s.lent += 1
+                return b
+            }
+            guard s.allocated < capacity else { return nil }
+            s.allocated += 1
+            s.lent += 1
+            return IOBuffer(capacity: bufferSize)
         }
         if let ready { return ready }
-        return await withCheckedContinuation { (c: CheckedContinuation<Buffer, Never>) in
-            let now: Buffer? = state.withLock { s in
-                if let b = s.free.popLast() { return b }
+        return await withCheckedContinuation { (c: CheckedContinuation<IOBuffer, Never>) in
+            let now: IOBuffer? = state.withLock { s in
+                if let b = s.free.popLast() {
+                    s.lent += 1
+                    return b
+                }
                 s.waiters.append(c)
                 return nil
             }
@@ -67,9 +63,12 @@ final class BufferPool: Sendable {
         }
     }
 
-    private func release(_ buffer: Buffer) {
-        let waiter: CheckedContinuation<Buffer, Never>? = state.withLock { s in
-            if !s.waiters.isEmpty { return s.waiters.removeFirst() }
+    private func release(_ buffer: IOBuffer) {
+        let waiter: CheckedContinuation<IOBuffer, Never>? = state.withLock { s in
+            if !s.waiters.isEmpty {
+                s.lent += 1
+                return s.waiters.removeFirst()
+            }
             s.free.append(buffer)
             return nil
         }

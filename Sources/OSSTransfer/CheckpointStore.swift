@@ -53,24 +53,27 @@ public struct CheckpointStore: Sendable {
     /// - Returns: its bytes, or `nil` when there is none.
     /// - Throws: `TransferError.checkpoint` when it exists but cannot be read.
     public func load(_ path: String) throws(TransferError) -> [UInt8]? {
-        let fd = retryingEINTR { open(path, O_RDONLY | O_CLOEXEC) }
-        if fd < 0 {
-            if errno == ENOENT { return nil }
-            throw TransferError.checkpoint(
-                "cannot open \(path): \(SystemError(errno: errno, operation: "open").message)")
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(path, .readOnly)
+        } catch {
+            if error.errno == ENOENT { return nil }
+            throw TransferError.checkpoint("cannot open \(path): \(error.message)")
         }
-        defer { _ = close(fd) }
+        defer { file.close() }
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 << 10)
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw TransferError.checkpoint(
-                    "cannot read \(path): \(SystemError(errno: errno, operation: "read").message)")
+            let read: Result<Int, SystemError> = chunk.withUnsafeMutableBytes { buffer in
+                Result { () throws(SystemError) in try file.read(into: buffer, at: Int64(out.count)) }
             }
-            if n == 0 { break }
+            let n: Int
+            switch read {
+            case .success(let count): n = count
+            case .failure(let error): throw TransferError.checkpoint("cannot read \(path): \(error.message)")
+            }
             out.append(contentsOf: chunk[0..<n])
+            if n < chunk.count { break }
             if out.count > 64 << 20 { throw TransferError.checkpoint("\(path) is too large to be a checkpoint") }
         }
         return out
@@ -81,32 +84,16 @@ public struct CheckpointStore: Sendable {
     public func save(_ bytes: [UInt8], to path: String) throws(TransferError) {
         try FilePaths.makeDirectories(directory)
         let temp = "\(path).tmp-\(getpid())"
-        let fd = retryingEINTR { open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) }
-        guard fd >= 0 else { throw TransferError.file("create \(temp)", errno: errno) }
-        var failure: TransferError?
-        // An existing temporary file keeps its old mode through O_CREAT: force owner-only.
-        if fchmod(fd, 0o600) != 0 { failure = TransferError.file("chmod \(temp)", errno: errno) }
-        if failure == nil {
-            bytes.withUnsafeBytes { raw in
-                var done = 0
-                while done < raw.count {
-                    let n = write(fd, raw.baseAddress! + done, raw.count - done)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = TransferError.file("write \(temp)", errno: errno)
-                        return
-                    }
-                    done += n
-                }
-            }
-        }
-        if failure == nil && retryingEINTR({ fsync(fd) }) != 0 {
-            failure = TransferError.file("fsync \(temp)", errno: errno)
-        }
-        _ = close(fd)
-        if let failure {
+        do {
+            let file = try FileDescriptor.open(temp, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+            defer { file.close() }
+            // An existing temporary file keeps its old mode through O_CREAT: force owner-only.
+            try file.setPermissions(0o600)
+            try file.write(bytes, at: 0)
+            try file.sync()
+        } catch {
             FilePaths.remove(temp)
-            throw failure
+            throw TransferError.file(error)
         }
         do {
             try FilePaths.rename(temp, to: path)

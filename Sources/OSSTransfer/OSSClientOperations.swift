@@ -3,8 +3,10 @@ import OSSCore
 internal import OSSProtocol
 
 /// ``TransferOperations`` over the real `OSSClient`: what the uploader and downloader call in
-/// production. Parts are sent as file ranges (`OSSRequestBody.file`), which the client streams
-/// with `pread` in bounded chunks and re-reads from the file on each of its retries.
+/// production. A part goes out through its `FileRange.reader`: the transfer's shared descriptor
+/// and one buffer of its pool (`UploadOptions.bufferSize`), which the client reads the range into
+/// with `pread` and writes to the socket from, re-reading the file on each retry. A ranged
+/// download is received straight into the destination file (`RangeSink.receive`).
 public struct OSSClientOperations: TransferOperations {
     public let client: OSSClient
 
@@ -19,9 +21,9 @@ public struct OSSClientOperations: TransferOperations {
         options.progress = { progress($0.bytesTransferred) }
         // The transfer retries its parts (PartScheduler); the client must not retry them too.
         options.retryPolicy = RetryPolicy.none
-        let r = try await client.putObject(
-            bucket: bucket, key: key, body: .file(source.path, offset: source.offset, length: source.length),
-            options: options)
+        let r = try await source.reader.withBody(offset: source.offset, length: source.length) { body in
+            try await client.putObject(bucket: bucket, key: key, body: body, options: options)
+        }
         return StoredObject(etag: r.etag, crc64: r.crc64)
     }
 
@@ -33,10 +35,11 @@ public struct OSSClientOperations: TransferOperations {
         bucket: String, key: String, uploadId: String, partNumber: Int, source: FileRange,
         progress: @escaping @Sendable (Int64) -> Void
     ) async throws -> UploadedPart {
-        let r = try await client.uploadPart(
-            bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber,
-            body: .file(source.path, offset: source.offset, length: source.length),
-            progress: { progress($0.bytesTransferred) }, retryPolicy: RetryPolicy.none)
+        let r = try await source.reader.withBody(offset: source.offset, length: source.length) { body in
+            try await client.uploadPart(
+                bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber, body: body,
+                progress: { progress($0.bytesTransferred) }, retryPolicy: RetryPolicy.none)
+        }
         return UploadedPart(number: partNumber, etag: r.etag, crc64: r.crc64)
     }
 
@@ -74,10 +77,11 @@ public struct OSSClientOperations: TransferOperations {
     public func getObject(bucket: String, key: String, offset: Int64, length: Int64, into sink: RangeSink) async throws
     {
         guard length > 0 else { return }
-        try await client.withObjectStream(
-            bucket: bucket, key: key, range: ByteRange(offset...(offset + length - 1)), retryPolicy: RetryPolicy.none
-        ) { _, stream in
-            for try await chunk in stream { try sink.write(chunk) }
+        try await sink.receive { file, at, count, progress in
+            let r = try await client.getObject(
+                bucket: bucket, key: key, range: ByteRange(offset...(offset + length - 1)), into: file, at: at,
+                limit: count, progress: { progress($0.bytesTransferred) }, retryPolicy: RetryPolicy.none)
+            return (r.bytesWritten, r.crc64)
         }
     }
 

@@ -56,6 +56,11 @@ public struct TransferError: Error, Sendable, CustomStringConvertible {
         return TransferError(.file, e.description, underlying: e)
     }
 
+    /// A local file error as the transfer layer reports it.
+    static func file(_ error: SystemError) -> TransferError {
+        TransferError(.file, error.description, underlying: error)
+    }
+
     static func invalidArgument(_ message: String) -> TransferError { TransferError(.invalidArgument, message) }
 
     static func checkpoint(_ message: String) -> TransferError { TransferError(.checkpoint, message) }

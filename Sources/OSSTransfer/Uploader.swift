@@ -78,16 +78,15 @@ struct UploadRun: Sendable {
         guard options.jobs >= 1, options.partAttempts >= 1, options.bufferSize >= 1 else {
             return fail(&out, TransferError.invalidArgument("jobs, part attempts and buffer size must be at least 1"))
         }
-        let file: TransferFile
+        let file: FileDescriptor
         let identity: FileIdentity
         do {
-            file = try TransferFile.openForReading(path)
-            var id = try file.identity()
-            id.path = FilePaths.canonical(path)
-            identity = id
+            file = try FileDescriptor.open(path, .readOnly)
+            identity = FileIdentity(path: FilePaths.canonical(path), stat: try file.status())
         } catch {
-            return fail(&out, error)
+            return fail(&out, TransferError.file(error))
         }
+        defer { file.close() }
         out.bytes = identity.size
         let scheduler = PartScheduler(jobs: options.jobs, attempts: options.partAttempts, control: control, ops: ops)
         let pool = BufferPool(capacity: options.jobs, bufferSize: options.bufferSize)

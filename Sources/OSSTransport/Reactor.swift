@@ -7,8 +7,11 @@ import Synchronization
 /// socket to become readable or writable, and firing deadlines.
 ///
 /// Tasks do the system call themselves; only when it would block do they register interest and
-/// suspend (see `SocketHandle.wait`). Sockets are registered once, edge-triggered, so a wait
-/// costs no `epoll_ctl`. The `epoll_wait` timeout is computed from the nearest deadline, at most
+/// suspend (see `SocketHandle.wait`). Sockets are registered once, disarmed, and armed one-shot
+/// (level-triggered) by each wait: one `epoll_ctl` per wait, and the reactor wakes only for a
+/// socket somebody waits on. (Registered edge-triggered for everything, a streaming transfer
+/// woke the reactor for every batch of segments nobody was waiting for: thousands of context
+/// switches per GiB.) The `epoll_wait` timeout is computed from the nearest deadline, at most
 /// `longestNap`; an `eventfd` wakes the thread when a deadline nearer than that is added.
 final class Reactor: Sendable {
     /// The process-wide reactor, started on first use.
@@ -57,14 +60,20 @@ final class Reactor: Sendable {
 
     // MARK: Sockets
 
-    /// Adds a socket, edge-triggered for reading and writing.
+    /// Adds a socket, disarmed (see `arm`).
     func register(_ handle: SocketHandle) throws(SystemError) {
         sockets.withLock { $0[handle.id] = handle }
-        if coss_epoll_add_et(epollFD, handle.fd, handle.id) != 0 {
+        if coss_epoll_add_disarmed(epollFD, handle.fd, handle.id) != 0 {
             let e = SystemError.current("epoll_ctl")
             sockets.withLock { _ = $0.removeValue(forKey: handle.id) }
             throw e
         }
+    }
+
+    /// Arms a socket for one readiness event in the directions waited on (called under the
+    /// socket's lock, while it is open).
+    func arm(_ handle: SocketHandle, read: Bool, write: Bool) {
+        _ = coss_epoll_arm(epollFD, handle.fd, handle.id, read ? 1 : 0, write ? 1 : 0)
     }
 
     /// Removes a socket; called by its owner before close(2).

@@ -27,7 +27,8 @@ final class SocketHandle: Abortable {
         var aborted = false
         var closed = false
         var abortError = TransportError.aborted()
-        // Edge-triggered readiness seen while nobody waited.
+        // Readiness reported while nobody waited (a one-shot event whose waiter timed out):
+        // the next wait returns at once and its caller retries the call.
         var readReady = false
         var writeReady = false
         var readWaiter: Waiter?
@@ -68,6 +69,21 @@ final class SocketHandle: Abortable {
     )
         async throws
     {
+        // On a file I/O thread with nothing else to run, block in poll(2) like a blocking recv
+        // would: one wake-up per wait instead of the reactor's and then this thread's. An abort
+        // (shutdown(2) under the lock) wakes the poll as it wakes the reactor.
+        let (closed, aborted) = state.withLock { ($0.closed, $0.aborted) }
+        if closed { throw TransportError(phase: .closed, message: "the connection is closed") }
+        if aborted { throw abortError }
+        if let outcome = FileIOExecutor.waitBlocking(fd: fd, forWriting: direction == .write, deadline: deadline) {
+            switch outcome {
+            case .ready:
+                if isAborted { throw abortError }
+                return
+            case .timedOut:
+                throw timeoutError()
+            }
+        }
         let timeout = deadline == nil ? nil : timeoutError()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let immediate: Result<Void, any Error>? = state.withLock { s in
@@ -97,6 +113,8 @@ final class SocketHandle: Abortable {
                     }
                 }
                 if direction == .read { s.readWaiter = waiter } else { s.writeWaiter = waiter }
+                // One-shot and level-triggered: a socket already ready reports at once.
+                reactor.arm(self, read: s.readWaiter != nil, write: s.writeWaiter != nil)
                 return nil
             }
             if let immediate { continuation.resume(with: immediate) }
@@ -122,6 +140,10 @@ final class SocketHandle: Abortable {
                 } else {
                     s.writeReady = true
                 }
+            }
+            // The one-shot event disarmed the socket: arm it again for a waiter still there.
+            if !s.closed, !s.aborted, s.readWaiter != nil || s.writeWaiter != nil {
+                reactor.arm(self, read: s.readWaiter != nil, write: s.writeWaiter != nil)
             }
         }
         for w in resumed {

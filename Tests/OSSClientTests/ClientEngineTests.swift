@@ -207,7 +207,7 @@ struct ClientEngineTests {
     @Test("GetObject to a file writes it whole, and leaves nothing after a CRC64 mismatch")
     func downloadToFile() async throws {
         let path = "/tmp/osswire-client-get-\(UInt64.random(in: 0...UInt64.max))"
-        defer { LocalFile.remove(path) }
+        defer { FileDescriptor.remove(path) }
         let wire = ScriptedWire([
             .reply(.ok([("x-oss-hash-crc64ecma", Self.crc)], body: Self.data)),
             .reply(.ok([("x-oss-hash-crc64ecma", "9")], body: Self.data)),
@@ -215,10 +215,10 @@ struct ClientEngineTests {
         let client = try makeClient(wire)
         try await client.getObject(bucket: "bkt", key: "k", toFile: path)
         #expect(try await OSSRequestBody.file(path).collect() == Self.data)
-        LocalFile.remove(path)
+        FileDescriptor.remove(path)
         await #expect(throws: OSSClientError.self) { try await client.getObject(bucket: "bkt", key: "k", toFile: path) }
-        #expect(throws: OSSClientError.self) { try LocalFile.openForReading(path) }
-        #expect(throws: OSSClientError.self) { try LocalFile.openForReading(path + ".osswire-part") }
+        #expect(throws: SystemError.self) { try FileDescriptor.open(path, .readOnly) }
+        #expect(throws: SystemError.self) { try FileDescriptor.open(path + ".osswire-part", .readOnly) }
     }
 
     @Test("a streamed GetObject yields the bytes and checks the CRC64 at the end")

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSTestSupport
 import OSSHTTP
 import OSSMockServer
 import OSSProtocol
@@ -94,12 +95,10 @@ struct ClientMockTests {
             let client = try mockClient(server)
             let path = "/tmp/osswire-mock-\(UInt64.random(in: 0...UInt64.max))"
             defer {
-                LocalFile.remove(path)
-                LocalFile.remove(path + ".out")
+                FileDescriptor.remove(path)
+                FileDescriptor.remove(path + ".out")
             }
-            let f = try LocalFile.create(path)
-            try Self.data.withUnsafeBytes { try f.write($0) }
-            f.close()
+            try writeTestFile(path, Self.data)
             try await client.putObject(bucket: "bkt", key: "f", body: .file(path))
             try await client.putObject(bucket: "bkt", key: "f2", body: .file(path, offset: 10, length: 1000))
             try await client.getObject(bucket: "bkt", key: "f", toFile: path + ".out")

@@ -64,7 +64,7 @@ struct PeerTests {
         let data = (0..<2_000_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         try await client.putObject(bucket: "bkt", key: "big", body: .bytes(data))
         let path = "/tmp/osswire-peer-\(UInt64.random(in: 0...UInt64.max))"
-        defer { LocalFile.remove(path) }
+        defer { FileDescriptor.remove(path) }
         try await client.getObject(bucket: "bkt", key: "big", toFile: path)
         #expect(try await OSSRequestBody.file(path).collect() == data)
     }

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSTestSupport
 import Synchronization
 import Testing
 
@@ -145,17 +146,19 @@ struct ProgressTests {
 
 @Suite("Request bodies")
 struct BodyTests {
-    @Test("upload chunks feed the CRC64 and progress; a retry starts both again")
+    @Test("the upload observer feeds the CRC64 (a retry starts it again); the bytes sent reach the progress tracker")
     func crcAndProgress() async throws {
         let data = (0..<700_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
         let crc = CRC64Accumulator()
         let progress = ProgressTracker(total: Int64(data.count), handler: nil)
-        let chunks = UploadChunks(body: .bytes(data), crc: crc, progress: progress, limiter: nil, signals: [])
+        let upload = UploadBody(
+            body: .bytes(data), observer: UploadObserver(crc: crc, limiter: nil, signals: []),
+            progress: { progress.reached($0) })
         for _ in 0..<2 {
             var got: [UInt8] = []
-            for try await c in chunks {
-                #expect(c.count <= ChunkReader.chunkSize)
+            try await upload.read(length: Int64(data.count)) { c in
                 got += c
+                return true
             }
             #expect(got == data)
             #expect(crc.value == CRC64.checksum(data))
@@ -187,29 +190,28 @@ struct BodyTests {
             c.yield([1, 2])
             c.finish()
         }
-        let chunks = UploadChunks(body: .stream(short, length: 3), crc: nil, progress: nil, limiter: nil, signals: [])
-        await #expect(throws: OSSClientError.self) { for try await _ in chunks {} }
+        let upload = UploadBody(
+            body: .stream(short, length: 3), observer: UploadObserver(crc: nil, limiter: nil, signals: []), progress: nil)
+        await #expect(throws: OSSClientError.self) { try await upload.read(length: 3) { _ in true } }
     }
 
     @Test("file bodies read a range, re-read on retry, and check bounds")
     func fileBody() async throws {
         let path = "/tmp/osswire-client-test-\(UInt64.random(in: 0...UInt64.max))"
-        defer { LocalFile.remove(path) }
+        defer { FileDescriptor.remove(path) }
         let data = (0..<600_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-        let f = try LocalFile.create(path)
-        try data.withUnsafeBytes { try f.write($0) }
-        f.close()
+        try writeTestFile(path, data)
 
         let whole = OSSRequestBody.file(path)
-        #expect(try whole.resolvedLength() == 600_000)
+        #expect(try whole.prepared().length == 600_000)
         #expect(try await whole.collect() == data)
         #expect(try await whole.collect() == data)  // rewindable
 
         let range = OSSRequestBody.file(path, offset: 1000, length: 300_000)
         #expect(try await range.collect() == Array(data[1000..<301_000]))
-        #expect(throws: OSSClientError.self) { try OSSRequestBody.file(path, offset: 599_999, length: 2).resolvedLength() }
+        #expect(throws: OSSClientError.self) { try OSSRequestBody.file(path, offset: 599_999, length: 2).prepared() }
         let missing = try #require(throws: OSSClientError.self) {
-            try OSSRequestBody.file(path + "-missing").resolvedLength()
+            try OSSRequestBody.file(path + "-missing").prepared()
         }
         #expect(missing.kind == .file)
     }
@@ -223,12 +225,15 @@ struct StreamBodyTests {
             c.yield([1, 2])
             c.finish()
         }
-        let body = OSSRequestBody.stream(stream, length: 2)
-        _ = ChunkReader(body)  // made, never read
-        var second = ChunkReader(body)
+        guard case .stream(let box, _) = OSSRequestBody.stream(stream, length: 2).source else {
+            Issue.record("not a stream body")
+            return
+        }
+        _ = StreamChunks(box: box).makeAsyncIterator()  // made, never read
+        var second = StreamChunks(box: box).makeAsyncIterator()
         #expect(try await second.next() == [1, 2])
         #expect(try await second.next() == nil)
-        var third = ChunkReader(body)
+        var third = StreamChunks(box: box).makeAsyncIterator()
         await #expect(throws: OSSClientError.self) { _ = try await third.next() }
     }
 }

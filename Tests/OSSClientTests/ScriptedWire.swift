@@ -78,11 +78,12 @@ final class ScriptedWire: Wire {
         }
         var body: [UInt8] = []
         var failure: (any Error)? = nil
-        if let chunks = request.body {
+        if let upload = request.body {
             do {
-                for try await c in chunks {
+                try await upload.read(length: request.contentLength) { c in
                     body += c
-                    if case .resetAfter(let n) = step, body.count >= n { break }
+                    if case .resetAfter(let n) = step, body.count >= n { return false }
+                    return true
                 }
             } catch {
                 failure = error

@@ -26,7 +26,7 @@ struct PartReaderTests {
     func boundedPool() async throws {
         let scratch = Scratch()
         let (path, bytes) = scratch.file("f", size: 1 << 20)
-        let file = try TransferFile.openForReading(path)
+        let file = try FileDescriptor.open(path, .readOnly)
         let pool = BufferPool(capacity: 3, bufferSize: 8192)
         let reader = PartReader(file: file, pool: pool)
         let crcs = try await withThrowingTaskGroup(of: (Int, UInt64).self) { group in

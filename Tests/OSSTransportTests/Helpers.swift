@@ -96,7 +96,16 @@ func withTCPPair<T>(
     let listener = try TCPListener()
     defer { listener.close() }
     async let accepted = listener.accept()
-    let client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
+    let client: TCPStream
+    do {
+        client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
+    } catch {
+        // Closing the listener ends a pending accept; a connection it did accept is closed, so
+        // the failure is reported instead of tripping TCPStream's leak assertion.
+        listener.close()
+        (try? await accepted)?.close()
+        throw error
+    }
     defer { client.close() }
     let server = try await accepted
     defer { server.close() }
@@ -116,9 +125,17 @@ func withTLSPair<T>(
     async let accepted = listener.accept()
     var tls = TLSConfiguration()
     tls.caFile = certs.caFile
-    let (client, timings) = try await SocketConnector().connect(
-        to: Endpoint(host: host, port: listener.localPort, tls: true), tls: tls, connectTimeout: .seconds(60),
-        signal: nil)
+    let client: any ByteStream
+    let timings: ConnectTimings
+    do {
+        (client, timings) = try await SocketConnector().connect(
+            to: Endpoint(host: host, port: listener.localPort, tls: true), tls: tls, connectTimeout: .seconds(60),
+            signal: nil)
+    } catch {
+        listener.close()
+        (try? await accepted)?.close()
+        throw error
+    }
     defer { client.close() }
     let server = try await accepted
     defer { server.close() }

@@ -25,6 +25,7 @@ struct BenchCommandTests {
             "PUT http, CRC64 on", "PUT http, CRC64 off", "off/raw", "raw socket write loop", "PUT/raw",
             "4 KiB PUTs, keep-alive", "1 connection",
             "cancel latency (5)", "p50", "p99", "CRC64", "GB/s", "curl -T",
+            "in-process servers", "not a ratio against an independent server",
         ]
         if onPath("openssl") { labels += ["PUT https, CRC64 on", "TLS stream write loop", "PUT/loop", "curl -k -T"] }
         if onPath("curl") { labels += ["PUT/curl", "curl, same pattern", "ours/curl"] }
@@ -44,6 +45,7 @@ struct BenchCommandTests {
         #expect(r.status == 0, "\(r.stderr)")
         let object = try #require(
             try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(object["server"] as? String == "in-process")
         #expect(object["size"] as? Int == 1_048_576)
         #expect(object["rounds"] as? Int == 2)
         #expect(object["small_count"] as? Int == 20)

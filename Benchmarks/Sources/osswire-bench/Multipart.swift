@@ -95,6 +95,17 @@ struct MultipartBenchmark {
         Stats.line("ours / python throughput", Stats.fixed(oursMBps / pyMBps) + "x")
         Stats.line("osswire cp peak RSS", Stats.fixed(oursRSS / 1024, 1) + " MiB (worst round " + mib(oursWorst) + ")")
         Stats.line("python SDK uploader peak RSS", Stats.fixed(pyRSS / 1024, 1) + " MiB")
+        let oursAnon = Stats.median(ours.map { Double($0.maxAnonKiB) })
+        let anonWorst = ours.map(\.maxAnonKiB).max() ?? 0
+        Stats.line(
+            "osswire cp peak RssAnon", Stats.fixed(oursAnon / 1024, 1) + " MiB (worst round " + mib(anonWorst)
+                + "; heap, stacks, anonymous maps)")
+        Stats.line("baseline: 4 KiB cp RssAnon", mib(tinyCp.maxAnonKiB) + " MiB")
+        let allowance = jobs * (256 << 10) / 1024 + 2048
+        Stats.line(
+            "target: heap (jobs x buf + 2 MiB)",
+            "growth over the 4 KiB cp " + mib(max(0, anonWorst - tinyCp.maxAnonKiB)) + " MiB, allowed "
+                + mib(allowance) + " MiB: " + (anonWorst - tinyCp.maxAnonKiB <= allowance ? "met" : "NOT met"))
         Stats.line("baseline: osswire --help", mib(help.maxRSSKiB) + " MiB")
         Stats.line("baseline: osswire cp of 4 KiB", mib(tinyCp.maxRSSKiB) + " MiB")
         Stats.line("baseline: python uploader, 4 KiB", mib(pyTiny.maxRSSKiB) + " MiB")
@@ -193,6 +204,8 @@ enum Child {
         var maxRSSKiB: Int
         var output: String
         var command: String
+        /// The highest `RssAnon` seen (heap, stacks, anonymous mappings), sampled every 2 ms.
+        var maxAnonKiB: Int = 0
 
         func check(_ what: String) throws {
             guard status == 0 else {
@@ -216,11 +229,13 @@ enum Child {
         let clock = ContinuousClock()
         let start = clock.now
         let pid = try spawn(exe, args, environment: environment, stdoutPath: outPath)
+        let sampler = AnonSampler(pid: pid, throughTime: viaTime)
         var status: Int32 = 0
         var usage = rusage()
         while wait4(pid, &status, 0, &usage) < 0 {
             guard errno == EINTR else { throw Processes.Failure(description: "wait4: errno \(errno)") }
         }
+        let anon = sampler.stop()
         let seconds = Stats.seconds(clock.now - start)
         let exit: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
         let output = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
@@ -234,7 +249,7 @@ enum Child {
         }
         return Result(
             status: exit, seconds: seconds, maxRSSKiB: rss, output: output,
-            command: ([executable] + arguments).joined(separator: " "))
+            command: ([executable] + arguments).joined(separator: " "), maxAnonKiB: anon)
     }
 
     /// Starts `executable` with stdout to `stdoutPath` (stderr inherited); returns its pid.
@@ -305,5 +320,47 @@ final class MockServerProcess {
         kill(pid, SIGTERM)
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    }
+}
+
+/// Samples a child's anonymous resident memory (`RssAnon` in /proc/PID/status: the heap, thread
+/// stacks and other anonymous mappings, no code pages) every 2 ms and keeps the highest value.
+/// Through GNU time, the child measured is time's own child.
+final class AnonSampler: @unchecked Sendable {
+    // @unchecked Sendable: `peak` and `running` are guarded by `lock`.
+    private let lock = NSLock()
+    private var peak = 0
+    private var running = true
+
+    init(pid: pid_t, throughTime: Bool) {
+        let thread = Thread { [self] in sample(pid: pid, throughTime: throughTime) }
+        thread.start()
+    }
+
+    private func sample(pid: pid_t, throughTime: Bool) {
+        while lock.withLock({ running }) {
+            var target = pid
+            if throughTime,
+                let kids = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8),
+                let first = kids.split(separator: " ").first, let child = pid_t(first)
+            {
+                target = child
+            }
+            if let status = try? String(contentsOfFile: "/proc/\(target)/status", encoding: .utf8),
+                let line = status.split(separator: "\n").first(where: { $0.hasPrefix("RssAnon:") }),
+                let kib = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+            {
+                lock.withLock { peak = max(peak, kib) }
+            }
+            usleep(2000)
+        }
+    }
+
+    /// Stops sampling; the highest value seen (KiB).
+    func stop() -> Int {
+        lock.withLock {
+            running = false
+            return peak
+        }
     }
 }

@@ -11,6 +11,9 @@ let usage = """
       cancel     [--count N]                     cancel latency against a peer that never reads
       multipart  [--bytes N] [--part-size N] [--jobs N] [--rounds N] [--osswire PATH] [--venv DIR]
                                                  2 GiB multipart upload to the mock: osswire cp vs the Python SDK
+      reference  put|get|small [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
+                                                 against the C reference server (its own process): osswire cp
+                                                 vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9
       all                                        everything above with defaults
     """
 
@@ -50,6 +53,14 @@ do {
             bytes: option("--bytes", default: 2 << 30), partSize: option("--part-size", default: 64 << 20),
             jobs: option("--jobs", default: 4), rounds: option("--rounds", default: 3),
             osswire: stringOption("--osswire"), venv: stringOption("--venv")
+        ).run()
+    case "reference":
+        let root = URL(fileURLWithPath: ReferenceBenchmark.sourceDirectory).deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        try await ReferenceBenchmark(
+            what: arguments.first ?? "", bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
+            count: option("--count", default: 2000), tls: tls,
+            osswire: stringOption("--osswire") ?? root + "/.build/release/osswire"
         ).run()
     case "all":
         CRCBenchmark().run()

@@ -15,8 +15,11 @@
 // ---- Transport (OSSTransport owns this block) ----
 
 /// epoll_event is packed on x86_64; these helpers keep the packed layout out of Swift.
-/// Adds `fd` edge-triggered for in, out, hang-up and errors, tagged with `tag`.
-int coss_epoll_add_et(int epfd, int fd, uint64_t tag);
+/// Adds `fd` with no events armed (one-shot: `coss_epoll_arm` arms it for one wait).
+int coss_epoll_add_disarmed(int epfd, int fd, uint64_t tag);
+/// Arms `fd` for one event (EPOLLONESHOT, level-triggered): readable (with hang-up and errors)
+/// when `want_read`, writable when `want_write`. An fd already ready reports at once.
+int coss_epoll_arm(int epfd, int fd, uint64_t tag, int want_read, int want_write);
 /// Adds `fd` level-triggered for input (the reactor's own eventfd).
 int coss_epoll_add_in(int epfd, int fd, uint64_t tag);
 int coss_epoll_del(int epfd, int fd);

@@ -1,0 +1,257 @@
+import Foundation
+import Glibc
+import OSSClient
+import OSSCore
+import OSSSigner
+
+/// `reference`: OSSWire against an independent server, the figures of issue 12 and DESIGN.md.
+///
+/// The server is `Benchmarks/C/refserver.c`, a C program run as its own process (never ours).
+/// Every round runs each client once per key length, in turn (interleaved), against that one
+/// server; figures are medians over rounds x key lengths, ratios are taken within the run.
+///
+/// - `put`: one PutObject of `--bytes` from a file, V4-signed, CRC64 on (the server returns
+///   `x-oss-hash-crc64ecma`, so the client really checks it): `osswire cp FILE oss://b/KEY
+///   --part-size N` (the CLI as shipped, a child process) beside `curl -T FILE`, the C raw
+///   socket write loop (`refclient put`: one buffer, no file, no CRC) and the C file loop
+///   (`refclient putfile`: pread, liblzma CRC64, send). `--tls`: the same over TLS 1.3
+///   (`curl -k -T`).
+/// - `get`: one GetObject of `--bytes` to a file, CRC64 on: `osswire cp oss://b/KEY FILE` beside
+///   `curl -o FILE` and the C read loop (`refclient get`, recv into 256 KiB, write to the file).
+/// - `small`: `--count` V4-signed 4 KiB PutObjects on one kept-alive connection through the
+///   public `OSSClient` API (in this process; the server is not), beside one curl process doing
+///   the same uploads on one connection (`-K` list, `-H 'Expect:'`) and the C client's floor
+///   (`refclient small`: prepared requests, no signing).
+struct ReferenceBenchmark {
+    var what: String
+    var bytes = 1 << 30
+    var rounds = 5
+    var count = 2000
+    var tls = false
+    var osswire: String
+    /// Key lengths every client runs over (the loopback artefact: the head's length moves the
+    /// body's alignment, which moves the kernel's copy speed).
+    var keyLengths = [1, 2, 5, 9]
+
+    static let sourceDirectory: String = {
+        // Benchmarks/Sources/osswire-bench/Reference.swift -> Benchmarks/C
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("C").path
+    }()
+
+    /// Builds the C server and client into the scratch directory.
+    static func buildC() throws -> (server: String, client: String) {
+        let server = Scratch.directory + "/refserver", client = Scratch.directory + "/refclient"
+        try Processes.run(
+            "/usr/bin/cc", ["-O2", "-o", server, sourceDirectory + "/refserver.c", "-lssl", "-lcrypto", "-llzma"])
+        try Processes.run("/usr/bin/cc", ["-O2", "-o", client, sourceDirectory + "/refclient.c", "-llzma"])
+        return (server, client)
+    }
+
+    /// The reference server as a child process, stopped by its pid.
+    final class Server {
+        let process = Process()
+        let port: Int
+        let scheme: String
+
+        init(binary: String, file: String, tls: (cert: String, key: String)?) throws {
+            process.executableURL = URL(fileURLWithPath: binary)
+            var args = ["-f", file, "-c"]
+            if let tls { args += ["-t", tls.cert, tls.key] }
+            process.arguments = args
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = FileHandle.standardError
+            try process.run()
+            // One line: "listening on http://127.0.0.1:PORT".
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let d = out.fileHandleForReading.availableData
+                if d.isEmpty { throw Processes.Failure(description: "refserver exited before listening") }
+                line.append(d)
+            }
+            let text = String(decoding: line, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let colon = text.lastIndex(of: ":"), let p = Int(text[text.index(after: colon)...]) else {
+                throw Processes.Failure(description: "refserver said \(text)")
+            }
+            port = p
+            scheme = tls == nil ? "http" : "https"
+        }
+
+        var endpoint: String { "\(scheme)://127.0.0.1:\(port)" }
+
+        func stop() {
+            kill(process.processIdentifier, SIGTERM)
+            process.waitUntilExit()
+        }
+    }
+
+    /// Runs a child process to completion; its wall time in seconds.
+    static func timed(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws
+        -> Double
+    {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        if let environment { process.environment = environment }
+        process.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        process.standardError = err
+        let start = ContinuousClock.now
+        try process.run()
+        process.waitUntilExit()
+        let seconds = Stats.seconds(ContinuousClock.now - start)
+        guard process.terminationReason == .exit, process.terminationStatus == 0 else {
+            let text = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            throw Processes.Failure(
+                description: "\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus): \(text)")
+        }
+        return seconds
+    }
+
+    static func loadAverage() -> String {
+        (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").prefix(3)
+            .joined(separator: " ") ?? "?"
+    }
+
+    func run() async throws {
+        let (serverBinary, clientBinary) = try Self.buildC()
+        print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(rounds) rounds x key lengths \(keyLengths), interleaved; load average \(Self.loadAverage())")
+        switch what {
+        case "put", "get": try transfer(serverBinary: serverBinary, clientBinary: clientBinary)
+        case "small": try await small(serverBinary: serverBinary, clientBinary: clientBinary)
+        default: throw Processes.Failure(description: "reference put|get|small")
+        }
+        print("load average at the end: \(Self.loadAverage())")
+    }
+
+    var environment: [String: String] {
+        var env = ProcessInfo.processInfo.environment
+        env["OSS_ACCESS_KEY_ID"] = "LTAIbenchmark"
+        env["OSS_ACCESS_KEY_SECRET"] = "bench-secret-not-real"
+        env.removeValue(forKey: "OSS_SESSION_TOKEN")
+        return env
+    }
+
+    func transfer(serverBinary: String, clientBinary: String) throws {
+        let file = try Scratch.file(size: bytes)
+        var certificate: (String, String)? = nil
+        if tls {
+            let dir = Scratch.directory
+            try Processes.run(
+                "/usr/bin/openssl",
+                [
+                    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", dir + "/key.pem", "-out", dir + "/cert.pem", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                ])
+            certificate = (dir + "/cert.pem", dir + "/key.pem")
+        }
+        let server = try Server(binary: serverBinary, file: file, tls: certificate)
+        defer { server.stop() }
+        let output = Scratch.directory + "/download"
+        let insecure = tls ? ["--insecure"] : []
+        var samples: [String: [Double]] = [:]
+        var perKey: [String: [Int: [Double]]] = [:]
+        func add(_ name: String, _ key: Int, _ seconds: Double) {
+            let rate = Double(bytes) / seconds / 1e9
+            samples[name, default: []].append(rate)
+            perKey[name, default: [:]][key, default: []].append(rate)
+        }
+        let common = ["--endpoint", server.endpoint, "--region", "cn-hangzhou", "--part-size", "\(max(bytes, 1 << 20))"]
+        for round in 0..<rounds {
+            for length in keyLengths {
+                let key = String(repeating: "k", count: length)
+                let url = server.endpoint + "/bench/" + key
+                var steps: [(String, () throws -> Double)] = []
+                if what == "put" {
+                    if !tls {
+                        steps.append(("C raw write loop", { try Self.timed(clientBinary, ["put", "\(server.port)", "/bench/" + key, "\(bytes)"]) }))
+                        steps.append(("C file+CRC64 loop", { try Self.timed(clientBinary, ["putfile", "\(server.port)", "/bench/" + key, file]) }))
+                    }
+                    steps.append((tls ? "curl -k -T" : "curl -T", {
+                        try Self.timed("/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-f", "-o", "/dev/null", "-T", file, url])
+                    }))
+                    steps.append(("osswire cp (PutObject)", {
+                        try Self.timed(osswire, ["cp", file, "oss://bench/" + key] + common + insecure, environment: environment)
+                    }))
+                } else {
+                    if !tls {
+                        steps.append(("C read loop to a file", {
+                            unlink(output)
+                            return try Self.timed(clientBinary, ["get", "\(server.port)", "/bench/" + key, output])
+                        }))
+                    }
+                    steps.append((tls ? "curl -k -o FILE" : "curl -o FILE", {
+                        unlink(output)
+                        return try Self.timed("/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-f", "-o", output, url])
+                    }))
+                    steps.append(("osswire cp (GetObject)", {
+                        unlink(output)
+                        return try Self.timed(osswire, ["cp", "oss://bench/" + key, output] + common + insecure, environment: environment)
+                    }))
+                }
+                // Rotate who goes first from one sample to the next.
+                let shift = (round * keyLengths.count + length) % steps.count
+                for i in 0..<steps.count {
+                    let (name, step) = steps[(i + shift) % steps.count]
+                    add(name, length, try step())
+                }
+            }
+        }
+        unlink(output)
+        let names = samples.keys.sorted()
+        print("per key length (medians, GB/s = 1e9 bytes/s):")
+        for name in names {
+            let cells = keyLengths.map { "\($0): " + Stats.fixed(Stats.median(perKey[name]![$0]!)) }
+            print("  " + name.padding(toLength: 26, withPad: " ", startingAt: 0) + cells.joined(separator: "  "))
+        }
+        print("medians of \(rounds * keyLengths.count) samples each:")
+        for name in names {
+            Stats.line(name, Stats.fixed(Stats.median(samples[name]!)) + " GB/s")
+        }
+        let oursName = what == "put" ? "osswire cp (PutObject)" : "osswire cp (GetObject)"
+        let ours = Stats.median(samples[oursName]!)
+        for name in names where name != oursName {
+            Stats.line("ours / " + name, Stats.fixed(ours / Stats.median(samples[name]!)) + "x")
+        }
+    }
+
+    func small(serverBinary: String, clientBinary: String) async throws {
+        let file = try Scratch.file(size: 4096)
+        let server = try Server(binary: serverBinary, file: file, tls: nil)
+        defer { server.stop() }
+        var config = ""
+        for i in 0..<count {
+            config += "url = \"\(server.endpoint)/bench/small-\(i)\"\nupload-file = \"\(file)\"\n"
+        }
+        let configPath = Scratch.directory + "/curl-small.conf"
+        try config.write(toFile: configPath, atomically: true, encoding: .utf8)
+        var configuration = try OSSClientConfiguration(endpoint: server.endpoint, region: "cn-hangzhou")
+        configuration.credentialsProvider = StaticCredentialsProvider(
+            accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
+        configuration.maxConnectionsPerHost = 1
+        let client = try OSSClient(configuration: configuration)
+        let body = [UInt8](repeating: 0x61, count: 4096)
+        var c: [Double] = [], curl: [Double] = [], ours: [Double] = []
+        for _ in 0..<rounds {
+            c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
+            curl.append(Double(count) / (try Self.timed("/usr/bin/curl", ["-s", "-S", "-f", "-H", "Expect:", "-K", configPath])))
+            let seconds = try await Stats.time {
+                for i in 0..<count {
+                    _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
+                }
+            }
+            ours.append(Double(count) / seconds)
+        }
+        let (mc, mcurl, mo) = (Stats.median(c), Stats.median(curl), Stats.median(ours))
+        print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
+        Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
+        Stats.line("curl -K, -H 'Expect:'", Stats.fixed(mcurl, 0) + " req/s (" + Stats.fixed(1e6 / mcurl, 1) + " µs each)")
+        Stats.line("ours (OSSClient.putObject)", Stats.fixed(mo, 0) + " req/s (" + Stats.fixed(1e6 / mo, 1) + " µs each)")
+        Stats.line("ours / curl", Stats.fixed(mo / mcurl) + "x   (target >= 3x)")
+        Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
+        await client.shutdown()
+    }
+}
