@@ -70,9 +70,10 @@ final class HTTPWire: Wire {
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {
-            // The body source's own error (a file that shrank), as it was thrown: the HTTP error
-            // keeps it as its cause.
-            if e.code == .bodySource, let original = e.underlying { throw original }
+            // The client's own body error (a rate-limit wait the switch ended, a stream of the
+            // wrong length), as it was thrown: the HTTP error keeps it as its cause. A file that
+            // could not be read is mapped below, keeping its SystemError under the HTTP error.
+            if e.code == .bodySource, let original = e.underlying as? OSSClientError { throw original }
             throw HTTPWire.map(e, hasBody: hasBody)
         }
     }

@@ -20,16 +20,16 @@ internal import CLinuxShims
 ///
 /// `@unchecked Sendable`: the job queue and `blocked` are guarded by the mutex; the thread only
 /// runs jobs.
-public final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
+package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     /// The shared executors, one thread each (as many as cores, at least two), used in turn.
-    public static let shared: [FileIOExecutor] = {
+    package static let shared: [FileIOExecutor] = {
         let cores = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
         return (0..<max(2, cores)).map { _ in FileIOExecutor() }
     }()
     private static let turn = PThreadMutex(0)
 
     /// The next shared executor, round robin.
-    public static func next() -> FileIOExecutor {
+    package static func next() -> FileIOExecutor {
         let i = turn.withLock { t -> Int in
             defer { t &+= 1 }
             return t
@@ -39,12 +39,12 @@ public final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Runs `body` with its task (and the child tasks it makes) preferring one of the file I/O
     /// threads, so the blocking file calls inside never run on the cooperative pool.
-    public static func run<T>(_ body: () async throws -> T) async rethrows -> T {
+    package static func run<T>(_ body: () async throws -> T) async rethrows -> T {
         try await withTaskExecutorPreference(next()) { try await body() }
     }
 
     /// Whether the calling thread is one of the file I/O threads.
-    public static var isCurrentThread: Bool {
+    package static var isCurrentThread: Bool {
         let me = pthread_self()
         return shared.contains { pthread_equal($0.thread, me) != 0 }
     }
@@ -75,7 +75,7 @@ public final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
         pthread_detach(thread)
     }
 
-    public func enqueue(_ job: consuming ExecutorJob) {
+    package func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
         pthread_mutex_lock(&mutex)
         jobs.append(unowned)
@@ -89,7 +89,7 @@ public final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     }
 
     /// How a blocking socket wait ended.
-    public enum BlockingWait: Sendable {
+    package enum BlockingWait: Sendable {
         /// The descriptor may be ready (or was shut down): try the call again.
         case ready
         /// The deadline passed with no readiness.
@@ -100,7 +100,7 @@ public final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     /// called on a file I/O thread that has no other job queued.
     /// - Returns: `nil` when the caller must park instead (not on a file I/O thread, other work
     ///   queued, or work arrived during the wait).
-    public static func waitBlocking(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
+    package static func waitBlocking(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
         let me = pthread_self()
         guard let executor = shared.first(where: { pthread_equal($0.thread, me) != 0 }) else { return nil }
         return executor.poll(fd: fd, forWriting: forWriting, deadline: deadline)

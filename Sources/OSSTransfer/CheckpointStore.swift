@@ -8,9 +8,9 @@ import OSSCore
 /// leaves either the old checkpoint or the new one, never a mix.
 public struct CheckpointStore: Sendable {
     /// The directory holding the checkpoints.
-    public let directory: String
+    package let directory: String
 
-    public init(directory: String) {
+    package init(directory: String) {
         self.directory = directory
     }
 
@@ -28,12 +28,12 @@ public struct CheckpointStore: Sendable {
     }
 
     /// The checkpoint path for uploading `source` to `bucket`/`key`.
-    public func uploadPath(source: String, bucket: String, key: String) -> String {
+    package func uploadPath(source: String, bucket: String, key: String) -> String {
         path(kind: "upload", name: FilePaths.lastComponent(of: source), identity: "\(source)\n\(bucket)\n\(key)")
     }
 
     /// The checkpoint path for downloading `bucket`/`key` to `destination`.
-    public func downloadPath(bucket: String, key: String, destination: String) -> String {
+    package func downloadPath(bucket: String, key: String, destination: String) -> String {
         path(kind: "download", name: FilePaths.lastComponent(of: key), identity: "\(bucket)\n\(key)\n\(destination)")
     }
 
@@ -52,7 +52,7 @@ public struct CheckpointStore: Sendable {
     /// Reads a checkpoint file.
     /// - Returns: its bytes, or `nil` when there is none.
     /// - Throws: `TransferError.checkpoint` when it exists but cannot be read.
-    public func load(_ path: String) throws(TransferError) -> [UInt8]? {
+    package func load(_ path: String) throws(TransferError) -> [UInt8]? {
         let file: FileDescriptor
         do {
             file = try FileDescriptor.open(path, .readOnly)
@@ -81,7 +81,7 @@ public struct CheckpointStore: Sendable {
 
     /// Writes a checkpoint atomically (temporary file, fsync, rename, fsync of the directory).
     /// - Throws: `TransferError.file`.
-    public func save(_ bytes: [UInt8], to path: String) throws(TransferError) {
+    package func save(_ bytes: [UInt8], to path: String) throws(TransferError) {
         try FilePaths.makeDirectories(directory)
         let temp = "\(path).tmp-\(getpid())"
         do {
@@ -107,7 +107,7 @@ public struct CheckpointStore: Sendable {
     /// Removes a checkpoint (a missing one is fine) and the temporary files of writes to it that
     /// a killed process left (`PATH.tmp-PID` of a process that no longer runs), then flushes the
     /// directory.
-    public func remove(_ path: String) {
+    package func remove(_ path: String) {
         FilePaths.remove(path)
         for stale in CheckpointStore.abandonedTemporaries(of: path) { FilePaths.remove(stale) }
         try? FilePaths.syncDirectory(FilePaths.directory(of: path))

@@ -1,21 +1,21 @@
 /// What a resumable download remembers between runs: the object's identity (size, ETag,
 /// CRC64, last modified), the destination and its temporary file, the part size, and the
 /// parts already written with their CRC64.
-public struct DownloadCheckpoint: Sendable, Hashable {
-    public var bucket: String
-    public var key: String
-    public var destination: String
+package struct DownloadCheckpoint: Sendable, Hashable {
+    package var bucket: String
+    package var key: String
+    package var destination: String
     /// The file the parts are written to, renamed to `destination` when complete.
-    public var temporaryPath: String
-    public var objectSize: Int64
-    public var etag: String
-    public var objectCRC64: UInt64?
-    public var lastModified: String
-    public var partSize: Int64
+    package var temporaryPath: String
+    package var objectSize: Int64
+    package var etag: String
+    package var objectCRC64: UInt64?
+    package var lastModified: String
+    package var partSize: Int64
     /// The CRC64 of each part written to `temporaryPath`, by number.
-    public var parts: [Int: UInt64]
+    package var parts: [Int: UInt64]
 
-    public init(
+    package init(
         bucket: String, key: String, destination: String, temporaryPath: String, objectSize: Int64, etag: String,
         objectCRC64: UInt64?, lastModified: String, partSize: Int64, parts: [Int: UInt64] = [:]
     ) {
@@ -32,7 +32,7 @@ public struct DownloadCheckpoint: Sendable, Hashable {
     }
 
     /// The file's bytes.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var c = CheckpointCodec()
         c.add("bucket", bucket)
         c.add("key", key)
@@ -49,7 +49,7 @@ public struct DownloadCheckpoint: Sendable, Hashable {
 
     /// Parses a checkpoint file.
     /// - Throws: `TransferError.checkpoint` when it is damaged or not a download checkpoint.
-    public init(decoding bytes: [UInt8]) throws(TransferError) {
+    package init(decoding bytes: [UInt8]) throws(TransferError) {
         let f = CheckpointFields(lines: try CheckpointCodec.decode(bytes, kind: "download"))
         bucket = try f.string("bucket")
         key = try f.string("key")

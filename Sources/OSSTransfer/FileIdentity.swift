@@ -3,16 +3,16 @@ import OSSCore
 
 /// What identifies a local file's content for resuming: its path, size, modification time, and
 /// device and inode numbers. A checkpoint made for one identity is not used for another.
-public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
-    public var path: String
-    public var size: Int64
+package struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
+    package var path: String
+    package var size: Int64
     /// Modification time, seconds and nanoseconds since 1970 (UTC).
-    public var modifiedSeconds: Int64
-    public var modifiedNanoseconds: Int64
-    public var device: UInt64
-    public var inode: UInt64
+    package var modifiedSeconds: Int64
+    package var modifiedNanoseconds: Int64
+    package var device: UInt64
+    package var inode: UInt64
 
-    public init(
+    package init(
         path: String, size: Int64, modifiedSeconds: Int64, modifiedNanoseconds: Int64, device: UInt64, inode: UInt64
     ) {
         self.path = path
@@ -31,14 +31,14 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
 
     /// The identity of the file at `path` (following symbolic links).
     /// - Throws: `TransferError.file` when it cannot be examined.
-    public static func of(_ path: String) throws(TransferError) -> FileIdentity {
+    package static func of(_ path: String) throws(TransferError) -> FileIdentity {
         var st = stat()
         guard stat(path, &st) == 0 else { throw TransferError.file("stat \(path)", errno: errno) }
         return FileIdentity(path: path, stat: st)
     }
 
     /// How this identity differs from another, in words; `nil` when they are the same.
-    public func difference(from other: FileIdentity) -> String? {
+    package func difference(from other: FileIdentity) -> String? {
         if path != other.path { return "the path changed" }
         if size != other.size { return "its size changed from \(other.size) to \(size) bytes" }
         if modifiedSeconds != other.modifiedSeconds || modifiedNanoseconds != other.modifiedNanoseconds {
@@ -48,7 +48,7 @@ public struct FileIdentity: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    public var description: String {
+    package var description: String {
         "\(path) (\(size) bytes, modified \(modifiedSeconds).\(modifiedNanoseconds), inode \(inode))"
     }
 }

@@ -2,17 +2,17 @@
 /// destination, the part size, the UploadId and the parts known to be on the server.
 ///
 /// It holds nothing secret: no credentials, no signatures.
-public struct UploadCheckpoint: Sendable, Hashable {
+package struct UploadCheckpoint: Sendable, Hashable {
     /// A part the server accepted.
-    public struct Part: Sendable, Hashable {
-        public var number: Int
+    package struct Part: Sendable, Hashable {
+        package var number: Int
         /// The ETag UploadPart returned (with its quotes).
-        public var etag: String
+        package var etag: String
         /// The CRC64 of the part's bytes.
-        public var crc64: UInt64
-        public var size: Int64
+        package var crc64: UInt64
+        package var size: Int64
 
-        public init(number: Int, etag: String, crc64: UInt64, size: Int64) {
+        package init(number: Int, etag: String, crc64: UInt64, size: Int64) {
             self.number = number
             self.etag = etag
             self.crc64 = crc64
@@ -20,15 +20,15 @@ public struct UploadCheckpoint: Sendable, Hashable {
         }
     }
 
-    public var source: FileIdentity
-    public var bucket: String
-    public var key: String
-    public var partSize: Int64
-    public var uploadId: String
+    package var source: FileIdentity
+    package var bucket: String
+    package var key: String
+    package var partSize: Int64
+    package var uploadId: String
     /// Parts on the server, by number.
-    public var parts: [Int: Part]
+    package var parts: [Int: Part]
 
-    public init(
+    package init(
         source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:]
     ) {
         self.source = source
@@ -40,7 +40,7 @@ public struct UploadCheckpoint: Sendable, Hashable {
     }
 
     /// The file's bytes.
-    public func encode() -> [UInt8] {
+    package func encode() -> [UInt8] {
         var c = CheckpointCodec()
         c.add("source", source.path)
         c.add("size", String(source.size))
@@ -58,7 +58,7 @@ public struct UploadCheckpoint: Sendable, Hashable {
 
     /// Parses a checkpoint file.
     /// - Throws: `TransferError.checkpoint` when it is damaged or not an upload checkpoint.
-    public init(decoding bytes: [UInt8]) throws(TransferError) {
+    package init(decoding bytes: [UInt8]) throws(TransferError) {
         let f = CheckpointFields(lines: try CheckpointCodec.decode(bytes, kind: "upload"))
         let mtime = f.all("mtime")
         let inode = f.all("inode")
