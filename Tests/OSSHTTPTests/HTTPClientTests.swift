@@ -35,6 +35,10 @@ struct HTTPClientTests {
         let connector = MemoryConnector(peer: Peers.echo())
         let client = HTTPClient(connector: connector)
         _ = try await client.execute(get("/close-after"))
+        // Once the pool can see the close, it never hands the connection out again. (Before it
+        // can, a request on it fails as a stale connection: see the test below.)
+        let closed = connector.clients[0]
+        #expect(await eventually { closed.peerGone || !closed.isReusable })
         let second = try await client.execute(get("/again"))
         #expect(second.status == 200)
         #expect(connector.connectCount == 2)
