@@ -71,7 +71,9 @@ let package = Package(
         .testTarget(name: "OSSMockServerTests", dependencies: ["OSSMockServer", "OSSProtocol", "OSSClient", "OSSTestSupport"]),
         .testTarget(
             name: "osswireTests",
-            dependencies: ["osswire", "OSSCore", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer", "OSSTestSupport"]
+            dependencies: [
+                "osswire", "OSSCore", "OSSCrypto", "OSSSigner", "OSSClient", "OSSTransfer", "OSSMockServer", "OSSTestSupport",
+            ]
         ),
     ]
 )

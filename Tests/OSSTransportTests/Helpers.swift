@@ -90,24 +90,33 @@ final class FullBacklog {
 /// A connected loopback TCP pair: `client` from `SocketConnector.connectTCP`, `server` accepted
 /// by a fresh listener on 127.0.0.1 (its port is the third argument). Both streams and the
 /// listener are closed after `body`; closing twice is harmless, so `body` may close either.
+/// Connects with `connect` while `listener` accepts, and returns both ends. When the connect
+/// fails (a connect timeout on a loaded machine), the listener is closed and a connection it did
+/// accept is closed too, so the failure is reported instead of tripping TCPStream's leak assertion.
+func connectWhileAccepting<C>(
+    _ listener: TCPListener, _ connect: () async throws -> C
+) async throws -> (client: C, server: TCPStream) {
+    async let accepted = listener.accept()
+    let client: C
+    do {
+        client = try await connect()
+    } catch {
+        listener.close()
+        (try? await accepted)?.close()
+        throw error
+    }
+    return (client, try await accepted)
+}
+
 func withTCPPair<T>(
     _ body: (_ client: TCPStream, _ server: TCPStream, _ port: Int) async throws -> T
 ) async throws -> T {
     let listener = try TCPListener()
     defer { listener.close() }
-    async let accepted = listener.accept()
-    let client: TCPStream
-    do {
-        client = try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
-    } catch {
-        // Closing the listener ends a pending accept; a connection it did accept is closed, so
-        // the failure is reported instead of tripping TCPStream's leak assertion.
-        listener.close()
-        (try? await accepted)?.close()
-        throw error
+    let (client, server) = try await connectWhileAccepting(listener) {
+        try await SocketConnector().connectTCP(host: "127.0.0.1", port: listener.localPort)
     }
     defer { client.close() }
-    let server = try await accepted
     defer { server.close() }
     return try await body(client, server, listener.localPort)
 }

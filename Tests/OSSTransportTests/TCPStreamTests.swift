@@ -10,11 +10,11 @@ struct TCPStreamTests {
     @Test func connectWriteAndReadBothWays() async throws {
         let listener = try TCPListener()
         defer { listener.close() }
-        async let accepted = listener.accept()
-        let (client, timings) = try await connector.connect(
-            to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-            connectTimeout: .seconds(5), signal: nil)
-        let server = try await accepted
+        let ((client, timings), server) = try await connectWhileAccepting(listener) {
+            try await connector.connect(
+                to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                connectTimeout: .seconds(5), signal: nil)
+        }
         defer {
             client.close()
             server.close()
@@ -96,11 +96,11 @@ struct TCPStreamTests {
         let listener = try TCPListener()
         defer { listener.close() }
         for host in ["localhost", "localhost."] {
-            async let accepted = listener.accept()
-            let (client, timings) = try await connector.connect(
-                to: Endpoint(host: host, port: listener.localPort, tls: false), tls: TLSConfiguration(),
-                connectTimeout: .seconds(5), signal: nil)
-            let server = try await accepted
+            let ((client, timings), server) = try await connectWhileAccepting(listener) {
+                try await connector.connect(
+                    to: Endpoint(host: host, port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                    connectTimeout: .seconds(5), signal: nil)
+            }
             client.close()
             server.close()
             #expect(timings.remoteAddress.hasSuffix(":\(listener.localPort)"))
@@ -111,11 +111,11 @@ struct TCPStreamTests {
         let listener = try TCPListener(host: "::1", port: 0)
         defer { listener.close() }
         #expect(listener.localAddress == "[::1]:\(listener.localPort)")
-        async let accepted = listener.accept()
-        let (client, timings) = try await connector.connect(
-            to: Endpoint(host: "::1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-            connectTimeout: .seconds(5), signal: nil)
-        let server = try await accepted
+        let ((client, timings), server) = try await connectWhileAccepting(listener) {
+            try await connector.connect(
+                to: Endpoint(host: "::1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                connectTimeout: .seconds(5), signal: nil)
+        }
         defer {
             client.close()
             server.close()
