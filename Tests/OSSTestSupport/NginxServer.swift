@@ -195,7 +195,7 @@ public final class NginxServer: @unchecked Sendable {
         stopped = true
         for p in [process, helper].compactMap({ $0 }) where p.isRunning {
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            ChildExit.wait(p.processIdentifier)
         }
         try? FileManager.default.removeItem(at: directory)
     }

@@ -13,7 +13,7 @@ struct TCPStreamTests {
         let ((client, timings), server) = try await connectWhileAccepting(listener) {
             try await connector.connect(
                 to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-                connectTimeout: .seconds(5), signal: nil)
+                connectTimeout: .seconds(60), signal: nil)
         }
         defer {
             client.close()
@@ -75,7 +75,7 @@ struct TCPStreamTests {
         let error = await transportError {
             _ = try await connector.connect(
                 to: Endpoint(host: "127.0.0.1", port: port, tls: false), tls: TLSConfiguration(),
-                connectTimeout: .seconds(5), signal: nil)
+                connectTimeout: .seconds(60), signal: nil)
         }
         #expect(error?.phase == .connect)
         #expect(error?.errno == ECONNREFUSED_VALUE)
@@ -99,7 +99,7 @@ struct TCPStreamTests {
             let ((client, timings), server) = try await connectWhileAccepting(listener) {
                 try await connector.connect(
                     to: Endpoint(host: host, port: listener.localPort, tls: false), tls: TLSConfiguration(),
-                    connectTimeout: .seconds(5), signal: nil)
+                    connectTimeout: .seconds(60), signal: nil)
             }
             client.close()
             server.close()
@@ -114,7 +114,7 @@ struct TCPStreamTests {
         let ((client, timings), server) = try await connectWhileAccepting(listener) {
             try await connector.connect(
                 to: Endpoint(host: "::1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-                connectTimeout: .seconds(5), signal: nil)
+                connectTimeout: .seconds(60), signal: nil)
         }
         defer {
             client.close()
