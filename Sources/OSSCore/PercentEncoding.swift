@@ -34,6 +34,8 @@ public enum PercentEncoding {
     /// Encodes every byte of the UTF-8 form of `text` that `allowed` does not keep as `%XX`
     /// (upper-case hex).
     public static func encode(_ text: some StringProtocol, allowed: Allowed = .unreserved) -> String {
+        // Most keys and names need no escape: the text as it is, no copy.
+        if text.utf8.allSatisfy({ allowed.contains($0) }) { return String(text) }
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         for b in text.utf8 {

@@ -106,7 +106,8 @@ public enum HMAC {
         }
     }
 
-    static func authenticate(_ algorithm: DigestAlgorithm, key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer)
+    /// The HMAC of the bytes of `message` under the bytes of `key`.
+    public static func authenticate(_ algorithm: DigestAlgorithm, key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer)
         -> [UInt8]
     {
         let block = algorithm.blockLength

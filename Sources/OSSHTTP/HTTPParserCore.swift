@@ -166,9 +166,9 @@ enum HeadParsing {
 
     /// `HTTP/1.x` (RFC 9112 §2.3).
     static func version(_ s: ArraySlice<UInt8>) throws(HTTPParserError) -> HTTPVersion {
-        let a = Array(s)
-        guard a.count == 8, a[0] == 72, a[1] == 84, a[2] == 84, a[3] == 80, a[4] == 47, a[6] == 46,
-            let major = HTTPSyntax.hexDigit(a[5]), major < 10, let minor = HTTPSyntax.hexDigit(a[7]), minor < 10
+        let i = s.startIndex
+        guard s.count == 8, s[i] == 72, s[i + 1] == 84, s[i + 2] == 84, s[i + 3] == 80, s[i + 4] == 47, s[i + 6] == 46,
+            let major = HTTPSyntax.hexDigit(s[i + 5]), major < 10, let minor = HTTPSyntax.hexDigit(s[i + 7]), minor < 10
         else { throw HTTPParserError.invalidStartLine.with("bad HTTP version") }
         guard major == 1 else { throw HTTPParserError.invalidVersion.with("HTTP/\(major).\(minor)") }
         return HTTPVersion(major: Int(major), minor: Int(minor))
@@ -178,6 +178,8 @@ enum HeadParsing {
     static func contentLength(_ headers: HTTPHeaders) throws(HTTPParserError) -> Int64? {
         let values = headers.values(for: "Content-Length")
         if values.isEmpty { return nil }
+        // The usual case, one plain decimal: no splitting or trimming.
+        if values.count == 1, let n = HTTPSyntax.parseDecimal(values[0].utf8) { return n }
         var result: Int64? = nil
         for value in values {
             for part in value.split(separator: ",", omittingEmptySubsequences: false) {

@@ -30,8 +30,7 @@ public struct SigningRequest: Sendable {
 
     /// The values of a header (case-insensitive name), trimmed and joined with `,`, or `nil`.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        let values = headers.filter { $0.name.lowercased() == lower }.map { SigningRequest.trim($0.value) }
+        let values = headers.filter { ASCIICase.equal($0.name, name) }.map { SigningRequest.trim($0.value) }
         return values.isEmpty ? nil : values.joined(separator: ",")
     }
 
@@ -45,8 +44,7 @@ public struct SigningRequest: Sendable {
     public func settingHeaders(_ newHeaders: [(name: String, value: String)]) -> SigningRequest {
         var copy = self
         for h in newHeaders {
-            let lower = h.name.lowercased()
-            copy.headers.removeAll { $0.name.lowercased() == lower }
+            copy.headers.removeAll { ASCIICase.equal($0.name, h.name) }
             copy.headers.append(h)
         }
         return copy
@@ -163,6 +161,8 @@ public struct SigningRequest: Sendable {
 
     /// Strips leading and trailing spaces and tabs (RFC 9110 §5.5 OWS).
     static func trim(_ s: String) -> String {
+        // Most values have nothing to strip: no copy then.
+        if let f = s.utf8.first, let l = s.utf8.last, f != 32, f != 9, l != 32, l != 9 { return s }
         let u = Array(s.utf8)
         var start = 0
         var end = u.count

@@ -231,10 +231,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 return 0
             case .wantRead:
                 try await tcp.socket.wait(
-                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                    .read, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("read from"))
             case .wantWrite:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("read from"))
             case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 throw error
@@ -256,10 +256,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 offset += n
             case .wantWrite:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .wantRead:
                 try await tcp.socket.wait(
-                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .read, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .end:
                 throw TransportError(
                     phase: .closed, message: "the peer closed the TLS connection to \(tcp.remoteAddress)")
@@ -281,7 +281,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 return
             case .wouldBlock:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .failed:
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 let code = sslLock.withLock { _ in bio.lastErrno }

@@ -90,6 +90,17 @@ import Testing
         }
     }
 
+    @Test func padsEveryFieldAndKeepsLongYears() {
+        let early = UTCTime(year: 5, month: 3, day: 4, hour: 5, minute: 6, second: 7, nanoseconds: 8_000_000)!
+        #expect(early.iso8601 == "0005-03-04T05:06:07.008Z")
+        #expect(early.iso8601Basic == "00050304T050607Z")
+        #expect(early.yyyymmdd == "00050304")
+        let late = UTCTime(year: 10000, month: 1, day: 2, hour: 3, minute: 4, second: 5)!
+        #expect(late.iso8601 == "10000-01-02T03:04:05.000Z")
+        #expect(late.iso8601Basic == "100000102T030405Z")
+        #expect(late.rfc1123.hasSuffix(" 02 Jan 10000 03:04:05 GMT"))
+    }
+
     @Test func leapDayAndYearEnd() {
         #expect(UTCTime(year: 2024, month: 2, day: 29)?.iso8601 == "2024-02-29T00:00:00.000Z")
         #expect(UTCTime(year: 2023, month: 2, day: 29) == nil)

@@ -254,4 +254,31 @@ struct ReferenceBenchmark {
         Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
         await client.shutdown()
     }
+
+    /// Ours alone, for a profiler: `count` V4-signed 4 KiB PutObjects on one connection to a
+    /// refserver already running on `port` (the same calls as `small`); prints µs per PutObject.
+    static func profileSmall(port: Int, count: Int, layer: String? = nil) async throws {
+        if layer == "http" {
+            // The HTTP layer alone (HTTPClient, V4-signed by hand, no OSSClient): what OSSClient adds is the rest.
+            let body = [UInt8](repeating: 0x61, count: 4096)
+            let seconds = try await Stats.time {
+                try await Ours.putSmall(baseURL: "http://127.0.0.1:\(port)", body: body, count: count)
+            }
+            print("HTTPClient: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+            return
+        }
+        var configuration = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(port)", region: "cn-hangzhou")
+        configuration.credentialsProvider = StaticCredentialsProvider(
+            accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
+        configuration.maxConnectionsPerHost = 1
+        let client = try OSSClient(configuration: configuration)
+        let body = [UInt8](repeating: 0x61, count: 4096)
+        let seconds = try await Stats.time {
+            for i in 0..<count {
+                _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
+            }
+        }
+        print("ours: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+        await client.shutdown()
+    }
 }

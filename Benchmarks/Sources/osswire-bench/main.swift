@@ -14,6 +14,7 @@ let usage = """
       reference  put|get|small [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
                                                  against the C reference server (its own process): osswire cp
                                                  vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9
+      profile-small --port P [--count N] [--layer http]  ours alone (V4 4 KiB PutObjects) against a running refserver, for perf
       all                                        everything above with defaults
     """
 
@@ -62,6 +63,9 @@ do {
             count: option("--count", default: 2000), tls: tls,
             osswire: stringOption("--osswire") ?? root + "/.build/release/osswire"
         ).run()
+    case "profile-small":
+        try await ReferenceBenchmark.profileSmall(
+            port: option("--port", default: 0), count: option("--count", default: 20000), layer: stringOption("--layer"))
     case "all":
         CRCBenchmark().run()
         try await ThroughputBenchmark(tls: false).run()
