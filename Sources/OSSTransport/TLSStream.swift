@@ -68,6 +68,14 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     public var protocolVersion: String {
         sslLock.withLock { _ in closed ? "" : String(cString: SSL_get_version(ssl)) }
     }
+    /// The negotiated cipher suite in OpenSSL's name, for example `TLS_AES_128_GCM_SHA256` (TLS
+    /// 1.3) or `ECDHE-ECDSA-AES128-GCM-SHA256` (TLS 1.2).
+    public var cipherSuite: String {
+        sslLock.withLock { _ in
+            guard !closed, let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else { return "" }
+            return String(cString: name)
+        }
+    }
     /// The peer, as `127.0.0.1:443`.
     public var remoteAddress: String { tcp.remoteAddress }
 
