@@ -60,6 +60,13 @@ import Testing
     @Test func percentEncoding() {
         #expect(PercentEncoding.encode("a b/c~d+é") == "a%20b%2Fc~d%2B%C3%A9")
         #expect(PercentEncoding.encode("a b/c", allowed: .unreservedAndSlash) == "a%20b/c")
+        // Nothing to escape: the text comes back as it is (also from a Substring); a set may
+        // keep bytes of any value, each of the 256 tested.
+        #expect(PercentEncoding.encode("AZaz09-._~") == "AZaz09-._~")
+        #expect(PercentEncoding.encode("[dir/key]".dropFirst().dropLast(), allowed: .unreservedAndSlash) == "dir/key")
+        #expect(PercentEncoding.encode("é", allowed: PercentEncoding.Allowed { $0 >= 0x80 }) == "é")
+        let odd = PercentEncoding.Allowed { $0 % 3 == 0 }
+        for b in 0...255 { #expect(odd.contains(UInt8(b)) == (b % 3 == 0)) }
         #expect(PercentEncoding.decode("demo%2Fmultipart.data") == "demo/multipart.data")
         #expect(PercentEncoding.decode("%0C%0A%0B") == "\u{0C}\n\u{0B}")
         #expect(PercentEncoding.decode("a+b", plusAsSpace: true) == "a b")

@@ -55,11 +55,17 @@ struct ReferenceBenchmark {
         let port: Int
         let scheme: String
 
-        init(binary: String, file: String, tls: (cert: String, key: String)?) throws {
-            process.executableURL = URL(fileURLWithPath: binary)
+        /// - Parameter cpu: pins the server (and the process it forks per connection) to one CPU.
+        init(binary: String, file: String, tls: (cert: String, key: String)?, cpu: Int? = nil) throws {
             var args = ["-f", file, "-c"]
             if let tls { args += ["-t", tls.cert, tls.key] }
-            process.arguments = args
+            if let cpu {
+                process.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+                process.arguments = ["-c", "\(cpu)", binary] + args
+            } else {
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = args
+            }
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.standardError
@@ -117,11 +123,13 @@ struct ReferenceBenchmark {
 
     func run() async throws {
         let (serverBinary, clientBinary) = try Self.buildC()
-        print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(rounds) rounds x key lengths \(keyLengths), interleaved; load average \(Self.loadAverage())")
+        let pattern = what == "sweep" ? "\(rounds) rounds" : "\(rounds) rounds x key lengths \(keyLengths), interleaved"
+        print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(pattern); load average \(Self.loadAverage())")
         switch what {
         case "put", "get": try transfer(serverBinary: serverBinary, clientBinary: clientBinary)
         case "small": try await small(serverBinary: serverBinary, clientBinary: clientBinary)
-        default: throw Processes.Failure(description: "reference put|get|small")
+        case "sweep": try sweep(serverBinary: serverBinary, clientBinary: clientBinary)
+        default: throw Processes.Failure(description: "reference put|get|small|sweep")
         }
         print("load average at the end: \(Self.loadAverage())")
     }

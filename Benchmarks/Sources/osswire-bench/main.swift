@@ -11,9 +11,10 @@ let usage = """
       cancel     [--count N]                     cancel latency against a peer that never reads
       multipart  [--bytes N] [--part-size N] [--jobs N] [--rounds N] [--osswire PATH] [--venv DIR]
                                                  2 GiB multipart upload to the mock: osswire cp vs the Python SDK
-      reference  put|get|small [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
+      reference  put|get|small|sweep [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
                                                  against the C reference server (its own process): osswire cp
-                                                 vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9
+                                                 vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9;
+                                                 sweep: the raw loop over head lengths and pinned CPU placements
       profile-small --port P [--count N] [--layer http]  ours alone (V4 4 KiB PutObjects) against a running refserver, for perf
       all                                        everything above with defaults
     """
