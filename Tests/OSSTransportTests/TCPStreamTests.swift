@@ -11,9 +11,19 @@ struct TCPStreamTests {
         let listener = try TCPListener()
         defer { listener.close() }
         async let accepted = listener.accept()
-        let (client, timings) = try await connector.connect(
-            to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-            connectTimeout: .seconds(5), signal: nil)
+        // A failed connect still settles the accept: the stream it may have made is closed, so
+        // the failure is reported instead of tripping TCPStream's leak assertion (as withTCPPair).
+        let client: any ByteStream
+        let timings: ConnectTimings
+        do {
+            (client, timings) = try await connector.connect(
+                to: Endpoint(host: "127.0.0.1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                connectTimeout: .seconds(5), signal: nil)
+        } catch {
+            listener.close()
+            (try? await accepted)?.close()
+            throw error
+        }
         let server = try await accepted
         defer {
             client.close()
@@ -97,9 +107,19 @@ struct TCPStreamTests {
         defer { listener.close() }
         for host in ["localhost", "localhost."] {
             async let accepted = listener.accept()
-            let (client, timings) = try await connector.connect(
-                to: Endpoint(host: host, port: listener.localPort, tls: false), tls: TLSConfiguration(),
-                connectTimeout: .seconds(5), signal: nil)
+            // A failed connect still settles the accept: the stream it may have made is closed, so
+            // the failure is reported instead of tripping TCPStream's leak assertion (as withTCPPair).
+            let client: any ByteStream
+            let timings: ConnectTimings
+            do {
+                (client, timings) = try await connector.connect(
+                    to: Endpoint(host: host, port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                    connectTimeout: .seconds(5), signal: nil)
+            } catch {
+                listener.close()
+                (try? await accepted)?.close()
+                throw error
+            }
             let server = try await accepted
             client.close()
             server.close()
@@ -112,9 +132,19 @@ struct TCPStreamTests {
         defer { listener.close() }
         #expect(listener.localAddress == "[::1]:\(listener.localPort)")
         async let accepted = listener.accept()
-        let (client, timings) = try await connector.connect(
-            to: Endpoint(host: "::1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
-            connectTimeout: .seconds(5), signal: nil)
+        // A failed connect still settles the accept: the stream it may have made is closed, so
+        // the failure is reported instead of tripping TCPStream's leak assertion (as withTCPPair).
+        let client: any ByteStream
+        let timings: ConnectTimings
+        do {
+            (client, timings) = try await connector.connect(
+                to: Endpoint(host: "::1", port: listener.localPort, tls: false), tls: TLSConfiguration(),
+                connectTimeout: .seconds(5), signal: nil)
+        } catch {
+            listener.close()
+            (try? await accepted)?.close()
+            throw error
+        }
         let server = try await accepted
         defer {
             client.close()
