@@ -117,14 +117,15 @@ public struct UTCTime: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The last second's `rfc1123` and `iso8601Basic`: every signed request formats the current
     /// time both ways, thousands of times within the same second.
-    private static let recent = PThreadMutex<(seconds: Int64, rfc1123: String, iso8601Basic: String)?>(nil)
+    private typealias Formats = (seconds: Int64, rfc1123: String, iso8601Basic: String, yyyymmdd: String)
+    private static let recent = PThreadMutex<Formats?>(nil)
 
-    private func cached(_ pick: ((seconds: Int64, rfc1123: String, iso8601Basic: String)) -> String) -> String? {
+    private func cached(_ pick: (Formats) -> String) -> String? {
         UTCTime.recent.withLock { r in r.flatMap { $0.seconds == seconds ? pick($0) : nil } }
     }
 
     private func remember() {
-        let entry = (seconds: seconds, rfc1123: formattedRFC1123, iso8601Basic: formattedISO8601Basic)
+        let entry: Formats = (seconds, formattedRFC1123, formattedISO8601Basic, formattedYYYYMMDD)
         UTCTime.recent.withLock { $0 = entry }
     }
 
@@ -174,6 +175,12 @@ public struct UTCTime: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The date part as V4 scopes use it: `20261125`.
     public var yyyymmdd: String {
+        if let hit = cached({ $0.yyyymmdd }) { return hit }
+        remember()
+        return formattedYYYYMMDD
+    }
+
+    private var formattedYYYYMMDD: String {
         let f = fields
         return UTCTime.ascii(24) { out in
             var w = ASCIIWriter(out)

@@ -56,9 +56,19 @@ public struct SignerV4: Sendable {
         let signature = key.withUnsafeBytes { k in
             toSign.withUnsafeBytes { Hex.encode(HMAC.authenticate(.sha256, key: k, message: $0)) }
         }
-        var auth = SignerV4.algorithm + " Credential=" + credentials.accessKeyId + "/" + scope
-        if !extra.isEmpty { auth += ",AdditionalHeaders=" + extra.joined(separator: ";") }
-        auth += ",Signature=" + signature
+        var auth = ""
+        auth.reserveCapacity(128 + credentials.accessKeyId.utf8.count + scope.utf8.count + extra.count * 32)
+        auth += SignerV4.algorithm
+        auth += " Credential="
+        auth += credentials.accessKeyId
+        auth += "/"
+        auth += scope
+        if !extra.isEmpty {
+            auth += ",AdditionalHeaders="
+            auth += extra.joined(separator: ";")
+        }
+        auth += ",Signature="
+        auth += signature
         added.append(("Authorization", auth))
         return added
     }
@@ -82,7 +92,15 @@ public struct SignerV4: Sendable {
 
     /// `yyyymmdd/<region>/<product>/aliyun_v4_request`.
     public func scope(_ time: UTCTime) -> String {
-        time.yyyymmdd + "/" + region + "/" + product + "/aliyun_v4_request"
+        var scope = ""
+        scope.reserveCapacity(34 + region.utf8.count + product.utf8.count)
+        scope += time.yyyymmdd
+        scope += "/"
+        scope += region
+        scope += "/"
+        scope += product
+        scope += "/aliyun_v4_request"
+        return scope
     }
 
     /// The additional headers that take part: lower-cased, not default-signed, present in the
@@ -98,7 +116,7 @@ public struct SignerV4: Sendable {
     }
 
     static func isDefaultSigned(_ lower: String) -> Bool {
-        lower.hasPrefix("x-oss-") || lower == "content-type" || lower == "content-md5"
+        lower.utf8.starts(with: "x-oss-".utf8) || lower == "content-type" || lower == "content-md5"
     }
 
     /// The V4 canonical request of a request whose headers and query are final.
@@ -211,15 +229,29 @@ final class SigningKeyCache: Sendable {
         let product: String
     }
 
-    private let keys = PThreadMutex<[Key: [UInt8]]>([:])
+    private struct State {
+        var keys: [Key: [UInt8]] = [:]
+        /// The key used last: compared field by field before anything is hashed (a process
+        /// signs request after request with the same credentials on the same day).
+        var last: (key: Key, value: [UInt8])? = nil
+    }
+
+    private let state = PThreadMutex(State())
 
     func key(secret: String, date: String, region: String, product: String) -> [UInt8] {
         let k = Key(secret: secret, date: date, region: region, product: product)
-        if let cached = keys.withLock({ $0[k] }) { return cached }
+        let hit = state.withLock { s -> [UInt8]? in
+            if let last = s.last, last.key == k { return last.value }
+            guard let found = s.keys[k] else { return nil }
+            s.last = (k, found)
+            return found
+        }
+        if let hit { return hit }
         let derived = SignerV4.deriveSigningKey(secret: secret, date: date, region: region, product: product)
-        keys.withLock { keys in
-            if keys.count >= Self.capacity { keys.removeAll() }
-            keys[k] = derived
+        state.withLock { s in
+            if s.keys.count >= Self.capacity { s.keys.removeAll() }
+            s.keys[k] = derived
+            s.last = (k, derived)
         }
         return derived
     }

@@ -83,7 +83,7 @@ public struct SigningRequest: Sendable {
 
     /// Throws when any part of the request cannot go on the wire safely.
     func validate() throws {
-        guard !method.isEmpty, method.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
+        guard !method.isEmpty, SigningRequest.allBytes(method, SigningRequest.isTokenByte) else {
             throw SigningError.invalidInput("the method is not an HTTP token")
         }
         if let bucket {
@@ -93,7 +93,7 @@ public struct SigningRequest: Sendable {
             }
             // A bucket is one host label or path segment: `/`, `?`, `#`, `@`, `:` or spaces would
             // change which resource the URL names.
-            guard bucket.utf8.allSatisfy({ SigningRequest.isBucketByte($0) }) else {
+            guard SigningRequest.allBytes(bucket, SigningRequest.isBucketByte) else {
                 throw SigningError.invalidInput(
                     "the bucket name '\(SigningRequest.printable(bucket))' may only hold letters, digits, '-', '_' and '.'")
             }
@@ -108,7 +108,7 @@ public struct SigningRequest: Sendable {
             }
         }
         for h in headers {
-            guard !h.name.isEmpty, h.name.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
+            guard !h.name.isEmpty, SigningRequest.allBytes(h.name, SigningRequest.isTokenByte) else {
                 throw SigningError.invalidInput(
                     "the header name '\(SigningRequest.printable(h.name))' is not an HTTP token")
             }
@@ -121,7 +121,18 @@ public struct SigningRequest: Sendable {
     // MARK: Helpers
 
     static func hasLineBreak(_ s: String) -> Bool {
-        s.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+        !allBytes(s) { $0 != 13 && $0 != 10 && $0 != 0 }
+    }
+
+    /// Whether every UTF-8 byte of `s` passes `test`, over its contiguous bytes (every header of
+    /// every signed request is checked).
+    @inline(__always)
+    static func allBytes(_ s: String, _ test: (UInt8) -> Bool) -> Bool {
+        var s = s
+        return s.withUTF8 { buffer in
+            for b in buffer where !test(b) { return false }
+            return true
+        }
     }
 
     static func isBucketByte(_ c: UInt8) -> Bool {
@@ -140,8 +151,12 @@ public struct SigningRequest: Sendable {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
             UInt8(ascii: "0")...UInt8(ascii: "9"):
             return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+            UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
         default:
-            return "!#$%&'*+-.^_`|~".utf8.contains(c)
+            return false
         }
     }
 

@@ -4,7 +4,8 @@ import Foundation
 /// length. The C raw write loop (`refclient put`) uploads `--bytes` to the C server with every
 /// request-head length in a 64-byte span (key lengths 1...64, so the body starts at every offset
 /// modulo 64 in the TCP stream), in three placements: the server pinned to CPU 0 and the client
-/// pinned to the same CPU, to the other CPU, or left to the scheduler. Then ours, curl and the raw
+/// pinned to the same CPU, to the other CPU, or left to the scheduler; each round visits the
+/// lengths in another order, so that a slow spell of the shared machine falls on different ones. Then ours, curl and the raw
 /// loop side by side in the two pinned placements (one key). `taskset` (util-linux) pins.
 extension ReferenceBenchmark {
     func sweep(serverBinary: String, clientBinary: String) throws {
@@ -25,8 +26,11 @@ extension ReferenceBenchmark {
         let keys = Array(1...64)
         // rates[placement][key] = GB/s samples
         var rates = [[Int: [Double]]](repeating: [:], count: placements.count)
-        for _ in 0..<rounds {
-            for key in keys {
+        for round in 0..<rounds {
+            // Each round visits the key lengths in a different order (a stride through 1...64),
+            // so a head length is not tied to a moment of the run (the machine's load moves).
+            for step in 0..<keys.count {
+                let key = keys[(step * 37 + round * 23) % keys.count]
                 for (i, placement) in placements.enumerated() {
                     let (exe, args) = pinned(
                         placement.cpu, clientBinary,
