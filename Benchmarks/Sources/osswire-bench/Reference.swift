@@ -29,6 +29,9 @@ struct ReferenceBenchmark {
     var count = 2000
     var tls = false
     var osswire: String
+    /// Pins the server (and its per-connection processes) to this CPU (`--server-cpu`); run the
+    /// bench itself under `taskset -c N` to place the clients (they inherit its CPU set).
+    var serverCPU: Int? = nil
     /// Key lengths every client runs over (the loopback artefact: the head's length moves the
     /// body's alignment, which moves the kernel's copy speed).
     var keyLengths = [1, 2, 5, 9]
@@ -138,7 +141,14 @@ struct ReferenceBenchmark {
     func run() async throws {
         let (serverBinary, clientBinary) = try Self.buildC()
         let pattern = what == "sweep" ? "\(rounds) rounds" : "\(rounds) rounds x key lengths \(keyLengths), interleaved"
-        print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(pattern); load average \(Self.loadAverage())")
+        var placement = ""
+        if let serverCPU {
+            let allowed = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?
+                .split(separator: "\n").first { $0.hasPrefix("Cpus_allowed_list:") }?
+                .split(separator: ":").last?.trimmingCharacters(in: .whitespaces) ?? "?"
+            placement = "; server on CPU \(serverCPU), clients on CPU \(allowed)"
+        }
+        print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(pattern)\(placement); load average \(Self.loadAverage())")
         switch what {
         case "put", "get": try transfer(serverBinary: serverBinary, clientBinary: clientBinary)
         case "small": try await small(serverBinary: serverBinary, clientBinary: clientBinary)
@@ -170,7 +180,7 @@ struct ReferenceBenchmark {
                 ])
             certificate = (dir + "/cert.pem", dir + "/key.pem")
         }
-        let server = try Server(binary: serverBinary, file: file, tls: certificate)
+        let server = try Server(binary: serverBinary, file: file, tls: certificate, cpu: serverCPU)
         defer { server.stop() }
         let output = Scratch.directory + "/download"
         let insecure = tls ? ["--insecure"] : []
@@ -242,7 +252,7 @@ struct ReferenceBenchmark {
 
     func small(serverBinary: String, clientBinary: String) async throws {
         let file = try Scratch.file(size: 4096)
-        let server = try Server(binary: serverBinary, file: file, tls: nil)
+        let server = try Server(binary: serverBinary, file: file, tls: nil, cpu: serverCPU)
         defer { server.stop() }
         var config = ""
         for i in 0..<count {

@@ -11,7 +11,7 @@ let usage = """
       cancel     [--count N]                     cancel latency against a peer that never reads
       multipart  [--bytes N] [--part-size N] [--jobs N] [--rounds N] [--osswire PATH] [--venv DIR]
                                                  2 GiB multipart upload to the mock: osswire cp vs the Python SDK
-      reference  put|get|small|sweep [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
+      reference  put|get|small|sweep [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH] [--server-cpu N]
                                                  against the C reference server (its own process): osswire cp
                                                  vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9;
                                                  sweep: the raw loop over head lengths and pinned CPU placements
@@ -62,7 +62,8 @@ do {
         try await ReferenceBenchmark(
             what: arguments.first ?? "", bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
             count: option("--count", default: 2000), tls: tls,
-            osswire: stringOption("--osswire") ?? root + "/.build/release/osswire"
+            osswire: stringOption("--osswire") ?? root + "/.build/release/osswire",
+            serverCPU: stringOption("--server-cpu").flatMap { Int($0) }
         ).run()
     case "profile-small":
         try await ReferenceBenchmark.profileSmall(
