@@ -7,11 +7,12 @@
 //                                      send(2): what any client that checks CRC64 must at least do
 //   refclient get   PORT PATH OUTFILE  a raw read loop: one GET, recv(2) into a 256 KiB buffer
 //                                      and write(2) to OUTFILE until Content-Length bytes came
-//   refclient small PORT PATH COUNT    COUNT PUTs of 4 KiB on one kept-alive connection, each a
-//                                      prepared request (head and body in one send(2)), reading
-//                                      each response head before the next: a C client's floor
-//                                      for the small-request pattern (no signing, no parsing
-//                                      beyond the blank line)
+//   refclient small PORT PATH COUNT    COUNT PUTs of 4 KiB on one kept-alive connection to
+//                                      PATH-0, PATH-1, ..., each with the head curl sends
+//                                      (Host, User-Agent, Accept, Content-Length), head and body
+//                                      in one send(2), reading each response head before the
+//                                      next: a C client's floor for the small-request pattern
+//                                      (no signing, no parsing beyond the blank line)
 //
 // Prints the seconds between connect and the last byte on stdout. Exit 0, 1 on failure.
 //   cc -O2 -o refclient refclient.c -llzma
@@ -155,14 +156,16 @@ int main(int argc, char **argv) {
         }
         close(out);
     } else if (!strcmp(mode, "small")) {
+        // The request curl sends for `curl -H 'Expect:' -T FILE URL` (its head byte for byte,
+        // a key of its own per request), so the floor does the work curl's does on the wire.
         int count = atoi(argv[4]);
         char *req = malloc(4096 + 1024);
-        int n = snprintf(req, 1024,
-                         "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: 4096\r\n"
-                         "Content-Type: application/octet-stream\r\n\r\n",
-                         path, port);
-        memset(req + n, 'x', 4096);
         for (int i = 0; i < count; i++) {
+            int n = snprintf(req, 1024,
+                             "PUT %s-%d HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUser-Agent: curl/7.88.1\r\n"
+                             "Accept: */*\r\nContent-Length: 4096\r\n\r\n",
+                             path, i, port);
+            memset(req + n, 'x', 4096);
             send_all(fd, req, (size_t)n + 4096);
             size_t extra;
             long length = read_head(fd, buf, BUF, &extra);

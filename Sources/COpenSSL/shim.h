@@ -4,6 +4,13 @@
 // The one header OSSWire reads OpenSSL 3 through. C macros Swift cannot call are wrapped
 // here as static inline functions prefixed coss_.
 
+// The digests (MD5, SHA-1, SHA-256) use libcrypto's one-shot context functions (MD5_Init,
+// SHA256_Init, ...), which OpenSSL 3 marks deprecated but keeps: they run the same assembly as
+// EVP without OpenSSL 3's provider machinery, whose first use (EVP_sha256, HMAC) reads
+// openssl.cnf and builds the algorithm tables, about 2 MiB of code and data touched in every
+// process, and an allocation and a fetch per digest. OSSCrypto.Digest explains.
+#define OPENSSL_SUPPRESS_DEPRECATED 1
+
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -33,6 +40,40 @@ static inline long coss_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version)
 
 static inline long coss_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) {
     return SSL_CTX_set_mode(ctx, mode);
+}
+
+// ---- Digests (OSSCrypto): one context type for the three algorithms ----
+
+typedef union {
+    MD5_CTX md5;
+    SHA_CTX sha1;
+    SHA256_CTX sha256;
+} coss_digest_ctx;
+
+/// alg: 0 MD5, 1 SHA-1, 2 SHA-256.
+static inline void coss_digest_init(coss_digest_ctx *c, int alg) {
+    switch (alg) {
+    case 0: MD5_Init(&c->md5); break;
+    case 1: SHA1_Init(&c->sha1); break;
+    default: SHA256_Init(&c->sha256); break;
+    }
+}
+
+static inline void coss_digest_update(coss_digest_ctx *c, int alg, const void *data, size_t count) {
+    switch (alg) {
+    case 0: MD5_Update(&c->md5, data, count); break;
+    case 1: SHA1_Update(&c->sha1, data, count); break;
+    default: SHA256_Update(&c->sha256, data, count); break;
+    }
+}
+
+/// Writes the digest (16, 20 or 32 bytes) to out.
+static inline void coss_digest_final(coss_digest_ctx *c, int alg, unsigned char *out) {
+    switch (alg) {
+    case 0: MD5_Final(out, &c->md5); break;
+    case 1: SHA1_Final(out, &c->sha1); break;
+    default: SHA256_Final(out, &c->sha256); break;
+    }
 }
 
 static inline int coss_TLS1_2_VERSION(void) { return TLS1_2_VERSION; }

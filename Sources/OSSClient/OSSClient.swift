@@ -14,6 +14,8 @@ public final class OSSClient: Sendable {
     let sendLimiter: RateLimiter
     let receiveLimiter: RateLimiter
     let retryBudget = RetryBudget()
+    /// `configuration.effectiveAddressing`, worked out once (it parses the host for an IP literal).
+    let addressing: OSSClientConfiguration.Addressing
 
     /// The client-wide switch, the only one: each call's signal listens to the epoch, so firing it
     /// aborts every attempt in flight (OSSHTTP shuts its socket down) and wakes every back-off
@@ -52,6 +54,7 @@ public final class OSSClient: Sendable {
         self.configuration = configuration
         self.wire = wire
         self.signer = signer
+        addressing = configuration.effectiveAddressing
         sendLimiter = RateLimiter(bytesPerSecond: configuration.sendRateLimit)
         receiveLimiter = RateLimiter(bytesPerSecond: configuration.receiveRateLimit)
     }
@@ -196,15 +199,15 @@ extension OSSClient {
         }
         if op.sendsContentMD5 {
             let md5 = try await OSSClient.md5(of: body)
-            headers.removeAll { $0.0.lowercased() == "content-md5" }
+            headers.removeAll { ASCIICase.equal($0.0, "content-md5") }
             headers.append(("Content-MD5", Base64.encode(md5)))
         }
-        if !headers.contains(where: { $0.0.lowercased() == "user-agent" }) {
+        if !headers.contains(where: { ASCIICase.equal($0.0, "user-agent") }) {
             headers.append(("User-Agent", configuration.userAgent))
         }
 
         let address = RequestAddress(
-            endpoint: configuration.endpoint, addressing: configuration.effectiveAddressing, bucket: op.bucket, key: op.key,
+            endpoint: configuration.endpoint, addressing: addressing, bucket: op.bucket, key: op.key,
             query: op.query)
         let checkUpload = configuration.crcCheckEnabled && op.checksUploadCRC && hasBody
         let uploadCRC = checkUpload ? CRC64Accumulator() : nil

@@ -149,7 +149,8 @@ public struct OSSEndpoint: Sendable, Hashable, CustomStringConvertible {
 
     /// The `Host` header value for a host on this endpoint (the port only when written).
     func hostHeader(for hostName: String) -> String {
-        let h = IPAddress.isIPv6(hostName) ? "[\(hostName)]" : hostName
+        // Only an IPv6 literal holds a colon (checked first: this runs for every request).
+        let h = hostName.utf8.contains(UInt8(ascii: ":")) && IPAddress.isIPv6(hostName) ? "[\(hostName)]" : hostName
         return hasExplicitPort ? "\(h):\(port)" : h
     }
 

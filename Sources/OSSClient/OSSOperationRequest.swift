@@ -42,14 +42,12 @@ public struct OSSOperationRequest: Sendable {
 
     /// The first value of a header (case-insensitive).
     public func header(_ name: String) -> String? {
-        let n = name.lowercased()
-        return headers.first { $0.0.lowercased() == n }?.1
+        headers.first { ASCIICase.equal($0.0, name) }?.1
     }
 
     /// Sets a header, replacing any with the same name.
     public mutating func setHeader(_ name: String, _ value: String) {
-        let n = name.lowercased()
-        headers.removeAll { $0.0.lowercased() == n }
+        headers.removeAll { ASCIICase.equal($0.0, name) }
         headers.append((name, value))
     }
 

@@ -14,8 +14,7 @@ public struct OSSResponseHead: Sendable {
 
     /// The first value of a header (case-insensitive).
     public func header(_ name: String) -> String? {
-        let n = name.lowercased()
-        return headers.first { $0.name.lowercased() == n }?.value
+        headers.first { ASCIICase.equal($0.name, name) }?.value
     }
 
     /// `x-oss-request-id`.
@@ -109,7 +108,7 @@ public struct ObjectMetadata: Sendable {
         contentRange = head.header("content-range")
         var meta: [String: String] = [:]
         for (name, value) in head.headers {
-            let n = name.lowercased()
+            let n = ASCIICase.lowercased(name)
             if n.hasPrefix(OSSHeader.metadataPrefix) { meta[String(n.dropFirst(OSSHeader.metadataPrefix.count))] = value }
         }
         userMetadata = meta

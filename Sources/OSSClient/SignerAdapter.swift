@@ -31,8 +31,7 @@ struct SignerAdapter: RequestSigning {
             throw OSSClientError(.credentials, "the credentials provider failed: \(error)", underlying: error)
         }
         for h in added {
-            let lower = h.name.lowercased()
-            headers.removeAll { $0.0.lowercased() == lower }
+            headers.removeAll { ASCIICase.equal($0.0, h.name) }
             headers.append((h.name, h.value))
         }
     }

@@ -8,13 +8,12 @@ import Glibc
 /// `ftruncate`, `fsync`, `close`. Every call retries `EINTR` here, once for all callers, and
 /// fails with one error type, `SystemError` (the errno and the operation, path included).
 ///
-/// Where the blocking calls run: these are blocking disk calls. They run on the calling thread,
-/// which in the library is a Swift concurrency thread, and are kept short there: a read or write
-/// is one buffer (256 KiB by default, `UploadOptions.bufferSize`), served from the page cache in
-/// tens of microseconds, the same order as the `send(2)` beside it. What can block for long runs
-/// elsewhere: `fsync` is called only at the end of a download and at checkpoints (at most twice
-/// a second, never per chunk), and the socket side never waits on the disk. A caller reading from
-/// a slow device (a network file system, a FIFO) should run the transfer on its own thread.
+/// Where the blocking calls run: these are blocking disk calls, made on the calling thread. The
+/// library never makes them on Swift's cooperative threads: a request with a file body, a
+/// download into a file, the mock server's requests when it stores bodies in files and the
+/// CLI's `http` and `demo` file work run on `FileIOExecutor`'s threads. A read or write is one buffer (256 KiB
+/// by default, `UploadOptions.bufferSize`); `fsync` is called only at the end of a download and
+/// at checkpoints (at most twice a second, never per chunk).
 ///
 /// The descriptor is closed exactly once: by `close()`, or by `deinit` when nobody called it.
 /// Raw descriptors are not handed out except through `withUnsafeDescriptor` (for `sendfile(2)`).

@@ -1,11 +1,14 @@
 /// Percent-encoding (RFC 3986 §2.1) of UTF-8 text.
 package enum PercentEncoding {
-    /// Which bytes stay literal.
+    /// Which bytes stay literal: a 256-bit set (no allocation, no reference counting: every
+    /// request's key and query go through here).
     package struct Allowed: Sendable {
-        @usableFromInline let table: [Bool]
+        @usableFromInline let bits: (UInt64, UInt64, UInt64, UInt64)
 
         package init(_ predicate: (UInt8) -> Bool) {
-            table = (0..<256).map { predicate(UInt8($0)) }
+            var words: [UInt64] = [0, 0, 0, 0]
+            for b in 0..<256 where predicate(UInt8(b)) { words[b >> 6] |= 1 << UInt64(b & 63) }
+            bits = (words[0], words[1], words[2], words[3])
         }
 
         /// RFC 3986 §2.3 unreserved: `A-Z a-z 0-9 - . _ ~`.
@@ -14,7 +17,16 @@ package enum PercentEncoding {
         package static let unreservedAndSlash = Allowed { isUnreserved($0) || $0 == UInt8(ascii: "/") }
 
         @inlinable
-        package func contains(_ byte: UInt8) -> Bool { table[Int(byte)] }
+        package func contains(_ byte: UInt8) -> Bool {
+            let word: UInt64
+            switch byte >> 6 {
+            case 0: word = bits.0
+            case 1: word = bits.1
+            case 2: word = bits.2
+            default: word = bits.3
+            }
+            return (word >> UInt64(byte & 63)) & 1 == 1
+        }
     }
 
     @inlinable
@@ -34,6 +46,13 @@ package enum PercentEncoding {
     /// Encodes every byte of the UTF-8 form of `text` that `allowed` does not keep as `%XX`
     /// (upper-case hex).
     package static func encode(_ text: some StringProtocol, allowed: Allowed = .unreserved) -> String {
+        // Most keys and names need no escape: the text as it is, no copy.
+        var string = String(text)
+        let clean = string.withUTF8 { buffer in
+            for b in buffer where !allowed.contains(b) { return false }
+            return true
+        }
+        if clean { return string }
         var out = [UInt8]()
         out.reserveCapacity(text.utf8.count)
         for b in text.utf8 {

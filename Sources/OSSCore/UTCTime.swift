@@ -111,37 +111,99 @@ public struct UTCTime: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     // MARK: Formatting
 
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    /// The last second's `rfc1123` and `iso8601Basic`: every signed request formats the current
+    /// time both ways, thousands of times within the same second.
+    private typealias Formats = (seconds: Int64, rfc1123: String, iso8601Basic: String, yyyymmdd: String)
+    private static let recent = PThreadMutex<Formats?>(nil)
+
+    private func cached(_ pick: (Formats) -> String) -> String? {
+        UTCTime.recent.withLock { r in r.flatMap { $0.seconds == seconds ? pick($0) : nil } }
+    }
+
+    private func remember() {
+        let entry: Formats = (seconds, formattedRFC1123, formattedISO8601Basic, formattedYYYYMMDD)
+        UTCTime.recent.withLock { $0 = entry }
     }
 
     /// RFC 1123 / RFC 9110 §5.6.7 IMF-fixdate: `Wed, 25 Nov 2026 03:26:44 GMT`.
     public var rfc1123: String {
-        let f = fields
-        return "\(UTCTime.dayNames[f.weekday]), \(UTCTime.pad(f.day, 2)) \(UTCTime.monthNames[f.month - 1]) "
-            + "\(UTCTime.pad(f.year, 4)) \(UTCTime.pad(f.hour, 2)):\(UTCTime.pad(f.minute, 2)):\(UTCTime.pad(f.second, 2)) GMT"
+        if let hit = cached({ $0.rfc1123 }) { return hit }
+        remember()
+        return formattedRFC1123
     }
 
     /// ISO 8601 basic format as V4 signing uses it: `20261125T032644Z`.
     public var iso8601Basic: String {
+        if let hit = cached({ $0.iso8601Basic }) { return hit }
+        remember()
+        return formattedISO8601Basic
+    }
+
+    private var formattedRFC1123: String {
         let f = fields
-        return "\(UTCTime.pad(f.year, 4))\(UTCTime.pad(f.month, 2))\(UTCTime.pad(f.day, 2))T"
-            + "\(UTCTime.pad(f.hour, 2))\(UTCTime.pad(f.minute, 2))\(UTCTime.pad(f.second, 2))Z"
+        return UTCTime.ascii(40) { out in
+            var w = ASCIIWriter(out)
+            w.append(UTCTime.dayNames[f.weekday])
+            w.append(", ")
+            w.digits(f.day, 2)
+            w.byte(32)
+            w.append(UTCTime.monthNames[f.month - 1])
+            w.byte(32)
+            w.digits(f.year, 4)
+            w.byte(32)
+            w.clock(f, separator: UInt8(ascii: ":"))
+            w.append(" GMT")
+            return w.count
+        }
+    }
+
+    private var formattedISO8601Basic: String {
+        let f = fields
+        return UTCTime.ascii(32) { out in
+            var w = ASCIIWriter(out)
+            w.date(f, separator: nil)
+            w.byte(UInt8(ascii: "T"))
+            w.clock(f, separator: nil)
+            w.byte(UInt8(ascii: "Z"))
+            return w.count
+        }
     }
 
     /// The date part as V4 scopes use it: `20261125`.
     public var yyyymmdd: String {
+        if let hit = cached({ $0.yyyymmdd }) { return hit }
+        remember()
+        return formattedYYYYMMDD
+    }
+
+    private var formattedYYYYMMDD: String {
         let f = fields
-        return "\(UTCTime.pad(f.year, 4))\(UTCTime.pad(f.month, 2))\(UTCTime.pad(f.day, 2))"
+        return UTCTime.ascii(24) { out in
+            var w = ASCIIWriter(out)
+            w.date(f, separator: nil)
+            return w.count
+        }
     }
 
     /// ISO 8601 extended with milliseconds, as OSS XML bodies carry: `2012-02-24T08:43:07.000Z`.
     public var iso8601: String {
         let f = fields
-        return "\(UTCTime.pad(f.year, 4))-\(UTCTime.pad(f.month, 2))-\(UTCTime.pad(f.day, 2))T"
-            + "\(UTCTime.pad(f.hour, 2)):\(UTCTime.pad(f.minute, 2)):\(UTCTime.pad(f.second, 2))."
-            + "\(UTCTime.pad(f.millisecond, 3))Z"
+        return UTCTime.ascii(32) { out in
+            var w = ASCIIWriter(out)
+            w.date(f, separator: UInt8(ascii: "-"))
+            w.byte(UInt8(ascii: "T"))
+            w.clock(f, separator: UInt8(ascii: ":"))
+            w.byte(UInt8(ascii: "."))
+            w.digits(f.millisecond, 3)
+            w.byte(UInt8(ascii: "Z"))
+            return w.count
+        }
+    }
+
+    /// A string of at most `capacity` ASCII bytes written in place (these formats run for every
+    /// signed request: no interpolation, no intermediate strings).
+    private static func ascii(_ capacity: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) -> String {
+        String(unsafeUninitializedCapacity: capacity, initializingUTF8With: body)
     }
 
     public var description: String { iso8601 }
@@ -204,5 +266,68 @@ public struct UTCTime: Sendable, Hashable, Comparable, CustomStringConvertible {
             nanos = Int32(scaled)
         }
         self.init(year: year, month: month, day: day, hour: hour, minute: minute, second: second, nanoseconds: nanos)
+    }
+}
+
+/// Writes ASCII into a fixed buffer for `UTCTime`'s formats. Years beyond 9999 or before 0
+/// keep all their digits (and a sign), as the interpolated forms did.
+private struct ASCIIWriter {
+    let out: UnsafeMutableBufferPointer<UInt8>
+    var count = 0
+
+    init(_ out: UnsafeMutableBufferPointer<UInt8>) { self.out = out }
+
+    mutating func byte(_ b: UInt8) {
+        guard count < out.count else { return }
+        out[count] = b
+        count += 1
+    }
+
+    mutating func append(_ s: StaticString) {
+        s.withUTF8Buffer { for b in $0 { byte(b) } }
+    }
+
+    mutating func append(_ s: String) {
+        for b in s.utf8 { byte(b) }
+    }
+
+    /// `v` in decimal, zero-padded to `width` digits.
+    mutating func digits(_ v: Int, _ width: Int) {
+        if v < 0 {
+            byte(UInt8(ascii: "-"))
+            digits(-v, width)
+            return
+        }
+        var n = 1
+        var p = 10
+        while p <= v && n < 19 {
+            n += 1
+            p &*= 10
+        }
+        for _ in n..<max(n, width) { byte(UInt8(ascii: "0")) }
+        var d = 1
+        for _ in 1..<n { d *= 10 }
+        var rest = v
+        while d > 0 {
+            byte(UInt8(ascii: "0") + UInt8(rest / d))
+            rest %= d
+            d /= 10
+        }
+    }
+
+    mutating func date(_ f: UTCTime.Fields, separator: UInt8?) {
+        digits(f.year, 4)
+        if let separator { byte(separator) }
+        digits(f.month, 2)
+        if let separator { byte(separator) }
+        digits(f.day, 2)
+    }
+
+    mutating func clock(_ f: UTCTime.Fields, separator: UInt8?) {
+        digits(f.hour, 2)
+        if let separator { byte(separator) }
+        digits(f.minute, 2)
+        if let separator { byte(separator) }
+        digits(f.second, 2)
     }
 }

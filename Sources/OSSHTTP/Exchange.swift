@@ -25,16 +25,18 @@ final class Exchange {
         if case .bytes(let body) = request.body.storage, !framing.expectContinue,
             body.count <= 64 * 1024
         {
-            // Head and a small body in one write.
-            var all = head
-            all.append(contentsOf: body)
+            // Head and a small body in one write, from one buffer (copied once, written as it is).
+            let all = UnsafeMutableRawBufferPointer.allocate(byteCount: head.count + body.count, alignment: 16)
+            defer { all.deallocate() }
+            head.withUnsafeBytes { all.copyMemory(from: $0) }
+            body.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: all[head.count...]).copyMemory(from: $0) }
             context.bodyStarted = true
             if let observer = request.bodyObserver {
                 observer.attemptStarted()
                 try await observer.admit(body.count)
-                all.withUnsafeBytes { observer.observe(UnsafeRawBufferPointer(rebasing: $0[head.count...])) }
+                observer.observe(UnsafeRawBufferPointer(rebasing: all[head.count...]))
             }
-            try await write(all)
+            try await write(UnsafeRawBufferPointer(all))
             context.bodyFullySent = true
             request.uploadProgress?(Int64(body.count), Int64(body.count))
         } else {

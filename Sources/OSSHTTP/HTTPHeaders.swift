@@ -78,7 +78,8 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
 
     /// Whether a list-valued field holds `token`, compared case-insensitively (`Connection: close`).
     public func containsToken(_ token: String, in name: String) -> Bool {
-        listValues(for: name).contains(where: { Self.equalNames($0, token) })
+        guard contains(name) else { return false }  // the usual case: no list to build
+        return listValues(for: name).contains(where: { Self.equalNames($0, token) })
     }
 
     public var description: String {

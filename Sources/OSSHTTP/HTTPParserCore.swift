@@ -141,34 +141,41 @@ enum HeadParsing {
         var n = 0
         for line in lines {
             if line.isEmpty { continue }
-            guard let first = line.first, first != HTTPSyntax.sp, first != HTTPSyntax.htab else {
-                throw HTTPParserError.invalidHeader.with("obsolete line folding")
-            }
-            guard let colon = line.firstIndex(of: HTTPSyntax.colon) else {
-                throw HTTPParserError.invalidHeader.with("no colon in a field line")
-            }
-            let name = line[line.startIndex..<colon]
-            guard !name.isEmpty, name.allSatisfy(HTTPSyntax.isTokenChar) else {
-                throw HTTPParserError.invalidHeader.with("bad field name")
-            }
-            var v = line[(colon + 1)...]
-            while let f = v.first, f == HTTPSyntax.sp || f == HTTPSyntax.htab { v.removeFirst() }
-            while let l = v.last, l == HTTPSyntax.sp || l == HTTPSyntax.htab { v.removeLast() }
-            guard v.allSatisfy({ $0 == HTTPSyntax.htab || ($0 >= 0x20 && $0 != 0x7F) }) else {
-                throw HTTPParserError.invalidHeader.with("control character in a field value")
+            // Over the line's bytes directly (every response head of every request comes here).
+            let field = try line.withUnsafeBufferPointer { p throws(HTTPParserError) -> HTTPField in
+                let first = p[0]
+                guard first != HTTPSyntax.sp, first != HTTPSyntax.htab else {
+                    throw HTTPParserError.invalidHeader.with("obsolete line folding")
+                }
+                var colon = 0
+                while colon < p.count, p[colon] != HTTPSyntax.colon { colon += 1 }
+                guard colon < p.count else { throw HTTPParserError.invalidHeader.with("no colon in a field line") }
+                guard colon > 0, UnsafeBufferPointer(rebasing: p[0..<colon]).allSatisfy(HTTPSyntax.isTokenChar) else {
+                    throw HTTPParserError.invalidHeader.with("bad field name")
+                }
+                var start = colon + 1
+                var end = p.count
+                while start < end, p[start] == HTTPSyntax.sp || p[start] == HTTPSyntax.htab { start += 1 }
+                while end > start, p[end - 1] == HTTPSyntax.sp || p[end - 1] == HTTPSyntax.htab { end -= 1 }
+                for i in start..<end where !(p[i] == HTTPSyntax.htab || (p[i] >= 0x20 && p[i] != 0x7F)) {
+                    throw HTTPParserError.invalidHeader.with("control character in a field value")
+                }
+                return HTTPField(
+                    name: String(decoding: UnsafeBufferPointer(rebasing: p[0..<colon]), as: UTF8.self),
+                    value: String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self))
             }
             n += 1
             if n > limits.maxHeaderCount { throw HTTPParserError.tooManyHeaders }
-            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: v, as: UTF8.self))
+            headers.add(name: field.name, value: field.value)
         }
         return headers
     }
 
     /// `HTTP/1.x` (RFC 9112 §2.3).
     static func version(_ s: ArraySlice<UInt8>) throws(HTTPParserError) -> HTTPVersion {
-        let a = Array(s)
-        guard a.count == 8, a[0] == 72, a[1] == 84, a[2] == 84, a[3] == 80, a[4] == 47, a[6] == 46,
-            let major = HTTPSyntax.hexDigit(a[5]), major < 10, let minor = HTTPSyntax.hexDigit(a[7]), minor < 10
+        let i = s.startIndex
+        guard s.count == 8, s[i] == 72, s[i + 1] == 84, s[i + 2] == 84, s[i + 3] == 80, s[i + 4] == 47, s[i + 6] == 46,
+            let major = HTTPSyntax.hexDigit(s[i + 5]), major < 10, let minor = HTTPSyntax.hexDigit(s[i + 7]), minor < 10
         else { throw HTTPParserError.invalidStartLine.with("bad HTTP version") }
         guard major == 1 else { throw HTTPParserError.invalidVersion.with("HTTP/\(major).\(minor)") }
         return HTTPVersion(major: Int(major), minor: Int(minor))
@@ -178,6 +185,8 @@ enum HeadParsing {
     static func contentLength(_ headers: HTTPHeaders) throws(HTTPParserError) -> Int64? {
         let values = headers.values(for: "Content-Length")
         if values.isEmpty { return nil }
+        // The usual case, one plain decimal: no splitting or trimming.
+        if values.count == 1, let n = HTTPSyntax.parseDecimal(values[0].utf8) { return n }
         var result: Int64? = nil
         for value in values {
             for part in value.split(separator: ",", omittingEmptySubsequences: false) {

@@ -14,16 +14,32 @@ public enum HTTPRequestEncoder {
     /// Checks the method, target, host and every header field.
     /// - Throws: `HTTPValidationError` naming what is wrong (never echoing a header's value).
     public static func validate(_ request: HTTPRequest) throws(HTTPValidationError) {
+        _ = try scan(request)
+    }
+
+    /// What the caller's headers already hold, found by `scan` in the pass that validates them.
+    struct Present {
+        var host = false
+        var expect = false
+        /// The `Content-Length` value, when one was given.
+        var contentLength: Int64? = nil
+    }
+
+    /// Validates the request in one pass over its headers, noting the fields the encoder adds when
+    /// absent (every request's head goes through here: one pass, not one per field looked up).
+    static func scan(_ request: HTTPRequest) throws(HTTPValidationError) -> Present {
         guard HTTPSyntax.isToken(request.method.rawValue) else {
             throw HTTPValidationError("the method is not a token")
         }
         guard !request.target.isEmpty else { throw HTTPValidationError("the request target is empty") }
-        guard request.target.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else {
+        guard HTTPSyntax.allBytes(request.target, { $0 > 0x20 && $0 != 0x7F }) else {
             throw HTTPValidationError("the request target contains a space, CR, LF, NUL or another control character")
         }
         guard !request.endpoint.host.isEmpty,
-            request.endpoint.host.utf8.allSatisfy({ $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "/") })
+            HTTPSyntax.allBytes(request.endpoint.host, { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "/") })
         else { throw HTTPValidationError("the host is empty or contains a forbidden character") }
+        var present = Present()
+        var lengths = 0
         for field in request.headers {
             guard HTTPSyntax.isToken(field.name) else {
                 throw HTTPValidationError("header name '\(Self.printable(field.name))' is not a token")
@@ -31,40 +47,49 @@ public enum HTTPRequestEncoder {
             guard HTTPSyntax.isValidFieldValue(field.value) else {
                 throw HTTPValidationError("the value of header '\(field.name)' contains CR, LF, NUL or a control character")
             }
-        }
-        if request.headers.contains("Transfer-Encoding") {
-            throw HTTPValidationError("Transfer-Encoding is set by the client, not by the caller")
-        }
-        let lengths = request.headers.values(for: "Content-Length")
-        if !lengths.isEmpty {
-            guard lengths.count == 1, let n = HTTPSyntax.parseDecimal(Array(lengths[0].utf8)) else {
-                throw HTTPValidationError("bad Content-Length header")
+            // Dispatch on the length first: most names are none of these four.
+            switch field.name.utf8.count {
+            case 4 where HTTPHeaders.equalNames(field.name, "Host"):
+                present.host = true
+            case 6 where HTTPHeaders.equalNames(field.name, "Expect"):
+                present.expect = true
+            case 14 where HTTPHeaders.equalNames(field.name, "Content-Length"):
+                lengths += 1
+                guard lengths == 1, let n = HTTPSyntax.parseDecimal(Array(field.value.utf8)) else {
+                    throw HTTPValidationError("bad Content-Length header")
+                }
+                present.contentLength = n
+            case 17 where HTTPHeaders.equalNames(field.name, "Transfer-Encoding"):
+                throw HTTPValidationError("Transfer-Encoding is set by the client, not by the caller")
+            default:
+                break
             }
-            if let known = request.body.length, known != n {
-                throw HTTPValidationError("Content-Length \(n) but the body has \(known) bytes")
-            }
         }
+        if let n = present.contentLength, let known = request.body.length, known != n {
+            throw HTTPValidationError("Content-Length \(n) but the body has \(known) bytes")
+        }
+        return present
     }
 
     /// Validates and encodes the request line and header block.
     /// - Returns: the bytes, and how the body must be framed.
     public static func encodeHead(_ request: HTTPRequest) throws(HTTPValidationError) -> ([UInt8], Framing) {
-        try validate(request)
+        let present = try scan(request)
         var out: [UInt8] = []
-        out.reserveCapacity(256 + request.headers.count * 48)
+        out.reserveCapacity(
+            request.headers.reduce(64 + request.target.utf8.count) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 })
         HTTPSyntax.append(request.method.rawValue, to: &out)
         out.append(HTTPSyntax.sp)
         HTTPSyntax.append(request.target, to: &out)
         HTTPSyntax.append(" HTTP/1.1\r\n", to: &out)
-        if !request.headers.contains("Host") {
+        if !present.host {
             appendField("Host", request.hostHeader, to: &out)
         }
         for field in request.headers {
             appendField(field.name, field.value, to: &out)
         }
-        let userLength = request.headers.contains("Content-Length")
-        let length = request.body.length
-            ?? request.headers["Content-Length"].flatMap { HTTPSyntax.parseDecimal(Array($0.utf8)) }
+        let userLength = present.contentLength != nil
+        let length = request.body.length ?? present.contentLength
         var chunked = false
         if let length {
             let expectsBody = length > 0 || ["PUT", "POST", "PATCH"].contains(request.method.rawValue)
@@ -74,7 +99,7 @@ public enum HTTPRequestEncoder {
             appendField("Transfer-Encoding", "chunked", to: &out)
         }
         let expect = request.expectContinue && (length ?? 1) > 0
-        if expect && !request.headers.contains("Expect") { appendField("Expect", "100-continue", to: &out) }
+        if expect && !present.expect { appendField("Expect", "100-continue", to: &out) }
         HTTPSyntax.appendCRLF(&out)
         return (out, Framing(chunked: chunked, contentLength: length, expectContinue: expect))
     }

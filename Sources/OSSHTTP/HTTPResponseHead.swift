@@ -72,6 +72,8 @@ public struct HTTPRequestHead: Sendable, Hashable {
 enum HTTPMessageFraming {
     /// RFC 9112 §9.3: HTTP/1.1 persists unless `close`; HTTP/1.0 only with `keep-alive`.
     static func keepAlive(version: HTTPVersion, headers: HTTPHeaders) -> Bool {
+        // No Connection field (the usual case): nothing to split.
+        if !headers.contains("Connection") { return !(version.major == 1 && version.minor == 0) }
         if headers.containsToken("close", in: "Connection") { return false }
         if version.major == 1 && version.minor == 0 { return headers.containsToken("keep-alive", in: "Connection") }
         return true

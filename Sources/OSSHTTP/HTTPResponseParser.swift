@@ -185,6 +185,23 @@ public struct HTTPResponseParser: Sendable {
     /// RFC 9112 §6.3, for a response to `method`.
     static func framing(_ head: HTTPResponseHead, method: HTTPMethod) throws(HTTPParserError) -> BodyFraming {
         if method == .head || head.status < 200 || head.status == 204 || head.status == 304 { return .none }
+        // The usual answer, one Content-Length and no Transfer-Encoding: found in one pass over
+        // the fields, without building value lists.
+        var lengths = 0
+        var length: Int64? = nil
+        var transferEncoding = false
+        for field in head.headers {
+            switch field.name.utf8.count {
+            case 14 where HTTPHeaders.equalNames(field.name, "Content-Length"):
+                lengths += 1
+                length = HTTPSyntax.parseDecimal(field.value.utf8)
+            case 17 where HTTPHeaders.equalNames(field.name, "Transfer-Encoding"):
+                transferEncoding = true
+            default:
+                break
+            }
+        }
+        if !transferEncoding, lengths == 1, let length { return .length(length) }
         let te = head.headers.listValues(for: "Transfer-Encoding")
         if !te.isEmpty {
             if head.headers.contains("Content-Length") { throw HTTPParserError.contentLengthWithChunked }

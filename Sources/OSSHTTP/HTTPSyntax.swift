@@ -15,12 +15,25 @@ enum HTTPSyntax {
     @inline(__always)
     static func isTokenChar(_ c: UInt8) -> Bool { HTTPToken.isTokenChar(c) }
 
-    static func isToken(_ s: String) -> Bool { HTTPToken.isToken(s) }
+    static func isToken(_ s: String) -> Bool { !s.isEmpty && allBytes(s, HTTPToken.isTokenChar) }
 
     /// A field value as RFC 9110 §5.5 allows it on the wire: no CR, LF or NUL (and no other controls
     /// except HTAB).
     static func isValidFieldValue(_ s: String) -> Bool {
-        s.utf8.allSatisfy { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
+        allBytes(s) { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
+    }
+
+    /// Whether every UTF-8 byte of `s` passes `test`, over the string's contiguous storage when it
+    /// has some (every request's head is checked byte by byte).
+    @inline(__always)
+    static func allBytes(_ s: String, _ test: (UInt8) -> Bool) -> Bool {
+        if let result = s.utf8.withContiguousStorageIfAvailable({ buffer in
+            for b in buffer where !test(b) { return false }
+            return true
+        }) {
+            return result
+        }
+        return s.utf8.allSatisfy(test)
     }
 
     static func trimmed(_ s: String) -> String {

@@ -66,6 +66,18 @@ final class MockConnection {
     /// - Returns: whether the connection may carry another.
     private func serveOne() async throws -> Bool {
         guard let head = try await http.nextRequest() else { return false }
+        // With a data directory, a request may write its body to a file (pwrite) or answer
+        // from one (pread): blocking disk calls that must not run on Swift's cooperative
+        // threads, where every other connection's socket work resumes. The request, from its
+        // body to its answer, runs on a file I/O thread then (one hop in, one out, as the
+        // client does for file bodies); waiting for the next request head does not.
+        if service.configuration.dataDirectory != nil {
+            return try await FileIOExecutor.run { try await serve(head) }
+        }
+        return try await serve(head)
+    }
+
+    private func serve(_ head: HTTPRequestHead) async throws -> Bool {
         let request = MockRequest(
             method: head.method.rawValue, target: head.target, headers: head.headers.map { (name: $0.name, value: $0.value) },
             virtualHostDomains: service.configuration.virtualHostDomains)

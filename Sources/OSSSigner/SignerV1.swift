@@ -62,7 +62,7 @@ public struct SignerV1: Sendable {
     func canonicalizedOSSHeaders(_ request: SigningRequest) -> String {
         var names: [String] = []
         for h in request.headers {
-            let lower = h.name.lowercased()
+            let lower = ASCIICase.lowercased(h.name)
             if lower.hasPrefix("x-oss-") && !names.contains(lower) { names.append(lower) }
         }
         names.sort { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }

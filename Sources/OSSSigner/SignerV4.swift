@@ -47,13 +47,28 @@ public struct SignerV4: Sendable {
         let signed = request.settingHeaders(added)
         let extra = effectiveAdditionalHeaders(signed)
         let scope = self.scope(time)
-        let canonical = canonicalRequest(signed, additionalHeaders: extra)
-        let signature = SignerV4.signature(
-            stringToSign(canonicalRequest: canonical, time: time, scope: scope), secret: credentials.accessKeySecret,
-            date: time.yyyymmdd, region: region, product: product)
-        var auth = "\(SignerV4.algorithm) Credential=\(credentials.accessKeyId)/\(scope)"
-        if !extra.isEmpty { auth += ",AdditionalHeaders=" + extra.joined(separator: ";") }
-        auth += ",Signature=" + signature
+        // The canonical request and the string to sign as bytes, hashed and signed as they are
+        // (built for every request: no intermediate strings).
+        let canonical = canonicalRequestBytes(signed, additionalHeaders: extra)
+        let toSign = stringToSignBytes(canonicalRequest: canonical, time: time, scope: scope)
+        let key = SigningKeyCache.shared.key(
+            secret: credentials.accessKeySecret, date: time.yyyymmdd, region: region, product: product)
+        let signature = key.withUnsafeBytes { k in
+            toSign.withUnsafeBytes { Hex.encode(HMAC.authenticate(.sha256, key: k, message: $0)) }
+        }
+        var auth = ""
+        auth.reserveCapacity(128 + credentials.accessKeyId.utf8.count + scope.utf8.count + extra.count * 32)
+        auth += SignerV4.algorithm
+        auth += " Credential="
+        auth += credentials.accessKeyId
+        auth += "/"
+        auth += scope
+        if !extra.isEmpty {
+            auth += ",AdditionalHeaders="
+            auth += extra.joined(separator: ";")
+        }
+        auth += ",Signature="
+        auth += signature
         added.append(("Authorization", auth))
         return added
     }
@@ -77,7 +92,15 @@ public struct SignerV4: Sendable {
 
     /// `yyyymmdd/<region>/<product>/aliyun_v4_request`.
     public func scope(_ time: UTCTime) -> String {
-        "\(time.yyyymmdd)/\(region)/\(product)/aliyun_v4_request"
+        var scope = ""
+        scope.reserveCapacity(34 + region.utf8.count + product.utf8.count)
+        scope += time.yyyymmdd
+        scope += "/"
+        scope += region
+        scope += "/"
+        scope += product
+        scope += "/aliyun_v4_request"
+        return scope
     }
 
     /// The additional headers that take part: lower-cased, not default-signed, present in the
@@ -85,7 +108,7 @@ public struct SignerV4: Sendable {
     func effectiveAdditionalHeaders(_ request: SigningRequest) -> [String] {
         var names: [String] = []
         for name in additionalHeaders {
-            let lower = name.lowercased()
+            let lower = ASCIICase.lowercased(name)
             if SignerV4.isDefaultSigned(lower) || names.contains(lower) { continue }
             if let v = request.header(lower), !v.isEmpty { names.append(lower) }
         }
@@ -93,7 +116,7 @@ public struct SignerV4: Sendable {
     }
 
     static func isDefaultSigned(_ lower: String) -> Bool {
-        lower.hasPrefix("x-oss-") || lower == "content-type" || lower == "content-md5"
+        lower.utf8.starts(with: "x-oss-".utf8) || lower == "content-type" || lower == "content-md5"
     }
 
     /// The V4 canonical request of a request whose headers and query are final.
@@ -102,12 +125,18 @@ public struct SignerV4: Sendable {
     ///     without `x-oss-signature`).
     ///   - additionalHeaders: lower-case, sorted names of the additional signed headers.
     public func canonicalRequest(_ request: SigningRequest, additionalHeaders: [String]) -> String {
+        String(decoding: canonicalRequestBytes(request, additionalHeaders: additionalHeaders), as: UTF8.self)
+    }
+
+    /// The canonical request's UTF-8 bytes.
+    func canonicalRequestBytes(_ request: SigningRequest, additionalHeaders: [String]) -> [UInt8] {
         // One pass over the headers: each name lower-cased once, the values of a repeated name
         // trimmed and joined with `,` in the order sent (as `SigningRequest.header` does).
         var signed: [(name: String, value: String)] = []
+        signed.reserveCapacity(request.headers.count)
         var payload: String? = nil
         for h in request.headers {
-            let lower = h.name.lowercased()
+            let lower = ASCIICase.lowercased(h.name)
             let value = SigningRequest.trim(h.value)
             if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
             guard SignerV4.isDefaultSigned(lower) || additionalHeaders.contains(lower) else { continue }
@@ -118,24 +147,49 @@ public struct SignerV4: Sendable {
             }
         }
         signed.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
-        var out = request.method + "\n"
-        out += URIEncoding.encode(request.resourcePath, keepSlash: true) + "\n"
-        out += URIEncoding.canonicalQuery(request.query) + "\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(
+            signed.reduce(256 + (request.key?.utf8.count ?? 0) * 3) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        let newline = UInt8(ascii: "\n")
+        out.append(contentsOf: request.method.utf8)
+        out.append(newline)
+        out.append(contentsOf: URIEncoding.encode(request.resourcePath, keepSlash: true).utf8)
+        out.append(newline)
+        if !request.query.isEmpty { out.append(contentsOf: URIEncoding.canonicalQuery(request.query).utf8) }
+        out.append(newline)
         for h in signed {
-            out += h.name
-            out += ":"
-            out += h.value
-            out += "\n"
+            out.append(contentsOf: h.name.utf8)
+            out.append(UInt8(ascii: ":"))
+            out.append(contentsOf: h.value.utf8)
+            out.append(newline)
         }
-        out += "\n"
-        out += additionalHeaders.joined(separator: ";") + "\n"
-        out += payload ?? SignerV4.unsignedPayload
+        out.append(newline)
+        for (i, name) in additionalHeaders.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ";")) }
+            out.append(contentsOf: name.utf8)
+        }
+        out.append(newline)
+        out.append(contentsOf: (payload ?? SignerV4.unsignedPayload).utf8)
         return out
     }
 
     /// `OSS4-HMAC-SHA256 \n datetime \n scope \n hex(sha256(canonical))`.
     public func stringToSign(canonicalRequest: String, time: UTCTime, scope: String) -> String {
-        "\(SignerV4.algorithm)\n\(time.iso8601Basic)\n\(scope)\n" + Hex.encode(Digest.sha256(canonicalRequest))
+        String(decoding: stringToSignBytes(canonicalRequest: Array(canonicalRequest.utf8), time: time, scope: scope), as: UTF8.self)
+    }
+
+    /// The string to sign's UTF-8 bytes, from the canonical request's.
+    func stringToSignBytes(canonicalRequest: [UInt8], time: UTCTime, scope: String) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(SignerV4.algorithm.utf8.count + scope.utf8.count + 84)
+        out.append(contentsOf: SignerV4.algorithm.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: time.iso8601Basic.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: scope.utf8)
+        out.append(UInt8(ascii: "\n"))
+        out.append(contentsOf: Hex.encode(Digest.sha256(canonicalRequest)).utf8)
+        return out
     }
 
     /// The hex signature: HMAC-SHA256 down the key chain, then over the string to sign.
@@ -143,7 +197,10 @@ public struct SignerV4: Sendable {
         -> String
     {
         let key = SigningKeyCache.shared.key(secret: secret, date: date, region: region, product: product)
-        return Hex.encode(HMAC.sha256(key: key, message: Array(stringToSign.utf8)))
+        var text = stringToSign
+        return text.withUTF8 { message in
+            key.withUnsafeBytes { Hex.encode(HMAC.authenticate(.sha256, key: $0, message: UnsafeRawBufferPointer(message))) }
+        }
     }
 
     /// The derived key: `aliyun_v4` + secret, HMAC-SHA256 through date, region, product and
@@ -172,15 +229,29 @@ final class SigningKeyCache: Sendable {
         let product: String
     }
 
-    private let keys = PThreadMutex<[Key: [UInt8]]>([:])
+    private struct State {
+        var keys: [Key: [UInt8]] = [:]
+        /// The key used last: compared field by field before anything is hashed (a process
+        /// signs request after request with the same credentials on the same day).
+        var last: (key: Key, value: [UInt8])? = nil
+    }
+
+    private let state = PThreadMutex(State())
 
     func key(secret: String, date: String, region: String, product: String) -> [UInt8] {
         let k = Key(secret: secret, date: date, region: region, product: product)
-        if let cached = keys.withLock({ $0[k] }) { return cached }
+        let hit = state.withLock { s -> [UInt8]? in
+            if let last = s.last, last.key == k { return last.value }
+            guard let found = s.keys[k] else { return nil }
+            s.last = (k, found)
+            return found
+        }
+        if let hit { return hit }
         let derived = SignerV4.deriveSigningKey(secret: secret, date: date, region: region, product: product)
-        keys.withLock { keys in
-            if keys.count >= Self.capacity { keys.removeAll() }
-            keys[k] = derived
+        state.withLock { s in
+            if s.keys.count >= Self.capacity { s.keys.removeAll() }
+            s.keys[k] = derived
+            s.last = (k, derived)
         }
         return derived
     }

@@ -20,7 +20,9 @@ final class SocketHandle: Abortable {
     private struct Waiter {
         var continuation: CheckedContinuation<Void, any Error>
         var timerID: UInt64?
-        var timeoutError: TransportError
+        /// Made only when the deadline passes (its text names the peer and the idle time: built
+        /// for every wait, it cost more than the wait's own bookkeeping).
+        var timeoutError: @Sendable () -> TransportError
     }
 
     private struct State {
@@ -65,7 +67,8 @@ final class SocketHandle: Abortable {
     /// Suspends until the socket may be ready in `direction`, the deadline passes, or an abort.
     /// - Throws: `timeoutError` at the deadline; `TransportError.aborted` after an abort.
     func wait(
-        _ direction: Direction, deadline: ContinuousClock.Instant?, timeoutError: @autoclosure () -> TransportError
+        _ direction: Direction, deadline: ContinuousClock.Instant?,
+        timeoutError: @escaping @autoclosure @Sendable () -> TransportError
     )
         async throws
     {
@@ -84,7 +87,6 @@ final class SocketHandle: Abortable {
                 throw timeoutError()
             }
         }
-        let timeout = deadline == nil ? nil : timeoutError()
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let immediate: Result<Void, any Error>? = state.withLock { s in
                 if s.closed { return .failure(TransportError(phase: .closed, message: "the connection is closed")) }
@@ -103,7 +105,7 @@ final class SocketHandle: Abortable {
                     }
                     precondition(s.writeWaiter == nil, "two tasks write one socket at once")
                 }
-                var waiter = Waiter(continuation: continuation, timerID: nil, timeoutError: timeout ?? .aborted())
+                var waiter = Waiter(continuation: continuation, timerID: nil, timeoutError: timeoutError)
                 if let deadline {
                     let timerID = reactor.makeID()
                     waiter.timerID = timerID
@@ -165,7 +167,7 @@ final class SocketHandle: Abortable {
                 return w
             }
         }
-        waiter?.continuation.resume(throwing: waiter!.timeoutError)
+        if let waiter { waiter.continuation.resume(throwing: waiter.timeoutError()) }
     }
 
     /// Shuts the socket down (never closes it) and fails the waiting tasks at once. Idempotent.

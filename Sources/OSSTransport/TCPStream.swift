@@ -56,7 +56,7 @@ public final class TCPStream: ByteStream {
                 if n == 0, socket.isAborted { throw socket.abortError }
                 return n
             case .wouldBlock:
-                try await socket.wait(.read, deadline: idleDeadline(), timeoutError: idleTimeoutError("read from"))
+                try await socket.wait(.read, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("read from"))
             }
         }
     }
@@ -78,7 +78,7 @@ public final class TCPStream: ByteStream {
             case .done(let n):
                 offset += n
             case .wouldBlock:
-                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: idleTimeoutError("write to"))
+                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
             }
         }
     }

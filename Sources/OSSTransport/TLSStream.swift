@@ -64,6 +64,14 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     public var protocolVersion: String {
         sslLock.withLock { _ in closed ? "" : String(cString: SSL_get_version(ssl)) }
     }
+    /// The negotiated cipher suite in OpenSSL's name, for example `TLS_AES_128_GCM_SHA256` (TLS
+    /// 1.3) or `ECDHE-ECDSA-AES128-GCM-SHA256` (TLS 1.2).
+    public var cipherSuite: String {
+        sslLock.withLock { _ in
+            guard !closed, let cipher = SSL_get_current_cipher(ssl), let name = SSL_CIPHER_get_name(cipher) else { return "" }
+            return String(cString: name)
+        }
+    }
     /// The peer, as `127.0.0.1:443`.
     public var remoteAddress: String { tcp.remoteAddress }
 
@@ -227,10 +235,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 return 0
             case .wantRead:
                 try await tcp.socket.wait(
-                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                    .read, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("read from"))
             case .wantWrite:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("read from"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("read from"))
             case .failed(let error):
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 throw error
@@ -252,10 +260,10 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 offset += n
             case .wantWrite:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .wantRead:
                 try await tcp.socket.wait(
-                    .read, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .read, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .end:
                 throw TransportError(
                     phase: .closed, message: "the peer closed the TLS connection to \(tcp.remoteAddress)")
@@ -277,7 +285,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
                 return
             case .wouldBlock:
                 try await tcp.socket.wait(
-                    .write, deadline: tcp.idleDeadline(), timeoutError: tcp.idleTimeoutError("write to"))
+                    .write, deadline: tcp.idleDeadline(), timeoutError: self.tcp.idleTimeoutError("write to"))
             case .failed:
                 if tcp.socket.isAborted { throw tcp.socket.abortError }
                 let code = sslLock.withLock { _ in bio.lastErrno }

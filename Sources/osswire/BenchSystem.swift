@@ -124,19 +124,19 @@ enum BenchSystem {
 
     /// Writes `size` bytes to `path`: `pattern` repeated.
     static func writeFile(_ path: String, size: Int, pattern: [UInt8]) throws(SystemError) {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SystemError.current("open \(path)") }
-        defer { _ = close(fd) }
+        let file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+        defer { file.close() }
         var written = 0
         while written < size {
             let at = written % pattern.count
             let want = min(size - written, pattern.count - at)
-            let n = pattern.withUnsafeBytes { write(fd, $0.baseAddress! + at, want) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw SystemError.current("write \(path)")
+            let result = pattern.withUnsafeBytes { bytes in
+                Result { () throws(SystemError) in
+                    try file.write(UnsafeRawBufferPointer(rebasing: bytes[at..<(at + want)]), at: Int64(written))
+                }
             }
-            written += n
+            try result.get()
+            written += want
         }
     }
 

@@ -46,7 +46,7 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
     let putter = Uploader(operations: ops, options: putOptions)
     var handles: [TransferHandle] = []
     for i in 1...4 {
-        let path = try makeFile("\(scratch)/put\(i)", size: 16 << 20, seed: UInt64(i))
+        let path = try await FileIOExecutor.run { try makeFile("\(scratch)/put\(i)", size: 16 << 20, seed: UInt64(i)) }
         handles.append(putter.start(file: path, bucket: "demo", key: "put\(i)"))
     }
     try await Task.sleep(for: .milliseconds(100))
@@ -80,8 +80,11 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
 
     // 2. Pause and resume.
     printLine("\n2. A 12 MiB multipart upload (512 KiB parts, 4 at a time) paused half-way, then resumed")
-    let big = try makeFile("\(scratch)/big", size: 12 << 20, seed: 42)
-    let bigCRC = try fileCRC(big)
+    // The scratch files are written and read on a file I/O thread, beside the uploads under way.
+    let (big, bigCRC) = try await FileIOExecutor.run {
+        let path = try makeFile("\(scratch)/big", size: 12 << 20, seed: 42)
+        return (path, try fileCRC(path))
+    }
     var mpOptions = UploadOptions()
     mpOptions.partSize = 512 << 10
     mpOptions.multipartThreshold = 512 << 10
@@ -142,38 +145,40 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
 
 /// Writes `size` pseudo-random bytes to `path`.
 private func makeFile(_ path: String, size: Int, seed: UInt64) throws -> String {
-    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw SystemError.current("create \(path)") }
-    defer { close(fd) }
+    let file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate], permissions: 0o600)
+    defer { file.close() }
     var x = seed &* 0x9E37_79B9_7F4A_7C15 | 1
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
-    var left = size
-    while left > 0 {
-        let n = min(left, chunk.count)
+    var written = 0
+    while written < size {
+        let n = min(size - written, chunk.count)
         for i in 0..<n {
             x ^= x << 13
             x ^= x >> 7
             x ^= x << 17
             chunk[i] = UInt8(truncatingIfNeeded: x)
         }
-        let w = chunk.withUnsafeBytes { write(fd, $0.baseAddress, n) }
-        guard w == n else { throw SystemError.current("write \(path)") }
-        left -= n
+        let result = chunk.withUnsafeBytes { bytes in
+            Result { () throws(SystemError) in try file.write(UnsafeRawBufferPointer(rebasing: bytes[0..<n]), at: Int64(written)) }
+        }
+        try result.get()
+        written += n
     }
     return path
 }
 
 /// The CRC64 of a whole file.
 private func fileCRC(_ path: String) throws -> UInt64 {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { throw SystemError.current("open \(path)") }
-    defer { close(fd) }
+    let file = try FileDescriptor.open(path, .readOnly)
+    defer { file.close() }
     var crc = CRC64()
-    var buf = [UInt8](repeating: 0, count: 1 << 20)
+    let buffer = IOBuffer(capacity: 1 << 20)
+    var offset: Int64 = 0
     while true {
-        let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        buf.withUnsafeBytes { crc.update(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+        let n = try file.read(into: buffer.bytes, at: offset)
+        if n == 0 { break }
+        crc.update(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<n]))
+        offset += Int64(n)
     }
     return crc.value
 }

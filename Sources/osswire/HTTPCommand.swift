@@ -38,40 +38,52 @@ enum HTTPCommand {
             throw UsageError(error.message)
         }
         var bodyBytes: Int64 = 0
+        // Local files through the one file type: the body is read with pread from the open file,
+        // a download written with pwrite at its offset.
+        var input: FileDescriptor? = nil
+        defer { input?.close() }
         if verb == "put" {
             guard let path = args.value("file") else { throw UsageError("http put needs --file F") }
-            var st = stat()
-            guard stat(path, &st) == 0 else {
-                throw CLIError("cannot read \(path): \(SystemError.current("stat").message)", code: "FileError")
+            do throws(SystemError) {
+                let file = try FileDescriptor.open(path, .readOnly)
+                input = file
+                bodyBytes = try file.size()
+                request.body = .file(file, length: bodyBytes)
+            } catch {
+                throw CLIError("cannot read \(path): \(error.message)", code: "FileError")
             }
-            bodyBytes = Int64(st.st_size)
-            request.body = .file(path: path, length: bodyBytes)
         } else if args.value("file") != nil {
             throw UsageError("--file is for http put; use -o to save a download")
         }
 
         let output = args.value("output")
         let toStdout = output == "-"
-        var fd: Int32 = -1
+        var file: FileDescriptor? = nil
+        defer { file?.close() }
         if let output, !toStdout {
-            fd = open(output, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else {
-                throw CLIError("cannot write \(output): \(SystemError.current("open").message)", code: "FileError")
+            do throws(SystemError) {
+                file = try FileDescriptor.open(output, .writeOnly, options: [.create, .truncate])
+            } catch {
+                throw CLIError("cannot write \(output): \(error.message)", code: "FileError")
             }
-        } else if toStdout {
-            fd = 1
         }
-        defer { if fd > 2 { _ = close(fd) } }
 
         let result: (HTTPResponseHead, HTTPMetrics, Int64)
         do {
-            result = try await client.execute(request) { response in
-                var received: Int64 = 0
-                while let piece = try await response.read() {
-                    received += Int64(piece.count)
-                    if fd >= 0 { try writeAll(fd, piece, to: output == "-" ? "standard output" : output ?? "") }
+            // Blocking file reads and writes run on a file I/O thread, never the cooperative pool.
+            result = try await FileIOExecutor.run { [file] in
+                try await client.execute(request) { response in
+                    var received: Int64 = 0
+                    while let piece = try await response.read() {
+                        if let file {
+                            try file.write(piece, at: received)
+                        } else if toStdout {
+                            try writeAll(1, piece, to: "standard output")
+                        }
+                        received += Int64(piece.count)
+                    }
+                    return (response.head, response.metrics, received)
                 }
-                return (response.head, response.metrics, received)
             }
         } catch let error as HTTPClientError where error.code == .invalidRequest {
             throw UsageError(error.message)

@@ -60,6 +60,13 @@ import Testing
     @Test func percentEncoding() {
         #expect(PercentEncoding.encode("a b/c~d+é") == "a%20b%2Fc~d%2B%C3%A9")
         #expect(PercentEncoding.encode("a b/c", allowed: .unreservedAndSlash) == "a%20b/c")
+        // Nothing to escape: the text comes back as it is (also from a Substring); a set may
+        // keep bytes of any value, each of the 256 tested.
+        #expect(PercentEncoding.encode("AZaz09-._~") == "AZaz09-._~")
+        #expect(PercentEncoding.encode("[dir/key]".dropFirst().dropLast(), allowed: .unreservedAndSlash) == "dir/key")
+        #expect(PercentEncoding.encode("é", allowed: PercentEncoding.Allowed { $0 >= 0x80 }) == "é")
+        let odd = PercentEncoding.Allowed { $0 % 3 == 0 }
+        for b in 0...255 { #expect(odd.contains(UInt8(b)) == (b % 3 == 0)) }
         #expect(PercentEncoding.decode("demo%2Fmultipart.data") == "demo/multipart.data")
         #expect(PercentEncoding.decode("%0C%0A%0B") == "\u{0C}\n\u{0B}")
         #expect(PercentEncoding.decode("a+b", plusAsSpace: true) == "a b")
@@ -88,6 +95,17 @@ import Testing
             #expect(UTCTime(iso8601Basic: t.iso8601Basic) == t)
             #expect(UTCTime(iso8601: t.iso8601) == t)
         }
+    }
+
+    @Test func padsEveryFieldAndKeepsLongYears() {
+        let early = UTCTime(year: 5, month: 3, day: 4, hour: 5, minute: 6, second: 7, nanoseconds: 8_000_000)!
+        #expect(early.iso8601 == "0005-03-04T05:06:07.008Z")
+        #expect(early.iso8601Basic == "00050304T050607Z")
+        #expect(early.yyyymmdd == "00050304")
+        let late = UTCTime(year: 10000, month: 1, day: 2, hour: 3, minute: 4, second: 5)!
+        #expect(late.iso8601 == "10000-01-02T03:04:05.000Z")
+        #expect(late.iso8601Basic == "100000102T030405Z")
+        #expect(late.rfc1123.hasSuffix(" 02 Jan 10000 03:04:05 GMT"))
     }
 
     @Test func leapDayAndYearEnd() {

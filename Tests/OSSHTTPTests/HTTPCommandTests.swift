@@ -67,6 +67,13 @@ struct HTTPCommandTests {
         #expect(try await runOSSWire(["http", "put", "http://127.0.0.1:1/"]).status == 2)
         #expect(try await runOSSWire(["http", "get", "ftp://x/"]).status == 2)
         #expect(try await runOSSWire(["http", "get", "http://x/", "--bogus"]).status == 2)
+        // A file that cannot be opened fails before any connection, naming the file.
+        let unreadable = try await runOSSWire(["http", "put", "http://127.0.0.1:1/", "--file", "/nonexistent/osswire-body"])
+        #expect(unreadable.status == 1)
+        #expect(unreadable.stderr.contains("cannot read /nonexistent/osswire-body: No such file or directory"), "\(unreadable.stderr)")
+        let unwritable = try await runOSSWire(["http", "get", "http://127.0.0.1:1/", "-o", "/nonexistent/dir/out"])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/out"), "\(unwritable.stderr)")
         let refused = try await runOSSWire(["http", "get", "http://127.0.0.1:\(try FreePort.find())/", "--timeout", "10"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("connect"))

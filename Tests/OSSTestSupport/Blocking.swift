@@ -42,7 +42,8 @@ extension CertificateFactory {
 extension NginxServer {
     /// Starts nginx off the cooperative pool (see `init`).
     public static func start(
-        certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil
+        certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil,
+        tls12Only: CertificateFactory.Pair? = nil
     ) async throws -> NginxServer {
         // A port picked by FreePort may be taken before nginx binds it (tests run in parallel):
         // nginx then exits with "Address already in use"; try again with fresh ports.
@@ -51,7 +52,7 @@ extension NginxServer {
             while true {
                 attempt += 1
                 do {
-                    return try NginxServer(certificate: certificate, tls11Only: tls11Only)
+                    return try NginxServer(certificate: certificate, tls11Only: tls11Only, tls12Only: tls12Only)
                 } catch let failure as Shell.Failure where attempt < 5 && failure.output.contains("in use") {
                     continue
                 }

@@ -23,6 +23,8 @@ public final class NginxServer: @unchecked Sendable {
     public let tlsPort: Int?
     /// Port of a TLS 1.1-only listener, when one was asked for.
     public let tls11Port: Int?
+    /// Port of a TLS 1.2-only listener (nginx's default ciphers, the client's order), when asked for.
+    public let tls12Port: Int?
     /// The directory holding everything; removed on stop.
     public let directory: URL
     /// The document root (write fixture files here; PUTs land in `root/dav/`).
@@ -42,7 +44,11 @@ public final class NginxServer: @unchecked Sendable {
     /// - Parameters:
     ///   - certificate: certificate and key for the TLS listener; none without it.
     ///   - tls11Only: a certificate for an extra listener that speaks only TLS 1.1.
-    public init(certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil) throws {
+    ///   - tls12Only: a certificate for an extra listener that speaks only TLS 1.2.
+    public init(
+        certificate: CertificateFactory.Pair? = nil, tls11Only: CertificateFactory.Pair? = nil,
+        tls12Only: CertificateFactory.Pair? = nil
+    ) throws {
         guard let nginx = Self.binary else {
             throw Shell.Failure(command: "nginx", status: 127, output: "nginx not found (apt install nginx-light)")
         }
@@ -57,6 +63,7 @@ public final class NginxServer: @unchecked Sendable {
         port = try FreePort.find()
         tlsPort = certificate == nil ? nil : try FreePort.find()
         var tls11 = tls11Only == nil ? nil : try FreePort.find()
+        tls12Port = tls12Only == nil ? nil : try FreePort.find()
         let d = directory.path
         let locations = """
                     root \(root.path);
@@ -86,6 +93,18 @@ public final class NginxServer: @unchecked Sendable {
                         ssl_certificate \(certificate.certificate);
                         ssl_certificate_key \(certificate.key);
                         ssl_protocols TLSv1.2 TLSv1.3;
+                \(locations)
+                    }
+                """
+        }
+        if let tls12Only, let p = tls12Port {
+            servers += """
+
+                    server {
+                        listen 127.0.0.1:\(p) ssl;
+                        ssl_certificate \(tls12Only.certificate);
+                        ssl_certificate_key \(tls12Only.key);
+                        ssl_protocols TLSv1.2;
                 \(locations)
                     }
                 """
@@ -157,7 +176,7 @@ public final class NginxServer: @unchecked Sendable {
         // and the ports accept. Checking the ports alone is not enough: a port picked by
         // FreePort can be taken by a server of a test running beside this one before nginx
         // binds it; nginx then exits, and the ports accept, but for someone else.
-        let ports = [port, tlsPort, tls11Port].compactMap { $0 }
+        let ports = [port, tlsPort, tls11Port, tls12Port].compactMap { $0 }
         let deadline = Date().addingTimeInterval(15)
         let pidFile = "\(d)/nginx.pid"
         let ownPid = "\(process.processIdentifier)"

@@ -141,6 +141,58 @@ struct TLSTests {
         }
     }
 
+    /// Connects, GETs `/ok.txt` on the same connection, and says what was negotiated.
+    func negotiated(port: Int, tls: TLSConfiguration) async throws -> (version: String, cipher: String) {
+        let (stream, _) = try await connector.connect(
+            to: Endpoint(host: "localhost", port: port, tls: true), tls: tls, connectTimeout: .seconds(60), signal: nil)
+        defer { stream.close() }
+        let tlsStream = try #require(stream as? TLSStream)
+        let result = (tlsStream.protocolVersion, tlsStream.cipherSuite)
+        try await stream.write(Array("GET /ok.txt HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8))
+        let (bytes, error) = await readAll(stream)
+        #expect(error == nil)
+        #expect(String(decoding: bytes, as: UTF8.self).hasSuffix("\r\n\r\nok"))
+        return result
+    }
+
+    @Test func aes128GCMIsPreferredAndTheOrderIsConfigurable() async throws {
+        let certs = try await CertificateFactory.shared()
+        let nginx = try await NginxServer.start(certificate: certs.server, tls12Only: certs.server)
+        defer { nginx.stop() }
+        try "ok".write(to: nginx.root.appendingPathComponent("ok.txt"), atomically: true, encoding: .utf8)
+        let tls13 = try #require(nginx.tlsPort)
+        let tls12 = try #require(nginx.tls12Port)
+        // The defaults: AES-128-GCM over TLS 1.3 and (an ECDSA certificate) over TLS 1.2, where
+        // OpenSSL's own order (curl's) gets AES-256-GCM from the same nginx.
+        #expect(try await negotiated(port: tls13, tls: trusting(certs)) == ("TLSv1.3", "TLS_AES_128_GCM_SHA256"))
+        #expect(try await negotiated(port: tls12, tls: trusting(certs)) == ("TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256"))
+        var openSSLOrder = trusting(certs)
+        openSSLOrder.cipherSuites = "TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256"
+        openSSLOrder.cipherList = "DEFAULT"
+        #expect(try await negotiated(port: tls13, tls: openSSLOrder) == ("TLSv1.3", "TLS_AES_256_GCM_SHA384"))
+        #expect(try await negotiated(port: tls12, tls: openSSLOrder) == ("TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384"))
+        var chacha = trusting(certs)
+        chacha.cipherSuites = "TLS_CHACHA20_POLY1305_SHA256"
+        chacha.cipherList = "ECDHE-ECDSA-CHACHA20-POLY1305"
+        #expect(try await negotiated(port: tls13, tls: chacha) == ("TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256"))
+        #expect(try await negotiated(port: tls12, tls: chacha) == ("TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305"))
+    }
+
+    @Test func anUnknownCipherIsAConfigurationError() async throws {
+        let listener = try TCPListener()
+        defer { listener.close() }
+        var suites = TLSConfiguration()
+        suites.cipherSuites = "TLS_NO_SUCH_SUITE"
+        let e1 = await handshakeError(port: listener.localPort, tls: suites)
+        #expect(e1?.phase == .configuration)
+        #expect(e1?.message.contains("TLS 1.3 cipher suites \"TLS_NO_SUCH_SUITE\"") == true, "\(String(describing: e1))")
+        var list = TLSConfiguration()
+        list.cipherList = "NO-SUCH-CIPHER"
+        let e2 = await handshakeError(port: listener.localPort, tls: list)
+        #expect(e2?.phase == .configuration)
+        #expect(e2?.message.contains("TLS 1.2 cipher list \"NO-SUCH-CIPHER\"") == true, "\(String(describing: e2))")
+    }
+
     @Test func unreadableCAFileIsAConfigurationError() async throws {
         var tls = TLSConfiguration()
         tls.caFile = "/nonexistent/osswire-ca.pem"
@@ -158,6 +210,9 @@ struct InProcessTLSTests {
         try await withTLSPair { client, server, timings in
             #expect(timings.tlsHandshake > .zero)
             #expect((client as? TLSStream)?.protocolVersion == "TLSv1.3")
+            // Our listener follows the client's order: AES-128-GCM, seen the same on both ends.
+            #expect((client as? TLSStream)?.cipherSuite == "TLS_AES_128_GCM_SHA256")
+            #expect(server.cipherSuite == "TLS_AES_128_GCM_SHA256")
             try await client.write(Array("hello".utf8))
             #expect(try await readExactly(server, 5) == Array("hello".utf8))
             try await server.write(Array("world".utf8))

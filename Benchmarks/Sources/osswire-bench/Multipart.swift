@@ -125,7 +125,8 @@ struct MultipartBenchmark {
         let stat = try Child.run(binary, ["stat", "oss://\(Self.bucket)/\(key)", "--json"] + common, environment: env)
         try stat.check("osswire stat")
         guard let object = try JSONSerialization.jsonObject(with: Data(stat.output.utf8)) as? [String: Any],
-            let size = (object["size"] as? String).flatMap({ Int($0) }),
+            // `stat --json` prints the size as a number (it was a string before issue 18).
+            let size = (object["size"] as? Int) ?? (object["size"] as? String).flatMap({ Int($0) }),
             let crc = (object["crc64"] as? String).flatMap({ UInt64($0) })
         else {
             throw Processes.Failure(description: "osswire stat: unexpected output \(stat.output)")

@@ -11,9 +11,11 @@ let usage = """
       cancel     [--count N]                     cancel latency against a peer that never reads
       multipart  [--bytes N] [--part-size N] [--jobs N] [--rounds N] [--osswire PATH] [--venv DIR]
                                                  2 GiB multipart upload to the mock: osswire cp vs the Python SDK
-      reference  put|get|small [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH]
+      reference  put|get|small|sweep [--bytes N] [--rounds N] [--count N] [--tls] [--osswire PATH] [--server-cpu N]
                                                  against the C reference server (its own process): osswire cp
-                                                 vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9
+                                                 vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9;
+                                                 sweep: the raw loop over head lengths and pinned CPU placements
+      profile-small --port P [--count N] [--layer http]  ours alone (V4 4 KiB PutObjects) against a running refserver, for perf
       all                                        everything above with defaults
     """
 
@@ -60,8 +62,12 @@ do {
         try await ReferenceBenchmark(
             what: arguments.first ?? "", bytes: option("--bytes", default: 1 << 30), rounds: option("--rounds", default: 5),
             count: option("--count", default: 2000), tls: tls,
-            osswire: stringOption("--osswire") ?? root + "/.build/release/osswire"
+            osswire: stringOption("--osswire") ?? root + "/.build/release/osswire",
+            serverCPU: stringOption("--server-cpu").flatMap { Int($0) }
         ).run()
+    case "profile-small":
+        try await ReferenceBenchmark.profileSmall(
+            port: option("--port", default: 0), count: option("--count", default: 20000), layer: stringOption("--layer"))
     case "all":
         CRCBenchmark().run()
         try await ThroughputBenchmark(tls: false).run()
