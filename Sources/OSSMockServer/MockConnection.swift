@@ -298,6 +298,7 @@ final class MockConnectionBody: MockBodySource, @unchecked Sendable {
         }
         pendingOffset += n
         received += Int64(n)
+        service.noteBodyBytes(n)
         if let expectedLength, received == expectedLength, pendingOffset == pending.count {
             // Let the framing see its end, so the connection can carry the next request.
             _ = try? await http.readBody()

@@ -1,0 +1,153 @@
+import Foundation
+import OSSClient
+import OSSCore
+import OSSMockServer
+import OSSSigner
+import OSSTestSupport
+import Synchronization
+import Testing
+@testable import OSSTransfer
+
+/// How an upload in flight is stopped.
+enum StopKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case taskCancel, disable, pause, abort
+    var testDescription: String { rawValue }
+}
+
+/// Issue 13: what a cancel guarantees. For every cancelled request, stored ⇒ `bodyFullySent`;
+/// against a server that reads slower than the client writes, a cancelled body larger than the
+/// socket buffers is never stored. The stop is triggered by an event (the server or the kernel
+/// saw body bytes), never by a clock; the server's verdict is read once it is done with the
+/// request (its connection closed, its log line written).
+@Suite("What a cancel guarantees: stored implies bodyFullySent")
+struct CancelTruthTests {
+    static let sizes = [16 << 10, 1 << 20, 4 << 20, 16 << 20]
+
+    /// The stop, armed once the upload started; fired once, by the test or by a progress
+    /// report (on the request's own task, so the body loop is cut at a known point).
+    final class Stopper: Sendable {
+        private let action = PThreadMutex<(@Sendable () -> Void)?>(nil)
+        private let done = Atomic<Bool>(false)
+        var fired: Bool { done.load(ordering: .acquiring) }
+
+        func arm(_ a: @escaping @Sendable () -> Void) { action.withLock { $0 = a } }
+
+        func fire() {
+            guard let a = action.withLock({ a -> (@Sendable () -> Void)? in
+                defer { a = nil }
+                return a
+            }) else { return }
+            a()
+            done.store(true, ordering: .releasing)
+        }
+    }
+
+    /// Starts a single-PutObject upload of `path`, stops it as `kind` says once `inFlight`
+    /// holds (or a progress report fired `stopper`), and returns its outcome.
+    static func stopOne(
+        client: OSSClient, path: String, bucket: String, key: String, scratch: Scratch, kind: StopKind,
+        options: UploadOptions = UploadOptions(), stopper: Stopper = Stopper(),
+        inFlight: @escaping @Sendable () -> Bool
+    ) async throws -> TransferOutcome {
+        var options = options
+        options.multipartThreshold = 64 << 20
+        options.checkpointDirectory = scratch.checkpoints
+        let uploader = Uploader(operations: OSSClientOperations(client: client), options: options)
+        let handleBox = PThreadMutex<TransferHandle?>(nil)
+        let started = Atomic<Bool>(false)
+        let caller = Task { () -> TransferOutcome in
+            let h = uploader.start(file: path, bucket: bucket, key: key)
+            handleBox.withLock { $0 = h }
+            started.store(true, ordering: .releasing)
+            return await h.outcome()
+        }
+        try await eventually("the upload started") { started.load(ordering: .acquiring) }
+        let handle = handleBox.withLock { $0! }
+        stopper.arm {
+            switch kind {
+            case .taskCancel: caller.cancel()
+            case .disable: client.disableRequests()
+            case .pause: handle.pause()
+            case .abort: handle.abort()
+            }
+        }
+        try await eventually("the body is in flight") { stopper.fired || inFlight() }
+        stopper.fire()
+        let outcome = await caller.value
+        client.enableRequests()
+        return outcome
+    }
+
+    /// The invariant, and what the outcome says, checked against what the server stored.
+    static func check(_ o: TransferOutcome, stored: Bool, size: Int, kind: StopKind) {
+        if o.state == .completed {
+            // The stop came after the server had answered: nothing was cut short.
+            #expect(stored)
+            return
+        }
+        #expect(o.state == (kind == .abort ? .aborted : .paused), "\(o)")
+        if stored {
+            #expect(o.bodyFullySent == true, "stored, yet the outcome says the body was not fully sent: \(o)")
+        }
+        if o.bodyFullySent == false { #expect(!stored) }
+    }
+
+    @Test(arguments: sizes, StopKind.allCases)
+    func againstTheMockReadingSlowly(size: Int, kind: StopKind) async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["truth"]
+        config.faults.maxReceiveRate = 1 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, _) = scratch.file("f", size: size, seed: UInt64(size))
+            let client = try makeClient(server)
+            let service = server.service
+            let outcome = try await Self.stopOne(
+                client: client, path: path, bucket: "truth", key: "k", scratch: scratch, kind: kind,
+                inFlight: { service.bodyBytesReceived > 0 })
+            await client.shutdown()
+            // The server is done with the request once its connection is closed.
+            try await eventually("the mock closed the connection") { server.openConnections == 0 }
+            let stored = service.objectKeys(bucket: "truth").contains("k")
+            Self.check(outcome, stored: stored, size: size, kind: kind)
+            if size >= 4 << 20 {
+                // Larger than the socket buffers, against a server reading at 1 MiB/s: the
+                // reset discarded the rest.
+                #expect(!stored)
+                #expect(outcome.bodyFullySent == false, "\(outcome)")
+                let entry = service.requestLog.first { $0.operation == "PutObject" }
+                #expect(entry.map { !$0.bodyCompleted } ?? true)
+            }
+        }
+    }
+
+    @Test(.enabled(if: NginxServer.available(for: "What a cancel guarantees")), arguments: sizes, StopKind.allCases)
+    func againstNginx(size: Int, kind: StopKind) async throws {
+        let nginx = try await NginxServer.start()
+        defer { nginx.stop() }
+        let scratch = Scratch()
+        let (path, _) = scratch.file("f", size: size, seed: UInt64(size) &+ 7)
+        var config = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(nginx.port)", region: "cn-hangzhou")
+        config.addressing = .pathStyle
+        config.credentialsProvider = StaticCredentialsProvider(accessKeyId: "id", accessKeySecret: "secret")
+        let client = try OSSClient(configuration: config)
+        // nginx reads as fast as it can: the stop comes from the first progress report that
+        // says its TCP acknowledged body bytes, on the request's own task.
+        let stopper = Stopper()
+        var options = UploadOptions()
+        options.progress = { p in if p.bytesTransferred > 0 { stopper.fire() } }
+        let key = "k\(size)-\(kind.rawValue)"
+        let outcome = try await Self.stopOne(
+            client: client, path: path, bucket: "dav", key: key, scratch: scratch, kind: kind, options: options,
+            stopper: stopper, inFlight: { false })
+        await client.shutdown()
+        // nginx logs a request once it is done with it, stored or given up.
+        try await eventually("nginx finished the request") { nginx.accessLog.contains { $0.contains("/dav/\(key) ") } }
+        let stored = FileManager.default.fileExists(atPath: nginx.root.appendingPathComponent("dav/\(key)").path)
+        Self.check(outcome, stored: stored, size: size, kind: kind)
+        if size >= 4 << 20 {
+            // Stopped as soon as nginx acknowledged anything: most of the body had not left.
+            #expect(!stored, "\(nginx.accessLog)")
+        }
+    }
+}
