@@ -153,3 +153,99 @@ struct CancelTruthTests {
         }
     }
 }
+
+/// The same guarantee through the CLI: `osswire cp` interrupted by SIGINT (it pauses the
+/// upload), its `--json` outcome's `body_fully_sent` against what the server stored.
+@Suite("What a cancel guarantees: cp interrupted by SIGINT")
+struct CpInterruptTruthTests {
+    /// cp with one PutObject for every size here (parts of 64 MiB), path-style, JSON outcome.
+    static func args(_ path: String, _ url: String, endpoint: String, checkpoints: String) -> [String] {
+        [
+            "cp", path, url, "--endpoint", endpoint, "--region", "cn-hangzhou", "--path-style", "--part-size",
+            "\(64 << 20)", "--checkpoint-dir", checkpoints, "--json",
+        ]
+    }
+
+    /// Interrupts `p` once `ready` holds (or it exits first), and returns its status and outcome.
+    static func interrupt(_ p: OSSWireProcess, once ready: () -> Bool) async throws -> (Int32, [String: Any]) {
+        try await eventually("the body is in flight, or cp ended") { ready() || !p.process.isRunning }
+        p.signal(SIGINT)
+        let status = await p.wait()
+        let out = p.stdout
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], "\(out)\n\(p.stderr)")
+        return (status, json)
+    }
+
+    /// The invariant on cp's outcome, and its message saying "may exist" only when it may.
+    static func check(status: Int32, json: [String: Any], stored: Bool, stderr: String) {
+        if status == 0 {
+            #expect(json["state"] as? String == "completed")
+            #expect(stored)
+            return
+        }
+        #expect(status == 130, "\(json) \(stderr)")
+        #expect(json["state"] as? String == "paused")
+        let sent = json["body_fully_sent"] as? Bool
+        if stored { #expect(sent == true, "stored, yet cp says the body was not fully sent: \(json)") }
+        #expect(stderr.contains("may exist") == (sent == true), "\(stderr)")
+        if sent == false { #expect(stderr.contains("not stored")) }
+    }
+
+    @Test(arguments: CancelTruthTests.sizes)
+    func againstTheMockReadingSlowly(size: Int) async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["truth"]
+        config.faults.maxReceiveRate = 1 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, _) = scratch.file("f", size: size, seed: UInt64(size) &+ 3)
+            let p = try OSSWireProcess(
+                Self.args(path, "oss://truth/k", endpoint: server.url, checkpoints: scratch.checkpoints),
+                env: CpProcessTests.env)
+            let service = server.service
+            let (status, json) = try await Self.interrupt(p) {
+                service.bodyBytesReceived >= min(Int64(size / 2), 256 << 10)
+            }
+            try await eventually("the mock closed the connection") { server.openConnections == 0 }
+            let stored = service.objectKeys(bucket: "truth").contains("k")
+            Self.check(status: status, json: json, stored: stored, stderr: p.stderr)
+            if size >= 4 << 20 {
+                #expect(status == 130)
+                #expect(!stored)
+                #expect(json["body_fully_sent"] as? Bool == false)
+            }
+        }
+    }
+
+    /// Bytes of request bodies nginx has written to its temporary files so far.
+    static func bodyBytes(_ nginx: NginxServer) -> Int64 {
+        let dir = nginx.directory.appendingPathComponent("body").path
+        guard let walker = FileManager.default.enumerator(atPath: dir) else { return 0 }
+        var total: Int64 = 0
+        for case let name as String in walker {
+            let attributes = try? FileManager.default.attributesOfItem(atPath: dir + "/" + name)
+            if attributes?[.type] as? FileAttributeType == .typeRegular {
+                total += (attributes?[.size] as? NSNumber)?.int64Value ?? 0
+            }
+        }
+        return total
+    }
+
+    @Test(.enabled(if: NginxServer.available(for: "cp interrupted by SIGINT")), arguments: CancelTruthTests.sizes)
+    func againstNginx(size: Int) async throws {
+        let nginx = try await NginxServer.start()
+        defer { nginx.stop() }
+        let scratch = Scratch()
+        let (path, _) = scratch.file("f", size: size, seed: UInt64(size) &+ 5)
+        let p = try OSSWireProcess(
+            Self.args(path, "oss://dav/k", endpoint: "http://127.0.0.1:\(nginx.port)", checkpoints: scratch.checkpoints),
+            env: CpProcessTests.env)
+        // nginx reads at full speed: cp may finish before the signal lands. Whatever the
+        // timing, the outcome must not deny what nginx stored.
+        let (status, json) = try await Self.interrupt(p) { Self.bodyBytes(nginx) > 0 }
+        try await eventually("nginx finished the request") { nginx.accessLog.contains { $0.contains("/dav/k ") } }
+        let stored = FileManager.default.fileExists(atPath: nginx.root.appendingPathComponent("dav/k").path)
+        Self.check(status: status, json: json, stored: stored, stderr: p.stderr)
+    }
+}
+
