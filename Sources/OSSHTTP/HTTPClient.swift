@@ -1,7 +1,7 @@
 import OSSCore
 
-/// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that shuts the
-/// socket down at once: mechanism, no policy. It never retries, and it has no client-wide switch;
+/// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that resets the
+/// connection at once: mechanism, no policy. It never retries, and it has no client-wide switch;
 /// the layer above (OSSClient) decides those, and this one reports what it needs to decide
 /// (``HTTPClientError/isStaleConnection``, the cause of every failure).
 ///
