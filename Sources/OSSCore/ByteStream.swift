@@ -24,6 +24,10 @@ public protocol ByteStream: AnyObject, Sendable {
     /// cannot say (an in-memory stream, a closed one, a connection the peer reset).
     func writtenBytes() -> WrittenBytes?
 
+    /// `writtenBytes()?.written` without asking the kernel (a count kept in memory): where the
+    /// next write starts. Nil when the stream cannot say.
+    var writtenCount: Int64? { get }
+
     /// Releases the stream and its descriptor. Called exactly once, by the owner.
     func close()
 
@@ -63,6 +67,7 @@ public struct WrittenBytes: Sendable, Hashable {
 extension ByteStream {
     /// Streams that cannot ask a kernel (in-memory pipes) say nothing.
     public func writtenBytes() -> WrittenBytes? { nil }
+    public var writtenCount: Int64? { nil }
 
     /// Writes all bytes of an array.
     public func write(_ bytes: [UInt8]) async throws {

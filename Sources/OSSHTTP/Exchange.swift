@@ -22,7 +22,7 @@ final class Exchange {
     ) async throws -> (T, Bool) {
         connection.parser.expectResponse(to: request.method)
         // Where the body starts in the stream's bytes, for asking the kernel what became of it.
-        let start = connection.stream.writtenBytes()?.written
+        let start = connection.stream.writtenCount
         context.bodyStartPosition = start.map { $0 + Int64(head.count) }
         var earlyHead: HTTPResponseHead? = nil
         if case .bytes(let body) = request.body.storage, !framing.expectContinue,
@@ -59,7 +59,7 @@ final class Exchange {
                 }
             }
             context.bodyFullySent = earlyHead == nil
-            if earlyHead == nil { context.bodyEndPosition = connection.stream.writtenBytes()?.written }
+            if earlyHead == nil { context.bodyEndPosition = connection.stream.writtenCount }
         }
         let responseHead: HTTPResponseHead
         if let earlyHead {

@@ -254,6 +254,9 @@ final class SocketHandle: Abortable {
         }
     }
 
+    /// Bytes the kernel accepted from `send(_:_:)` so far (no system call).
+    var sentCount: Int64 { state.withLock { $0.bytesSent } }
+
     /// Reads the queue from the kernel (under the lock: no send runs meanwhile).
     private func measureQueue(sent: Int64, atReset: Bool) -> WrittenBytes? {
         var unsent: Int64 = 0

@@ -92,6 +92,8 @@ public final class TCPStream: ByteStream {
         socket.writtenBytes()
     }
 
+    public var writtenCount: Int64? { socket.sentCount }
+
     public var isReusable: Bool {
         socket.isQuiet()
     }

@@ -311,10 +311,12 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             }
         }
         try await flush()
-        if let q = tcp.socket.writtenBytes() {
-            marks.withLock { $0.add(plain: $0.plaintext + Int64(bytes.count), cipher: q.written) }
-        }
+        // Flushed: the socket's count is where this write's last record ends.
+        let cipher = tcp.socket.sentCount
+        marks.withLock { $0.add(plain: $0.plaintext + Int64(bytes.count), cipher: cipher) }
     }
+
+    public var writtenCount: Int64? { marks.withLock { $0.plaintext } }
 
     /// In plaintext positions, counting only writes that completed (their records flushed).
     public func writtenBytes() -> WrittenBytes? {

@@ -123,6 +123,67 @@ struct CancelTruthTests {
         }
     }
 
+    /// Per part: a multipart upload stopped with parts in flight. Every part the server holds
+    /// beyond those counted done was cut short with `bodyFullySent` true; a part whose flag is
+    /// false is not on the server. 512 KiB parts fit in the socket buffers (they usually all
+    /// arrive, and the outcome says they may exist); 4 MiB parts do not (none arrives).
+    @Test(arguments: [StopKind.taskCancel, .disable, .pause], [512 << 10, 4 << 20])
+    func multipartPartsInFlight(kind: StopKind, partSize: Int) async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["truth"]
+        config.faults.maxReceiveRate = 1 << 20
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, _) = scratch.file("f", size: 6 * partSize, seed: 99)
+            let client = try makeClient(server)
+            let service = server.service
+            var options = UploadOptions()
+            options.partSize = Int64(partSize)
+            options.multipartThreshold = Int64(partSize)
+            options.jobs = 4
+            options.checkpointDirectory = scratch.checkpoints
+            let uploader = Uploader(operations: OSSClientOperations(client: client), options: options)
+            let handleBox = PThreadMutex<TransferHandle?>(nil)
+            let caller = Task { () -> TransferOutcome in
+                let h = uploader.start(file: path, bucket: "truth", key: "k")
+                handleBox.withLock { $0 = h }
+                return await h.outcome()
+            }
+            // Some parts done, four in flight: 1.5 MiB read by the server.
+            try await eventually("parts in flight") {
+                service.bodyBytesReceived >= 3 << 19 && handleBox.withLock { $0 } != nil
+            }
+            switch kind {
+            case .taskCancel: caller.cancel()
+            case .disable: client.disableRequests()
+            case .pause, .abort: handleBox.withLock { $0! }.pause()
+            }
+            let outcome = await caller.value
+            client.enableRequests()
+            #expect(outcome.state == .paused, "\(outcome)")
+            let uploadId = try #require(outcome.uploadId)
+            // Idle kept-alive connections of parts done close with the client.
+            await client.shutdown()
+            try await eventually("the mock closed every connection") { server.openConnections == 0 }
+            let client2 = try makeClient(server)
+            let stored = Set(
+                try await OSSClientOperations(client: client2).listParts(bucket: "truth", key: "k", uploadId: uploadId)
+                    .map(\.number))
+            await client2.shutdown()
+            #expect(!outcome.interrupted.isEmpty, "\(outcome)")
+            #expect(stored.count >= outcome.partsDone)
+            let mayExist = Set(outcome.interrupted.filter(\.bodyFullySent).compactMap(\.partNumber))
+            let cannot = Set(outcome.interrupted.filter { !$0.bodyFullySent }.compactMap(\.partNumber))
+            #expect(stored.isDisjoint(with: cannot), "stored \(stored), said not fully sent \(cannot)")
+            // What is stored is what was counted done, or what the outcome said may exist.
+            #expect(stored.count - outcome.partsDone <= mayExist.count, "stored \(stored), \(outcome)")
+            if partSize >= 4 << 20 {
+                // Parts larger than the socket buffers, cut short early: none can have arrived.
+                #expect(mayExist.isEmpty && stored.isEmpty, "stored \(stored), \(outcome)")
+            }
+        }
+    }
+
     @Test(.enabled(if: NginxServer.available(for: "What a cancel guarantees")), arguments: sizes, StopKind.allCases)
     func againstNginx(size: Int, kind: StopKind) async throws {
         let nginx = try await NginxServer.start()
