@@ -53,9 +53,8 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
         let path = try await FileIOExecutor.run { try makeFile("\(scratch)/put\(i)", size: 16 << 20, seed: UInt64(i)) }
         handles.append(putter.start(file: path, bucket: "demo", key: "put\(i)"))
     }
-    // The event: the mock has read 1 MiB of request bodies (the four are under way by then,
-    // unless a loaded machine has not started one yet, which then never starts).
-    await waitUntil { server.service.bodyBytesReceived >= 1 << 20 }
+    // The event: the four are connected and the mock has read 1 MiB of their bodies.
+    await waitUntil { server.openConnections >= 4 && server.service.bodyBytesReceived >= 1 << 20 }
     let t0 = ContinuousClock.now
     client.disableRequests()
     let late = await putter.upload(file: "\(scratch)/put1", bucket: "demo", key: "late")
