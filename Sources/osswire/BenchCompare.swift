@@ -101,13 +101,13 @@ enum BenchCompare {
             if r.op != current {
                 current = r.op
                 lines.append("")
-                lines.append(r.op.padding(26) + "A".leftPadded(14) + "B".leftPadded(14) + "change".leftPadded(10))
+                lines.append(r.op.padding(30) + "A".leftPadded(14) + "B".leftPadded(14) + "change".leftPadded(10))
             }
             let digits = r.figure == "errors" ? 0 : 3
             let cells = [r.a, r.b].map { $0.map { BenchFormat.fixed($0, digits) } ?? "-" }
             let c = r.change.map { ($0 >= 0 ? "+" : "") + BenchFormat.fixed($0 * 100, 1) + "%" } ?? "-"
             lines.append(
-                "  " + r.figure.padding(24) + cells[0].leftPadded(14) + cells[1].leftPadded(14) + c.leftPadded(10)
+                "  " + r.figure.padding(28) + cells[0].leftPadded(14) + cells[1].leftPadded(14) + c.leftPadded(10)
                     + (r.beyondNoise ? "  *" : ""))
         }
         return lines.joined(separator: "\n")

@@ -1,4 +1,5 @@
 import OSSClient
+import OSSCore
 
 /// What one HTTP request of a bench operation cost, phase by phase (the last attempt's figures,
 /// with the number of attempts). Durations of `sent`, `ttfb` and `total` are from the start of
@@ -17,15 +18,22 @@ struct BenchRequestMetrics: Sendable {
     var remoteAddress = ""
 }
 
-/// How the bench engine reads the metrics a client call carries. Every result and error of
-/// OSSClient may carry them; a result type without them gives `nil` and only the operation's
-/// total time is recorded.
-enum BenchMetricsSource {
-    static func of(_ value: Any) -> BenchRequestMetrics? {
-        nil
+extension BenchRequestMetrics {
+    init(_ m: OSSRequestMetrics) {
+        self.init(
+            dns: m.dns, connect: m.connect, tls: m.tlsHandshake, sent: m.requestSent, ttfb: m.timeToFirstByte,
+            total: m.total, reused: m.connectionReused, attempts: m.attempts, bytesSent: m.bytesSent,
+            bytesReceived: m.bytesReceived, remoteAddress: m.remoteAddress)
     }
+}
 
+/// The metrics a client call's error carries (a failure with a connection or an answer).
+enum BenchMetricsSource {
     static func ofError(_ error: any Error) -> BenchRequestMetrics? {
-        nil
+        switch error {
+        case let e as OSSClientError: e.metrics.map(BenchRequestMetrics.init)
+        case let e as OSSServiceError: e.metrics.map(BenchRequestMetrics.init)
+        default: nil
+        }
     }
 }

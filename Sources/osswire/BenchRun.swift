@@ -134,7 +134,8 @@ final class BenchRecorder: Sendable {
                 st.bytes += UInt64(max(0, sample.bytes))
                 st.record(.total, total)
                 if let uncorrected { st.record(.totalUncorrected, uncorrected) }
-                if let m = sample.requests.last {
+                // Phases of an operation of one request (a multipart upload's are under upload_part).
+                if sample.requests.count == 1, let m = sample.requests.last {
                     st.record(.ttfb, m.ttfb)
                     st.record(.sent, m.sent)
                     st.record(.firstByte, m.ttfb - m.sent)
@@ -255,6 +256,8 @@ final class BenchObjects: Sendable {
     private struct State {
         var present: [Bool]
         var presentCount: Int
+        /// Reads in flight per object: mixed deletes only objects nobody is reading.
+        var readers: [Int]
         var nextDelete = 0
     }
     private let state: Mutex<State>
@@ -262,7 +265,10 @@ final class BenchObjects: Sendable {
 
     init(count: Int) {
         self.count = count
-        state = Mutex(State(present: [Bool](repeating: false, count: count), presentCount: 0))
+        state = Mutex(
+            State(
+                present: [Bool](repeating: false, count: count), presentCount: 0,
+                readers: [Int](repeating: 0, count: count)))
     }
 
     func markPresent(_ i: Int) {
@@ -274,15 +280,21 @@ final class BenchObjects: Sendable {
         }
     }
 
-    /// A present object, picked with `g`; nil when none is.
+    /// A present object to read, picked with `g` (give it back with `done`); nil when none is.
     func pick(_ g: inout SplitMix64) -> Int? {
         let r = g.next()
         return state.withLock { s -> Int? in
             guard s.presentCount > 0 else { return nil }
             var i = Int(r % UInt64(s.present.count))
             while !s.present[i] { i = (i + 1) % s.present.count }
+            s.readers[i] += 1
             return i
         }
+    }
+
+    /// A read of object `i` is over.
+    func done(_ i: Int) {
+        state.withLock { $0.readers[i] -= 1 }
     }
 
     /// A present object to delete, marked absent now (so nothing reads it meanwhile).
@@ -290,12 +302,22 @@ final class BenchObjects: Sendable {
         let r = g.next()
         return state.withLock { s -> Int? in
             guard s.presentCount > 0 else { return nil }
-            var i = Int(r % UInt64(s.present.count))
-            while !s.present[i] { i = (i + 1) % s.present.count }
+            let from = Int(r % UInt64(s.present.count))
+            var i = from
+            while !s.present[i] || s.readers[i] > 0 {
+                i = (i + 1) % s.present.count
+                if i == from { return nil }
+            }
             s.present[i] = false
             s.presentCount -= 1
+            s.readers[i] = -1
             return i
         }
+    }
+
+    /// The delete of object `i` (from `takeForDelete`) is over: a put may write it again.
+    func deleted(_ i: Int) {
+        state.withLock { $0.readers[i] = 0 }
     }
 
     /// The next object in order for `bench delete` (each deleted once); nil when all were.
@@ -315,14 +337,24 @@ final class BenchObjects: Sendable {
     }
 
     /// An absent object to put back (mixed), else a present one to overwrite.
-    func pickForPut(_ g: inout SplitMix64) -> Int {
+    func pickForPut(_ g: inout SplitMix64) -> Int? {
         let r = g.next()
-        return state.withLock { s -> Int in
-            var i = Int(r % UInt64(s.present.count))
-            if s.presentCount < s.present.count {
-                while s.present[i] { i = (i + 1) % s.present.count }
+        return state.withLock { s -> Int? in
+            let n = s.present.count
+            let from = Int(r % UInt64(n))
+            // An absent object no delete is working on, else a present one to overwrite; held
+            // like a read (give it back with `done`), so no delete takes it meanwhile.
+            for wanted in [false, true] {
+                var i = from
+                repeat {
+                    if s.present[i] == wanted && s.readers[i] >= 0 {
+                        s.readers[i] += 1
+                        return i
+                    }
+                    i = (i + 1) % n
+                } while i != from
             }
-            return i
+            return nil
         }
     }
 }
@@ -380,9 +412,7 @@ final class BenchRun: Sendable {
             requests: BenchMetricsSource.ofError(error).map { [$0] } ?? [])
     }
 
-    private func requests(_ value: Any) -> [BenchRequestMetrics] {
-        BenchMetricsSource.of(value).map { [$0] } ?? []
-    }
+    private func requests(_ m: OSSRequestMetrics) -> [BenchRequestMetrics] { [BenchRequestMetrics(m)] }
 
     // MARK: Operations
 
@@ -391,7 +421,7 @@ final class BenchRun: Sendable {
         do {
             let r = try await client.putObject(bucket: options.bucket, key: key, body: data.body(n))
             if options.op.needsObjects { objects.markPresent(i) }
-            return BenchSample(op: op, key: key, bytes: n, requests: requests(r))
+            return BenchSample(op: op, key: key, bytes: n, requests: requests(r.metrics))
         } catch {
             return failure(op, key, error)
         }
@@ -410,7 +440,7 @@ final class BenchRun: Sendable {
                     throw BenchVerifyError(description: "\(key): the CRC64 of what was read back differs")
                 }
             }
-            return BenchSample(op: "get", key: key, bytes: Int64(r.body.count), requests: requests(r))
+            return BenchSample(op: "get", key: key, bytes: Int64(r.body.count), requests: requests(r.metrics))
         } catch {
             return failure("get", key, error)
         }
@@ -423,7 +453,7 @@ final class BenchRun: Sendable {
             if options.verify, r.contentLength != size(i) {
                 throw BenchVerifyError(description: "\(key): HEAD says \(r.contentLength) bytes, \(size(i)) written")
             }
-            return BenchSample(op: "head", key: key, requests: requests(r))
+            return BenchSample(op: "head", key: key, requests: requests(r.metrics))
         } catch {
             return failure("head", key, error)
         }
@@ -433,7 +463,7 @@ final class BenchRun: Sendable {
         let key = key(i)
         do {
             let r = try await client.deleteObject(bucket: options.bucket, key: key)
-            return BenchSample(op: "delete", key: key, requests: requests(r))
+            return BenchSample(op: "delete", key: key, requests: requests(r.metrics))
         } catch {
             return failure("delete", key, error)
         }
@@ -445,7 +475,7 @@ final class BenchRun: Sendable {
         p.maxKeys = 1000
         do {
             let r = try await client.listObjectsV2(bucket: options.bucket, p)
-            let m = requests(r)
+            let m = requests(r.metrics)
             return BenchSample(
                 op: "list", key: prefix, bytes: m.last?.bytesReceived ?? 0, requests: m)
         } catch {
@@ -462,7 +492,7 @@ final class BenchRun: Sendable {
         var uploadId: String? = nil
         do {
             let initiated = try await client.initiateMultipartUpload(bucket: options.bucket, key: key)
-            reqs += requests(initiated)
+            reqs += requests(initiated.metrics)
             uploadId = initiated.uploadId
             let partSize = options.partSize
             let partCount = max(1, Int((n + partSize - 1) / partSize))
@@ -486,7 +516,7 @@ final class BenchRun: Sendable {
                                 bucket: self.options.bucket, key: key, uploadId: id, partNumber: p + 1,
                                 body: self.data.body(len))
                             recorder.record(
-                                BenchSample(op: "upload_part", key: key, bytes: len, requests: self.requests(r)),
+                                BenchSample(op: "upload_part", key: key, bytes: len, requests: self.requests(r.metrics)),
                                 scheduled: nil, started: started, ended: .now)
                             return (p, r.etag)
                         } catch {
@@ -505,7 +535,7 @@ final class BenchRun: Sendable {
             let parts = etags.enumerated().map { CompleteMultipartUpload.Part(partNumber: $0.offset + 1, eTag: $0.element) }
             let done = try await client.completeMultipartUpload(
                 bucket: options.bucket, key: key, uploadId: id, parts: parts, expectedCRC64: crc)
-            reqs += requests(done)
+            reqs += requests(done.metrics)
             return BenchSample(op: "multipart", key: key, bytes: n, requests: reqs)
         } catch {
             if let uploadId {
@@ -536,13 +566,19 @@ final class BenchRun: Sendable {
         }
         switch op {
         case .put:
-            if options.op == .mixed { return await put(objects.pickForPut(&g)) }
+            if options.op == .mixed {
+                guard let i = objects.pickForPut(&g) else { return BenchSample(op: "put", key: "", error: "NoObjectLeft") }
+                defer { objects.done(i) }
+                return await put(i)
+            }
             return await put(putCount.wrappingAdd(1, ordering: .relaxed).oldValue)
         case .get:
             guard let i = objects.pick(&g) else { return BenchSample(op: "get", key: "", error: "NoObjectLeft") }
+            defer { objects.done(i) }
             return await get(i)
         case .head:
             guard let i = objects.pick(&g) else { return BenchSample(op: "head", key: "", error: "NoObjectLeft") }
+            defer { objects.done(i) }
             return await head(i)
         case .delete:
             if options.op == .delete {
@@ -550,6 +586,7 @@ final class BenchRun: Sendable {
                 return await delete(i)
             }
             guard let i = objects.takeForDelete(&g) else { return BenchSample(op: "delete", key: "", error: "NoObjectLeft") }
+            defer { objects.deleted(i) }
             return await delete(i)
         case .list:
             return await list()
