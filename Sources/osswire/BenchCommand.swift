@@ -33,16 +33,24 @@ enum BenchCommand {
             printLine(word == "loopback" ? usage : Help.bench)
             return ExitCode.success
         }
-        switch word {
-        case "loopback": return try await run(rest)
-        case "compare": return try BenchCompare.compareCommand(rest)
-        case "merge": return try BenchCompare.mergeCommand(rest)
-        default:
-            guard let op = BenchOp(rawValue: word) else {
-                throw UsageError(
-                    "unknown bench operation '\(word)': put, get, head, delete, list, multipart, mixed, compare, merge or loopback")
+        if word == "loopback" { return try await run(rest) }
+        // `--json FILE` names a file here: a failure is reported as text only (never a JSON
+        // object on standard output, which the general error path would print).
+        do {
+            switch word {
+            case "compare": return try BenchCompare.compareCommand(rest)
+            case "merge": return try BenchCompare.mergeCommand(rest)
+            default:
+                guard let op = BenchOp(rawValue: word) else {
+                    throw UsageError(
+                        "unknown bench operation '\(word)': put, get, head, delete, list, multipart, mixed, compare, merge or loopback")
+                }
+                return try await BenchEndpoint.run(op, rest)
             }
-            return try await BenchEndpoint.run(op, rest)
+        } catch {
+            let report = FailureReport(error)
+            report.print(command: "bench", json: false)
+            return report.status
         }
     }
 

@@ -16,6 +16,8 @@ struct BenchRequestMetrics: Sendable {
     var bytesSent: Int64 = 0
     var bytesReceived: Int64 = 0
     var remoteAddress = ""
+    var tlsVersion = ""
+    var tlsCipher = ""
 }
 
 extension BenchRequestMetrics {
@@ -23,7 +25,8 @@ extension BenchRequestMetrics {
         self.init(
             dns: m.dns, connect: m.connect, tls: m.tlsHandshake, sent: m.requestSent, ttfb: m.timeToFirstByte,
             total: m.total, reused: m.connectionReused, attempts: m.attempts, bytesSent: m.bytesSent,
-            bytesReceived: m.bytesReceived, remoteAddress: m.remoteAddress)
+            bytesReceived: m.bytesReceived, remoteAddress: m.remoteAddress, tlsVersion: m.tlsVersion,
+            tlsCipher: m.tlsCipher)
     }
 }
 

@@ -176,6 +176,7 @@ final class BenchRecorder: Sendable {
                 ("sent_ms", JSON.millis(m.sent)), ("ttfb_ms", JSON.millis(m.ttfb)),
                 ("request_total_ms", JSON.millis(m.total)), ("reused", m.reused ? "true" : "false"),
                 ("attempts", String(m.attempts)), ("remote", JSON.string(m.remoteAddress)),
+                ("tls_version", JSON.string(m.tlsVersion)), ("tls_cipher", JSON.string(m.tlsCipher)),
             ]
         }
         f.append(("requests", String(s.requests.count)))
