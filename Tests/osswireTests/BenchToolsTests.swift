@@ -213,4 +213,13 @@ struct BenchToolsTests {
             #expect(throws: JSONParseError.self, "\(bad)") { try JSONReader.parse(bad) }
         }
     }
+
+    @Test("every option the bench help lists is one the bench parser accepts, and the reverse")
+    func helpMatchesParser() throws {
+        let listed = Set(Help.bench.matches(of: /(?:^|[^\w-])--([a-z0-9][a-z0-9-]*)/).map { String($0.output.1) })
+            .subtracting(["help"])
+        let accepted = BenchOptions.valueOptions.union(BenchOptions.flags)
+        #expect(listed.subtracting(accepted).isEmpty, "listed, not accepted: \(listed.subtracting(accepted))")
+        #expect(accepted.subtracting(listed).isEmpty, "accepted, not listed: \(accepted.subtracting(listed))")
+    }
 }
