@@ -139,6 +139,8 @@ enum BenchCompare {
         m.seed = first.seed
         m.configuration = first.configuration
         m.openLoop = runs.contains { $0.openLoop }
+        m.tlsVersion = first.tlsVersion
+        m.tlsCipher = first.tlsCipher
         m.interrupted = runs.contains { $0.interrupted }
         m.runs = runs.reduce(0) { $0 + $1.runs }
         m.durationSeconds = runs.map(\.durationSeconds).max() ?? 0

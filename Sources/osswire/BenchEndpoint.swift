@@ -29,6 +29,11 @@ enum BenchEndpoint {
                 }
                 config.signatureVersion = version
             }
+            if let t = try args.seconds("timeout") {
+                guard t > .zero else { throw UsageError("--timeout must be positive") }
+                config.timeouts.idle = t
+                config.timeouts.connect = t
+            }
         } else {
             config = try CLIClient.configuration(args)
         }
@@ -101,6 +106,10 @@ enum BenchEndpoint {
             summary.firstDoneSeconds = done.min() ?? summary.durationSeconds
             summary.lastDoneSeconds = done.max() ?? summary.durationSeconds
             summary.ops = recorder.ops
+            if let (version, cipher) = recorder.tls {
+                summary.tlsVersion = version
+                summary.tlsCipher = cipher
+            }
         }
         summary.interrupted = control.interrupted
         if let log, let e = log.close() { printError("osswire bench: the log could not be written: \(e)") }

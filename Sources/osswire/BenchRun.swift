@@ -93,6 +93,8 @@ final class BenchRecorder: Sendable {
         var errors: UInt64 = 0
         var bytes: UInt64 = 0
         var doneTimes: [Duration] = []
+        /// The TLS version and cipher of the first request over TLS.
+        var tls: (String, String)? = nil
     }
     private let state = Mutex(State())
     let start: ContinuousClock.Instant
@@ -122,6 +124,7 @@ final class BenchRecorder: Sendable {
             }
             var st = s.ops[i].1
             for r in sample.requests {
+                if s.tls == nil, !r.tlsVersion.isEmpty { s.tls = (r.tlsVersion, r.tlsCipher) }
                 st.retries += UInt64(max(0, r.attempts - 1))
                 if r.reused { st.connectionsReused += 1 } else { st.connectionsOpened += 1 }
             }
@@ -194,6 +197,7 @@ final class BenchRecorder: Sendable {
 
     var ops: [(String, BenchOpStats)] { state.withLock { $0.ops } }
     var doneTimes: [Duration] { state.withLock { $0.doneTimes } }
+    var tls: (String, String)? { state.withLock { $0.tls } }
 }
 
 extension JSON {

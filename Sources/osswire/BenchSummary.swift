@@ -77,6 +77,9 @@ struct BenchSummary: Sendable {
     var lastDoneSeconds: Double = 0
     var openLoop = false
     var interrupted = false
+    /// The negotiated TLS version and cipher (empty for plain HTTP).
+    var tlsVersion = ""
+    var tlsCipher = ""
     /// How many runs this summary is made of (`bench merge`).
     var runs = 1
     var ops: [(String, BenchOpStats)] = []
@@ -165,6 +168,7 @@ struct BenchSummary: Sendable {
             ("kernel", .string(kernel)), ("start_time", .string(startTime)), ("seed", Self.integer(seed)),
             ("configuration", .object(configuration)), ("runs", Self.integer(UInt64(runs))),
             ("open_loop", .bool(openLoop)), ("interrupted", .bool(interrupted)),
+            ("tls", .object([("version", .string(tlsVersion)), ("cipher", .string(tlsCipher))])),
             ("duration_s", Self.number(durationSeconds)), ("client_cpu_s", Self.number(clientCPUSeconds)),
             (
                 "workers",
@@ -196,6 +200,8 @@ struct BenchSummary: Sendable {
         runs = Int(v["runs"]?.uint64 ?? 1)
         if case .bool(let b)? = v["open_loop"] { openLoop = b }
         if case .bool(let b)? = v["interrupted"] { interrupted = b }
+        tlsVersion = v["tls"]?["version"]?.string ?? ""
+        tlsCipher = v["tls"]?["cipher"]?.string ?? ""
         durationSeconds = v["duration_s"]?.double ?? 0
         clientCPUSeconds = v["client_cpu_s"]?.double ?? 0
         workers = Int(v["workers"]?["count"]?.uint64 ?? 0)
@@ -235,7 +241,8 @@ struct BenchSummary: Sendable {
         let mode = openLoop ? "open loop" : "closed loop"
         lines.append(
             "osswire bench: \(JSON.seconds(durationSeconds)) s, \(workers) \(openLoop ? "slots" : "workers") (\(mode)), seed \(seed)"
-                + (interrupted ? ", interrupted" : "") + (runs > 1 ? ", \(runs) runs merged" : ""))
+                + (interrupted ? ", interrupted" : "") + (runs > 1 ? ", \(runs) runs merged" : "")
+                + (tlsVersion.isEmpty ? "" : ", \(tlsVersion) \(tlsCipher)"))
         for (name, s) in ops {
             let (opsRate, bytesRate) = rates(s)
             lines.append("")
