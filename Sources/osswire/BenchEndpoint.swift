@@ -132,6 +132,7 @@ enum BenchEndpoint {
         } else {
             printError("osswire bench: objects kept under \(prefix)")
         }
+        run.close()
         if let failure { return .failure(failure) }
         if control.interrupted { return .success(Signals.exitStatus) }
         let ok = summary.ops.reduce(0) { $0 + $1.1.count }
