@@ -245,6 +245,37 @@ struct BenchEndpointTests {
         #expect(m["runs"] as? Int == 2)
     }
 
+    @Test("the same seed gives the same keys and sizes; the log has one line per request")
+    func seedDecidesKeysAndSizes() async throws {
+        let dir = try TemporaryDirectory()
+        var runs: [[String: Int]] = []
+        for (n, seed) in [(1, "42"), (2, "42"), (3, "43")] {
+            let log = dir.path + "/\(n).log"
+            let r = try await osswire(
+                [
+                    "bench", "put", "--mock", "--count", "30", "--concurrency", "3", "--size", "1KiB..64KiB",
+                    "--seed", seed, "--log", log,
+                ])
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = try logLines(log)
+            #expect(lines.count == 30)
+            var sizes: [String: Int] = [:]
+            for l in lines {
+                let key = try #require(l["key"] as? String)
+                // Keys are <prefix>obj-<n>; the prefix is fresh each run.
+                let name = String(key[try #require(key.range(of: "obj-")).lowerBound...])
+                sizes[name] = l["bytes"] as? Int
+                #expect(l["ok"] as? Bool == true)
+                #expect((l["ttfb_ms"] as? NSNumber) != nil && (l["sent_ms"] as? NSNumber) != nil)
+            }
+            #expect(sizes.values.allSatisfy { (1024...65536).contains($0) })
+            runs.append(sizes)
+        }
+        #expect(runs[0] == runs[1])
+        #expect(runs[0] != runs[2])
+        #expect(Set(runs[0].keys) == Set((0..<30).map { "obj-\($0)" }))
+    }
+
     @Test("unknown ops, sizes and mixes, and other mistakes, are usage errors (exit 2)")
     func usageErrors() async throws {
         let cases: [[String]] = [
