@@ -71,7 +71,8 @@ enum BenchCompare {
                     errorsBeyond = abs(pa - pb) > 2 * se
                 }
             }
-            rows.append(Row(op: name, figure: "errors", a: ea, b: eb, change: change(ea, eb), beyondNoise: errorsBeyond))
+            rows.append(
+                Row(op: name, figure: "errors", a: ea, b: eb, change: change(ea, eb), beyondNoise: errorsBeyond))
             for phase in BenchPhase.allCases {
                 let ha = sa?.histograms[phase.rawValue], hb = sb?.histograms[phase.rawValue]
                 guard (ha?.count ?? 0) > 0 || (hb?.count ?? 0) > 0 else { continue }
@@ -83,19 +84,27 @@ enum BenchCompare {
                     if let c, abs(c) >= floor, let ha, let hb, let ia = interval(ha, q), let ib = interval(hb, q) {
                         beyond = ia.1 < ib.0 || ib.1 < ia.0
                     }
-                    rows.append(Row(op: name, figure: "\(phase.rawValue) \(label) ms", a: x, b: y, change: c, beyondNoise: beyond))
+                    rows.append(
+                        Row(
+                            op: name, figure: "\(phase.rawValue) \(label) ms", a: x, b: y, change: c,
+                            beyondNoise: beyond))
                 }
                 let x = ha.flatMap { $0.count > 0 ? Double($0.max) / 1000 : nil }
                 let y = hb.flatMap { $0.count > 0 ? Double($0.max) / 1000 : nil }
                 // One sample decides the max: never called beyond noise on its own.
-                rows.append(Row(op: name, figure: "\(phase.rawValue) max ms", a: x, b: y, change: change(x, y), beyondNoise: false))
+                rows.append(
+                    Row(
+                        op: name, figure: "\(phase.rawValue) max ms", a: x, b: y, change: change(x, y),
+                        beyondNoise: false))
             }
         }
         return rows
     }
 
     static func text(_ rows: [Row], a: String, b: String) -> String {
-        var lines = ["A: \(a)", "B: \(b)", "beyond noise (*): at least 5 % and outside both runs' 95 % intervals (docs/CLI.md)"]
+        var lines = [
+            "A: \(a)", "B: \(b)", "beyond noise (*): at least 5 % and outside both runs' 95 % intervals (docs/CLI.md)",
+        ]
         var current = ""
         for r in rows {
             if r.op != current {
@@ -122,7 +131,9 @@ enum BenchCompare {
                 ("beyond_noise", r.beyondNoise ? "true" : "false"),
             ])
         }
-        return JSON.object([("a", JSON.string(a)), ("b", JSON.string(b)), ("rows", "[" + items.joined(separator: ",") + "]")])
+        return JSON.object([
+            ("a", JSON.string(a)), ("b", JSON.string(b)), ("rows", "[" + items.joined(separator: ",") + "]"),
+        ])
     }
 
     /// One summary from several runs made side by side on different client machines: counts,

@@ -42,7 +42,9 @@ enum BenchEndpoint {
         let client = try OSSClient(configuration: config)
         var log: BenchLog? = nil
         if let path = o.logPath {
-            do { log = try BenchLog(path: path) } catch { throw CLIError("cannot write \(path): \(error)", code: "FileError") }
+            do { log = try BenchLog(path: path) } catch {
+                throw CLIError("cannot write \(path): \(error)", code: "FileError")
+            }
         }
         let status = await run(o, client: client, endpoint: config.endpoint.description, log: log)
         await client.shutdown()
@@ -87,7 +89,8 @@ enum BenchEndpoint {
                 printError("osswire bench: \(failed) of \(o.objects) objects could not be put (\(first ?? "?"))")
             }
             if failed >= o.objects && !control.interrupted {
-                failure = CLIError("no object could be put first (\(first ?? "?")): nothing to measure", code: first ?? "Failed")
+                failure = CLIError(
+                    "no object could be put first (\(first ?? "?")): nothing to measure", code: first ?? "Failed")
             }
         }
 

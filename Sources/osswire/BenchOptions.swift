@@ -68,7 +68,9 @@ struct BenchOptions: Sendable {
         if op == .multipart && args.value("size") == nil { o.sizeRange = (64 << 20)...(64 << 20) }
         func positive(_ name: String) throws -> Int? {
             guard let v = args.value(name) else { return nil }
-            guard let n = Int(v), n >= 1 else { throw UsageError("--\(name) takes a whole number of at least 1, not \(v)") }
+            guard let n = Int(v), n >= 1 else {
+                throw UsageError("--\(name) takes a whole number of at least 1, not \(v)")
+            }
             return n
         }
         if let n = try positive("objects") { o.objects = n }
@@ -176,7 +178,8 @@ struct BenchOptions: Sendable {
         func int(_ n: Int64) -> JSONValue { .number(Double(n), String(n)) }
         var c: [(String, JSONValue)] = [
             ("op", .string(op.rawValue)), ("endpoint", .string(endpoint)), ("bucket", .string(bucket)),
-            ("prefix", .string(prefix)), ("size_min", int(sizeRange.lowerBound)), ("size_max", int(sizeRange.upperBound)),
+            ("prefix", .string(prefix)), ("size_min", int(sizeRange.lowerBound)),
+            ("size_max", int(sizeRange.upperBound)),
             ("objects", op.needsObjects ? int(Int64(objects)) : .null), ("concurrency", int(Int64(concurrency))),
             ("rate", rate.map { .number($0, JSON.seconds($0)) } ?? .null),
             ("duration_s", duration.map { .number(BenchRun.seconds($0), JSON.seconds(BenchRun.seconds($0))) } ?? .null),

@@ -450,7 +450,8 @@ final class BenchRun: Sendable {
                     bucket: options.bucket, key: key, into: sink, at: 0, buffer: IOBuffer(capacity: 1 << 20))
                 if options.verify {
                     guard r.bytesWritten == want else {
-                        throw BenchVerifyError(description: "\(key): \(r.bytesWritten) bytes read back, \(want) written")
+                        throw BenchVerifyError(
+                            description: "\(key): \(r.bytesWritten) bytes read back, \(want) written")
                     }
                     guard r.crc64 == data.crc(want) else {
                         throw BenchVerifyError(description: "\(key): the CRC64 of what was read back differs")
@@ -547,7 +548,8 @@ final class BenchRun: Sendable {
                                 bucket: self.options.bucket, key: key, uploadId: id, partNumber: p + 1,
                                 body: self.data.body(len))
                             recorder.record(
-                                BenchSample(op: "upload_part", key: key, bytes: len, requests: self.requests(r.metrics)),
+                                BenchSample(
+                                    op: "upload_part", key: key, bytes: len, requests: self.requests(r.metrics)),
                                 scheduled: nil, started: started, ended: .now)
                             return (p, r.etag)
                         } catch {
@@ -563,7 +565,9 @@ final class BenchRun: Sendable {
                     if next < partCount { add() }
                 }
             }
-            let parts = etags.enumerated().map { CompleteMultipartUpload.Part(partNumber: $0.offset + 1, eTag: $0.element) }
+            let parts = etags.enumerated().map {
+                CompleteMultipartUpload.Part(partNumber: $0.offset + 1, eTag: $0.element)
+            }
             let done = try await client.completeMultipartUpload(
                 bucket: options.bucket, key: key, uploadId: id, parts: parts, expectedCRC64: crc)
             reqs += requests(done.metrics)
@@ -598,7 +602,9 @@ final class BenchRun: Sendable {
         switch op {
         case .put:
             if options.op == .mixed {
-                guard let i = objects.pickForPut(&g) else { return BenchSample(op: "put", key: "", error: "NoObjectLeft") }
+                guard let i = objects.pickForPut(&g) else {
+                    return BenchSample(op: "put", key: "", error: "NoObjectLeft")
+                }
                 defer { objects.done(i) }
                 return await put(i)
             }
@@ -616,7 +622,9 @@ final class BenchRun: Sendable {
                 guard let i = objects.nextForDelete() else { return nil }
                 return await delete(i)
             }
-            guard let i = objects.takeForDelete(&g) else { return BenchSample(op: "delete", key: "", error: "NoObjectLeft") }
+            guard let i = objects.takeForDelete(&g) else {
+                return BenchSample(op: "delete", key: "", error: "NoObjectLeft")
+            }
             defer { objects.deleted(i) }
             return await delete(i)
         case .list:

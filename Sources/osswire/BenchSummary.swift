@@ -222,7 +222,8 @@ struct BenchSummary: Sendable {
                 var pairs: [(UInt64, UInt64)] = []
                 for b in h["buckets"]?.array ?? [] {
                     guard let pair = b.array, pair.count == 2, let value = pair[0].uint64, let n = pair[1].uint64 else {
-                        throw CLIError("\(source): ops.\(name).histograms_us.\(phase) has a malformed bucket", code: "BadSummary")
+                        throw CLIError(
+                            "\(source): ops.\(name).histograms_us.\(phase) has a malformed bucket", code: "BadSummary")
                     }
                     pairs.append((value, n))
                 }
@@ -251,9 +252,13 @@ struct BenchSummary: Sendable {
                     + "\(BenchFormat.megabytes(bytesRate)) MB/s, \(s.retries) retries, "
                     + "connections \(s.connectionsOpened) opened / \(s.connectionsReused) reused")
             if !s.errorsByCode.isEmpty {
-                lines.append("  errors: " + s.errorsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "))
+                lines.append(
+                    "  errors: "
+                        + s.errorsByCode.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(
+                            separator: ", "))
             }
-            lines.append("  " + "ms".padding(18) + ["p50", "p90", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
+            lines.append(
+                "  " + "ms".padding(18) + ["p50", "p90", "p99", "p99.9", "max"].map { $0.leftPadded(10) }.joined())
             for phase in BenchPhase.allCases {
                 guard let h = s.histograms[phase.rawValue], h.count > 0 else { continue }
                 let cells = Self.quantiles.map { BenchFormat.millis(h.percentile($0.1)) } + [BenchFormat.millis(h.max)]

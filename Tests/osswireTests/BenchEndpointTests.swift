@@ -225,7 +225,8 @@ struct BenchEndpointTests {
         ] {
             let json = dir.path + "/\(op).json"
             let r = try await osswire(
-                ["bench", op, "--mock", "--count", "20", "--concurrency", "2", "--objects", "10", "--json", json] + extra)
+                ["bench", op, "--mock", "--count", "20", "--concurrency", "2", "--objects", "10", "--json", json]
+                    + extra)
             #expect(r.status == 0, "\(op): \(r.stderr)")
             let s = try Summary(path: json)
             let ops = try #require(s.object["ops"] as? [String: Any])

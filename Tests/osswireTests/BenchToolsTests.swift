@@ -50,7 +50,8 @@ struct BenchToolsTests {
     func mergeAndRoundTrip() {
         var a = histogram(stride(from: 1, to: 5_000_000, by: 997))
         let b = histogram(stride(from: 3, to: 900_000, by: 31))
-        let both = histogram(Array(stride(from: 1, to: 5_000_000, by: 997)) + Array(stride(from: 3, to: 900_000, by: 31)))
+        let both = histogram(
+            Array(stride(from: 1, to: 5_000_000, by: 997)) + Array(stride(from: 3, to: 900_000, by: 31)))
         a.merge(b)
         #expect(a == both)
         for q in [0.5, 0.9, 0.99, 0.999] { #expect(a.percentile(q) == both.percentile(q)) }
@@ -89,7 +90,10 @@ struct BenchToolsTests {
     func summarySchema() throws {
         let s = summary(count: 1000, micros: 12_345, errors: 3)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(s.json.text.utf8)) as? [String: Any])
-        for key in ["osswire", "openssl", "cpu", "kernel", "start_time", "seed", "configuration", "client_cpu_s", "workers", "ops"] {
+        for key in [
+            "osswire", "openssl", "cpu", "kernel", "start_time", "seed", "configuration", "client_cpu_s", "workers",
+            "ops",
+        ] {
             #expect(object[key] != nil, "\(key)")
         }
         let get = try #require((object["ops"] as? [String: Any])?["get"] as? [String: Any])
