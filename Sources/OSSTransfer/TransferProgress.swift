@@ -8,7 +8,8 @@ import OSSCore
 /// - It never decreases, within a run or across runs: a resumed run's first report is where the
 ///   paused run's last one stopped (the checkpoint records it), and it stays there until this
 ///   run's own figure passes it (parts in flight at the pause are sent again: the server keeps
-///   no part of a part).
+///   no part of a part). A single PutObject or GET keeps no checkpoint: run again, it starts
+///   again from 0, as its bytes do.
 /// - It reaches `totalBytes` only with `isComplete`: until the object is complete
 ///   (PutObject or CompleteMultipartUpload answered, or the download renamed into place) it is
 ///   held one byte short, so a bar never shows 100% for a transfer that may still stop.
