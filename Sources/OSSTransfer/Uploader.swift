@@ -400,8 +400,9 @@ struct UploadRun: Sendable {
 
     /// After a pause: the parts the server lists that this run does not count yet and that hold
     /// the file's bytes (size and CRC64 checked against the file). Asked from a task of its own
-    /// (the transfer's task is cancelled by the pause), once, and for at most two seconds: a
-    /// pause must not wait on a server that does not answer. Any failure finds nothing.
+    /// (the transfer's task is cancelled by the pause), once, and for at most five seconds: a
+    /// pause must not wait long on a server that does not answer (a loopback or regional OSS
+    /// answers in milliseconds; the bound is only for one that hangs). Any failure finds nothing.
     private func confirmLandedParts(
         uploadId: String, plan: PartPlan, reader: PartReader, known: [Int: UploadCheckpoint.Part]
     ) async -> [UploadCheckpoint.Part] {
@@ -423,7 +424,7 @@ struct UploadRun: Sendable {
                     return found
                 }
                 group.addTask {
-                    try? await Task.sleep(for: .seconds(2))
+                    try? await Task.sleep(for: .seconds(5))
                     return nil
                 }
                 let first = await group.next() ?? nil

@@ -185,7 +185,8 @@ struct CpProcessTests {
             let here = scratch.path + "/here"
             let elsewhere = scratch.path + "/elsewhere"
             for d in [here, elsewhere] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
-            server.service.updateFaults { $0.maxSendRate = 512 << 10 }
+            // 64 KiB/s per connection: each 128 KiB range takes two seconds, the whole ~8 s.
+            server.service.updateFaults { $0.maxSendRate = 64 << 10 }
             let p = try OSSWireProcess(
                 Self.cpArgs("oss://bucket-b/obj", "out.bin", server: server, checkpoints: scratch.checkpoints),
                 env: Self.env, cwd: here)
