@@ -333,7 +333,7 @@ struct UploadRun: Sendable {
         }
         out.partsDone = checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
-        if let store, let checkpointPath, checkpoint.parts.count < plan.partCount {
+        if let store, let checkpointPath, checkpoint.parts.count < plan.partCount || control.reason != nil {
             // The figure this run stopped at: the next run starts there.
             checkpoint.shownBytes = progress.shown
             try? store.save(checkpoint.encode(), to: checkpointPath)
