@@ -218,7 +218,10 @@ struct CpRun {
             if outcome.state == .aborted {
                 text += ": the upload was aborted (a stream cannot be resumed)"
             } else if outcome.partsTotal > 0 {
-                text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts done"
+                // Parts whose answer came, and for an upload the parts the server listed when
+                // it paused (a part cut short after its whole body arrived may have landed).
+                let place = direction == "upload" ? "on the server" : "on disk"
+                text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts \(place)"
                 if let id = outcome.uploadId { text += " (upload \(id))" }
             }
             if outcome.checkpointPath != nil { text += "; run the same command again to resume" }
