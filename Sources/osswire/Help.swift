@@ -139,21 +139,32 @@ enum Help {
         """ + common
 
     static let http = """
-        usage: osswire http put URL --file F [options]
-               osswire http get URL [-o F|-] [options]
+        usage: osswire http get|head|delete URL [-o F|-] [options]
+               osswire http put|post URL --file F [options]   (post: --file optional)
+               osswire http VERB URL --count N [--concurrency C] [options]
 
-        One raw HTTP/1.1 transfer with a per-phase timing breakdown: DNS, connect, TLS, time to
-        first byte, total, bytes, rate (MB/s), whether the connection was reused. Without -o a
-        downloaded body is counted and discarded; -o - writes it to standard output (the
-        breakdown then goes to standard error). Exit 0 for a 1xx-3xx status, 1 otherwise.
+        Raw HTTP/1.1 requests with a per-phase timing breakdown, as curl -w gives it. One
+        request prints the status line and headers, the TLS version and cipher, DNS, connect,
+        TLS, request sent, time to first byte, total, bytes, rate (MB/s), whether the connection
+        was reused, and for a 4xx/5xx answer its error body (OSS's code, message, request id
+        and EC when it is OSS's XML). Without -o a downloaded body is counted and discarded;
+        -o - writes it to standard output (the report then goes to standard error).
+        --count N sends N requests from C workers on kept-alive connections (a worker sends its
+        next request when its last one ended; failures are counted and the run goes on) and
+        prints the statuses, errors, connections opened and reused, and p50/p90/p99/max of the
+        total time and the time to first byte.
+        Exit 0 when every answer was 1xx-3xx, 1 otherwise, 2 for a usage error.
 
         options:
-          --file F                 the body of a put
+          --file F                 the body of a put or post
           -o, --output F           where a get writes the body (- for standard output)
-          --json                   the breakdown as one JSON object
+          -H, --header 'N: V'      add a request header (repeatable; CR, LF or NUL refused)
+          --count N                send N requests and report percentiles (default 1)
+          --concurrency C          workers for --count (default 1)
+          --json                   the report as one JSON object
           --insecure               do not verify the server's TLS certificate
           --cacert FILE            trust the CA certificates in FILE
-          --timeout SECONDS        connect and whole-request timeout
+          --timeout SECONDS        connect and whole-request timeout (each request)
           -h, --help               this help
         """
 
