@@ -38,9 +38,11 @@ final class Exchange {
             }
             try await write(UnsafeRawBufferPointer(all))
             context.bodyFullySent = true
+            context.metrics.requestSent = ContinuousClock.now - context.start
             request.uploadProgress?(Int64(body.count), Int64(body.count))
         } else {
             try await write(head)
+            context.metrics.requestSent = ContinuousClock.now - context.start
             if framing.expectContinue {
                 earlyHead = try await awaitContinue()
             }
@@ -55,6 +57,7 @@ final class Exchange {
                 }
             }
             context.bodyFullySent = earlyHead == nil
+            if earlyHead == nil { context.metrics.requestSent = ContinuousClock.now - context.start }
         }
         let responseHead: HTTPResponseHead
         if let earlyHead {
