@@ -140,3 +140,23 @@ struct RequestMetricsTests {
         await peer.stop()
     }
 }
+
+@Suite("OSSClient request metrics: calls without a result value")
+struct RequestMetricsVoidCallTests {
+    @Test("bucket calls, abort and send return their metrics")
+    func bucketAbortAndSend() async throws {
+        try await withMockServer(configuration: mockConfiguration()) { server in
+            let client = try mockClient(server)
+            let created = try await client.createBucket("made-here")
+            #expect(created.attempts == 1 && created.total > .zero && created.timeToFirstByte <= created.total)
+            let upload = try await client.initiateMultipartUpload(bucket: "made-here", key: "k")
+            let aborted = try await client.abortMultipartUpload(bucket: "made-here", key: "k", uploadId: upload.uploadId)
+            #expect(aborted.total > .zero && aborted.connectionReused)
+            let (head, body) = try await client.send(.listObjectsV2(bucket: "bkt", .init()))
+            #expect(head.statusCode == 200 && !body.isEmpty)
+            #expect(head.metrics.attempts == 1 && head.metrics.bytesReceived > Int64(body.count))
+            #expect(try await client.deleteBucket("made-here").total > .zero)
+            await client.shutdown()
+        }
+    }
+}
