@@ -117,8 +117,8 @@ extension OSSClient {
     public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
         let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
         return DeleteObjectResult(
-            metrics: r.metrics, requestId: r.head.requestId, deleteMarker: r.head.header("x-oss-delete-marker") == "true",
-            versionId: r.head.header("x-oss-version-id"))
+            metrics: r.metrics, requestId: r.head.requestId,
+            deleteMarker: r.head.header("x-oss-delete-marker") == "true", versionId: r.head.header("x-oss-version-id"))
     }
 
     /// Appends to an appendable object (AppendObject) at `position` (0 creates it).
