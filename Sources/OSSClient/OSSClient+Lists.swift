@@ -93,7 +93,8 @@ extension OSSClient {
                 options: options))
         let result = try OSSClient.decode(CopyObjectResult.self, r.body, operation: .copyObject)
         return CopiedObject(
-            metrics: r.metrics, result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+            metrics: r.metrics, result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"),
+            requestId: r.head.requestId)
     }
 
     // MARK: Multipart
@@ -104,7 +105,8 @@ extension OSSClient {
     {
         try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(.initiateMultipartUpload(bucket: bucket, key: key, options: options))
-        var result = try OSSClient.decode(InitiateMultipartUploadResult.self, r.body, operation: .initiateMultipartUpload)
+        var result = try OSSClient.decode(
+            InitiateMultipartUploadResult.self, r.body, operation: .initiateMultipartUpload)
         result.metrics = r.metrics
         guard !result.uploadId.isEmpty else {
             throw OSSClientError.invalidResponse("InitiateMultipartUpload: the answer has an empty UploadId")
@@ -131,7 +133,8 @@ extension OSSClient {
             throw OSSClientError.crcMismatch(expected: expectedCRC64, reported: crc, what: "CompleteMultipartUpload")
         }
         return CompletedMultipartUpload(
-            metrics: r.metrics, result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+            metrics: r.metrics, result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"),
+            requestId: r.head.requestId)
     }
 
     /// Copies a range of an existing object into a part of a multipart upload (UploadPartCopy).
@@ -151,7 +154,8 @@ extension OSSClient {
                 uploadId: uploadId, partNumber: partNumber))
         let result = try OSSClient.decode(CopyPartResult.self, r.body, operation: .uploadPartCopy)
         return UploadPartResult(
-            metrics: r.metrics, partNumber: partNumber, etag: result.eTag, crc64: r.head.crc64, requestId: r.head.requestId)
+            metrics: r.metrics, partNumber: partNumber, etag: result.eTag, crc64: r.head.crc64,
+            requestId: r.head.requestId)
     }
 
     /// Lists the parts uploaded so far (ListParts), one page.

@@ -117,8 +117,8 @@ extension OSSClient {
     public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
         let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
         return DeleteObjectResult(
-            metrics: r.metrics, requestId: r.head.requestId, deleteMarker: r.head.header("x-oss-delete-marker") == "true",
-            versionId: r.head.header("x-oss-version-id"))
+            metrics: r.metrics, requestId: r.head.requestId,
+            deleteMarker: r.head.header("x-oss-delete-marker") == "true", versionId: r.head.header("x-oss-version-id"))
     }
 
     /// Appends to an appendable object (AppendObject) at `position` (0 creates it).
@@ -165,31 +165,42 @@ extension OSSClient {
 
     /// Abandons a multipart upload (AbortMultipartUpload); its parts are deleted and the id
     /// becomes unusable (`NoSuchUpload`).
-    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> OSSRequestMetrics {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
-        _ = try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId))
+        return try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)).metrics
     }
 
     /// Creates a bucket (PutBucket).
     /// - Parameters:
     ///   - acl: `private`, `public-read` or `public-read-write`.
     ///   - storageClass: `Standard`, `IA`, `Archive`, ...
-    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws {
-        _ = try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass))
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws
+        -> OSSRequestMetrics
+    {
+        try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass)).metrics
     }
 
     /// Deletes an empty bucket (DeleteBucket).
-    public func deleteBucket(_ bucket: String) async throws {
-        _ = try await perform(.deleteBucket(bucket: bucket))
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func deleteBucket(_ bucket: String) async throws -> OSSRequestMetrics {
+        try await perform(.deleteBucket(bucket: bucket)).metrics
     }
 
     /// Sends any operation and returns the raw answer (status, headers, body), for operations
-    /// this client has no method for. Non-2xx answers throw `OSSServiceError`.
+    /// this client has no method for. Non-2xx answers throw `OSSServiceError`. The head's
+    /// `metrics` say what the call cost.
     public func send(_ operation: OSSOperationRequest, progress: OSSProgressHandler? = nil) async throws -> (
         OSSResponseHead, [UInt8]
     ) {
         let r = try await perform(operation, progress: progress)
-        return (r.head, r.body)
+        var head = r.head
+        head.metrics = r.metrics
+        return (head, r.body)
     }
 }
 

@@ -6,6 +6,8 @@ public struct OSSResponseHead: Sendable {
     public var statusCode: Int
     /// Headers in the order received.
     public var headers: [(name: String, value: String)]
+    /// What the call cost, on the head `OSSClient.send(_:progress:)` returns (empty elsewhere).
+    public var metrics = OSSRequestMetrics()
 
     public init(statusCode: Int, headers: [(name: String, value: String)]) {
         self.statusCode = statusCode

@@ -106,8 +106,10 @@ enum HTTPCommand {
         defer { client.closeIdleConnections() }
 
         if count > 1 {
-            let summary = await runMany(client: client, request: request, count: count, concurrency: min(concurrency, count))
-            let report = args.flag("json")
+            let summary = await runMany(
+                client: client, request: request, count: count, concurrency: min(concurrency, count))
+            let report =
+                args.flag("json")
                 ? summary.json(method: method.rawValue, url: url, uploadBytes: uploadBytes)
                 : summary.text(method: method.rawValue, url: url)
             printLine(report)
@@ -121,7 +123,8 @@ enum HTTPCommand {
             throw UsageError(error.message)
         }
         let shownBytes = method == .put || method == .post ? uploadBytes : outcome.bodyBytes
-        let report = args.flag("json")
+        let report =
+            args.flag("json")
             ? json(method: method.rawValue, url: url, outcome: outcome, bodyBytes: shownBytes)
             : text(method: method.rawValue, url: url, outcome: outcome, bodyBytes: shownBytes)
         if toStdout { printError(report) } else { printLine(report) }
@@ -150,7 +153,8 @@ enum HTTPCommand {
 
     /// `s` without leading and trailing spaces and tabs.
     static func trimmed(_ s: Substring) -> String {
-        String(s.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+        String(
+            s.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 
     /// Where a successful answer's body goes.
@@ -170,7 +174,9 @@ enum HTTPCommand {
                 let failed = response.status >= 400
                 while let piece = try await response.read() {
                     if failed {
-                        if errorBody.count < errorBodyLimit { errorBody += piece.prefix(errorBodyLimit - errorBody.count) }
+                        if errorBody.count < errorBodyLimit {
+                            errorBody += piece.prefix(errorBodyLimit - errorBody.count)
+                        }
                     } else {
                         switch sink {
                         case .file(let file): try file.write(piece, at: received)
@@ -180,7 +186,8 @@ enum HTTPCommand {
                     }
                     received += Int64(piece.count)
                 }
-                return Outcome(head: response.head, metrics: response.metrics, bodyBytes: received, errorBody: errorBody)
+                return Outcome(
+                    head: response.head, metrics: response.metrics, bodyBytes: received, errorBody: errorBody)
             }
         }
     }
@@ -238,8 +245,8 @@ enum HTTPCommand {
             let seconds = milliseconds(elapsed) / 1000
             let rate = seconds > 0 ? Double(count) / seconds : 0
             var lines = [
-                "\(method) \(url): \(count) requests, concurrency \(concurrency), \(count - failed) ok, \(failed) failed, "
-                    + "in \(fixed(seconds, 3)) s (\(fixed(rate, 1)) requests/s)"
+                "\(method) \(url): \(count) requests, concurrency \(concurrency), \(count - failed) ok, "
+                    + "\(failed) failed, in \(fixed(seconds, 3)) s (\(fixed(rate, 1)) requests/s)"
             ]
             for (status, n) in statuses.sorted(by: { $0.key < $1.key }) { lines.append("  status \(status)  \(n)") }
             for (code, n) in failures.sorted(by: { $0.key < $1.key }) { lines.append("  error \(code)  \(n)") }
@@ -272,7 +279,10 @@ enum HTTPCommand {
                 ("concurrency", "\(concurrency)"),
                 ("ok", "\(count - failed)"),
                 ("failed", "\(failed)"),
-                ("statuses", JSON.object(statuses.sorted(by: { $0.key < $1.key }).map { ("\($0.key)", "\($0.value)") })),
+                (
+                    "statuses",
+                    JSON.object(statuses.sorted(by: { $0.key < $1.key }).map { ("\($0.key)", "\($0.value)") })
+                ),
                 ("errors", JSON.object(failures.sorted(by: { $0.key < $1.key }).map { ($0.key, "\($0.value)") })),
                 ("elapsed_ms", fixed(milliseconds(elapsed), 3)),
                 ("requests_per_s", fixed(seconds > 0 ? Double(count) / seconds : 0, 3)),
@@ -362,7 +372,8 @@ enum HTTPCommand {
             if let id = e.requestId ?? o.head.headers["x-oss-request-id"] { lines.append("  request id  \(id)") }
             if let ec = e.ec { lines.append("  ec          \(ec)") }
             for (name, value) in e.extra.sorted(by: { $0.key < $1.key }) {
-                lines.append("  \(name): " + (hiddenErrorFields.contains(name) ? "(not shown)" : printable(value, limit: 512)))
+                lines.append(
+                    "  \(name): " + (hiddenErrorFields.contains(name) ? "(not shown)" : printable(value, limit: 512)))
             }
         } else if let ossError = o.head.headers["x-oss-err"] ?? o.head.headers["x-oss-ec"] {
             lines.append("  error       \(printable(ossError, limit: 512))")
@@ -386,7 +397,9 @@ enum HTTPCommand {
     }
 
     /// Error-body elements that echo what was signed: named, never shown (as `OSSServiceError`).
-    static let hiddenErrorFields: Set<String> = ["StringToSign", "StringToSignBytes", "CanonicalRequest", "SignatureProvided"]
+    static let hiddenErrorFields: Set<String> = [
+        "StringToSign", "StringToSignBytes", "CanonicalRequest", "SignatureProvided",
+    ]
 
     /// `s` on one line: controls as `\u{..}` escapes, cut at `limit` characters.
     static func printable(_ s: String, limit: Int) -> String {
@@ -397,7 +410,8 @@ enum HTTPCommand {
                 break
             }
             if scalar.value < 0x20 || scalar.value == 0x7F {
-                out += scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : "\\u{\(String(scalar.value, radix: 16))}"
+                out +=
+                    scalar == "\n" || scalar == "\r" || scalar == "\t" ? " " : "\\u{\(String(scalar.value, radix: 16))}"
             } else {
                 out.unicodeScalars.append(scalar)
             }
@@ -440,12 +454,24 @@ enum HTTPCommand {
         var fields: [(String, String)] = [
             ("state", JSON.string(failed ? "failed" : "completed")),
             ("code", failed ? JSON.string(oss?.code ?? "HTTP \(head.status)") : "null"),
-            ("error", failed ? JSON.string(oss.map { "\($0.code)" + ($0.message.map { ": \($0)" } ?? "") } ?? "the server answered \(head.status) \(head.reason)") : "null"),
+            (
+                "error",
+                failed
+                    ? JSON.string(
+                        oss.map { "\($0.code)" + ($0.message.map { ": \($0)" } ?? "") }
+                            ?? "the server answered \(head.status) \(head.reason)") : "null"
+            ),
             ("method", JSON.string(method)),
             ("url", JSON.string(url)),
             ("status", "\(head.status)"),
             ("reason", JSON.string(head.reason)),
-            ("headers", "[" + head.headers.map { JSON.object([("name", JSON.string($0.name)), ("value", JSON.string($0.value))]) }.joined(separator: ",") + "]"),
+            (
+                "headers",
+                "["
+                    + head.headers.map {
+                        JSON.object([("name", JSON.string($0.name)), ("value", JSON.string($0.value))])
+                    }.joined(separator: ",") + "]"
+            ),
             ("remote_address", JSON.string(m.remoteAddress)),
             ("tls_version", JSON.string(m.tlsVersion)),
             ("tls_cipher", JSON.string(m.tlsCipher)),

@@ -16,7 +16,9 @@ struct RequestMetricsTests {
     static let delay = Duration.milliseconds(200)
 
     /// The phases of one call: in order, at or above the server's delay, over plain HTTP.
-    static func check(_ m: OSSRequestMetrics, attempts: Int = 1, _ what: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    static func check(
+        _ m: OSSRequestMetrics, attempts: Int = 1, _ what: String, sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(m.requestSent > .zero, "\(what): \(m)", sourceLocation: sourceLocation)
         #expect(m.requestSent <= m.timeToFirstByte, "\(what): \(m)", sourceLocation: sourceLocation)
         #expect(m.timeToFirstByte <= m.total, "\(what): \(m)", sourceLocation: sourceLocation)
@@ -50,7 +52,8 @@ struct RequestMetricsTests {
             Self.check(try await client.listObjects(bucket: "bkt").metrics, "ListObjects")
             let path = NSTemporaryDirectory() + "osswire-metrics-\(UUID().uuidString).bin"
             defer { try? FileManager.default.removeItem(atPath: path) }
-            Self.check(try await client.getObject(bucket: "bkt", key: "m/a", toFile: path).metrics, "GetObject to a file")
+            Self.check(
+                try await client.getObject(bucket: "bkt", key: "m/a", toFile: path).metrics, "GetObject to a file")
 
             let upload = try await client.initiateMultipartUpload(bucket: "bkt", key: "m/multi")
             Self.check(upload.metrics, "InitiateMultipartUpload")
@@ -58,14 +61,16 @@ struct RequestMetricsTests {
                 bucket: "bkt", key: "m/multi", uploadId: upload.uploadId, partNumber: 1, body: .bytes(data))
             Self.check(part.metrics, "UploadPart")
             Self.check(
-                try await client.listParts(bucket: "bkt", key: "m/multi", uploadId: upload.uploadId).metrics, "ListParts")
+                try await client.listParts(bucket: "bkt", key: "m/multi", uploadId: upload.uploadId).metrics,
+                "ListParts")
             let done = try await client.completeMultipartUpload(
                 bucket: "bkt", key: "m/multi", uploadId: upload.uploadId,
                 parts: [CompleteMultipartUpload.Part(partNumber: 1, eTag: part.etag)])
             Self.check(done.metrics, "CompleteMultipartUpload")
             Self.check(try await client.deleteObject(bucket: "bkt", key: "m/a").metrics, "DeleteObject")
             Self.check(
-                try await client.deleteMultipleObjects(bucket: "bkt", keys: ["m/multi"]).metrics, "DeleteMultipleObjects")
+                try await client.deleteMultipleObjects(bucket: "bkt", keys: ["m/multi"]).metrics,
+                "DeleteMultipleObjects")
             await client.shutdown()
         }
     }
@@ -138,5 +143,26 @@ struct RequestMetricsTests {
         #expect(second.metrics.tlsCipher == first.metrics.tlsCipher)
         await client.shutdown()
         await peer.stop()
+    }
+}
+
+@Suite("OSSClient request metrics: calls without a result value")
+struct RequestMetricsVoidCallTests {
+    @Test("bucket calls, abort and send return their metrics")
+    func bucketAbortAndSend() async throws {
+        try await withMockServer(configuration: mockConfiguration()) { server in
+            let client = try mockClient(server)
+            let created = try await client.createBucket("made-here")
+            #expect(created.attempts == 1 && created.total > .zero && created.timeToFirstByte <= created.total)
+            let upload = try await client.initiateMultipartUpload(bucket: "made-here", key: "k")
+            let aborted = try await client.abortMultipartUpload(
+                bucket: "made-here", key: "k", uploadId: upload.uploadId)
+            #expect(aborted.total > .zero && aborted.connectionReused)
+            let (head, body) = try await client.send(.listObjectsV2(bucket: "bkt", .init()))
+            #expect(head.statusCode == 200 && !body.isEmpty)
+            #expect(head.metrics.attempts == 1 && head.metrics.bytesReceived > Int64(body.count))
+            #expect(try await client.deleteBucket("made-here").total > .zero)
+            await client.shutdown()
+        }
     }
 }

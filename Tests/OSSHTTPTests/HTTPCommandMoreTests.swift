@@ -8,7 +8,9 @@ import Testing
 /// What the server saw of each request: method, target and the `X-Probe` header.
 final class SeenRequests: Sendable {
     private let items = PThreadMutex<[(String, String, String?)]>([])
-    func append(_ method: String, _ target: String, _ probe: String?) { items.withLock { $0.append((method, target, probe)) } }
+    func append(_ method: String, _ target: String, _ probe: String?) {
+        items.withLock { $0.append((method, target, probe)) }
+    }
     var all: [(String, String, String?)] { items.withLock { $0 } }
 }
 
@@ -27,7 +29,9 @@ func ossLikeHandler(_ seen: SeenRequests) -> @Sendable (HTTPServerConnection) as
                         <StringToSign>secret-ish</StringToSign><EC>0026-00000001</EC></Error>
                         """
                     try await conn.writeResponse(
-                        HTTPResponseHead(status: 404, reason: "Not Found", headers: ["Content-Type": "application/xml", "x-oss-request-id": "REQ123"]),
+                        HTTPResponseHead(
+                            status: 404, reason: "Not Found",
+                            headers: ["Content-Type": "application/xml", "x-oss-request-id": "REQ123"]),
                         body: Array(xml.utf8))
                 } else {
                     try await conn.writeResponse(
@@ -52,7 +56,9 @@ struct HTTPCommandMoreTests {
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         for verb in ["head", "post", "delete", "get"] {
-            let r = try await Products.runOSSWire(["http", verb, base + "/obj", "-H", "X-Probe: \(verb)", "--timeout", "30"])
+            let r = try await Products.runOSSWire([
+                "http", verb, base + "/obj", "-H", "X-Probe: \(verb)", "--timeout", "30",
+            ])
             #expect(r.status == 0, "\(verb): \(r.stderr)")
             #expect(r.stdout.contains("< HTTP/1.1 200 OK"), "\(verb): \(r.stdout)")
             #expect(r.stdout.contains("< X-Answer: yes"), "\(verb): \(r.stdout)")
@@ -122,7 +128,9 @@ struct HTTPCommandMoreTests {
         }
 
         // Failures are counted and the run goes on; the first error body is shown.
-        let failing = try await Products.runOSSWire(["http", "get", base + "/missing", "--count", "5", "--concurrency", "2"])
+        let failing = try await Products.runOSSWire([
+            "http", "get", base + "/missing", "--count", "5", "--concurrency", "2",
+        ])
         #expect(failing.status == 1)
         #expect(failing.stdout.contains("5 failed"), "\(failing.stdout)")
         #expect(failing.stdout.contains("status 404  5"), "\(failing.stdout)")
@@ -136,7 +144,9 @@ struct HTTPCommandMoreTests {
         let server = try LoopbackServer(tls: certs.server, ossLikeHandler(SeenRequests()))
         defer { server.stop() }
         let url = "https://localhost:\(server.port)/obj"
-        let r = try await Products.runOSSWire(["http", "get", url, "--cacert", certs.caFile, "--json", "--timeout", "30"])
+        let r = try await Products.runOSSWire([
+            "http", "get", url, "--cacert", certs.caFile, "--json", "--timeout", "30",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try json(r.stdout)
         #expect((o["tls_version"] as? String)?.hasPrefix("TLSv1.") == true)
@@ -146,7 +156,9 @@ struct HTTPCommandMoreTests {
         #expect(text.stdout.contains("tls         TLSv1."), "\(text.stdout)")
     }
 
-    @Test("usage errors exit 2: a header with CR/LF, a header without a colon or name, --count 0, -o with --count, put without a file")
+    @Test(
+        "usage errors exit 2: -H with CR/LF, no colon or no name; --count 0; -o with --count; put without a file"
+    )
     func usageErrors() async throws {
         let url = "http://127.0.0.1:1/x"
         for args in [

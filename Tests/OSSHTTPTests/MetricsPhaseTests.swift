@@ -19,7 +19,8 @@ struct MetricsPhaseTests {
                     _ = try await conn.readWholeBody()
                     try? await Task.sleep(for: delay)
                     try await conn.writeResponse(
-                        HTTPResponseHead(status: 200, headers: ["X-Test": "delayed"]), body: [UInt8](repeating: 7, count: 1024))
+                        HTTPResponseHead(status: 200, headers: ["X-Test": "delayed"]),
+                        body: [UInt8](repeating: 7, count: 1024))
                 }
             } catch {}
         }
@@ -85,7 +86,8 @@ struct MetricsPhaseTests {
         let port = closed.localPort
         closed.close()
         let none = Reports()
-        var refused = HTTPRequest(method: .get, endpoint: Endpoint(host: "127.0.0.1", port: port, tls: false), target: "/")
+        var refused = HTTPRequest(
+            method: .get, endpoint: Endpoint(host: "127.0.0.1", port: port, tls: false), target: "/")
         refused.metricsHandler = none.handler
         #expect(await clientError { _ = try await client.execute(refused) } != nil)
         #expect(none.items.withLock { $0.isEmpty })
