@@ -58,6 +58,9 @@ final class HTTPWire: Wire {
         http.expectContinue = false
         http.deadline = request.deadline
         http.bodyObserver = request.body?.observer
+        if let sink = request.metrics {
+            http.metricsHandler = { sink.record(HTTPWire.metrics($0)) }
+        }
         // OSSHTTP counts the bytes that went out (the one place); the call's tracker keeps the
         // figure monotonic across attempts.
         if let progress = request.body?.progress {
@@ -79,6 +82,24 @@ final class HTTPWire: Wire {
     }
 
     func shutdown() async { client.closeIdleConnections() }
+
+    /// OSSHTTP's metrics as the client's public type (OSSHTTP's stay internal to this module).
+    static func metrics(_ m: HTTPMetrics) -> OSSRequestMetrics {
+        var r = OSSRequestMetrics()
+        r.dns = m.dns
+        r.connect = m.connect
+        r.tlsHandshake = m.tlsHandshake
+        r.requestSent = m.requestSent
+        r.timeToFirstByte = m.timeToFirstByte
+        r.total = m.total
+        r.bytesSent = m.bytesSent
+        r.bytesReceived = m.bytesReceived
+        r.connectionReused = m.connectionReused
+        r.remoteAddress = m.remoteAddress
+        r.tlsVersion = m.tlsVersion
+        r.tlsCipher = m.tlsCipher
+        return r
+    }
 
     /// An HTTP client error as the client error of the same meaning, its text said once (the
     /// transport's own message names what failed).

@@ -4,6 +4,8 @@ internal import OSSXML
 
 /// What CompleteMultipartUpload answers.
 public struct CompletedMultipartUpload: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     /// The decoded body: bucket, key, ETag, location.
     public var result: CompleteMultipartUploadResult
     /// The server's CRC64-ECMA of the whole object.
@@ -14,6 +16,8 @@ public struct CompletedMultipartUpload: Sendable, Hashable {
 
 /// What CopyObject answers.
 public struct CopiedObject: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     public var result: CopyObjectResult
     /// The server's CRC64-ECMA of the new object.
     public var crc64: UInt64?
@@ -39,14 +43,18 @@ extension OSSClient {
     {
         if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
         let r = try await perform(.listObjectsV2(bucket: bucket, parameters))
-        return try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjectsV2)
+        var result = try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjectsV2)
+        result.metrics = r.metrics
+        return result
     }
 
     /// Lists objects (ListObjects, v1), one page.
     public func listObjects(bucket: String, _ parameters: ListObjectsParameters = .init()) async throws -> ListBucketResult {
         if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
         let r = try await perform(.listObjects(bucket: bucket, parameters))
-        return try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjects)
+        var result = try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjects)
+        result.metrics = r.metrics
+        return result
     }
 
     /// Deletes up to 1000 objects in one request (DeleteMultipleObjects).
@@ -60,8 +68,14 @@ extension OSSClient {
         try checkInput { for k in keys { try Validation.checkObjectKey(k) } }
         let xml = Delete(objects: keys.map { Delete.Object(key: $0) }, quiet: quiet).encode()
         let r = try await perform(.deleteMultipleObjects(bucket: bucket, xml: xml))
-        if r.body.isEmpty { return DeleteResult(deleted: []) }
-        return try OSSClient.decode(DeleteResult.self, r.body, operation: .deleteMultipleObjects)
+        if r.body.isEmpty {
+            var result = DeleteResult(deleted: [])
+            result.metrics = r.metrics
+            return result
+        }
+        var result = try OSSClient.decode(DeleteResult.self, r.body, operation: .deleteMultipleObjects)
+        result.metrics = r.metrics
+        return result
     }
 
     /// Copies an object on the server (CopyObject), up to 5 GiB.
@@ -79,7 +93,8 @@ extension OSSClient {
                 options: options))
         let result = try OSSClient.decode(CopyObjectResult.self, r.body, operation: .copyObject)
         return CopiedObject(
-            result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+            metrics: r.metrics, result: result, crc64: r.head.crc64, versionId: r.head.header("x-oss-version-id"),
+            requestId: r.head.requestId)
     }
 
     // MARK: Multipart
@@ -90,7 +105,9 @@ extension OSSClient {
     {
         try checkInput { try Validation.checkMetadata(options.metadata) }
         let r = try await perform(.initiateMultipartUpload(bucket: bucket, key: key, options: options))
-        let result = try OSSClient.decode(InitiateMultipartUploadResult.self, r.body, operation: .initiateMultipartUpload)
+        var result = try OSSClient.decode(
+            InitiateMultipartUploadResult.self, r.body, operation: .initiateMultipartUpload)
+        result.metrics = r.metrics
         guard !result.uploadId.isEmpty else {
             throw OSSClientError.invalidResponse("InitiateMultipartUpload: the answer has an empty UploadId")
         }
@@ -116,7 +133,8 @@ extension OSSClient {
             throw OSSClientError.crcMismatch(expected: expectedCRC64, reported: crc, what: "CompleteMultipartUpload")
         }
         return CompletedMultipartUpload(
-            result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"), requestId: r.head.requestId)
+            metrics: r.metrics, result: result, crc64: crc, versionId: r.head.header("x-oss-version-id"),
+            requestId: r.head.requestId)
     }
 
     /// Copies a range of an existing object into a part of a multipart upload (UploadPartCopy).
@@ -135,7 +153,9 @@ extension OSSClient {
                 sourceBucket: sourceBucket, sourceKey: sourceKey, sourceRange: sourceRange, bucket: bucket, key: key,
                 uploadId: uploadId, partNumber: partNumber))
         let result = try OSSClient.decode(CopyPartResult.self, r.body, operation: .uploadPartCopy)
-        return UploadPartResult(partNumber: partNumber, etag: result.eTag, crc64: r.head.crc64, requestId: r.head.requestId)
+        return UploadPartResult(
+            metrics: r.metrics, partNumber: partNumber, etag: result.eTag, crc64: r.head.crc64,
+            requestId: r.head.requestId)
     }
 
     /// Lists the parts uploaded so far (ListParts), one page.
@@ -146,7 +166,9 @@ extension OSSClient {
         if let m = maxParts { try checkInput { try Validation.checkPageSize(m, name: "max-parts") } }
         let r = try await perform(
             .listParts(bucket: bucket, key: key, uploadId: uploadId, partNumberMarker: partNumberMarker, maxParts: maxParts))
-        return try OSSClient.decode(ListPartsResult.self, r.body, operation: .listParts)
+        var result = try OSSClient.decode(ListPartsResult.self, r.body, operation: .listParts)
+        result.metrics = r.metrics
+        return result
     }
 
     /// Lists multipart uploads in progress (ListMultipartUploads), one page.
@@ -155,7 +177,9 @@ extension OSSClient {
     {
         if let m = parameters.maxUploads { try checkInput { try Validation.checkPageSize(m, name: "max-uploads") } }
         let r = try await perform(.listMultipartUploads(bucket: bucket, parameters))
-        return try OSSClient.decode(ListMultipartUploadsResult.self, r.body, operation: .listMultipartUploads)
+        var result = try OSSClient.decode(ListMultipartUploadsResult.self, r.body, operation: .listMultipartUploads)
+        result.metrics = r.metrics
+        return result
     }
 
     // MARK: Buckets
@@ -165,6 +189,8 @@ extension OSSClient {
         -> ListAllMyBucketsResult
     {
         let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys))
-        return try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: .listBuckets)
+        var result = try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: .listBuckets)
+        result.metrics = r.metrics
+        return result
     }
 }

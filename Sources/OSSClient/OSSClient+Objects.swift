@@ -16,7 +16,9 @@ extension OSSClient {
         let r = try await perform(
             .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
             signal: options.signal, retries: options.retryPolicy)
-        return PutObjectResult(r.head)
+        var result = PutObjectResult(r.head)
+        result.metrics = r.metrics
+        return result
     }
 
     /// Downloads an object, or a range of it, into memory (GetObject). A whole object's CRC64 is checked.
@@ -26,7 +28,9 @@ extension OSSClient {
     {
         try range?.validate()
         let r = try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress)
-        return GetObjectResult(metadata: ObjectMetadata(r.head), body: r.body)
+        var metadata = ObjectMetadata(r.head)
+        metadata.metrics = r.metrics
+        return GetObjectResult(metrics: r.metrics, metadata: metadata, body: r.body)
     }
 
     /// Downloads an object, or a range of it, into a file. The bytes go to `path.osswire-part`
@@ -38,10 +42,14 @@ extension OSSClient {
         try range?.validate()
         // The file is written (blocking pwrite) on a file I/O thread, never on the cooperative pool.
         return try await FileIOExecutor.run {
-            try await perform(.getObject(bucket: bucket, key: key, range: range), progress: progress) { head, pump in
+            let r = try await performMeasured(.getObject(bucket: bucket, key: key, range: range), progress: progress) {
+                head, pump in
                 try await pump.write(toFile: path)
                 return ObjectMetadata(head)
             }
+            var metadata = r.value
+            metadata.metrics = r.metrics
+            return metadata
         }
     }
 
@@ -61,11 +69,15 @@ extension OSSClient {
         try range?.validate()
         let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range)
         return try await FileIOExecutor.run {
-            try await perform(op, progress: progress, retries: retryPolicy) { head, pump in
+            let r = try await performMeasured(op, progress: progress, retries: retryPolicy) { head, pump in
                 let (written, crc) = try await pump.write(
                     to: file, at: offset, buffer: buffer ?? IOBuffer(capacity: BodyPump.fileBufferSize), limit: limit)
                 return ObjectDownload(metadata: ObjectMetadata(head), bytesWritten: written, crc64: crc)
             }
+            var download = r.value
+            download.metrics = r.metrics
+            download.metadata.metrics = r.metrics
+            return download
         }
     }
 
@@ -95,7 +107,9 @@ extension OSSClient {
     /// An object's metadata (HeadObject). A failure's code comes from the `x-oss-err` header.
     public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetadata {
         let r = try await perform(.headObject(bucket: bucket, key: key, versionId: versionId))
-        return ObjectMetadata(r.head)
+        var metadata = ObjectMetadata(r.head)
+        metadata.metrics = r.metrics
+        return metadata
     }
 
     /// Deletes an object (DeleteObject). Deleting a missing key succeeds, as in OSS.
@@ -103,8 +117,8 @@ extension OSSClient {
     public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
         let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
         return DeleteObjectResult(
-            requestId: r.head.requestId, deleteMarker: r.head.header("x-oss-delete-marker") == "true",
-            versionId: r.head.header("x-oss-version-id"))
+            metrics: r.metrics, requestId: r.head.requestId,
+            deleteMarker: r.head.header("x-oss-delete-marker") == "true", versionId: r.head.header("x-oss-version-id"))
     }
 
     /// Appends to an appendable object (AppendObject) at `position` (0 creates it).
@@ -124,7 +138,8 @@ extension OSSClient {
         guard let next = r.head.header("x-oss-next-append-position").flatMap({ Int64($0) }) else {
             throw OSSClientError.invalidResponse("AppendObject: the answer has no x-oss-next-append-position")
         }
-        return AppendObjectResult(nextPosition: next, crc64: r.head.crc64, etag: r.head.etag, requestId: r.head.requestId)
+        return AppendObjectResult(
+            metrics: r.metrics, nextPosition: next, crc64: r.head.crc64, etag: r.head.etag, requestId: r.head.requestId)
     }
 
     /// Uploads one part of a multipart upload (UploadPart), checking its CRC64.
@@ -144,36 +159,48 @@ extension OSSClient {
                 bucket: bucket, key: key, uploadId: uploadId, partNumber: partNumber, body: body, contentMD5: contentMD5),
             progress: progress, signal: signal, retries: retryPolicy)
         guard let etag = r.head.etag else { throw OSSClientError.invalidResponse("UploadPart: the answer has no ETag") }
-        return UploadPartResult(partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
+        return UploadPartResult(
+            metrics: r.metrics, partNumber: partNumber, etag: etag, crc64: r.head.crc64, requestId: r.head.requestId)
     }
 
     /// Abandons a multipart upload (AbortMultipartUpload); its parts are deleted and the id
     /// becomes unusable (`NoSuchUpload`).
-    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws {
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> OSSRequestMetrics {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
-        _ = try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId))
+        return try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)).metrics
     }
 
     /// Creates a bucket (PutBucket).
     /// - Parameters:
     ///   - acl: `private`, `public-read` or `public-read-write`.
     ///   - storageClass: `Standard`, `IA`, `Archive`, ...
-    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws {
-        _ = try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass))
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws
+        -> OSSRequestMetrics
+    {
+        try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass)).metrics
     }
 
     /// Deletes an empty bucket (DeleteBucket).
-    public func deleteBucket(_ bucket: String) async throws {
-        _ = try await perform(.deleteBucket(bucket: bucket))
+    /// - Returns: what the call cost.
+    @discardableResult
+    public func deleteBucket(_ bucket: String) async throws -> OSSRequestMetrics {
+        try await perform(.deleteBucket(bucket: bucket)).metrics
     }
 
     /// Sends any operation and returns the raw answer (status, headers, body), for operations
-    /// this client has no method for. Non-2xx answers throw `OSSServiceError`.
+    /// this client has no method for. Non-2xx answers throw `OSSServiceError`. The head's
+    /// `metrics` say what the call cost.
     public func send(_ operation: OSSOperationRequest, progress: OSSProgressHandler? = nil) async throws -> (
         OSSResponseHead, [UInt8]
     ) {
         let r = try await perform(operation, progress: progress)
-        return (r.head, r.body)
+        var head = r.head
+        head.metrics = r.metrics
+        return (head, r.body)
     }
 }
 
@@ -185,6 +212,8 @@ struct StreamConsumerError: Error {
 
 /// What `getObject(bucket:key:range:into:at:)` wrote.
 public struct ObjectDownload: Sendable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     public var metadata: ObjectMetadata
     /// The bytes written to the file.
     public var bytesWritten: Int64

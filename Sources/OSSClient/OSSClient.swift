@@ -128,10 +128,13 @@ extension OSSClient {
     func perform(
         _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
         signal: CancellationSignal? = nil, retries: RetryPolicy? = nil
-    ) async throws -> (head: OSSResponseHead, body: [UInt8]) {
-        try await perform(op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries) { head, pump in
+    ) async throws -> (head: OSSResponseHead, body: [UInt8], metrics: OSSRequestMetrics) {
+        let r = try await performMeasured(
+            op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries
+        ) { head, pump in
             (head, try await pump.collect())
         }
+        return (r.value.0, r.value.1, r.metrics)
     }
 
     /// Sends an operation: validates it, signs each attempt, retries what the one retry policy
@@ -149,20 +152,58 @@ extension OSSClient {
         signal: CancellationSignal? = nil, retries: RetryPolicy? = nil,
         consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
-        // A file body is read (blocking pread) on a file I/O thread, never on the cooperative pool.
-        if op.body.readsFile {
-            return try await FileIOExecutor.run {
-                try await performHere(
-                    op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries, consume: consume)
+        try await performMeasured(
+            op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries, consume: consume
+        ).value
+    }
+
+    /// `perform`, with the call's metrics: the last attempt's phases and the attempts made. Its
+    /// errors (`OSSClientError`, `OSSServiceError`) carry the metrics too when the last attempt
+    /// had a connection.
+    func performMeasured<T: Sendable>(
+        _ op: OSSOperationRequest, progress: OSSProgressHandler? = nil, uploadCRCBase: UInt64? = nil,
+        signal: CancellationSignal? = nil, retries: RetryPolicy? = nil,
+        consume: (OSSResponseHead, BodyPump) async throws -> T
+    ) async throws -> (value: T, metrics: OSSRequestMetrics) {
+        let recorder = WireMetrics()
+        do {
+            let value: T
+            // A file body is read (blocking pread) on a file I/O thread, never on the cooperative pool.
+            if op.body.readsFile {
+                value = try await FileIOExecutor.run {
+                    try await performHere(
+                        op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries,
+                        recorder: recorder, consume: consume)
+                }
+            } else {
+                value = try await performHere(
+                    op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries,
+                    recorder: recorder, consume: consume)
             }
+            return (value, recorder.result)
+        } catch {
+            throw OSSClient.attach(recorder.current, to: error)
         }
-        return try await performHere(
-            op, progress: progress, uploadCRCBase: uploadCRCBase, signal: signal, retries: retries, consume: consume)
+    }
+
+    /// The error with the call's metrics, for the error types that carry them.
+    static func attach(_ metrics: OSSRequestMetrics?, to error: any Error) -> any Error {
+        guard let metrics else { return error }
+        if var e = error as? OSSClientError {
+            e.metrics = metrics
+            return e
+        }
+        if var e = error as? OSSServiceError {
+            e.metrics = metrics
+            return e
+        }
+        return error
     }
 
     private func performHere<T: Sendable>(
         _ op: OSSOperationRequest, progress: OSSProgressHandler?, uploadCRCBase: UInt64?,
-        signal: CancellationSignal?, retries: RetryPolicy?, consume: (OSSResponseHead, BodyPump) async throws -> T
+        signal: CancellationSignal?, retries: RetryPolicy?, recorder: WireMetrics,
+        consume: (OSSResponseHead, BodyPump) async throws -> T
     ) async throws -> T {
         try op.validate()
         let epoch = try currentEpoch()
@@ -220,6 +261,7 @@ extension OSSClient {
         var resentOnFreshConnection = false
         while true {
             attempt += 1
+            recorder.startAttempt()
             do {
                 try Task.checkCancellation()
                 if let deadline, ContinuousClock.now >= deadline { throw OSSClient.deadlinePassed(after: nil) }
@@ -237,7 +279,7 @@ extension OSSClient {
                     : nil
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: upload,
-                    deadline: deadline, signal: callSignal)
+                    deadline: deadline, signal: callSignal, metrics: recorder)
                 let value = try await wire.execute(request) { response in
                     let head = response.head
                     guard (200..<300).contains(head.statusCode) else {

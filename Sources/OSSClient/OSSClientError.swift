@@ -1,3 +1,4 @@
+import OSSCore
 import OSSProtocol
 
 /// An error raised on the client side: bad input, a cancelled or disabled request, a network
@@ -64,6 +65,9 @@ public struct OSSClientError: Error, Sendable, CustomStringConvertible {
     public let bodyFullySent: Bool?
     /// The underlying error (a `TransportError`, an HTTP layer error, a `SystemError`), if any.
     public let underlying: (any Error & Sendable)?
+    /// What the call cost (its last attempt's phases, the attempts made), when that attempt had a
+    /// connection; `nil` for errors raised before one (bad input, DNS, connect).
+    public var metrics: OSSRequestMetrics? = nil
 
     public init(_ kind: Kind, _ message: String, bodyFullySent: Bool? = nil, underlying: (any Error & Sendable)? = nil) {
         self.kind = kind

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// An error answered by OSS (or a server speaking its protocol): a non-2xx status with the OSS
 /// error body, or for HEAD requests the `x-oss-err` header.
 ///
@@ -18,6 +20,9 @@ public struct OSSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
     public var ec: String
     /// Every other element of the error body, by name (`ServerTime`, `StringToSign`, ...).
     public var fields: [String: String]
+    /// What the call cost (its last attempt's phases, the attempts made). Not part of equality:
+    /// two errors are equal when OSS said the same thing.
+    public var metrics: OSSRequestMetrics? = nil
 
     public init(
         statusCode: Int, code: String, message: String = "", requestId: String = "", hostId: String = "",
@@ -30,6 +35,21 @@ public struct OSSServiceError: Error, Sendable, Hashable, CustomStringConvertibl
         self.hostId = hostId
         self.ec = ec
         self.fields = fields
+    }
+
+    public static func == (a: OSSServiceError, b: OSSServiceError) -> Bool {
+        a.statusCode == b.statusCode && a.code == b.code && a.message == b.message && a.requestId == b.requestId
+            && a.hostId == b.hostId && a.ec == b.ec && a.fields == b.fields
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(statusCode)
+        hasher.combine(code)
+        hasher.combine(message)
+        hasher.combine(requestId)
+        hasher.combine(hostId)
+        hasher.combine(ec)
+        hasher.combine(fields)
     }
 
     /// Fields whose values can help an attacker or leak what was signed; named, never shown.

@@ -6,6 +6,8 @@ public struct OSSResponseHead: Sendable {
     public var statusCode: Int
     /// Headers in the order received.
     public var headers: [(name: String, value: String)]
+    /// What the call cost, on the head `OSSClient.send(_:progress:)` returns (empty elsewhere).
+    public var metrics = OSSRequestMetrics()
 
     public init(statusCode: Int, headers: [(name: String, value: String)]) {
         self.statusCode = statusCode
@@ -29,6 +31,8 @@ public struct OSSResponseHead: Sendable {
 
 /// What PutObject answers.
 public struct PutObjectResult: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     /// The object's ETag, with quotes as OSS sends it.
     public var etag: String
     /// The server's CRC64-ECMA of the object.
@@ -46,6 +50,8 @@ public struct PutObjectResult: Sendable, Hashable {
 
 /// What AppendObject answers.
 public struct AppendObjectResult: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     /// The position for the next append (`x-oss-next-append-position`).
     public var nextPosition: Int64
     /// The server's CRC64-ECMA of the whole object so far.
@@ -56,6 +62,8 @@ public struct AppendObjectResult: Sendable, Hashable {
 
 /// What UploadPart answers.
 public struct UploadPartResult: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     public var partNumber: Int
     /// The part's ETag, as CompleteMultipartUpload wants it.
     public var etag: String
@@ -66,6 +74,8 @@ public struct UploadPartResult: Sendable, Hashable {
 
 /// What DeleteObject answers.
 public struct DeleteObjectResult: Sendable, Hashable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     public var requestId: String
     /// Whether a delete marker was made (versioned buckets).
     public var deleteMarker: Bool
@@ -74,6 +84,8 @@ public struct DeleteObjectResult: Sendable, Hashable {
 
 /// An object's metadata, from HeadObject or the head of GetObject.
 public struct ObjectMetadata: Sendable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     /// The body length of this answer (for a range read, the range's length).
     public var contentLength: Int64
     public var contentType: String?
@@ -129,6 +141,8 @@ public struct ObjectMetadata: Sendable {
 
 /// What GetObject to memory answers.
 public struct GetObjectResult: Sendable {
+    /// What the call cost: its last attempt's phases and the attempts made.
+    public var metrics = OSSRequestMetrics()
     public var metadata: ObjectMetadata
     public var body: [UInt8]
 }

@@ -14,6 +14,49 @@ struct WireRequest: Sendable {
     var deadline: ContinuousClock.Instant?
     /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
     var signal: CancellationSignal? = nil
+    /// Where the wire puts the exchange's metrics once it is over (when it had a connection).
+    var metrics: WireMetrics? = nil
+}
+
+/// The metrics of a call's latest attempt, and how many attempts it made; filled by the wire.
+final class WireMetrics: Sendable {
+    private struct State {
+        var last: OSSRequestMetrics? = nil
+        var attempts = 0
+    }
+    private let state = PThreadMutex(State())
+
+    /// A new attempt starts: the previous one's phases are dropped.
+    func startAttempt() {
+        state.withLock { s in
+            s.attempts += 1
+            s.last = nil
+        }
+    }
+
+    /// The wire's report for the current attempt.
+    func record(_ metrics: OSSRequestMetrics) {
+        state.withLock { $0.last = metrics }
+    }
+
+    /// For a call that succeeded: the current attempt's metrics, or (a scripted wire reported
+    /// none) empty phases, with the attempts counted.
+    var result: OSSRequestMetrics {
+        state.withLock { s in
+            var m = s.last ?? OSSRequestMetrics()
+            m.attempts = max(1, s.attempts)
+            return m
+        }
+    }
+
+    /// The current attempt's metrics with the attempts counted so far; nil when it had no connection.
+    var current: OSSRequestMetrics? {
+        state.withLock { s in
+            guard var m = s.last else { return nil }
+            m.attempts = max(1, s.attempts)
+            return m
+        }
+    }
 }
 
 /// The body of an answer, read chunk by chunk by one task, inside the exchange's handler.

@@ -150,6 +150,10 @@ public struct ConnectTimings: Sendable, Hashable {
     public var tlsHandshake: Duration = .zero
     /// The address that answered, as text (`127.0.0.1:8080`, `[::1]:443`).
     public var remoteAddress: String = ""
+    /// The negotiated TLS protocol (`TLSv1.3`); empty for plain TCP.
+    public var tlsVersion: String = ""
+    /// The negotiated cipher suite in OpenSSL's name (`TLS_AES_128_GCM_SHA256`); empty for plain TCP.
+    public var tlsCipher: String = ""
 
     public init() {}
 }

@@ -41,10 +41,12 @@ final class Exchange {
             }
             try await write(UnsafeRawBufferPointer(all))
             context.bodyFullySent = true
+            context.metrics.requestSent = ContinuousClock.now - context.start
             context.bodyEndPosition = context.bodyStartPosition.map { $0 + Int64(body.count) }
             reportAcknowledged(handedOver: Int64(body.count), total: Int64(body.count))
         } else {
             try await write(head)
+            context.metrics.requestSent = ContinuousClock.now - context.start
             if framing.expectContinue {
                 earlyHead = try await awaitContinue()
             }
@@ -59,7 +61,10 @@ final class Exchange {
                 }
             }
             context.bodyFullySent = earlyHead == nil
-            if earlyHead == nil { context.bodyEndPosition = connection.stream.writtenCount }
+            if earlyHead == nil {
+                context.metrics.requestSent = ContinuousClock.now - context.start
+                context.bodyEndPosition = connection.stream.writtenCount
+            }
         }
         let responseHead: HTTPResponseHead
         if let earlyHead {

@@ -75,13 +75,19 @@ public final class HTTPClient: Sendable {
         defer { deadlineTask?.cancel() }
         let context = RequestContext(signal: signal)
         do {
-            return try await withTaskCancellationHandler {
+            let value = try await withTaskCancellationHandler {
                 try await run(request, head: head, framing: framing, context: context, handler: handler)
             } onCancel: {
                 signal.cancel(.taskCancelled)
             }
+            context.finish(request)
+            return value
         } catch let error as HandlerError {
+            context.finish(request)
             throw error.underlying
+        } catch {
+            context.finish(request)
+            throw error
         }
     }
 
@@ -160,9 +166,19 @@ final class RequestContext {
     var bodyEndPosition: Int64?
     var bodyProgressReported: Int64 = 0
     private var stream: (any ByteStream)?
+    /// Whether a connection was obtained (metrics then mean something).
+    var hadConnection = false
 
     init(signal: CancellationSignal) {
         self.signal = signal
+    }
+
+    /// Hands the final metrics to the request's handler, once, if a connection was obtained.
+    func finish(_ request: HTTPRequest) {
+        guard hadConnection else { return }
+        hadConnection = false
+        if metrics.total == .zero { metrics.total = ContinuousClock.now - start }
+        request.metricsHandler?(metrics)
     }
 
     func connected(_ connection: HTTPConnection, reused: Bool) {
@@ -175,6 +191,9 @@ final class RequestContext {
         stream = connection.stream
         metrics.connectionReused = reused
         metrics.remoteAddress = connection.timings.remoteAddress
+        metrics.tlsVersion = connection.timings.tlsVersion
+        metrics.tlsCipher = connection.timings.tlsCipher
+        hadConnection = true
         if reused {
             metrics.dns = .zero
             metrics.connect = .zero

@@ -6,6 +6,10 @@ public struct HTTPMetrics: Sendable, Hashable {
     public var connect: Duration = .zero
     /// TLS handshake; zero for plain HTTP or a reused connection.
     public var tlsHandshake: Duration = .zero
+    /// From the start of the request to the last byte of head and body handed to the socket
+    /// (curl's pre-transfer/post-transfer split). With an early answer to `Expect: 100-continue`,
+    /// the head's.
+    public var requestSent: Duration = .zero
     /// From the start of the request to the first byte of the response.
     public var timeToFirstByte: Duration = .zero
     /// From the start of the request to the end of the response body.
@@ -18,6 +22,12 @@ public struct HTTPMetrics: Sendable, Hashable {
     public var connectionReused = false
     /// The address that answered (`127.0.0.1:8080`), when the transport says.
     public var remoteAddress = ""
+    /// The connection's negotiated TLS protocol (`TLSv1.3`), also on a reused connection; empty
+    /// for plain HTTP.
+    public var tlsVersion = ""
+    /// The connection's negotiated cipher suite (`TLS_AES_128_GCM_SHA256`), also on a reused
+    /// connection; empty for plain HTTP.
+    public var tlsCipher = ""
 
     public init() {}
 }

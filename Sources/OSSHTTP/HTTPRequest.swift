@@ -22,6 +22,10 @@ public struct HTTPRequest: Sendable {
     /// Sees every piece of the body just before it is written (CRC64 and rate limits of the layer
     /// above); see `HTTPBodyObserver`. Progress is `uploadProgress`'s.
     public var bodyObserver: (any HTTPBodyObserver)? = nil
+    /// Called once when the request is over, successfully or not, with its final metrics (`total`
+    /// then runs to the end of the request even when the body was not read to its end). Not called
+    /// when the request failed before it had a connection.
+    public var metricsHandler: (@Sendable (HTTPMetrics) -> Void)? = nil
 
     public init(
         method: HTTPMethod, endpoint: Endpoint, target: String = "/", headers: HTTPHeaders = [:],

@@ -141,7 +141,9 @@ final class MockConnection {
     /// `truncateResponse` fault. The caller closes the connection.
     private func writeFirstHalf(_ response: MockResponse, isHead: Bool) async throws {
         var headers = HTTPHeaders()
-        for h in response.headers where h.name.lowercased() != "content-length" { headers.add(name: h.name, value: h.value) }
+        for h in response.headers where !ASCIICase.equal(h.name, "content-length") {
+            headers.add(name: h.name, value: h.value)
+        }
         let length = response.header("content-length").flatMap { Int64($0) } ?? response.body.count
         let head = HTTPResponseHead(status: response.status, reason: HTTPResponseEncoder.reasonPhrase(response.status), headers: headers)
         var bytes = HTTPResponseEncoder.encodeHead(head, bodyLength: length).bytes
@@ -154,7 +156,7 @@ final class MockConnection {
         var headers = HTTPHeaders()
         var length = response.body.count
         for h in response.headers {
-            if h.name.lowercased() == "content-length" {
+            if ASCIICase.equal(h.name, "content-length") {
                 length = Int64(h.value) ?? length
             } else {
                 headers.add(name: h.name, value: h.value)

@@ -57,7 +57,7 @@ public struct MockRequest: Sendable {
 
         let path = PercentEncoding.decode(rawPath) ?? rawPath
         var hostName = ""
-        if let host = headers.first(where: { $0.name.lowercased() == "host" })?.value {
+        if let host = headers.first(where: { ASCIICase.equal($0.name, "host") })?.value {
             hostName = MockRequest.stripPort(host).lowercased()
         }
         if let b = MockRequest.virtualHostBucket(hostName, domains: virtualHostDomains) {
@@ -82,8 +82,7 @@ public struct MockRequest: Sendable {
 
     /// The last value of a header (case-insensitive name), or `nil`.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.last(where: { $0.name.lowercased() == lower })?.value
+        headers.last(where: { ASCIICase.equal($0.name, name) })?.value
     }
 
     /// Whether a query parameter is present (with or without a value).

@@ -60,13 +60,11 @@ public struct MockResponse: Sendable {
 
     /// The last value of a header (case-insensitive), or `nil`.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        return headers.last(where: { $0.name.lowercased() == lower })?.value
+        headers.last(where: { ASCIICase.equal($0.name, name) })?.value
     }
 
     mutating func setHeader(_ name: String, _ value: String) {
-        let lower = name.lowercased()
-        headers.removeAll { $0.name.lowercased() == lower }
+        headers.removeAll { ASCIICase.equal($0.name, name) }
         headers.append((name, value))
     }
 

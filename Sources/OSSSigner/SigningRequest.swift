@@ -30,8 +30,7 @@ public struct SigningRequest: Sendable {
 
     /// The values of a header (case-insensitive name), trimmed and joined with `,`, or `nil`.
     public func header(_ name: String) -> String? {
-        let lower = name.lowercased()
-        let values = headers.filter { $0.name.lowercased() == lower }.map { SigningRequest.trim($0.value) }
+        let values = headers.filter { ASCIICase.equal($0.name, name) }.map { SigningRequest.trim($0.value) }
         return values.isEmpty ? nil : values.joined(separator: ",")
     }
 

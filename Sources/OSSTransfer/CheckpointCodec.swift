@@ -10,6 +10,10 @@ import OSSCore
 /// part 1 %22C3A8...%22 1234567890
 /// checksum 0123456789abcdef
 /// ```
+///
+/// Readers ignore lines they do not know, so a line added later (`shown`, the progress figure to
+/// resume from) needs no new version: older builds read such a file and newer builds read older
+/// files (the line then counts as absent).
 struct CheckpointCodec {
     static let magic = "osswire-checkpoint"
     static let version = 1
@@ -103,6 +107,14 @@ struct CheckpointFields {
         guard let v = Int64(try string(name)) else {
             throw TransferError.checkpoint("the line \(name) is not a number")
         }
+        return v
+    }
+
+    /// The number of a line that may be absent (a line added after version 1's first files).
+    func optionalInt64(_ name: String) throws(TransferError) -> Int64? {
+        guard lines.contains(where: { $0.name == name }) else { return nil }
+        let v = try int64(name)
+        guard v >= 0 else { throw TransferError.checkpoint("the line \(name) is negative") }
         return v
     }
 

@@ -14,10 +14,13 @@ package struct DownloadCheckpoint: Sendable, Hashable {
     package var partSize: Int64
     /// The CRC64 of each part written to `temporaryPath`, by number.
     package var parts: [Int: UInt64]
+    /// The progress figure the last run showed: a resumed run starts its figure there. 0 when
+    /// unknown (a checkpoint written before it was kept).
+    package var shownBytes: Int64
 
     package init(
         bucket: String, key: String, destination: String, temporaryPath: String, objectSize: Int64, etag: String,
-        objectCRC64: UInt64?, lastModified: String, partSize: Int64, parts: [Int: UInt64] = [:]
+        objectCRC64: UInt64?, lastModified: String, partSize: Int64, parts: [Int: UInt64] = [:], shownBytes: Int64 = 0
     ) {
         self.bucket = bucket
         self.key = key
@@ -29,6 +32,7 @@ package struct DownloadCheckpoint: Sendable, Hashable {
         self.lastModified = lastModified
         self.partSize = partSize
         self.parts = parts
+        self.shownBytes = shownBytes
     }
 
     /// The file's bytes.
@@ -43,6 +47,7 @@ package struct DownloadCheckpoint: Sendable, Hashable {
         c.add("object-crc64", objectCRC64.map { String($0) } ?? "")
         c.add("last-modified", lastModified)
         c.add("part-size", String(partSize))
+        c.add("shown", String(shownBytes))
         for (n, crc) in parts.sorted(by: { $0.key < $1.key }) { c.add("part", String(n), String(crc)) }
         return c.encode(kind: "download")
     }
@@ -77,5 +82,6 @@ package struct DownloadCheckpoint: Sendable, Hashable {
             parts[n] = crc
         }
         self.parts = parts
+        shownBytes = try f.optionalInt64("shown") ?? 0
     }
 }

@@ -42,7 +42,8 @@ public struct Downloader: Sendable {
         await start(bucket: bucket, key: key, file: file).outcome()
     }
 
-    /// The temporary file a download to `path` writes into.
+    /// The temporary file a download to `path` writes into (the downloader names it through the
+    /// destination's absolute path, which its checkpoint records).
     public static func temporaryPath(for path: String) -> String { path + ".osswire-download" }
 }
 
@@ -95,21 +96,26 @@ struct DownloadRun: Sendable {
             return
         }
         out.partsTotal = plan.partCount
-        let temp = Downloader.temporaryPath(for: path)
+        // Absolute paths only, in the checkpoint and for the files: the same destination named
+        // from another working directory resumes.
+        let target = FilePaths.canonicalTarget(path)
+        let temp = Downloader.temporaryPath(for: target)
         let store = single ? nil : options.checkpointDirectory.map { CheckpointStore(directory: $0) }
-        let checkpointPath = store?.downloadPath(bucket: bucket, key: key, destination: FilePaths.canonicalTarget(path))
+        let checkpointPath = store?.downloadPath(bucket: bucket, key: key, destination: target)
         var checkpoint = DownloadCheckpoint(
-            bucket: bucket, key: key, destination: FilePaths.canonicalTarget(path), temporaryPath: temp,
+            bucket: bucket, key: key, destination: target, temporaryPath: temp,
             objectSize: object.size, etag: object.etag, objectCRC64: object.crc64, lastModified: object.lastModified,
             partSize: plan.partSize)
+        var shown: Int64 = 0
         if let store, let checkpointPath {
-            checkpoint.parts = resumedParts(&out, store: store, path: checkpointPath, fresh: checkpoint)
+            (checkpoint.parts, shown) = resumedParts(&out, store: store, path: checkpointPath, fresh: checkpoint)
+            checkpoint.shownBytes = shown
         }
         if checkpoint.parts.isEmpty { FilePaths.remove(temp) }
 
         let file: FileDescriptor
         do {
-            try FilePaths.makeDirectories(FilePaths.directory(of: path))
+            try FilePaths.makeDirectories(FilePaths.directory(of: target))
             file = try Self.openTemporary(temp, size: object.size)
             if let store, let checkpointPath { try store.save(checkpoint.encode(), to: checkpointPath) }
         } catch {
@@ -121,8 +127,8 @@ struct DownloadRun: Sendable {
         let progress = ProgressAggregator(
             totalBytes: object.size, partsTotal: plan.partCount, handler: options.progress)
         progress.resumed(
-            parts: checkpoint.parts.count, bytes: checkpoint.parts.keys.reduce(0) { $0 + plan.range(ofPart: $1).length }
-        )
+            parts: checkpoint.parts.count, bytes: checkpoint.parts.keys.reduce(0) { $0 + plan.range(ofPart: $1).length },
+            shown: shown)
         out.partsResumed = checkpoint.parts.count
 
         let pending = object.size == 0 ? [] : plan.partNumbers.filter { checkpoint.parts[$0] == nil }
@@ -131,7 +137,10 @@ struct DownloadRun: Sendable {
             // The data is not fsynced for it: a resumed download re-checks every recorded part
             // against its CRC64 in the file (`resumedParts`), so a part a crash lost is fetched
             // again, and the disk is not flushed 20 times a gigabyte.
-            saveCheckpoint = { try store.save(checkpoint.encode(), to: checkpointPath) }
+            saveCheckpoint = {
+                checkpoint.shownBytes = progress.shown
+                try store.save(checkpoint.encode(), to: checkpointPath)
+            }
         }
         let (ops, bucket, key) = (self.ops, self.bucket, self.key)
         let scheduler = PartScheduler(jobs: options.jobs, attempts: options.partAttempts, control: control, ops: ops)
@@ -159,6 +168,8 @@ struct DownloadRun: Sendable {
         out.partsDone = object.size == 0 ? plan.partCount : checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
         if let store, let checkpointPath, out.partsDone < plan.partCount, control.reason != .aborted {
+            // The figure this run stopped at: the next run starts there.
+            checkpoint.shownBytes = progress.shown
             try? store.save(checkpoint.encode(), to: checkpointPath)
         }
 
@@ -197,8 +208,8 @@ struct DownloadRun: Sendable {
         }
         do {
             do { try file.sync() } catch { throw TransferError.file(error) }
-            try FilePaths.rename(temp, to: path)
-            try FilePaths.syncDirectory(FilePaths.directory(of: path))
+            try FilePaths.rename(temp, to: target)
+            try FilePaths.syncDirectory(FilePaths.directory(of: target))
         } catch {
             out.error = error
             return
@@ -206,6 +217,7 @@ struct DownloadRun: Sendable {
         if let store, let checkpointPath { store.remove(checkpointPath) }
         out.checkpointPath = nil
         out.state = .completed
+        progress.completed()
     }
 
     /// Opens (creating) the temporary file a download writes into, at the object's size.
@@ -219,23 +231,36 @@ struct DownloadRun: Sendable {
         return file
     }
 
-    /// The parts a checkpoint says are on disk, when it fits this object and destination.
+    /// The parts a checkpoint says are on disk, when it fits this object and destination, and the
+    /// progress figure its run stopped at.
     private func resumedParts(
         _ out: inout TransferOutcome, store: CheckpointStore, path: String, fresh: DownloadCheckpoint
     )
-        -> [Int: UInt64]
+        -> (parts: [Int: UInt64], shown: Int64)
     {
-        let cp: DownloadCheckpoint
+        var cp: DownloadCheckpoint
         do {
-            guard let bytes = try store.load(path) else { return [:] }
+            guard let bytes = try store.load(path) else { return ([:], 0) }
             cp = try DownloadCheckpoint(decoding: bytes)
         } catch {
             out.notes.append("the checkpoint \(path) cannot be used (\(error.message)); starting the download again")
             store.remove(path)
-            return [:]
+            return ([:], 0)
+        }
+        // Builds before checkpoints named absolute paths recorded the temporary file as the
+        // command gave it (relative to a working directory the checkpoint does not name), next to
+        // an absolute destination. It was always the destination plus a suffix: resolved against
+        // the destination, which is where it was.
+        if !FilePaths.isAbsolute(cp.temporaryPath), FilePaths.isAbsolute(cp.destination),
+            FilePaths.lastComponent(of: cp.temporaryPath)
+                == FilePaths.lastComponent(of: Downloader.temporaryPath(for: cp.destination))
+        {
+            cp.temporaryPath = Downloader.temporaryPath(for: cp.destination)
         }
         var stale: String?
-        if cp.bucket != fresh.bucket || cp.key != fresh.key || cp.destination != fresh.destination
+        if !FilePaths.isAbsolute(cp.destination) || !FilePaths.isAbsolute(cp.temporaryPath) {
+            stale = "it names a relative path (\(FilePaths.isAbsolute(cp.destination) ? cp.temporaryPath : cp.destination))"
+        } else if cp.bucket != fresh.bucket || cp.key != fresh.key || cp.destination != fresh.destination
             || cp.temporaryPath != fresh.temporaryPath
         {
             stale = "it is for another object or destination"
@@ -252,10 +277,11 @@ struct DownloadRun: Sendable {
         if let stale {
             out.notes.append("the checkpoint does not fit: \(stale); starting the download again")
             store.remove(path)
-            return [:]
+            return ([:], 0)
         }
         let listed = cp.parts.filter { $0.key >= 1 && $0.key <= PartPlan.maximumPartCount }
-        return verifiedParts(listed, in: cp.temporaryPath, partSize: cp.partSize, objectSize: cp.objectSize, out: &out)
+        let kept = verifiedParts(listed, in: cp.temporaryPath, partSize: cp.partSize, objectSize: cp.objectSize, out: &out)
+        return (kept, cp.shownBytes)
     }
 
     /// The recorded parts whose bytes in the temporary file still have their recorded CRC64.

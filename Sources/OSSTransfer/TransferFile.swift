@@ -16,12 +16,26 @@ enum FilePaths {
         return String(path[path.index(after: slash)...])
     }
 
-    /// The canonical absolute path of an existing file, or the path as given when it cannot be resolved.
+    /// The canonical absolute path of an existing file; when it cannot be resolved, the path made
+    /// absolute against the working directory (never a relative path: checkpoints record these).
     static func canonical(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
+        guard let resolved = realpath(path, nil) else { return absolute(path) }
         defer { free(resolved) }
         return String(cString: resolved)
     }
+
+    /// `path` made absolute against the working directory, without resolving anything.
+    static func absolute(_ path: String) -> String {
+        if path.hasPrefix("/") { return path }
+        guard let cwd = getcwd(nil, 0) else { return path }
+        defer { free(cwd) }
+        let base = String(cString: cwd)
+        if path.isEmpty || path == "." { return base }
+        return base == "/" ? "/" + path : base + "/" + path
+    }
+
+    /// Whether a path is absolute.
+    static func isAbsolute(_ path: String) -> Bool { path.hasPrefix("/") }
 
     /// Whether a file (of any kind) exists at `path`.
     static func exists(_ path: String) -> Bool {
@@ -62,8 +76,9 @@ enum FilePaths {
 }
 
 extension FilePaths {
-    /// A destination path made absolute through its (existing) directory, so the same target
-    /// named two ways shares one checkpoint.
+    /// A destination path made absolute through its directory (resolved when it exists, else
+    /// made absolute against the working directory), so the same target named two ways, or from
+    /// two working directories, shares one checkpoint.
     static func canonicalTarget(_ path: String) -> String {
         let dir = canonical(directory(of: path))
         return dir == "/" ? "/" + lastComponent(of: path) : dir + "/" + lastComponent(of: path)

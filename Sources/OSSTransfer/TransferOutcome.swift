@@ -66,7 +66,7 @@ public struct TransferOutcome: Sendable, CustomStringConvertible {
     /// The requests a stop cut short in flight (a pause, an abort, a cancellation, the
     /// client-wide switch), each with whether the server may have its whole body. A part whose
     /// `bodyFullySent` is false cannot have been stored; one whose flag is true may exist on the
-    /// server though it is not counted in `partsDone`.
+    /// server (after a pause, the parts a ListParts finds are counted in `partsDone` too).
     public var interrupted: [InterruptedRequest] = []
     /// Whether a request cut short may have delivered its whole body: `nil` when none was cut
     /// short in flight (then nothing this run sent can exist beyond `partsDone`), `false` when

@@ -27,9 +27,13 @@ package struct UploadCheckpoint: Sendable, Hashable {
     package var uploadId: String
     /// Parts on the server, by number.
     package var parts: [Int: Part]
+    /// The progress figure the last run showed (`TransferProgress.bytesTransferred`): a resumed
+    /// run starts its figure there. 0 when unknown (a checkpoint written before it was kept).
+    package var shownBytes: Int64
 
     package init(
-        source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:]
+        source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:],
+        shownBytes: Int64 = 0
     ) {
         self.source = source
         self.bucket = bucket
@@ -37,6 +41,7 @@ package struct UploadCheckpoint: Sendable, Hashable {
         self.partSize = partSize
         self.uploadId = uploadId
         self.parts = parts
+        self.shownBytes = shownBytes
     }
 
     /// The file's bytes.
@@ -50,6 +55,7 @@ package struct UploadCheckpoint: Sendable, Hashable {
         c.add("key", key)
         c.add("part-size", String(partSize))
         c.add("upload-id", uploadId)
+        c.add("shown", String(shownBytes))
         for p in parts.values.sorted(by: { $0.number < $1.number }) {
             c.add("part", String(p.number), p.etag, String(p.crc64), String(p.size))
         }
@@ -83,5 +89,6 @@ package struct UploadCheckpoint: Sendable, Hashable {
             parts[n] = Part(number: n, etag: v[1], crc64: crc, size: size)
         }
         self.parts = parts
+        shownBytes = try f.optionalInt64("shown") ?? 0
     }
 }

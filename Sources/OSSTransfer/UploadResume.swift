@@ -4,8 +4,11 @@
 ///
 /// The uploader asks in three steps: ``verdict(_:bucket:key:file:partSize:)`` before any request
 /// (does the checkpoint fit this file and destination?), ``partsToRead(listed:checkpoint:plan:)``
-/// once the server listed its parts (which parts must be read from the file to be trusted), and
-/// ``match(listed:checkpoint:plan:fileCRCs:)`` with those CRC64s (which parts are kept).
+/// once the server listed its parts (which parts are read from the file: every one that can be
+/// checked, recorded ones included), and ``match(listed:checkpoint:plan:fileCRCs:)`` with those
+/// CRC64s (which parts are kept: only those whose bytes are the file's now). The size and
+/// modification time only decide whether the checkpoint is worth trying; a part is trusted on
+/// its bytes.
 enum UploadResume {
     /// What a checkpoint allows, before the server is asked anything.
     enum Verdict: Sendable, Equatable {
@@ -34,13 +37,17 @@ enum UploadResume {
         return .listParts(uploadId: checkpoint.uploadId)
     }
 
-    /// The listed parts whose bytes must be read from the file before they can be trusted: those
-    /// of the plan with the right size that the checkpoint has no record of (same size and ETag),
-    /// and for which the server reports a CRC64 to compare with.
+    /// The listed parts whose bytes must be read from the file before they can be trusted: every
+    /// part of the plan with the right size that can be checked, that is, the checkpoint records
+    /// it (same size and ETag: its CRC64 is compared) or the server reports its CRC64.
+    ///
+    /// Recorded parts are read too: a file changed in place with its modification time put back
+    /// passes ``verdict(_:bucket:key:file:partSize:)``, and only its bytes tell that a part sent
+    /// by an earlier run no longer holds them (CRC64 reads at many GB/s, so this is cheap).
     static func partsToRead(listed: [ListedPart], checkpoint: UploadCheckpoint, plan: PartPlan) -> [Int] {
         listed.filter { p in
             plan.partNumbers.contains(p.number) && p.size == plan.range(ofPart: p.number).length
-                && recorded(p, in: checkpoint) == nil && p.crc64 != nil
+                && (recorded(p, in: checkpoint) != nil || p.crc64 != nil)
         }.map(\.number)
     }
 
@@ -48,12 +55,12 @@ enum UploadResume {
     struct Match: Sendable, Equatable {
         /// The parts on the server that hold the file's bytes, by number.
         var parts: [Int: UploadCheckpoint.Part]
-        /// Parts the server holds that do not match the file (wrong size, CRC64 differs, or
-        /// nothing to check them with): sent again. Ascending.
+        /// Parts the server holds that do not match the file (wrong size, CRC64 differs from the
+        /// file's, or nothing to check them with): sent again. Ascending.
         var damaged: [Int]
     }
 
-    /// Keeps the listed parts that hold the file's bytes.
+    /// Keeps the listed parts that hold the file's bytes as they are now.
     /// - Parameter fileCRCs: the CRC64 of the file's range of each part `partsToRead` named (a
     ///   part missing here could not be read, and is sent again).
     static func match(
@@ -62,16 +69,18 @@ enum UploadResume {
         var parts: [Int: UploadCheckpoint.Part] = [:]
         var damaged: [Int] = []
         for p in listed where plan.partNumbers.contains(p.number) {
-            guard p.size == plan.range(ofPart: p.number).length else {
+            guard p.size == plan.range(ofPart: p.number).length, let file = fileCRCs[p.number] else {
                 damaged.append(p.number)
                 continue
             }
-            let local = recorded(p, in: checkpoint)?.crc64 ?? fileCRCs[p.number]
-            guard let local, p.crc64 == nil || p.crc64 == local else {
+            // What the part holds: the checkpoint's record, else the server's CRC64; both, when
+            // known, must be the file's.
+            let held = recorded(p, in: checkpoint)?.crc64 ?? p.crc64
+            guard let held, held == file, p.crc64 == nil || p.crc64 == file else {
                 damaged.append(p.number)
                 continue
             }
-            parts[p.number] = UploadCheckpoint.Part(number: p.number, etag: p.etag, crc64: local, size: p.size)
+            parts[p.number] = UploadCheckpoint.Part(number: p.number, etag: p.etag, crc64: file, size: p.size)
         }
         return Match(parts: parts, damaged: damaged.sorted())
     }

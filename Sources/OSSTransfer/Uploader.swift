@@ -131,6 +131,7 @@ struct UploadRun: Sendable {
             out.state = .completed
             out.etag = stored.etag
             out.crc64 = stored.crc64
+            progress.completed()
         } else {
             let stop = stop ?? PartScheduler.Stop(
                 error: StopRequest(reason: control.reason ?? .taskCancelled), failure: FailureClass(.cancelled))
@@ -151,7 +152,9 @@ struct UploadRun: Sendable {
         let store = options.checkpointDirectory.map { CheckpointStore(directory: $0) }
         let checkpointPath = store?.uploadPath(source: identity.path, bucket: bucket, key: key)
 
-        // A NoSuchUpload in the middle (the upload was aborted elsewhere) starts one fresh upload.
+        // A NoSuchUpload in the middle (the upload was aborted elsewhere) starts one fresh upload;
+        // its progress starts where the vanished one's stopped (the figure never goes back).
+        var shown: Int64 = 0
         for round in 0..<2 {
             var known: [Int: UploadCheckpoint.Part] = [:]
             var uploadId: String?
@@ -166,9 +169,10 @@ struct UploadRun: Sendable {
                     }
                     return
                 case .fresh: break
-                case .resume(let id, let parts):
+                case .resume(let id, let parts, let previouslyShown):
                     uploadId = id
                     known = parts
+                    shown = max(shown, previouslyShown)
                 }
             }
             if uploadId == nil {
@@ -193,7 +197,7 @@ struct UploadRun: Sendable {
             out.checkpointPath = checkpointPath
             let again = await send(
                 &out, uploadId: uploadId, known: known, identity: identity, plan: plan, reader: reader, store: store,
-                checkpointPath: checkpointPath, mayRestart: round == 0, scheduler: scheduler)
+                checkpointPath: checkpointPath, mayRestart: round == 0, scheduler: scheduler, shown: &shown)
             if !again { return }
         }
     }
@@ -204,8 +208,9 @@ struct UploadRun: Sendable {
         case stop
         /// Start a fresh upload.
         case fresh
-        /// Resume this upload; these parts are on the server and match the file.
-        case resume(uploadId: String, parts: [Int: UploadCheckpoint.Part])
+        /// Resume this upload; these parts are on the server and match the file. `shown`: the
+        /// progress figure the previous run stopped at.
+        case resume(uploadId: String, parts: [Int: UploadCheckpoint.Part], shown: Int64)
     }
 
     private func resume(
@@ -256,7 +261,8 @@ struct UploadRun: Sendable {
             stopped(&out, error: error, failure: c)
             return .stop
         }
-        // The parts the checkpoint does not vouch for are checked against the file's bytes.
+        // Every part kept is checked against the file's bytes, recorded ones too: a file changed
+        // in place with its modification time put back still fits the checkpoint's identity.
         var fileCRCs: [Int: UInt64] = [:]
         for n in UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: plan) {
             let range = plan.range(ofPart: n)
@@ -265,25 +271,28 @@ struct UploadRun: Sendable {
         let match = UploadResume.match(listed: listed, checkpoint: cp, plan: plan, fileCRCs: fileCRCs)
         if !match.damaged.isEmpty {
             out.notes.append(
-                "parts \(match.damaged.map(String.init).joined(separator: ", ")) on the server do not match the file; sending them again"
+                "parts \(match.damaged.map(String.init).joined(separator: ", ")) on the server do not match the file's bytes now; sending them again"
             )
         }
-        return .resume(uploadId: cp.uploadId, parts: match.parts)
+        return .resume(uploadId: cp.uploadId, parts: match.parts, shown: cp.shownBytes)
     }
 
     /// Sends the missing parts and completes the upload.
+    /// - Parameter shown: the progress figure to start from; set to the one this run stopped at.
     /// - Returns: `true` when the upload vanished (NoSuchUpload) and a fresh one should start.
     private func send(
         _ out: inout TransferOutcome, uploadId: String, known: [Int: UploadCheckpoint.Part], identity: FileIdentity,
         plan: PartPlan, reader: PartReader, store: CheckpointStore?, checkpointPath: String?, mayRestart: Bool,
-        scheduler: PartScheduler
+        scheduler: PartScheduler, shown: inout Int64
     ) async -> Bool {
         let progress = ProgressAggregator(
             totalBytes: identity.size, partsTotal: plan.partCount, handler: options.progress)
-        progress.resumed(parts: known.count, bytes: known.values.reduce(0) { $0 + $1.size })
+        progress.resumed(parts: known.count, bytes: known.values.reduce(0) { $0 + $1.size }, shown: shown)
+        defer { shown = progress.shown }
         out.partsResumed = known.count
         var checkpoint = UploadCheckpoint(
-            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: uploadId, parts: known)
+            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: uploadId, parts: known,
+            shownBytes: progress.shown)
         if let store, let checkpointPath {
             // Record what ListParts confirmed (and drop what it did not).
             try? store.save(checkpoint.encode(), to: checkpointPath)
@@ -291,7 +300,10 @@ struct UploadRun: Sendable {
         let pending = plan.partNumbers.filter { known[$0] == nil }
         var saveCheckpoint: (() throws -> Void)? = nil
         if let store, let checkpointPath {
-            saveCheckpoint = { try store.save(checkpoint.encode(), to: checkpointPath) }
+            saveCheckpoint = {
+                checkpoint.shownBytes = progress.shown
+                try store.save(checkpoint.encode(), to: checkpointPath)
+            }
         }
         let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
         var interrupted: [InterruptedRequest] = []
@@ -303,11 +315,14 @@ struct UploadRun: Sendable {
                     bucket: bucket, key: key, uploadId: uploadId, partNumber: number,
                     source: FileRange(path: path, offset: range.offset, length: range.length, reader: reader),
                     progress: { progress.part(number, at: $0) })
+                // The part is on the server now: a stop arriving from here on must not lose it, so
+                // the CRC64 a server did not report is read from the file in a task of its own
+                // (not cancelled with this one).
                 let crc: UInt64
                 if let reported = part.crc64 {
                     crc = reported
                 } else {
-                    crc = try await reader.crc64(offset: range.offset, length: range.length)
+                    crc = try await Task { try await reader.crc64(offset: range.offset, length: range.length) }.value
                 }
                 progress.finished(number, size: range.length)
                 return UploadCheckpoint.Part(number: number, etag: part.etag, crc64: crc, size: range.length)
@@ -318,9 +333,19 @@ struct UploadRun: Sendable {
                 if let b = failure.bodyFullySent { interrupted.append(InterruptedRequest(partNumber: number, bodyFullySent: b)) }
             })
         out.interrupted = interrupted.sorted { ($0.partNumber ?? 0) < ($1.partNumber ?? 0) }
+        if control.reason == .paused, checkpoint.parts.count < plan.partCount {
+            // Parts cut short whose answer never came may still have landed (their whole body
+            // had reached the server): ask, so the outcome counts what the server has.
+            for part in await confirmLandedParts(uploadId: uploadId, plan: plan, reader: reader, known: checkpoint.parts) {
+                checkpoint.parts[part.number] = part
+                progress.confirmed(part.number, size: part.size)
+            }
+        }
         out.partsDone = checkpoint.parts.count
         out.bytesTransferred = progress.bytesThisRun
-        if let store, let checkpointPath, checkpoint.parts.count < plan.partCount {
+        if let store, let checkpointPath, checkpoint.parts.count < plan.partCount || control.reason != nil {
+            // The figure this run stopped at: the next run starts there.
+            checkpoint.shownBytes = progress.shown
             try? store.save(checkpoint.encode(), to: checkpointPath)
         }
 
@@ -379,7 +404,45 @@ struct UploadRun: Sendable {
             return false
         }
         out.state = .completed
+        progress.completed()
         return false
+    }
+
+    /// After a pause: the parts the server lists that this run does not count yet and that hold
+    /// the file's bytes (size and CRC64 checked against the file). Asked from a task of its own
+    /// (the transfer's task is cancelled by the pause), once, and for at most five seconds: a
+    /// pause must not wait long on a server that does not answer (a loopback or regional OSS
+    /// answers in milliseconds; the bound is only for one that hangs). Any failure finds nothing.
+    private func confirmLandedParts(
+        uploadId: String, plan: PartPlan, reader: PartReader, known: [Int: UploadCheckpoint.Part]
+    ) async -> [UploadCheckpoint.Part] {
+        let (ops, bucket, key) = (self.ops, self.bucket, self.key)
+        let task = Task<[UploadCheckpoint.Part], Never> {
+            await withTaskGroup(of: [UploadCheckpoint.Part]?.self) { group in
+                group.addTask {
+                    guard let listed = try? await ops.listParts(bucket: bucket, key: key, uploadId: uploadId) else {
+                        return []
+                    }
+                    var found: [UploadCheckpoint.Part] = []
+                    for p in listed where known[p.number] == nil && plan.partNumbers.contains(p.number) {
+                        let range = plan.range(ofPart: p.number)
+                        guard p.size == range.length, let crc = p.crc64,
+                            let file = try? await reader.crc64(offset: range.offset, length: range.length), file == crc
+                        else { continue }
+                        found.append(UploadCheckpoint.Part(number: p.number, etag: p.etag, crc64: crc, size: p.size))
+                    }
+                    return found
+                }
+                group.addTask {
+                    try? await Task.sleep(for: .seconds(5))
+                    return nil
+                }
+                let first = await group.next() ?? nil
+                group.cancelAll()
+                return first ?? []
+            }
+        }
+        return await task.value
     }
 
     /// A checkpoint that cannot be decoded may still name the upload it started: abort that

@@ -55,6 +55,8 @@ public struct SocketConnector: StreamConnector {
         let stream = try await TLSStream.connect(
             over: tcp, serverName: tls.serverName ?? endpoint.host, configuration: tls, deadline: deadline)
         timings.tlsHandshake = start.duration(to: .now)
+        timings.tlsVersion = stream.protocolVersion
+        timings.tlsCipher = stream.cipherSuite
         return stream
     }
 

@@ -32,6 +32,7 @@ struct Arguments {
                     name = String(name[..<eq])
                 }
                 if name == "o" { name = "output" }
+                if name == "H" { name = "header" }
                 if valueOptions.contains(name) {
                     let value: String
                     if let inlineValue {

@@ -15,10 +15,47 @@ import OSSTransport
 /// peer that never reads, each cancelled (p50 / p99 from cancel to the call returning with its
 /// socket closed); CRC64 throughput. Exit 0, 1 when a step fails, 2 for a usage error.
 enum BenchCommand {
-    static let command = Command(name: "bench", run: { try await run($0) })
+    static let command = Command(name: "bench", run: { try await dispatch($0) })
+
+    /// `bench <op>|compare|merge|loopback ...`.
+    static func dispatch(_ argv: [String]) async throws -> Int32 {
+        guard let word = argv.first, !word.hasPrefix("-") else {
+            if asksForHelp(argv) {
+                printLine(Help.bench)
+                return ExitCode.success
+            }
+            throw UsageError(
+                "name what to run: put, get, head, delete, list, multipart, mixed, compare, merge or loopback "
+                    + "(the self-benchmark of earlier versions is `osswire bench loopback`)")
+        }
+        let rest = Array(argv.dropFirst())
+        if asksForHelp(rest) {
+            printLine(word == "loopback" ? usage : Help.bench)
+            return ExitCode.success
+        }
+        if word == "loopback" { return try await run(rest) }
+        // `--json FILE` names a file here: a failure is reported as text only (never a JSON
+        // object on standard output, which the general error path would print).
+        do {
+            switch word {
+            case "compare": return try BenchCompare.compareCommand(rest)
+            case "merge": return try BenchCompare.mergeCommand(rest)
+            default:
+                guard let op = BenchOp(rawValue: word) else {
+                    throw UsageError(
+                        "unknown bench operation '\(word)': put, get, head, delete, list, multipart, mixed, compare, merge or loopback")
+                }
+                return try await BenchEndpoint.run(op, rest)
+            }
+        } catch {
+            let report = FailureReport(error)
+            report.print(command: "bench", json: false)
+            return report.status
+        }
+    }
 
     static let usage = """
-        usage: osswire bench [--size BYTES] [--rounds N] [--small-count N] [--cancel-count N] \
+        usage: osswire bench loopback [--size BYTES] [--rounds N] [--small-count N] [--cancel-count N] \
         [--cert FILE --key FILE] [--no-curl] [--no-tls] [--json]
         """
 
@@ -37,7 +74,7 @@ enum BenchCommand {
         let args = try Arguments(
             argv, valueOptions: ["size", "rounds", "small-count", "cancel-count", "cert", "key"],
             flags: ["json", "no-curl", "no-tls"])
-        guard args.positional.isEmpty else { throw UsageError("bench takes no arguments; \(usage)") }
+        guard args.positional.isEmpty else { throw UsageError("bench loopback takes no arguments; \(usage)") }
         var o = Options()
         func positive(_ name: String, _ value: Int?) throws -> Int? {
             guard let value else { return nil }
@@ -60,10 +97,6 @@ enum BenchCommand {
     }
 
     static func run(_ argv: [String]) async throws -> Int32 {
-        if argv.contains("--help") || argv.contains("-h") {
-            printLine(usage)
-            return ExitCode.success
-        }
         let options = try parse(argv)
         let bench = Bench(options)
         defer { bench.cleanUp() }

@@ -13,7 +13,7 @@ func allCommands() -> [Command] {
         Command(name: "uploads", summary: "list or abort unfinished multipart uploads", help: Help.uploads, run: uploadsCommand),
         Command(name: "presign", summary: "print a presigned URL", help: Help.presign, run: presignCommand),
         Command(name: "http", summary: "one raw HTTP/1.1 transfer with a per-phase timing breakdown", help: Help.http, run: HTTPCommand.command.run),
-        // bench prints its own usage for --help.
-        Command(name: "bench", summary: "transport benchmarks against in-process loopback servers", run: BenchCommand.command.run),
+        // bench prints its own usage for --help (`bench loopback --help` is the self-benchmark's).
+        Command(name: "bench", summary: "benchmark an OSS endpoint (put, get, ..., compare, merge, loopback)", run: BenchCommand.command.run),
     ]
 }

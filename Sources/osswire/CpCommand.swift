@@ -218,7 +218,10 @@ struct CpRun {
             if outcome.state == .aborted {
                 text += ": the upload was aborted (a stream cannot be resumed)"
             } else if outcome.partsTotal > 0 {
-                text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts done"
+                // Parts whose answer came, and for an upload the parts the server listed when
+                // it paused (a part cut short after its whole body arrived may have landed).
+                let place = direction == "upload" ? "on the server" : "on disk"
+                text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts \(place)"
                 if let id = outcome.uploadId { text += " (upload \(id))" }
             }
             if let note = outcome.interruptedNote { text += "; \(note)" }
@@ -287,7 +290,7 @@ extension TransferOutcome {
             return "the \(interrupted.count) part\(interrupted.count == 1 ? "" : "s") in flight cannot have been stored (reset before their whole body left)"
         }
         let list = whole.map(String.init).joined(separator: ", ")
-        return "part\(whole.count == 1 ? "" : "s") \(list) may exist on the server though not counted as done (the whole body had left before the reset)"
+        return "part\(whole.count == 1 ? "" : "s") \(list) had left whole before the reset and may exist on the server (counted above when the server listed \(whole.count == 1 ? "it" : "them"))"
     }
 }
 

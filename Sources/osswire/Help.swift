@@ -139,22 +139,88 @@ enum Help {
         """ + common
 
     static let http = """
-        usage: osswire http put URL --file F [options]
-               osswire http get URL [-o F|-] [options]
+        usage: osswire http get|head|delete URL [-o F|-] [options]
+               osswire http put|post URL --file F [options]   (post: --file optional)
+               osswire http VERB URL --count N [--concurrency C] [options]
 
-        One raw HTTP/1.1 transfer with a per-phase timing breakdown: DNS, connect, TLS, time to
-        first byte, total, bytes, rate (MB/s), whether the connection was reused. Without -o a
-        downloaded body is counted and discarded; -o - writes it to standard output (the
-        breakdown then goes to standard error). Exit 0 for a 1xx-3xx status, 1 otherwise.
+        Raw HTTP/1.1 requests with a per-phase timing breakdown, as curl -w gives it. One
+        request prints the status line and headers, the TLS version and cipher, DNS, connect,
+        TLS, request sent, time to first byte, total, bytes, rate (MB/s), whether the connection
+        was reused, and for a 4xx/5xx answer its error body (OSS's code, message, request id
+        and EC when it is OSS's XML). Without -o a downloaded body is counted and discarded;
+        -o - writes it to standard output (the report then goes to standard error).
+        --count N sends N requests from C workers on kept-alive connections (a worker sends its
+        next request when its last one ended; failures are counted and the run goes on) and
+        prints the statuses, errors, connections opened and reused, and p50/p90/p99/max of the
+        total time and the time to first byte.
+        Exit 0 when every answer was 1xx-3xx, 1 otherwise, 2 for a usage error.
 
         options:
-          --file F                 the body of a put
+          --file F                 the body of a put or post
           -o, --output F           where a get writes the body (- for standard output)
-          --json                   the breakdown as one JSON object
+          -H, --header 'N: V'      add a request header (repeatable; CR, LF or NUL refused)
+          --count N                send N requests and report percentiles (default 1)
+          --concurrency C          workers for --count (default 1)
+          --json                   the report as one JSON object
           --insecure               do not verify the server's TLS certificate
           --cacert FILE            trust the CA certificates in FILE
-          --timeout SECONDS        connect and whole-request timeout
+          --timeout SECONDS        connect and whole-request timeout (each request)
           -h, --help               this help
+        """
+
+    static let bench = """
+        usage: osswire bench put|get|head|delete|list|multipart|mixed --bucket B [options]
+               osswire bench compare A.json B.json [--json]
+               osswire bench merge A.json B.json ... [--json FILE]
+               osswire bench loopback [options]   (the self-benchmark; `bench loopback --help`)
+
+        A transport benchmark against an OSS endpoint (or, with --mock, the in-process mock). Per
+        operation: count, errors by code, retries, connections opened and reused, bytes, ops/s,
+        bytes/s, and latency percentiles (p50, p90, p99, p99.9, max) of the total time, the time to
+        first byte and each phase: dns, connect, tls, sent, first_byte, last_byte. On a terminal a
+        progress line is refreshed once a second; Ctrl-C stops and prints the summary so far.
+
+        options:
+          --bucket B               the bucket (default with --mock: bench)
+          --prefix P               key prefix (default: a fresh random one, printed)
+          --size N | A..B          object size; KiB, MiB, GiB suffixes; A..B uniform, seeded
+                                   (default 1 MiB; multipart 64 MiB)
+          --objects N              objects put first for get, head, delete, list and mixed
+                                   (default 100), deleted afterwards unless --keep
+          --concurrency C          closed loop: C workers, each waits for its answer (default 8);
+                                   with --rate: at most C requests in flight (default 256)
+          --rate R                 open loop: R requests a second on schedule; latency counted from
+                                   the scheduled time (coordinated omission corrected), and also
+                                   from the actual start (total_uncorrected)
+          --duration S             run S seconds (default 10)
+          --count N                run N operations (delete: default --objects)
+          --mix put=1,get=4,...    weights of put, get, head, delete, list for mixed
+          --part-size N            multipart part size (default 8 MiB)
+          --jobs N                 multipart parts in flight per upload (default 4)
+          --verify                 check the size and CRC64 of what is read back
+          --seed S                 same seed, same keys, sizes and picks (default random, printed)
+          --retries N              retries per request (default: the client's, 3)
+          --keep                   leave the objects in place
+          --json FILE              write the summary JSON (schema in docs/CLI.md)
+          --log FILE               one JSON line per request
+          --mock                   start the in-process mock OSS and benchmark it
+          --endpoint URL           http://host[:port] or https://host[:port] (default $OSS_ENDPOINT)
+          --region R               the region V4 signs for (default $OSS_REGION)
+          --signature-version 1|4  default 4
+          --path-style             address endpoint/bucket/key
+          --insecure               do not verify the server's TLS certificate
+          --cacert FILE            trust the CA certificates in FILE
+          --timeout SECONDS        connect and idle timeout, per attempt
+          -h, --help               this help
+        credentials come from OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET and OSS_SESSION_TOKEN.
+
+        compare prints per operation each figure of A and B, the change, and * when it is beyond
+        run-to-run noise: at least 5 % and, for percentiles, outside both runs' 95 % confidence
+        intervals; for rates, beyond twice the count's Poisson spread. merge adds counts and rates
+        of runs made side by side and merges their histograms (JSON on standard output, or
+        --json FILE and the text summary).
+        exit status: 0 done (errors are counted, not fatal), 1 every operation failed or a file
+        could not be read or written, 2 usage or configuration mistake, 130 interrupted
         """
 
     static let demo = """

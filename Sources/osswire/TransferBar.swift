@@ -36,7 +36,9 @@ final class TransferBar: Sendable {
             guard self.enabled else { return }
             let now = ContinuousClock.now
             let due = self.last.withLock { l -> Bool in
-                if let l, l.duration(to: now) < .milliseconds(100), p.bytesTransferred < p.totalBytes { return false }
+                if let l, l.duration(to: now) < .milliseconds(100), !p.isComplete, p.bytesTransferred < p.totalBytes {
+                    return false
+                }
                 l = now
                 return true
             }

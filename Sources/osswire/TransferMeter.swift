@@ -50,7 +50,10 @@ final class TransferMeter: Sendable {
         let speed = rate > 0 ? TransferMeter.size(Int64(rate)) + "/s" : "--/s"
         // A stream of unknown length (standard input): what moved so far and the rate.
         if p.totalBytes < 0 { return String("\(TransferMeter.size(p.bytesTransferred))  \(speed)".prefix(max(1, columns - 1))) }
-        let fraction = p.totalBytes > 0 ? min(1, Double(p.bytesTransferred) / Double(p.totalBytes)) : 1
+        // 100% only for a complete object (the transfer holds its figure one byte short until
+        // then; an empty object shows 0% until it is complete).
+        var fraction = p.totalBytes > 0 ? min(1, Double(p.bytesTransferred) / Double(p.totalBytes)) : 0
+        if p.isComplete { fraction = 1 } else if p.totalBytes > 0 { fraction = min(fraction, 0.999) }
         let percentText = String(Int((fraction * 100).rounded(.down)))
         let percent = String(repeating: " ", count: max(0, 3 - percentText.count)) + percentText + "%"
         let bytes = "\(TransferMeter.size(p.bytesTransferred))/\(TransferMeter.size(p.totalBytes))"

@@ -63,7 +63,7 @@ struct HTTPCommandTests {
     }
 
     @Test func usageAndConnectionErrors() async throws {
-        #expect(try await runOSSWire(["http", "post", "http://127.0.0.1:1/"]).status == 2)
+        #expect(try await runOSSWire(["http", "patch", "http://127.0.0.1:1/"]).status == 2)
         #expect(try await runOSSWire(["http", "put", "http://127.0.0.1:1/"]).status == 2)
         #expect(try await runOSSWire(["http", "get", "ftp://x/"]).status == 2)
         #expect(try await runOSSWire(["http", "get", "http://x/", "--bogus"]).status == 2)

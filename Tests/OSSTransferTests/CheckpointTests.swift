@@ -1,4 +1,5 @@
 import Foundation
+import OSSCore
 import Testing
 @testable import OSSTransfer
 
@@ -14,7 +15,31 @@ struct CheckpointTests {
         cp.parts[1] = .init(
             number: 1, etag: "\"5B3C1A2E053D763E1B002CC607C5A0FE\"", crc64: 0x995D_C9BB_DF19_39FA, size: 8 << 20)
         cp.parts[3] = .init(number: 3, etag: "\"AA\"", crc64: 1, size: 8 << 20)
+        cp.shownBytes = 20 << 20
         return cp
+    }
+
+    /// The same checkpoint as an earlier build wrote it: no `shown` line (checksum recomputed).
+    static func withoutShownLine(_ bytes: [UInt8]) -> [UInt8] {
+        let lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .dropLast().filter { !$0.hasPrefix("shown ") && !$0.hasPrefix("checksum ") }
+        var old = Array((lines.joined(separator: "\n") + "\n").utf8)
+        old += Array("checksum \(Hex.encode(CRC64.checksum(old).bigEndianBytes))\n".utf8)
+        return old
+    }
+
+    @Test("the progress figure to resume from is kept; a checkpoint without it (an earlier build's) reads as 0")
+    func shownBytes() throws {
+        let cp = Self.sample()
+        #expect(try UploadCheckpoint(decoding: cp.encode()).shownBytes == 20 << 20)
+        var old = cp
+        old.shownBytes = 0
+        #expect(try UploadCheckpoint(decoding: Self.withoutShownLine(cp.encode())) == old)
+        let d = DownloadCheckpoint(
+            bucket: "b", key: "k", destination: "/d", temporaryPath: "/d.osswire-download", objectSize: 10, etag: "e",
+            objectCRC64: nil, lastModified: "", partSize: 1, parts: [1: 5], shownBytes: 7)
+        #expect(try DownloadCheckpoint(decoding: d.encode()) == d)
+        #expect(try DownloadCheckpoint(decoding: Self.withoutShownLine(d.encode())).shownBytes == 0)
     }
 
     @Test("an upload checkpoint survives encoding, odd paths and keys included")

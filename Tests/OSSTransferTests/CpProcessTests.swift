@@ -19,8 +19,9 @@ final class OSSWireProcess {
     let out = Pipe()
     let err = Pipe()
 
-    init(_ args: [String], env: [String: String]) throws {
+    init(_ args: [String], env: [String: String], cwd: String? = nil) throws {
         process.executableURL = URL(fileURLWithPath: try osswireBinary())
+        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
         process.arguments = args
         process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
         process.standardOutput = out
@@ -120,6 +121,108 @@ struct CpProcessTests {
             #expect((second["parts_resumed"] as? Int ?? 0) >= 3)
             let stored = SameBytes(await server.service.objectBytes(bucket: "bucket-b", key: "k"), bytes)
             #expect(stored.equal, "\(stored)")
+        }
+    }
+
+    /// The part numbers the mock holds for an upload, asked through ListParts.
+    static func partsOnServer(_ server: MockOSSServer, bucket: String, key: String, uploadId: String) async throws
+        -> [Int]
+    {
+        let client = try makeClient(server)
+        return try await client.listParts(bucket: bucket, key: key, uploadId: uploadId).parts.map(\.partNumber).sorted()
+    }
+
+    @Test("SIGINT while parts are stored but unanswered: the message counts the parts the server has")
+    func interruptCountsPartsOnServer() async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["bucket-b"]
+        // Parts are stored, then their answers wait (a hang guard, far longer than the test).
+        config.faults.responseDelay = .seconds(600)
+        config.faults.faultOperation = "UploadPart"
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let (path, bytes) = scratch.file("big", size: 1 << 20, seed: 23)  // 8 parts of 128 KiB
+            let args = Self.cpArgs(path, "oss://bucket-b/k", server: server, checkpoints: scratch.checkpoints)
+            let p = try OSSWireProcess(args, env: Self.env)
+            // Wait until the four parts in flight are stored (their answers held back).
+            var uploadId = ""
+            for _ in 0..<60_000 {
+                if let id = server.service.uploadIds(bucket: "bucket-b").first {
+                    uploadId = id
+                    if try await Self.partsOnServer(server, bucket: "bucket-b", key: "k", uploadId: id).count >= 4 {
+                        break
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            p.signal(SIGINT)
+            #expect(await p.wait() == 130)
+            let onServer = try await Self.partsOnServer(server, bucket: "bucket-b", key: "k", uploadId: uploadId)
+            #expect(onServer == [1, 2, 3, 4])
+            let err = p.stderr
+            #expect(err.contains("paused with 4 of 8 parts on the server"), "\(err)")
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            #expect(first["parts_done"] as? Int == 4)
+
+            server.service.setFaults(MockFaults())
+            let again = try OSSWireProcess(args, env: Self.env)
+            #expect(await again.wait() == 0, "\(again.stderr)")
+            let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            #expect(second["parts_resumed"] as? Int == 4)
+            let stored = SameBytes(await server.service.objectBytes(bucket: "bucket-b", key: "k"), bytes)
+            #expect(stored.equal, "\(stored)")
+        }
+    }
+
+    @Test("a download paused with a relative destination resumes from another directory through its absolute path")
+    func downloadResumesFromAnotherDirectory() async throws {
+        var config = MockServerConfiguration()
+        config.buckets = ["bucket-b"]
+        try await withMockServer(configuration: config) { server in
+            let scratch = Scratch()
+            let bytes = Scratch.bytes(2 << 20, seed: 24)  // 16 parts of 128 KiB
+            _ = try await makeClient(server).putObject(bucket: "bucket-b", key: "obj", body: .bytes(bytes))
+            let here = scratch.path + "/here"
+            let elsewhere = scratch.path + "/elsewhere"
+            for d in [here, elsewhere] { try FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true) }
+            // 64 KiB/s per connection: each 128 KiB range takes two seconds, the whole ~8 s.
+            server.service.updateFaults { $0.maxSendRate = 64 << 10 }
+            let p = try OSSWireProcess(
+                Self.cpArgs("oss://bucket-b/obj", "out.bin", server: server, checkpoints: scratch.checkpoints),
+                env: Self.env, cwd: here)
+            // Wait until the checkpoint records a part on disk.
+            for _ in 0..<60_000 {
+                let files = scratch.checkpointFiles.filter { $0.hasSuffix(".checkpoint") }
+                if let f = files.first,
+                    let text = try? String(contentsOfFile: scratch.checkpoints + "/" + f, encoding: .utf8),
+                    text.contains("\npart ")
+                {
+                    break
+                }
+                try await Task.sleep(for: .milliseconds(1))
+            }
+            p.signal(SIGINT)
+            #expect(await p.wait() == 130, "\(p.stderr)")
+            let first = try #require(try JSONSerialization.jsonObject(with: Data(p.stdout.utf8)) as? [String: Any])
+            let done = try #require(first["parts_done"] as? Int)
+            #expect(first["state"] as? String == "paused" && done >= 1)
+            // The checkpoint names absolute paths only.
+            let cpFile = try #require(first["checkpoint"] as? String)
+            let cpText = try String(contentsOfFile: cpFile, encoding: .utf8)
+            #expect(cpText.contains("\ndestination \(here)/out.bin\n") || cpText.contains("/here/out.bin"), "\(cpText)")
+            #expect(!cpText.contains("\ntemporary out.bin"), "\(cpText)")
+
+            server.service.setFaults(MockFaults())
+            let again = try OSSWireProcess(
+                Self.cpArgs("oss://bucket-b/obj", here + "/out.bin", server: server, checkpoints: scratch.checkpoints),
+                env: Self.env, cwd: elsewhere)
+            #expect(await again.wait() == 0, "\(again.stderr)")
+            let second = try #require(try JSONSerialization.jsonObject(with: Data(again.stdout.utf8)) as? [String: Any])
+            #expect(second["parts_resumed"] as? Int == done, "\(again.stdout)")
+            let got = FileManager.default.contents(atPath: here + "/out.bin").map { [UInt8]($0) }
+            #expect(got == bytes)
+            #expect(!FileManager.default.fileExists(atPath: here + "/out.bin.osswire-download"))
+            #expect(scratch.checkpointFiles.isEmpty)
         }
     }
 

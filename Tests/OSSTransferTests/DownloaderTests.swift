@@ -85,7 +85,7 @@ struct DownloaderTests {
         #expect(Self.read(dest) == [])
     }
 
-    @Test("a paused download resumes fetching only the missing ranges")
+    @Test("a paused download resumes fetching only the missing ranges; its progress starts where it stopped")
     func pauseAndResume() async throws {
         let scratch = Scratch()
         let fake = FakeOSS()
@@ -93,7 +93,8 @@ struct DownloaderTests {
         fake.setObject("b", "k", bytes)
         let dest = scratch.path + "/file"
         fake.hold(after: 3)
-        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+        let firstProgress = ProgressLog()
+        let handle = Downloader(operations: fake, options: Self.options(scratch, progress: firstProgress.handler)).start(
             bucket: "b", key: "k", file: dest)
         try await fake.waitUntilHeld(2)
         handle.pause()
@@ -105,13 +106,63 @@ struct DownloaderTests {
         let done = Set(fake.log.filter { $0.operation == "GetObject" && $0.succeeded }.compactMap(\.offset))
         #expect(done.count == first.partsDone)
         let before = fake.log.count
-        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
-            bucket: "b", key: "k", file: dest)
+        let secondProgress = ProgressLog()
+        let second = await Downloader(operations: fake, options: Self.options(scratch, progress: secondProgress.handler))
+            .download(bucket: "b", key: "k", file: dest)
         #expect(second.state == .completed, "\(second)")
         #expect(second.partsResumed == first.partsDone)
         let fetched = Set(fake.log[before...].filter { $0.operation == "GetObject" }.compactMap(\.offset))
         #expect(fetched.isDisjoint(with: done))
         #expect(fetched.union(done).count == 11)
+        #expect(Self.read(dest) == bytes)
+        // The paused run's figure included the halves of the ranges in flight; the resumed run
+        // starts there (not at its whole parts only), never goes back, and shows the whole object
+        // only once it is in place.
+        let stoppedAt = try #require(firstProgress.all.last)
+        #expect(stoppedAt.bytesTransferred > Int64(first.partsDone) * (100 << 10))
+        #expect(secondProgress.all.first?.bytesTransferred == stoppedAt.bytesTransferred)
+        #expect(firstProgress.isMonotonic && firstProgress.fullOnlyWhenComplete)
+        #expect(secondProgress.isMonotonic && secondProgress.fullOnlyWhenComplete)
+        #expect(firstProgress.all.allSatisfy { $0.bytesTransferred < Int64(bytes.count) })
+        #expect(secondProgress.all.last?.isComplete == true)
+        #expect(secondProgress.all.last?.bytesTransferred == Int64(bytes.count))
+    }
+
+    @Test("a checkpoint of an earlier build (relative temporary path, no progress line) still resumes")
+    func oldCheckpointWithRelativeTemporaryPath() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let bytes = Scratch.bytes(1 << 20, seed: 16)
+        fake.setObject("b", "k", bytes)
+        let dest = scratch.path + "/file"
+        fake.hold(after: 3)
+        let handle = Downloader(operations: fake, options: Self.options(scratch)).start(
+            bucket: "b", key: "k", file: dest)
+        try await fake.waitUntilHeld(2)
+        handle.pause()
+        let first = await handle.outcome()
+        fake.release()
+        #expect(first.state == .paused && first.partsDone >= 3)
+        // Rewrite the checkpoint as the earlier build wrote it, run from the destination's
+        // directory: `temporary file.osswire-download`, and no `shown` line.
+        let store = CheckpointStore(directory: scratch.checkpoints)
+        let cpPath = try #require(first.checkpointPath)
+        var cp = try DownloadCheckpoint(decoding: try #require(try store.load(cpPath)))
+        #expect(cp.temporaryPath.hasPrefix("/") && cp.destination.hasPrefix("/"))
+        cp.temporaryPath = "file.osswire-download"
+        let lines = String(decoding: cp.encode(), as: UTF8.self).split(separator: "\n")
+            .filter { !$0.hasPrefix("shown ") && !$0.hasPrefix("checksum ") }
+        var old = Array((lines.joined(separator: "\n") + "\n").utf8)
+        old += Array("checksum \(Hex.encode(CRC64.checksum(old).bigEndianBytes))\n".utf8)
+        try store.save(old, to: cpPath)
+        let reread = try DownloadCheckpoint(decoding: old)
+        #expect(reread.shownBytes == 0 && reread.temporaryPath == "file.osswire-download")
+
+        let second = await Downloader(operations: fake, options: Self.options(scratch)).download(
+            bucket: "b", key: "k", file: dest)
+        #expect(second.state == .completed, "\(second)")
+        #expect(second.partsResumed == first.partsDone, "\(second.notes)")
+        #expect(!second.notes.contains { $0.contains("does not fit") })
         #expect(Self.read(dest) == bytes)
     }
 

@@ -35,6 +35,9 @@ enum Fault: Sendable {
     case failHalfway(FakeError)
     /// Accept the bytes but report a different CRC64 (the client would see a mismatch).
     case wrongCRC
+    /// Store the part, then hold its answer until released or cancelled: the part lands on the
+    /// server though the client may never hear of it.
+    case landThenHold
 }
 
 /// What the fake saw.
@@ -189,8 +192,12 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     }
 
     /// Waits while holding is on (cancellable; a disable fails it).
-    private func maybeHold(countsAsPart: Bool) async throws {
+    private func maybeHold(countsAsPart: Bool, always: Bool = false) async throws {
         let id: Int? = state.withLock { s in
+            if always {
+                s.nextHeld += 1
+                return s.nextHeld
+            }
             if !countsAsPart {
                 guard s.holdComplete else { return nil }
                 s.nextHeld += 1
@@ -311,6 +318,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
             s.uploads[uploadId]!.parts[partNumber] = (body.bytes, tag, body.crc)
             s.succeededParts += 1
         }
+        if case .landThenHold = fault { try await maybeHold(countsAsPart: true, always: true) }
         ok = true
         return UploadedPart(number: partNumber, etag: tag, crc64: body.crc)
     }

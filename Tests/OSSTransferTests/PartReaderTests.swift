@@ -65,10 +65,19 @@ struct PartReaderTests {
         #expect(v.first?.bytesTransferred == 100)
         #expect(v.first?.bytesResumed == 100)
         #expect(log.isMonotonic)
+        // Every part done, but the object is not complete yet: one byte short of 100%.
         #expect(
             v.last
                 == TransferProgress(
-                    bytesTransferred: 400, totalBytes: 400, partsDone: 4, partsTotal: 4, bytesResumed: 100))
+                    bytesTransferred: 399, totalBytes: 400, partsDone: 4, partsTotal: 4, bytesResumed: 100))
+        #expect(!v.contains { $0.bytesTransferred >= 400 })
+        agg.completed()
+        #expect(
+            log.all.last
+                == TransferProgress(
+                    bytesTransferred: 400, totalBytes: 400, partsDone: 4, partsTotal: 4, bytesResumed: 100,
+                    isComplete: true))
+        #expect(log.isMonotonic)
         #expect(agg.bytesThisRun == 300)
     }
 

@@ -41,6 +41,14 @@ final class ProgressLog: Sendable {
     var handler: TransferProgressHandler { { p in self.values.withLock { $0.append(p) } } }
     var all: [TransferProgress] { values.withLock { $0 } }
 
+    /// Whether no report before the last one shows the whole object, and only a report marked
+    /// complete does (the bar's 100%).
+    var fullOnlyWhenComplete: Bool {
+        let v = all
+        return v.allSatisfy { p in p.totalBytes == 0 || p.isComplete == (p.bytesTransferred >= p.totalBytes) }
+            && v.dropLast().allSatisfy { !$0.isComplete }
+    }
+
     var isMonotonic: Bool {
         let v = all
         return zip(v, v.dropFirst()).allSatisfy {

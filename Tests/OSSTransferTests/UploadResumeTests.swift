@@ -36,7 +36,7 @@ private let K: Int64 = 1024
         #expect(abortSize && sizeWhy.contains("\(100 * K)") && sizeWhy.contains("\(200 * K)"))
     }
 
-    @Test("recorded parts are trusted, unrecorded ones are read from the file, mismatches are sent again")
+    @Test("every part is checked against the file's bytes, recorded ones too; mismatches are sent again")
     func matching() {
         let cp = Self.checkpoint(parts: [
             .init(number: 1, etag: "\"E1\"", crc64: 11, size: 100 * K),
@@ -48,18 +48,23 @@ private let K: Int64 = 1024
             ListedPart(number: 3, etag: "\"E3\"", size: 40 * K, crc64: 33),  // wrong size for part 3 (50)
             ListedPart(number: 4, etag: "\"E4\"", size: 10 * K, crc64: 44),  // not in the plan: ignored
         ]
-        #expect(UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: Self.plan) == [2])
+        #expect(UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: Self.plan) == [1, 2])
 
-        // The file's part 2 has CRC64 99, as the server's: kept, with the server's ETag.
-        let agree = UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [2: 99])
+        // The file's part 1 still has its recorded CRC64, part 2 has 99 as the server's: both kept,
+        // with the server's ETags.
+        let agree = UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 11, 2: 99])
         #expect(agree.parts.keys.sorted() == [1, 2])
         #expect(agree.parts[1] == .init(number: 1, etag: "\"e1\"", crc64: 11, size: 100 * K))
         #expect(agree.parts[2] == .init(number: 2, etag: "\"NEW\"", crc64: 99, size: 100 * K))
         #expect(agree.damaged == [3])
 
         // The file differs from the server's part 2, or could not be read: sent again.
-        #expect(UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [2: 98]).damaged == [2, 3])
-        #expect(UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [:]).damaged == [2, 3])
+        #expect(UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 11, 2: 98]).damaged == [2, 3])
+        #expect(UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 11]).damaged == [2, 3])
+        // The file's part 1 changed since it was sent (its time stamp put back, so the checkpoint
+        // still fits): the recorded part is not trusted, it is sent again.
+        let changed = UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 12, 2: 99])
+        #expect(changed.parts.keys.sorted() == [2] && changed.damaged == [1, 3])
     }
 
     @Test("a part the server lists without a CRC64 is trusted only from the checkpoint")
@@ -69,8 +74,10 @@ private let K: Int64 = 1024
             ListedPart(number: 1, etag: "\"E1\"", size: 100 * K, crc64: nil),
             ListedPart(number: 2, etag: "\"E2\"", size: 100 * K, crc64: nil),
         ]
-        #expect(UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: Self.plan).isEmpty)
-        let m = UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [:])
+        #expect(UploadResume.partsToRead(listed: listed, checkpoint: cp, plan: Self.plan) == [1])
+        let m = UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 11])
         #expect(m.parts.keys.sorted() == [1] && m.damaged == [2])
+        // Its bytes in the file changed: not even the checkpoint's word keeps it.
+        #expect(UploadResume.match(listed: listed, checkpoint: cp, plan: Self.plan, fileCRCs: [1: 10]).damaged == [1, 2])
     }
 }

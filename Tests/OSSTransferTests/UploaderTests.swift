@@ -345,6 +345,95 @@ struct UploaderTests {
         #expect(fake.object("b", "k") == bytes)
     }
 
+    @Test("a pause counts a part that landed though its answer was lost; progress never shows 100% early and resumes where it stopped")
+    func pauseCountsLandedPartsAndKeepsProgress() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let (path, bytes) = scratch.file("big", size: (1 << 20) + 12_345)
+        let total = Int64(bytes.count)
+        // Parts 1 and 2 finish; part 3 is stored on the server but its answer is held (a pause
+        // cuts it); part 4 is held half-way through its body.
+        fake.inject(part: 3, .landThenHold)
+        fake.hold(after: 3)
+        let first = ProgressLog()
+        let handle = Uploader(operations: fake, options: Self.options(scratch, progress: first.handler)).start(
+            file: path, bucket: "b", key: "k")
+        try await fake.waitUntilHeld(2)
+        handle.pause()
+        let paused = await handle.outcome()
+        fake.release()
+        #expect(paused.state == .paused, "\(paused)")
+        let uploadId = try #require(paused.uploadId)
+        // What the server has, as the outcome (and so the CLI's message) says.
+        #expect(fake.partNumbers(uploadId) == [1, 2, 3])
+        #expect(paused.partsDone == 3)
+        #expect(first.isMonotonic && first.fullOnlyWhenComplete)
+        #expect(first.all.allSatisfy { $0.bytesTransferred < total })
+        let stoppedAt = try #require(first.all.last)
+        #expect(stoppedAt.partsDone == 3)
+        // Parts 1-3 and half of part 4 were reported.
+        #expect(stoppedAt.bytesTransferred >= 3 * (100 << 10))
+
+        let second = ProgressLog()
+        let resumed = await Uploader(operations: fake, options: Self.options(scratch, progress: second.handler)).upload(
+            file: path, bucket: "b", key: "k")
+        #expect(resumed.state == .completed, "\(resumed)")
+        #expect(resumed.partsResumed == 3)
+        #expect(fake.object("b", "k") == bytes)
+        // The resumed run starts exactly where the paused one stopped, never goes back, and
+        // reaches 100% only with the completed object.
+        #expect(second.all.first?.bytesTransferred == stoppedAt.bytesTransferred)
+        let kept: Int64 = 3 * (100 << 10)
+        #expect(second.all.first?.bytesResumed == kept)
+        #expect(second.isMonotonic && second.fullOnlyWhenComplete)
+        #expect(second.all.last == TransferProgress(
+            bytesTransferred: total, totalBytes: total, partsDone: 11, partsTotal: 11, bytesResumed: kept,
+            isComplete: true))
+    }
+
+    @Test("a file changed in place with its mtime put back: the changed parts are sent again and the object equals the file")
+    func changedInPlaceWithMtimeRestored() async throws {
+        let scratch = Scratch()
+        let fake = FakeOSS()
+        let (path, original) = scratch.file("big", size: 1 << 20)
+        let id = try await pausedUpload(fake, scratch, path: path)
+        let onServer = fake.partNumbers(id)
+        #expect(onServer.count >= 3 && onServer.contains(1))
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+        // Change a byte of part 1 (on the server) and one of part 9 (not sent yet), in place.
+        var changed = original
+        changed[10] ^= 0xff
+        changed[8 * (100 << 10) + 5] ^= 0xff
+        let fd = open(path, O_WRONLY)
+        #expect(fd >= 0)
+        for offset in [10, 8 * (100 << 10) + 5] {
+            var b = changed[offset]
+            #expect(pwrite(fd, &b, 1, off_t(offset)) == 1)
+        }
+        close(fd)
+        // Put the modification time back, to the nanosecond (as touch -r would).
+        var times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        var after = stat()
+        #expect(stat(path, &after) == 0)
+        #expect(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+
+        let logBefore = fake.log.count
+        let outcome = await Uploader(operations: fake, options: Self.options(scratch)).upload(
+            file: path, bucket: "b", key: "k")
+        #expect(outcome.state == .completed, "\(outcome)")
+        #expect(outcome.uploadId == id)
+        let resent = Array(fake.log[logBefore...]).partsSent(id)
+        #expect(resent.contains(1))
+        #expect(resent.contains(9))
+        #expect(Set(resent).isDisjoint(with: Set(onServer).subtracting([1])))
+        #expect(outcome.partsResumed == onServer.count - 1)
+        #expect(outcome.notes.contains { $0.contains("do not match") && $0.contains("1") })
+        #expect(fake.object("b", "k") == changed)
+        #expect(outcome.crc64 == CRC64.checksum(changed))
+    }
+
     @Test("without a checkpoint directory a paused upload keeps its UploadId in the outcome only")
     func noCheckpointDirectory() async throws {
         let scratch = Scratch()

@@ -2,10 +2,10 @@ import Foundation
 import OSSTestSupport
 import Testing
 
-/// Runs `osswire bench`; PATH is passed on so the command can find openssl and curl.
+/// Runs `osswire bench loopback` (the self-benchmark); PATH is passed on so the command can find openssl and curl.
 private func runBench(_ args: [String]) async throws -> ProcessOutput {
     try await Products.runOSSWire(
-        ["bench"] + args, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
+        ["bench", "loopback"] + args, environment: ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"])
 }
 
 private func onPath(_ name: String) -> Bool {
@@ -16,7 +16,7 @@ private func onPath(_ name: String) -> Bool {
 /// Tiny sizes: the smoke test checks that every figure is there, never its value.
 private let tiny = ["--size", "1048576", "--rounds", "2", "--small-count", "20", "--cancel-count", "5"]
 
-@Suite("osswire bench")
+@Suite("osswire bench loopback")
 struct BenchCommandTests {
     @Test func textReportHasEveryFigure() async throws {
         let r = try await runBench(tiny)

@@ -68,4 +68,28 @@ struct SummaryTests {
         // Narrow: the parts go first, the ETA next; the percentage and the bytes stay.
         #expect(!meter.line(columns: 60).contains("parts"))
     }
+
+    @Test("the bar shows 100% only for a complete object, even with every byte counted")
+    func fullOnlyWhenComplete() {
+        let meter = TransferMeter()
+        meter.record(
+            TransferProgress(
+                bytesTransferred: 999_999_999, totalBytes: 1_000_000_000, partsDone: 10, partsTotal: 10,
+                bytesResumed: 0))
+        #expect(meter.line(columns: 120).contains("]   99%"), "\(meter.line(columns: 120))")
+        meter.record(
+            TransferProgress(
+                bytesTransferred: 1_000_000_000, totalBytes: 1_000_000_000, partsDone: 10, partsTotal: 10,
+                bytesResumed: 0))
+        #expect(!meter.line(columns: 120).contains("100%"))
+        meter.record(
+            TransferProgress(
+                bytesTransferred: 1_000_000_000, totalBytes: 1_000_000_000, partsDone: 10, partsTotal: 10,
+                bytesResumed: 0, isComplete: true))
+        #expect(meter.line(columns: 120).contains("]  100%"))
+        // An empty object: 0% until it is complete.
+        let empty = TransferMeter()
+        empty.record(TransferProgress(bytesTransferred: 0, totalBytes: 0, partsDone: 0, partsTotal: 1, bytesResumed: 0))
+        #expect(empty.line(columns: 120).contains("  0%"))
+    }
 }

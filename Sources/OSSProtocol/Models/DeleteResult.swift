@@ -1,7 +1,10 @@
+import OSSCore
 import OSSXML
 
 /// The body of a DeleteMultipleObjects response: the objects deleted (none in quiet mode).
 public struct DeleteResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "DeleteResult"
 
     /// One deleted object.

@@ -1,7 +1,10 @@
+import OSSCore
 import OSSXML
 
 /// The body of an InitiateMultipartUpload response.
 public struct InitiateMultipartUploadResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "InitiateMultipartUploadResult"
 
     public var bucket: String

@@ -3,6 +3,8 @@ import OSSXML
 
 /// The body of a ListBuckets (GetService) response.
 public struct ListAllMyBucketsResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "ListAllMyBucketsResult"
 
     /// One bucket.

@@ -1,3 +1,4 @@
+import OSSCore
 import OSSXML
 
 /// The body of a ListObjects (v1) or ListObjectsV2 response.
@@ -5,6 +6,8 @@ import OSSXML
 /// v1 fills `marker` / `nextMarker`; v2 fills `startAfter`, `continuationToken`,
 /// `nextContinuationToken` and `keyCount`.
 public struct ListBucketResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "ListBucketResult"
 
     /// The bucket name.

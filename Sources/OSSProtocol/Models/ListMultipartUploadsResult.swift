@@ -3,6 +3,8 @@ import OSSXML
 
 /// The body of a ListMultipartUploads response: uploads initiated and not yet completed or aborted.
 public struct ListMultipartUploadsResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "ListMultipartUploadsResult"
 
     /// One upload in progress.

@@ -3,6 +3,8 @@ import OSSXML
 
 /// The body of a ListParts response: the parts the server holds for an upload.
 public struct ListPartsResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "ListPartsResult"
 
     /// One uploaded part.
