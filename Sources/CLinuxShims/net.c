@@ -7,6 +7,8 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
@@ -156,4 +158,29 @@ int coss_getaddrinfo(const char *host, int port, struct addrinfo **res) {
 
 int coss_eventfd(void) {
     return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+}
+
+int coss_send_queue(int fd, int64_t *unsent, int64_t *unacked) {
+    struct tcp_info info;
+    socklen_t len = sizeof info;
+    memset(&info, 0, sizeof info);
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return -1;
+    int nsd = 0, outq = 0;
+    if (ioctl(fd, SIOCOUTQNSD, &nsd) != 0) return -1;
+    if (ioctl(fd, SIOCOUTQ, &outq) != 0) return -1;
+    *unsent = nsd;
+    *unacked = outq;
+    return info.tcpi_state == TCP_ESTABLISHED || info.tcpi_state == TCP_CLOSE_WAIT ? 0 : 1;
+}
+
+int coss_tcp_reset(int fd) {
+    struct sockaddr unspec;
+    memset(&unspec, 0, sizeof unspec);
+    unspec.sa_family = AF_UNSPEC;
+    return connect(fd, &unspec, sizeof unspec);
+}
+
+int coss_set_linger_zero(int fd) {
+    struct linger lg = { .l_onoff = 1, .l_linger = 0 };
+    return setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 }

@@ -57,8 +57,11 @@ public struct OSSClientError: Error, Sendable, CustomStringConvertible {
     public let kind: Kind
     /// Details for a person. Never holds a secret.
     public let message: String
-    /// For a request that failed in flight: whether the whole request body had been written
-    /// (if not, an upload cannot have stored the object). `nil` when not known or not relevant.
+    /// For a request that failed in flight: whether the server may have the whole request body.
+    /// `false`: part of it never left this host (for a cancel, asked of the kernel just before
+    /// the connection was reset, which discarded that part), so an upload cannot have stored the
+    /// object. `true`: every byte had left (usually acknowledged), so the object may exist.
+    /// `nil` when not known or not relevant. Stored implies `bodyFullySent == true`.
     public let bodyFullySent: Bool?
     /// The underlying error (a `TransportError`, an HTTP layer error, a `SystemError`), if any.
     public let underlying: (any Error & Sendable)?

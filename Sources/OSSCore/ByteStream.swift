@@ -13,10 +13,20 @@ public protocol ByteStream: AnyObject, Sendable {
     /// - Throws: `TransportError` (write failure, idle timeout, aborted).
     func write(_ bytes: UnsafeRawBufferPointer) async throws
 
-    /// Aborts the stream from any thread: shuts the connection down at once (`shutdown(2)`, never
-    /// `close(2)`), so a pending or later read or write fails with `TransportError.aborted`.
-    /// Idempotent. It does not release the descriptor: the owner still calls `close()`.
+    /// Aborts the stream from any thread: resets the connection at once (an RST; the bytes not
+    /// yet transmitted are discarded and never reach the peer; never `close(2)`), so a pending
+    /// or later read or write fails with `TransportError.aborted`. Idempotent. It does not
+    /// release the descriptor: the owner still calls `close()`.
     func abort()
+
+    /// What became of the bytes written so far, as the kernel counts them: measured now, or,
+    /// after `abort()`, as the abort found them just before its reset. Nil when the stream
+    /// cannot say (an in-memory stream, a closed one, a connection the peer reset).
+    func writtenBytes() -> WrittenBytes?
+
+    /// `writtenBytes()?.written` without asking the kernel (a count kept in memory): where the
+    /// next write starts. Nil when the stream cannot say.
+    var writtenCount: Int64? { get }
 
     /// Releases the stream and its descriptor. Called exactly once, by the owner.
     func close()
@@ -30,7 +40,35 @@ public protocol ByteStream: AnyObject, Sendable {
     var isReusable: Bool { get }
 }
 
+/// What became of the bytes written to a stream, in the stream's own positions (plaintext bytes
+/// for TLS): `acknowledged <= transmitted <= written`.
+public struct WrittenBytes: Sendable, Hashable {
+    /// Bytes the stream accepted from `write` so far.
+    public var written: Int64
+    /// The first `transmitted` bytes left this host at least once: the peer may have them. A
+    /// write that ended beyond `transmitted` did not leave in full, so after a reset the peer can
+    /// never receive all of it. (TCP counts every byte; TLS counts whole writes, since a write's
+    /// records are only known once it completes.)
+    public var transmitted: Int64
+    /// The first `acknowledged` bytes were acknowledged by the peer's TCP: its application can
+    /// read them (even after a reset).
+    public var acknowledged: Int64
+    /// Measured by an abort just before its reset: nothing more will reach the peer.
+    public var final: Bool
+
+    public init(written: Int64, transmitted: Int64, acknowledged: Int64, final: Bool) {
+        self.written = written
+        self.transmitted = transmitted
+        self.acknowledged = acknowledged
+        self.final = final
+    }
+}
+
 extension ByteStream {
+    /// Streams that cannot ask a kernel (in-memory pipes) say nothing.
+    public func writtenBytes() -> WrittenBytes? { nil }
+    public var writtenCount: Int64? { nil }
+
     /// Writes all bytes of an array.
     public func write(_ bytes: [UInt8]) async throws {
         // Copy into a buffer whose lifetime spans the suspension.

@@ -21,6 +21,9 @@ final class Exchange {
         head: [UInt8], framing: HTTPRequestEncoder.Framing, handler: (HTTPStreamingResponse) async throws -> T
     ) async throws -> (T, Bool) {
         connection.parser.expectResponse(to: request.method)
+        // Where the body starts in the stream's bytes, for asking the kernel what became of it.
+        let start = connection.stream.writtenCount
+        context.bodyStartPosition = start.map { $0 + Int64(head.count) }
         var earlyHead: HTTPResponseHead? = nil
         if case .bytes(let body) = request.body.storage, !framing.expectContinue,
             body.count <= 64 * 1024
@@ -39,7 +42,8 @@ final class Exchange {
             try await write(UnsafeRawBufferPointer(all))
             context.bodyFullySent = true
             context.metrics.requestSent = ContinuousClock.now - context.start
-            request.uploadProgress?(Int64(body.count), Int64(body.count))
+            context.bodyEndPosition = context.bodyStartPosition.map { $0 + Int64(body.count) }
+            reportAcknowledged(handedOver: Int64(body.count), total: Int64(body.count))
         } else {
             try await write(head)
             context.metrics.requestSent = ContinuousClock.now - context.start
@@ -57,13 +61,20 @@ final class Exchange {
                 }
             }
             context.bodyFullySent = earlyHead == nil
-            if earlyHead == nil { context.metrics.requestSent = ContinuousClock.now - context.start }
+            if earlyHead == nil {
+                context.metrics.requestSent = ContinuousClock.now - context.start
+                context.bodyEndPosition = connection.stream.writtenCount
+            }
         }
         let responseHead: HTTPResponseHead
         if let earlyHead {
             responseHead = earlyHead
         } else {
             responseHead = try await readHead()
+            // The server answered after the whole body: it has it all.
+            if let progress = request.uploadProgress, context.bodyProgressReported < request.body.length ?? 0 {
+                progress(request.body.length!, request.body.length)
+            }
         }
         let response = HTTPStreamingResponse(head: responseHead, exchange: self)
         let value: T
@@ -89,11 +100,25 @@ final class Exchange {
         context.metrics.bytesSent += Int64(bytes.count)
     }
 
+    /// Reports upload progress as the bytes of the body the peer acknowledged (asked of the
+    /// kernel), never more than were handed over, and never less than reported before; where the
+    /// stream cannot say (an in-memory pipe), the bytes handed over. The full length is reported
+    /// only once acknowledged, or when the response arrives.
+    private func reportAcknowledged(handedOver: Int64, total: Int64?) {
+        guard let progress = request.uploadProgress else { return }
+        var value = handedOver
+        if let bodyStart = context.bodyStartPosition, let q = connection.stream.writtenBytes() {
+            value = min(handedOver, max(0, q.acknowledged - bodyStart))
+        }
+        guard value > context.bodyProgressReported || (value == 0 && context.bodyProgressReported == 0) else { return }
+        context.bodyProgressReported = value
+        progress(value, total)
+    }
+
     /// The one body loop: every piece is shown to the observer, then written from the same memory.
     private func sendBody(chunked: Bool) async throws {
         let total = request.body.length
         var sent: Int64 = 0
-        let progress = request.uploadProgress
         let observer = request.bodyObserver
         observer?.attemptStarted()
         func send(_ piece: UnsafeRawBufferPointer) async throws {
@@ -102,7 +127,7 @@ final class Exchange {
             observer?.observe(piece)
             try await write(piece)
             sent += Int64(piece.count)
-            progress?(sent, total)
+            reportAcknowledged(handedOver: sent, total: total)
         }
         switch request.body.storage {
         case .empty:
@@ -164,7 +189,7 @@ final class Exchange {
                 }
                 try await write(chunked ? HTTPRequestEncoder.encodeChunk(chunk) : chunk)
                 sent += Int64(chunk.count)
-                progress?(sent, total)
+                reportAcknowledged(handedOver: sent, total: total)
             }
             if let length, sent != length {
                 throw HTTPClientError(

@@ -1,7 +1,7 @@
 import OSSCore
 
-/// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that shuts the
-/// socket down at once: mechanism, no policy. It never retries, and it has no client-wide switch;
+/// An HTTP/1.1 client with a keep-alive pool, per-request metrics and cancellation that resets the
+/// connection at once: mechanism, no policy. It never retries, and it has no client-wide switch;
 /// the layer above (OSSClient) decides those, and this one reports what it needs to decide
 /// (``HTTPClientError/isStaleConnection``, the cause of every failure).
 ///
@@ -157,8 +157,15 @@ final class RequestContext {
     let start = ContinuousClock.now
     var metrics = HTTPMetrics()
     var bodyStarted = false
+    /// Every byte of the body was handed to the stream (refined with the kernel's account in
+    /// `fail`, see `bodyMayBeComplete`).
     var bodyFullySent = false
     var responseStarted = false
+    /// The body's first and end positions in the stream's written bytes (nil: cannot say).
+    var bodyStartPosition: Int64?
+    var bodyEndPosition: Int64?
+    var bodyProgressReported: Int64 = 0
+    private var stream: (any ByteStream)?
     /// Whether a connection was obtained (metrics then mean something).
     var hadConnection = false
 
@@ -178,6 +185,10 @@ final class RequestContext {
         bodyStarted = false
         bodyFullySent = false
         responseStarted = false
+        bodyStartPosition = nil
+        bodyEndPosition = nil
+        bodyProgressReported = 0
+        stream = connection.stream
         metrics.connectionReused = reused
         metrics.remoteAddress = connection.timings.remoteAddress
         metrics.tlsVersion = connection.timings.tlsVersion
@@ -194,6 +205,22 @@ final class RequestContext {
         }
     }
 
+    /// Whether the server may have the whole body, which is what `HTTPClientError.bodyFullySent`
+    /// reports. False when part of it was never handed to the stream. When the request was
+    /// aborted before any response, the abort asked the kernel just before its reset (which
+    /// discards what was not transmitted): true only if every byte of the body had left this
+    /// host by then. Then the peer may have it all, and usually its TCP had acknowledged it; an
+    /// ACK still in flight at the reset is why "transmitted" and not "acknowledged" decides:
+    /// the peer's application can read what arrived before the RST, acknowledged or not. So a
+    /// stored object implies `bodyFullySent`. When the kernel cannot say (an in-memory stream, a
+    /// failure that was not our abort), true once the body was handed over: it may have arrived.
+    func bodyMayBeComplete() -> Bool {
+        guard bodyFullySent else { return false }
+        if responseStarted { return true }
+        guard let end = bodyEndPosition, let q = stream?.writtenBytes(), q.final else { return true }
+        return q.transmitted >= end
+    }
+
     /// Turns any failure into the `HTTPClientError` the caller sees, keeping it as the cause. A
     /// fired signal wins: its reason says why the stream broke.
     func fail(_ error: any Error) -> HTTPClientError {
@@ -203,7 +230,7 @@ final class RequestContext {
             -> HTTPClientError
         {
             HTTPClientError(
-                code, message, bodyFullySent: bodyFullySent, responseStarted: responseStarted,
+                code, message, bodyFullySent: bodyMayBeComplete(), responseStarted: responseStarted,
                 bodyStarted: bodyStarted, connectionReused: metrics.connectionReused, cancellation: cancellation,
                 underlying: cause)
         }

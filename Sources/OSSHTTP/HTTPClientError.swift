@@ -4,7 +4,7 @@ import OSSCore
 ///
 /// A struct with static members rather than a public enum, so new cases never break users. Compare
 /// with `~=` / `code` (`if case HTTPClientError.timeout = error`). In-flight failures say whether
-/// the whole request body went out (`bodyFullySent`: if false the server cannot have stored it)
+/// the server may have the whole request body (`bodyFullySent`: if false it cannot have stored it)
 /// and whether any byte of the response arrived; the error underneath (a `TransportError`, an
 /// `HTTPParserError`, the body source's own error) is kept in `underlying`. What a failure means
 /// for a retry or for a caller's error codes is the layer above's to decide.
@@ -27,7 +27,11 @@ public struct HTTPClientError: Error, Sendable, CustomStringConvertible {
     public let code: Code
     /// What happened, for a person. Never holds a secret.
     public let message: String
-    /// Whether every byte of the request body was written (false: the server cannot have it all).
+    /// Whether the server may have the whole request body. False: it cannot have it all (part
+    /// of it never left this host, and a cancel's reset discarded that part), so it cannot have
+    /// stored it. True: every byte was handed over and, when the request was aborted, had left
+    /// this host before the reset (the kernel is asked, just before it); usually the peer had
+    /// acknowledged it. A stored object implies `bodyFullySent`.
     public let bodyFullySent: Bool
     /// Whether any byte of the response arrived.
     public let responseStarted: Bool

@@ -118,17 +118,20 @@ final class MockConnection {
         }
         if faults.garbageResponse {
             try? await stream.write(Array("\u{16}\u{03}\u{01}\u{00}\u{7F}NOT-HTTP \u{01}\u{02}garbage\r\n\r\n".utf8))
-            stream.abort()
+            // Closed by the caller (a FIN after what was written): an abort would reset it
+            // and could discard those bytes.
             return false
         }
         if faults.truncateResponse {
             try? await writeFirstHalf(response, isHead: head.method == .head)
-            stream.abort()
+            // Closed by the caller (a FIN after what was written): an abort would reset it
+            // and could discard those bytes.
             return false
         }
         try await write(response, faults: faults)
         if faults.closeAfterHeaders {
-            stream.abort()
+            // Closed by the caller (a FIN after what was written): an abort would reset it
+            // and could discard those bytes.
             return false
         }
         return head.keepAlive && !response.closeConnection
@@ -300,6 +303,7 @@ final class MockConnectionBody: MockBodySource, @unchecked Sendable {
         }
         pendingOffset += n
         received += Int64(n)
+        service.noteBodyBytes(n)
         if let expectedLength, received == expectedLength, pendingOffset == pending.count {
             // Let the framing see its end, so the connection can carry the next request.
             _ = try? await http.readBody()

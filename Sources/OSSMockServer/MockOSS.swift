@@ -23,6 +23,13 @@ public final class MockOSS: Sendable {
     private let faultState: PThreadMutex<FaultState>
     private let requestCounter = Atomic<UInt64>(0)
     private let uploadCounter = Atomic<UInt64>(0)
+    private let bodyByteCounter = Atomic<Int64>(0)
+
+    /// Request body bytes this server has read so far, over every request and connection: what
+    /// a test or the demo waits on ("the server received N bytes") instead of a clock.
+    public var bodyBytesReceived: Int64 { bodyByteCounter.load(ordering: .relaxed) }
+
+    func noteBodyBytes(_ n: Int) { bodyByteCounter.add(Int64(n), ordering: .relaxed) }
 
     /// Creates the service and the configured buckets.
     /// - Throws: `MockOSSError` for an invalid bucket name; `SystemError` for an unusable data directory.

@@ -94,8 +94,8 @@ public struct OSSClientOperations: TransferOperations {
         if let e = error as? OSSClientError {
             switch e.kind {
             case .requestsDisabled: return FailureClass(.disabledBeforeStart, code: e.code)
-            case .abortedInFlight: return FailureClass(.abortedInFlight, code: e.code)
-            case .cancelled: return FailureClass(.cancelled, code: e.code)
+            case .abortedInFlight: return FailureClass(.abortedInFlight, code: e.code, bodyFullySent: e.bodyFullySent)
+            case .cancelled: return FailureClass(.cancelled, code: e.code, bodyFullySent: e.bodyFullySent)
             case .network, .timeout, .crcMismatch, .connect, .dns: return FailureClass(.retryable, code: e.code)
             default: return FailureClass(.fatal, code: e.code)
             }

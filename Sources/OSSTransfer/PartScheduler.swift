@@ -31,6 +31,8 @@ struct PartScheduler: Sendable {
     ///   - retryable: whether a failure is worth another attempt (by default: what the class says).
     ///   - finished: called on the scheduling task, one part at a time, as each part succeeds.
     ///   - save: saves the checkpoint (throttled); a failure to save stops the run as fatal.
+    ///   - failed: called on the scheduling task for every part that failed for good, the
+    ///     first stop and the parts it cut short alike (to record what they may have stored).
     /// - Returns: the first failure that stopped the run, or `nil` when every part started and
     ///   succeeded or a stop of the transfer was asked (see `control.reason`).
     func run<Value: Sendable>(
@@ -38,7 +40,8 @@ struct PartScheduler: Sendable {
         retryable: @escaping @Sendable (any Error, FailureClass) -> Bool = { _, f in f.kind == .retryable },
         part: @escaping @Sendable (Int) async throws -> Value,
         finished: (Int, Value) -> Void,
-        save: (() throws -> Void)? = nil
+        save: (() throws -> Void)? = nil,
+        failed: ((Int, FailureClass) -> Void)? = nil
     ) async -> Stop? {
         var firstStop: Stop?
         var lastSave = ContinuousClock.now
@@ -64,6 +67,7 @@ struct PartScheduler: Sendable {
                         }
                     }
                 case .failure(let stop):
+                    failed?(number, stop.failure)
                     if firstStop == nil {
                         firstStop = stop
                         group.cancelAll()

@@ -152,10 +152,15 @@ public struct FailureClass: Sendable, Hashable, CustomStringConvertible {
     public var kind: Kind
     /// The client's code, for example `ClientError:100002` or `NoSuchUpload`.
     public var code: String?
+    /// For a request cut short in flight: whether the server may have its whole body (the
+    /// client's `bodyFullySent`, asked of the kernel before the reset). `nil` when no body was
+    /// in flight or the operations cannot say.
+    public var bodyFullySent: Bool?
 
-    public init(_ kind: Kind, code: String? = nil) {
+    public init(_ kind: Kind, code: String? = nil, bodyFullySent: Bool? = nil) {
         self.kind = kind
         self.code = code
+        self.bodyFullySent = bodyFullySent
     }
 
     /// Whether the client-wide switch caused it.

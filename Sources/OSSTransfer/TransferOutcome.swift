@@ -19,6 +19,20 @@ public struct TransferState: Sendable, Hashable, CustomStringConvertible {
     public var description: String { name }
 }
 
+/// A request a stop cut short in flight.
+public struct InterruptedRequest: Sendable, Hashable {
+    /// The part; `nil` for a single PutObject.
+    public var partNumber: Int?
+    /// Whether the server may have the whole body (every byte had left this host before the
+    /// reset, as the kernel counted it). False: it cannot have stored it.
+    public var bodyFullySent: Bool
+
+    public init(partNumber: Int?, bodyFullySent: Bool) {
+        self.partNumber = partNumber
+        self.bodyFullySent = bodyFullySent
+    }
+}
+
 /// What an upload or download did: its state, the UploadId, the parts, the bytes, the CRC64,
 /// and why it stopped.
 public struct TransferOutcome: Sendable, CustomStringConvertible {
@@ -49,6 +63,18 @@ public struct TransferOutcome: Sendable, CustomStringConvertible {
     public var errorCode: String?
     /// How `error` was classified (`disabled before start`, `aborted in flight`, ...).
     public var failureClass: FailureClass?
+    /// The requests a stop cut short in flight (a pause, an abort, a cancellation, the
+    /// client-wide switch), each with whether the server may have its whole body. A part whose
+    /// `bodyFullySent` is false cannot have been stored; one whose flag is true may exist on the
+    /// server (after a pause, the parts a ListParts finds are counted in `partsDone` too).
+    public var interrupted: [InterruptedRequest] = []
+    /// Whether a request cut short may have delivered its whole body: `nil` when none was cut
+    /// short in flight (then nothing this run sent can exist beyond `partsDone`), `false` when
+    /// none of them can have been stored, `true` when at least one may have been. For a single
+    /// PutObject: whether the object may exist.
+    public var bodyFullySent: Bool? {
+        interrupted.isEmpty ? nil : interrupted.contains { $0.bodyFullySent }
+    }
     /// Things a person should know: why a checkpoint was not used, that a stale upload was aborted.
     public var notes: [String]
     /// The checkpoint file, when one is kept.

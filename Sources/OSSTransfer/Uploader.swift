@@ -108,6 +108,7 @@ struct UploadRun: Sendable {
         let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: 1, handler: options.progress)
         let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
         var stored: StoredObject?
+        var interrupted: [InterruptedRequest] = []
         // One part through the scheduler, so a whole-file PUT is tried as often as a part is.
         let stop = await scheduler.run(
             [1],
@@ -120,7 +121,11 @@ struct UploadRun: Sendable {
             finished: { _, object in
                 progress.finished(1, size: identity.size)
                 stored = object
+            },
+            failed: { _, failure in
+                if let b = failure.bodyFullySent { interrupted.append(InterruptedRequest(partNumber: nil, bodyFullySent: b)) }
             })
+        out.interrupted = interrupted
         out.bytesTransferred = progress.bytesThisRun
         if let stored {
             out.state = .completed
@@ -301,6 +306,7 @@ struct UploadRun: Sendable {
             }
         }
         let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
+        var interrupted: [InterruptedRequest] = []
         let firstStop = await scheduler.run(
             pending,
             part: { number -> UploadCheckpoint.Part in
@@ -322,7 +328,11 @@ struct UploadRun: Sendable {
                 return UploadCheckpoint.Part(number: number, etag: part.etag, crc64: crc, size: range.length)
             },
             finished: { _, part in checkpoint.parts[part.number] = part },
-            save: saveCheckpoint)
+            save: saveCheckpoint,
+            failed: { number, failure in
+                if let b = failure.bodyFullySent { interrupted.append(InterruptedRequest(partNumber: number, bodyFullySent: b)) }
+            })
+        out.interrupted = interrupted.sorted { ($0.partNumber ?? 0) < ($1.partNumber ?? 0) }
         if control.reason == .paused, checkpoint.parts.count < plan.partCount {
             // Parts cut short whose answer never came may still have landed (their whole body
             // had reached the server): ask, so the outcome counts what the server has.

@@ -12,8 +12,12 @@ protocol Abortable: AnyObject, Sendable {
 /// waiting on it, and the abort/close state machine.
 ///
 /// Only the owner does I/O on `fd` and closes it (once). `abort()` may come from any thread: under
-/// the lock it checks the socket is not closed, shuts it down and resumes the waiting tasks, so a
-/// descriptor number is never touched after close(2) released it.
+/// the lock it checks the socket is not closed, resets the connection and resumes the waiting
+/// tasks, so a descriptor number is never touched after close(2) released it.
+///
+/// Sends go through `send(_:_:)`, under the same lock, and are counted: an abort then measures
+/// the kernel's send queue against an exact count of the bytes handed over, before the reset
+/// discards the queue (`writtenBytes()`).
 final class SocketHandle: Abortable {
     enum Direction: Sendable { case read, write }
 
@@ -35,10 +39,17 @@ final class SocketHandle: Abortable {
         var writeReady = false
         var readWaiter: Waiter?
         var writeWaiter: Waiter?
+        /// Bytes the kernel accepted from `send(_:_:)` over the socket's life.
+        var bytesSent: Int64 = 0
+        /// The send queue measured by the abort, just before the reset discarded it.
+        var queueAtReset: WrittenBytes?
     }
 
     /// The descriptor; valid until `close()`.
     let fd: Int32
+    /// Whether `abort()` resets the connection (a connected or connecting stream) rather than
+    /// only shutting the socket down (a listener).
+    let resetsOnAbort: Bool
     /// The reactor's identifier for this socket (never reused).
     let id: UInt64
     private let reactor: Reactor
@@ -46,8 +57,9 @@ final class SocketHandle: Abortable {
 
     /// Takes ownership of `fd` (non-blocking) and registers it with the reactor.
     /// - Throws: `SystemError` if registration fails; `fd` is closed then.
-    init(fd: Int32, reactor: Reactor = .shared) throws(SystemError) {
+    init(fd: Int32, reactor: Reactor = .shared, resetsOnAbort: Bool = true) throws(SystemError) {
         self.fd = fd
+        self.resetsOnAbort = resetsOnAbort
         self.reactor = reactor
         self.id = reactor.makeID()
         do {
@@ -74,7 +86,7 @@ final class SocketHandle: Abortable {
     {
         // On a file I/O thread with nothing else to run, block in poll(2) like a blocking recv
         // would: one wake-up per wait instead of the reactor's and then this thread's. An abort
-        // (shutdown(2) under the lock) wakes the poll as it wakes the reactor.
+        // (a reset and shutdown(2) under the lock) wakes the poll as it wakes the reactor.
         let (closed, aborted) = state.withLock { ($0.closed, $0.aborted) }
         if closed { throw TransportError(phase: .closed, message: "the connection is closed") }
         if aborted { throw abortError }
@@ -170,16 +182,38 @@ final class SocketHandle: Abortable {
         if let waiter { waiter.continuation.resume(throwing: waiter.timeoutError()) }
     }
 
-    /// Shuts the socket down (never closes it) and fails the waiting tasks at once. Idempotent.
+    /// Resets the connection (never closes the descriptor) and fails the waiting tasks at once.
+    /// Idempotent.
     func abort() {
         abort(with: .aborted())
     }
 
+    /// Why a reset and not `shutdown(2)`: a shutdown queues its FIN behind the unsent data (up to
+    /// `tcp_wmem`, 4 MiB by default), so the peer still receives the whole body of a cancelled
+    /// upload and may store it. `SO_LINGER {on, 0}` only changes what close(2) does, and close
+    /// belongs to the owner, which may not get to it soon (it can be waiting on a file read or
+    /// a rate limiter); with linger 0 a shutdown still sends the FIN and the data (checked on
+    /// Linux 6.18). `connect(AF_UNSPEC)` on a TCP socket is the kernel's "abort" of RFC 793
+    /// (tcp_disconnect): it sends an RST now, discards the send and receive queues, and leaves
+    /// the descriptor open, in state CLOSE, for its owner to close once. The peer keeps what it
+    /// had received before the RST (its application can still read that) and never sees the rest.
+    ///
+    /// Before the reset the send queue is measured (`writtenBytes()`); a send cannot run meanwhile
+    /// (sends take this lock), so the count of bytes handed over is exact. What the kernel
+    /// transmits between the measurement and the reset (a few microseconds) is not counted.
+    ///
+    /// The shutdown that follows sets both directions shut in the socket, so a poll(2) or epoll
+    /// waiting on it reports a hang-up at once. Should the reset fail, linger 0 makes the owner's
+    /// close a reset at least.
     func abort(with error: TransportError) {
         let waiters: [Waiter] = state.withLock { s in
             guard !s.closed, !s.aborted else { return [] }
             s.aborted = true
             s.abortError = error
+            if resetsOnAbort {
+                s.queueAtReset = measureQueue(sent: s.bytesSent, atReset: true)
+                if coss_tcp_reset(fd) != 0 { _ = coss_set_linger_zero(fd) }
+            }
             Syscall.shutdown(fd)
             let ws = [s.readWaiter, s.writeWaiter].compactMap { $0 }
             s.readWaiter = nil
@@ -190,6 +224,47 @@ final class SocketHandle: Abortable {
             if let t = w.timerID { reactor.cancelTimer(t) }
             w.continuation.resume(throwing: error)
         }
+    }
+
+    /// Sends from `base` under the lock and counts what the kernel took.
+    /// - Returns: the bytes sent, or -1 with the errno (EINTR retried). After an abort or a
+    ///   close: -1, `ECONNABORTED` (the caller checks `isAborted` first).
+    func send(_ base: UnsafeRawPointer, _ count: Int) -> (Int, Int32) {
+        state.withLock { s in
+            if s.closed || s.aborted { return (-1, ECONNABORTED) }
+            while true {
+                let n = coss_send(fd, base, count)
+                if n >= 0 {
+                    s.bytesSent += Int64(n)
+                    return (n, 0)
+                }
+                let e = errno
+                if e != EINTR { return (-1, e) }
+            }
+        }
+    }
+
+    /// The kernel's account of the bytes sent: measured now, or as the abort found it just
+    /// before its reset. Nil once closed, or when the kernel cannot say.
+    func writtenBytes() -> WrittenBytes? {
+        state.withLock { s in
+            if let q = s.queueAtReset { return q }
+            if s.closed || s.aborted { return nil }
+            return measureQueue(sent: s.bytesSent, atReset: false)
+        }
+    }
+
+    /// Bytes the kernel accepted from `send(_:_:)` so far (no system call).
+    var sentCount: Int64 { state.withLock { $0.bytesSent } }
+
+    /// Reads the queue from the kernel (under the lock: no send runs meanwhile).
+    private func measureQueue(sent: Int64, atReset: Bool) -> WrittenBytes? {
+        var unsent: Int64 = 0
+        var unacked: Int64 = 0
+        guard coss_send_queue(fd, &unsent, &unacked) == 0 else { return nil }
+        return WrittenBytes(
+            written: sent, transmitted: sent - min(sent, unsent),
+            acknowledged: sent - min(sent, max(unacked, unsent)), final: atReset)
     }
 
     /// Runs a non-blocking call on the descriptor under the lock, or returns nil when closed

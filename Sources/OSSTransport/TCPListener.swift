@@ -44,7 +44,7 @@ package final class TCPListener: Sendable {
                 message: "\(error.operation) on \(address) failed: \(error.message)")
         }
         do {
-            socket = try SocketHandle(fd: fd)
+            socket = try SocketHandle(fd: fd, resetsOnAbort: false)
         } catch {
             throw TransportError(phase: .connect, error)
         }

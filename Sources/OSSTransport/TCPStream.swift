@@ -65,20 +65,17 @@ public final class TCPStream: ByteStream {
         var offset = 0
         while offset < bytes.count {
             if socket.isAborted { throw socket.abortError }
-            let result: IOResult<Int>
-            do {
-                result = try Syscall.send(socket.fd, UnsafeRawBufferPointer(rebasing: bytes[offset...]))
-            } catch {
+            // Counted under the socket's lock, so an abort measures the send queue exactly.
+            let (n, code) = socket.send(bytes.baseAddress! + offset, bytes.count - offset)
+            if n >= 0 {
+                offset += n
+            } else if code == EAGAIN || code == EWOULDBLOCK {
+                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
+            } else {
                 if socket.isAborted { throw socket.abortError }
                 throw TransportError(
-                    phase: .write, errno: error.errno,
-                    message: "write to \(remoteAddress) failed: \(error.message)")
-            }
-            switch result {
-            case .done(let n):
-                offset += n
-            case .wouldBlock:
-                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
+                    phase: .write, errno: code,
+                    message: "write to \(remoteAddress) failed: \(Syscall.text(code))")
             }
         }
     }
@@ -90,6 +87,12 @@ public final class TCPStream: ByteStream {
     public func close() {
         socket.close()
     }
+
+    public func writtenBytes() -> WrittenBytes? {
+        socket.writtenBytes()
+    }
+
+    public var writtenCount: Int64? { socket.sentCount }
 
     public var isReusable: Bool {
         socket.isQuiet()

@@ -122,7 +122,8 @@ enum OpenSSLErrors {
 /// `BIO_flush` (OpenSSL flushes after each handshake flight), and when `TLSStream` calls
 /// `flush()` at the end of a write. Only touched under `TLSStream`'s lock.
 final class SocketBIO {
-    let fd: Int32
+    /// Sends go through the handle, counted under its lock (see `SocketHandle.send`).
+    let socket: SocketHandle
     var lastErrno: Int32 = 0
     /// Records encrypted but not yet sent: `buffer[start..<end]`; allocated at the first write.
     private var buffer: UnsafeMutableRawPointer? = nil
@@ -131,7 +132,7 @@ final class SocketBIO {
     /// Bytes kept before a send: 16 full records.
     static let capacity = 16 * (16 * 1024 + 256)
 
-    init(fd: Int32) { self.fd = fd }
+    init(socket: SocketHandle) { self.socket = socket }
 
     deinit { buffer?.deallocate() }
 
@@ -148,13 +149,12 @@ final class SocketBIO {
     /// Sends the buffered records until none are left or the socket would block. Never waits.
     func flush() -> Flush {
         while start < end {
-            let n = coss_send(fd, buffer! + start, end - start)
+            let (n, code) = socket.send(buffer! + start, end - start)
             if n > 0 {
                 start += n
                 continue
             }
-            let e = n < 0 ? errno : EPIPE
-            if e == EINTR { continue }
+            let e = n < 0 ? code : EPIPE
             lastErrno = e
             return e == EAGAIN || e == EWOULDBLOCK ? .wouldBlock : .failed
         }
@@ -186,15 +186,11 @@ final class SocketBIO {
         }
         if count > Self.capacity {
             // Larger than the whole buffer (never a TLS record): straight to the socket.
-            while true {
-                let n = coss_send(fd, data, count)
-                if n >= 0 { return n }
-                let e = errno
-                if e == EINTR { continue }
-                lastErrno = e
-                retryWrite = e == EAGAIN || e == EWOULDBLOCK
-                return -1
-            }
+            let (n, e) = socket.send(data, count)
+            if n >= 0 { return n }
+            lastErrno = e
+            retryWrite = e == EAGAIN || e == EWOULDBLOCK
+            return -1
         }
         if buffer == nil { buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.capacity, alignment: 16) }
         (buffer! + end).copyMemory(from: data, byteCount: count)
@@ -221,7 +217,7 @@ final class SocketBIO {
             let box = Unmanaged<SocketBIO>.fromOpaque(BIO_get_data(bio)!).takeUnretainedValue()
             coss_BIO_clear_retry_flags(bio)
             while true {
-                let n = recv(box.fd, data, Int(len), 0)
+                let n = recv(box.socket.fd, data, Int(len), 0)
                 if n >= 0 { return Int32(n) }
                 let e = errno
                 if e == EINTR { continue }
@@ -250,7 +246,7 @@ final class SocketBIO {
         return Method(pointer: m)
     }()
 
-    /// A BIO reading and writing `self.fd`. `self` must outlive it.
+    /// A BIO reading and writing `self.socket`. `self` must outlive it.
     func makeBIO() -> OpaquePointer? {
         guard let bio = BIO_new(Self.method.pointer) else { return nil }
         BIO_set_data(bio, Unmanaged.passUnretained(self).toOpaque())

@@ -19,6 +19,44 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
     private var closed = false
     /// Serialises OpenSSL calls on `ssl` (a reader and a writer may run at once).
     private let sslLock = PThreadMutex(())
+    /// Plaintext positions against the socket's sent-byte count, for `writtenBytes()`.
+    private let marks = PThreadMutex(WriteMarks())
+
+    /// After each complete `write` (records flushed), the plaintext written so far and the
+    /// ciphertext the socket had sent by then: a record is whole at the peer once the socket's
+    /// count passes its end, so the plaintext up to a mark is transmitted (acknowledged) when
+    /// the socket's transmitted (acknowledged) count reaches the mark's ciphertext count.
+    private struct WriteMarks {
+        var plaintext: Int64 = 0
+        var pending: [(plain: Int64, cipher: Int64)] = []
+        /// The last mark already acknowledged (dropped from `pending`).
+        var acknowledgedFloor: Int64 = 0
+
+        mutating func add(plain: Int64, cipher: Int64) {
+            plaintext = plain
+            pending.append((plain, cipher))
+            // Bounded: dropping the oldest mark only makes the answer more conservative.
+            if pending.count > 4096 { pending.removeFirst(pending.count - 4096) }
+        }
+
+        mutating func resolve(_ q: WrittenBytes) -> WrittenBytes {
+            var acknowledged = acknowledgedFloor
+            var dropped = 0
+            for m in pending {
+                guard m.cipher <= q.acknowledged else { break }
+                acknowledged = m.plain
+                dropped += 1
+            }
+            pending.removeFirst(dropped)
+            acknowledgedFloor = acknowledged
+            var transmitted = acknowledged
+            for m in pending {
+                guard m.cipher <= q.transmitted else { break }
+                transmitted = m.plain
+            }
+            return WrittenBytes(written: plaintext, transmitted: transmitted, acknowledged: acknowledged, final: q.final)
+        }
+    }
 
     /// What one non-blocking OpenSSL call came to.
     private enum Step {
@@ -77,7 +115,7 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
 
     private init(tcp: TCPStream, context: TLSContext) throws(TransportError) {
         self.tcp = tcp
-        bio = SocketBIO(fd: tcp.socket.fd)
+        bio = SocketBIO(socket: tcp.socket)
         guard let ssl = SSL_new(context.ctx) else {
             throw TransportError(phase: .tlsHandshake, message: "SSL_new failed: \(OpenSSLErrors.drain())")
         }
@@ -273,6 +311,17 @@ public final class TLSStream: ByteStream, @unchecked Sendable {
             }
         }
         try await flush()
+        // Flushed: the socket's count is where this write's last record ends.
+        let cipher = tcp.socket.sentCount
+        marks.withLock { $0.add(plain: $0.plaintext + Int64(bytes.count), cipher: cipher) }
+    }
+
+    public var writtenCount: Int64? { marks.withLock { $0.plaintext } }
+
+    /// In plaintext positions, counting only writes that completed (their records flushed).
+    public func writtenBytes() -> WrittenBytes? {
+        guard let q = tcp.socket.writtenBytes() else { return nil }
+        return marks.withLock { $0.resolve(q) }
     }
 
     /// Sends the records the BIO still holds, waiting while the socket is full.

@@ -224,6 +224,7 @@ struct CpRun {
                 text += ": paused with \(outcome.partsDone) of \(outcome.partsTotal) parts \(place)"
                 if let id = outcome.uploadId { text += " (upload \(id))" }
             }
+            if let note = outcome.interruptedNote { text += "; \(note)" }
             if outcome.checkpointPath != nil { text += "; run the same command again to resume" }
             printError(text)
             return Signals.exitStatus
@@ -262,11 +263,34 @@ extension TransferOutcome {
         {
             state = .paused
             reason = .paused
+            if e.kind != .requestsDisabled, let sent = e.bodyFullySent {
+                self.interrupted = [InterruptedRequest(partNumber: nil, bodyFullySent: sent)]
+            }
             return
         }
         state = .failed
         self.error = error
         errorCode = FailureReport(error).code
+    }
+}
+
+extension TransferOutcome {
+    /// What the interrupt message says of the requests a stop cut short: "may exist" only when
+    /// the server may have a whole body (it had all left this host before the reset), and that
+    /// nothing was stored when no whole body can have arrived. Nil when none was cut short.
+    var interruptedNote: String? {
+        guard let any = bodyFullySent else { return nil }
+        if partsTotal == 0 {
+            return any
+                ? "the object may exist on the server (its whole body had left before the connection was reset)"
+                : "the object was not stored (the connection was reset before its whole body left)"
+        }
+        let whole = interrupted.filter(\.bodyFullySent).compactMap(\.partNumber)
+        if whole.isEmpty {
+            return "the \(interrupted.count) part\(interrupted.count == 1 ? "" : "s") in flight cannot have been stored (reset before their whole body left)"
+        }
+        let list = whole.map(String.init).joined(separator: ", ")
+        return "part\(whole.count == 1 ? "" : "s") \(list) had left whole before the reset and may exist on the server (counted above when the server listed \(whole.count == 1 ? "it" : "them"))"
     }
 }
 

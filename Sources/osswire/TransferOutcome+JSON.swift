@@ -5,7 +5,9 @@ extension TransferOutcome {
     /// copies alike (DESIGN.md): `state`, `code`, `error`, `direction`, `source`, `destination`,
     /// `bucket`, `key`, `local_path`, `bytes`, `bytes_sent`, `seconds`, `upload_id`,
     /// `parts_total`, `parts_done`, `parts_resumed`, `crc64`, `etag`, `reason`, `notes`,
-    /// `checkpoint`. Every key is always there (`null` when it does not apply), numbers are JSON
+    /// `checkpoint`, `body_fully_sent` (for a transfer a stop cut short in flight: whether the
+    /// server may have a whole body of a request it interrupted, so the object, or a part not
+    /// counted in `parts_done`, may exist; `null` when no request was cut short). Every key is always there (`null` when it does not apply), numbers are JSON
     /// numbers except `crc64`, a decimal string (64 bits do not survive a reader's doubles).
     /// - Parameters:
     ///   - direction: `upload`, `download` or `copy`.
@@ -34,6 +36,7 @@ extension TransferOutcome {
             ("reason", reason.map { JSON.string($0.description) } ?? "null"),
             ("notes", "[" + notes.map(JSON.string).joined(separator: ",") + "]"),
             ("checkpoint", checkpointPath.map(JSON.string) ?? "null"),
+            ("body_fully_sent", bodyFullySent.map { $0 ? "true" : "false" } ?? "null"),
         ]
         return JSON.object(fields)
     }

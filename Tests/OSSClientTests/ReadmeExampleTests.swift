@@ -37,7 +37,8 @@ import Testing
             // Download to a file (written to a temporary name, renamed when complete and checked).
             try await client.getObject(bucket: "my-bucket", key: "reports/2026.csv", toFile: copy)
 
-            // Cancel: a Task's cancellation shuts the socket down at once, mid-body.
+            // Cancel: a Task's cancellation resets the connection at once, mid-body; what had not left
+            // the host is discarded, so the server cannot store the object unless bodyFullySent is true.
             let upload = Task { try await client.putObject(bucket: "my-bucket", key: "big", body: .file(source)) }
             upload.cancel()
             do {

@@ -131,7 +131,8 @@ public final class NginxServer: @unchecked Sendable {
             error_log \(d)/logs/error.log warn;
             events { worker_connections 256; }
             http {
-                access_log off;
+                log_format osswire '$request_method $uri $status $request_length';
+                access_log \(d)/logs/access.log osswire;
                 default_type application/octet-stream;
                 client_max_body_size 0;
                 client_body_temp_path \(d)/body;
@@ -195,6 +196,13 @@ public final class NginxServer: @unchecked Sendable {
             }
             usleep(20_000)
         }
+    }
+
+    /// The access log so far, one line per request nginx finished with (answered, or given
+    /// up when the client went away): `METHOD URI STATUS REQUEST_LENGTH`.
+    public var accessLog: [String] {
+        ((try? String(contentsOfFile: directory.path + "/logs/access.log", encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
     }
 
     /// The error log so far (for failure messages).

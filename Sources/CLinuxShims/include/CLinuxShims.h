@@ -60,6 +60,18 @@ int coss_getaddrinfo(const char *host, int port, struct addrinfo **res);
 /// eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC).
 int coss_eventfd(void);
 
+/// The kernel's send queue of a connected TCP socket: `unsent` bytes never transmitted yet
+/// (SIOCOUTQNSD) and `unacked` bytes not yet acknowledged by the peer, unsent included
+/// (SIOCOUTQ). Returns 0 when the connection can still deliver them (ESTABLISHED or
+/// CLOSE_WAIT), 1 when it cannot say (another state: reset, closed, connecting), -1 on error.
+int coss_send_queue(int fd, int64_t *unsent, int64_t *unacked);
+/// Resets a TCP connection now: connect(AF_UNSPEC), which Linux turns into tcp_disconnect():
+/// an RST to the peer and the send queue discarded, the descriptor left open (a half-open
+/// socket in state CLOSE that its owner still closes). Returns 0 or -1 (errno set).
+int coss_tcp_reset(int fd);
+/// SO_LINGER {on, 0}: close(2) then resets instead of sending a FIN. Returns 0 or -1.
+int coss_set_linger_zero(int fd);
+
 // ---- CRC64 ----
 
 /// CRC64-ECMA (reflected 0xC96C5795D7870F42) update over `len` bytes. `crc` is the running
