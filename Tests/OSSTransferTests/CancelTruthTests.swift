@@ -170,7 +170,10 @@ struct CancelTruthTests {
                 try await OSSClientOperations(client: client2).listParts(bucket: "truth", key: "k", uploadId: uploadId)
                     .map(\.number))
             await client2.shutdown()
-            #expect(!outcome.interrupted.isEmpty, "\(outcome)")
+            // Parts that fit in the socket buffers may all land before the pause's ListParts
+            // (on a loaded machine, usually): then they count as done and none is left
+            // interrupted; otherwise the stop cut some part short.
+            #expect(!outcome.interrupted.isEmpty || outcome.partsDone == stored.count, "stored \(stored), \(outcome)")
             #expect(stored.count >= outcome.partsDone)
             let mayExist = Set(outcome.interrupted.filter(\.bodyFullySent).compactMap(\.partNumber))
             let cannot = Set(outcome.interrupted.filter { !$0.bodyFullySent }.compactMap(\.partNumber))
