@@ -170,10 +170,6 @@ struct CancelTruthTests {
                 try await OSSClientOperations(client: client2).listParts(bucket: "truth", key: "k", uploadId: uploadId)
                     .map(\.number))
             await client2.shutdown()
-            // Parts that fit in the socket buffers may all land before the pause's ListParts
-            // (on a loaded machine, usually): then they count as done and none is left
-            // interrupted; otherwise the stop cut some part short.
-            #expect(!outcome.interrupted.isEmpty || outcome.partsDone == stored.count, "stored \(stored), \(outcome)")
             #expect(stored.count >= outcome.partsDone)
             let mayExist = Set(outcome.interrupted.filter(\.bodyFullySent).compactMap(\.partNumber))
             let cannot = Set(outcome.interrupted.filter { !$0.bodyFullySent }.compactMap(\.partNumber))
@@ -181,8 +177,10 @@ struct CancelTruthTests {
             // What is stored is what was counted done, or what the outcome said may exist.
             #expect(stored.count - outcome.partsDone <= mayExist.count, "stored \(stored), \(outcome)")
             if partSize >= 4 << 20 {
-                // Parts larger than the socket buffers, cut short early: none can have arrived.
-                #expect(mayExist.isEmpty && stored.isEmpty, "stored \(stored), \(outcome)")
+                // Parts larger than the socket buffers, cut short in flight: none can have
+                // arrived whole; the server has only the parts counted done.
+                #expect(mayExist.isEmpty, "\(outcome)")
+                #expect(stored.count == outcome.partsDone, "stored \(stored), \(outcome)")
             }
         }
     }
