@@ -285,6 +285,19 @@ struct CancelBenchmark {
             close(serverFD)
         }
         report("raw send(2) + shutdown(2) floor", floor, closed: floorClosed)
+        // What ours does since issue 13: a reset (connect(AF_UNSPEC): RST, the send queue
+        // dropped), then shutdown(2) to wake the blocked sender. Freeing the queued body is part
+        // of the cost, so this is the floor ours is compared with.
+        var resetFloor: [Double] = []
+        var resetClosed = 0
+        for _ in 0..<count {
+            let (seconds, serverFD) = try blockedSendShutdown(
+                port: server.port, accepted: server.nextConnection, reset: true)
+            resetFloor.append(seconds)
+            if StalledServer.peerClosed(serverFD) { resetClosed += 1 }
+            close(serverFD)
+        }
+        report("raw send(2) + reset + shutdown floor", resetFloor, closed: resetClosed)
 
         if let why = Ours.unavailable {
             Stats.notAvailable("ours (HTTPClient, Task.cancel)", why)
@@ -314,7 +327,7 @@ struct CancelBenchmark {
 
     /// One reference sample: a thread fills the window, blocks in send(2); this thread shuts
     /// the socket down and waits until the sender has returned and closed it.
-    private func blockedSendShutdown(port: UInt16, accepted: () -> Int32) throws -> (Double, Int32) {
+    private func blockedSendShutdown(port: UInt16, accepted: () -> Int32, reset: Bool = false) throws -> (Double, Int32) {
         let fd = try Sockets.connectLoopback(port: port)
         let serverFD = accepted()
         let full = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
@@ -336,6 +349,11 @@ struct CancelBenchmark {
         usleep(2000)  // let the sender get into send(2)
         let clock = ContinuousClock()
         let start = clock.now
+        if reset {
+            var unspec = sockaddr()
+            unspec.sa_family = sa_family_t(AF_UNSPEC)
+            _ = connect(fd, &unspec, socklen_t(MemoryLayout<sockaddr>.size))
+        }
         shutdown(fd, Int32(SHUT_RDWR))
         done.wait()
         return (Stats.seconds(clock.now - start), serverFD)
