@@ -298,8 +298,19 @@ public final class MockOSS: Sendable {
     typealias Handler = @Sendable (MockOSS, MockExchange) async throws -> MockResponse
 
     /// The operations the mock implements; every other operation of ``OSSOperation/all`` answers
-    /// `501 NotImplemented` and changes nothing. To implement one, add its handler here.
-    static let handlers: [OSSOperation: Handler] = [
+    /// `501 NotImplemented` and changes nothing. Each area keeps its handlers in its own table
+    /// (the core operations below, the others beside their implementation); to implement an
+    /// operation, add its handler to its area's table.
+    static let handlers: [OSSOperation: Handler] = {
+        var all = coreHandlers
+        for area in [uploadHandlers, objectHandlers, versioningHandlers, bucketConfigurationHandlers, postObjectHandlers] {
+            all.merge(area) { _, _ in preconditionFailure("an operation with two mock handlers") }
+        }
+        return all
+    }()
+
+    /// Buckets, listings, objects and multipart uploads.
+    static let coreHandlers: [OSSOperation: Handler] = [
         .listBuckets: { try $0.listBuckets($1) },
         .putBucket: { try await $0.putBucket($1) },
         .deleteBucket: { try $0.deleteBucket($1) },
