@@ -1,3 +1,5 @@
+import OSSCore
+
 /// `bench compare A.json B.json` and `bench merge A.json B.json ...`.
 ///
 /// The noise rule of `compare` (one run on each side, so the spread must come from inside each

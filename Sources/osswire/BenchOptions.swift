@@ -1,3 +1,5 @@
+import OSSCore
+
 /// The operations `osswire bench` runs against an endpoint.
 enum BenchOp: String, CaseIterable, Sendable {
     case put, get, head, delete, list, multipart, mixed

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// The figures of one operation in a `bench` run (or a merge of runs).
 ///
 /// `count` is the operations that succeeded, `errors` those that failed (by OSS error code or

@@ -1,6 +1,6 @@
-/// A JSON value read back from a summary file (`bench compare`, `bench merge`): RFC 8259,
-/// without Foundation. Numbers are kept as `Double` (and the text, for exact integers).
-indirect enum JSONValue: Sendable, Equatable {
+/// A JSON value (RFC 8259) read without Foundation: `bench compare` and `bench merge` read
+/// summary files with it, the client and the mock check bucket policies with it. Numbers are kept as `Double` (and the text, for exact integers).
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double, String)
@@ -9,7 +9,7 @@ indirect enum JSONValue: Sendable, Equatable {
     /// Members in the order read.
     case object([(String, JSONValue)])
 
-    static func == (a: JSONValue, b: JSONValue) -> Bool {
+    package static func == (a: JSONValue, b: JSONValue) -> Bool {
         switch (a, b) {
         case (.null, .null): true
         case (.bool(let x), .bool(let y)): x == y
@@ -22,64 +22,64 @@ indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    subscript(_ key: String) -> JSONValue? {
+    package subscript(_ key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
     }
 
-    var double: Double? {
+    package var double: Double? {
         if case .number(let d, _) = self { return d }
         return nil
     }
 
-    var uint64: UInt64? {
+    package var uint64: UInt64? {
         guard case .number(let d, let text) = self else { return nil }
         if let n = UInt64(text) { return n }
         return d >= 0 && d < 1.8e19 ? UInt64(d) : nil
     }
 
-    var string: String? {
+    package var string: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
-    var array: [JSONValue]? {
+    package var array: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
 
-    var members: [(String, JSONValue)]? {
+    package var members: [(String, JSONValue)]? {
         if case .object(let m) = self { return m }
         return nil
     }
 
     /// Writes the value as JSON text.
-    var text: String {
+    package var text: String {
         switch self {
         case .null: return "null"
         case .bool(let b): return b ? "true" : "false"
         case .number(_, let t): return t
-        case .string(let s): return JSON.string(s)
+        case .string(let s): return JSONString.quoted(s)
         case .array(let a): return "[" + a.map(\.text).joined(separator: ",") + "]"
-        case .object(let m): return JSON.object(m.map { ($0.0, $0.1.text) })
+        case .object(let m): return "{" + m.map { JSONString.quoted($0.0) + ":" + $0.1.text }.joined(separator: ",") + "}"
         }
     }
 }
 
 /// A mistake in a JSON text: where, and what.
-struct JSONParseError: Error, CustomStringConvertible {
+package struct JSONParseError: Error, CustomStringConvertible {
     let offset: Int
     let reason: String
-    var description: String { "not JSON at byte \(offset): \(reason)" }
+    package var description: String { "not JSON at byte \(offset): \(reason)" }
 }
 
 /// A recursive-descent JSON reader over UTF-8 bytes.
-struct JSONReader {
+package struct JSONReader {
     private let bytes: [UInt8]
     private var i = 0
     private var depth = 0
 
-    static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
+    package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
         var r = JSONReader(bytes: Array(text.utf8))
         r.skipSpace()
         let v = try r.value()
