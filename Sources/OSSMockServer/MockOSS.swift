@@ -186,7 +186,10 @@ public final class MockOSS: Sendable {
                 MockOSSError(status: 500, code: OSSErrorCode.internalError, message: "We encountered an internal error. Please try again.",
                     ec: "0000-00000500"), exchange)
         }
-        if !response.noAnswer { finishHeaders(&response, exchange, faults) }
+        if !response.noAnswer {
+            addCORSHeaders(&response, exchange)
+            finishHeaders(&response, exchange, faults)
+        }
         logExchange(exchange, response)
         return response
     }
@@ -315,10 +318,7 @@ public final class MockOSS: Sendable {
         .putBucket: { try await $0.putBucket($1) },
         .deleteBucket: { try $0.deleteBucket($1) },
         .headBucket: { try $0.bucketInfo($1) },
-        .getBucketInfo: { try $0.bucketInfo($1) },
-        .getBucketLocation: { try $0.bucketInfo($1) },
         .getBucketAcl: { try $0.bucketInfo($1) },
-        .getBucketStat: { try $0.bucketInfo($1) },
         .getBucketVersioning: { try $0.bucketInfo($1) },
         .listObjects: { try $0.listObjects($1) },
         .listObjectsV2: { try $0.listObjects($1) },
@@ -338,8 +338,6 @@ public final class MockOSS: Sendable {
         .abortMultipartUpload: { try $0.abortUpload($1) },
         .listParts: { try $0.listParts($1) },
         .listMultipartUploads: { try $0.listUploads($1) },
-        // PutBucketCors is not implemented, so no bucket has CORS rules and every preflight is refused.
-        .optionObject: { _, _ in throw MockOSSError.corsNotEnabled },
     ]
 
     private func dispatch(_ x: MockExchange, _ route: OSSOperation.Route) async throws -> MockResponse {

@@ -114,6 +114,9 @@ struct MockBucket: Sendable {
     var acl = "private"
     var objects: [String: MockObject] = [:]
     var uploads: [String: MockUpload] = [:]
+    // Issue 16 bucket configuration: each configuration's body as stored, by its operations'
+    // common name (`BucketCors`, `BucketLifecycle`, ...; `BucketPolicy` holds the JSON text).
+    var configurations: [String: [UInt8]] = [:]
 }
 
 /// All buckets, objects and uploads, behind one lock. Bodies are received outside the lock and

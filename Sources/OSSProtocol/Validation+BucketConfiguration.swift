@@ -26,7 +26,7 @@ extension Validation {
         }
     }
 
-    /// A bucket policy: a JSON object with a `Version` string and a non-empty `Statement` array
+    /// A bucket policy: a JSON object with a `Version` of `"1"` (the only one OSS takes) and a non-empty `Statement` array
     /// whose statements each have an `Effect` of `Allow` or `Deny`.
     package static func checkBucketPolicy(_ text: String) throws(ValidationError) {
         let policy: JSONValue
@@ -34,7 +34,8 @@ extension Validation {
             throw ValidationError("the policy is not JSON: \(error)")
         }
         guard policy.members != nil else { throw ValidationError("the policy is not a JSON object") }
-        guard policy["Version"]?.string != nil else { throw ValidationError("the policy has no \"Version\" string") }
+        guard let version = policy["Version"]?.string else { throw ValidationError("the policy has no \"Version\" string") }
+        guard version == "1" else { throw ValidationError("policy version \(quoted(version)) is not \"1\"") }
         guard let statements = policy["Statement"]?.array, !statements.isEmpty else {
             throw ValidationError("the policy has no \"Statement\" list")
         }
