@@ -1,6 +1,7 @@
 import OSSCore
 internal import OSSCrypto
 import OSSProtocol
+internal import OSSXML
 
 extension MockOSS {
     /// Bucket reads (info, location, stat), the configurations OSS keeps per bucket (tags, CORS,
@@ -187,7 +188,8 @@ struct MockConfigurationKind: Sendable {
     /// `normalize` rewrites it.
     static func xml<M: BucketConfigurationModel>(
         _: M.Type, missing: MockOSSError? = nil, default defaultValue: M? = nil,
-        normalize: (@Sendable (M) -> M)? = nil, check: @escaping @Sendable (MockOSS, M) throws -> Void = { _, _ in }
+        normalize: (@Sendable (M) -> M)? = nil, rewrite: (@Sendable (inout XMLElement) -> Void)? = nil,
+        check: @escaping @Sendable (MockOSS, M) throws -> Void = { _, _ in }
     ) -> MockConfigurationKind {
         MockConfigurationKind(
             name: M.configurationName,
@@ -196,8 +198,27 @@ struct MockConfigurationKind: Sendable {
                 do { model = try M.decode(body) } catch { throw MockOSSError.malformedXML }
                 do throws(ValidationError) { try model.validate() } catch { throw MockOSSError.argument(error.message) }
                 try check(oss, model)
-                return normalize.map { $0(model).encode() } ?? body
+                if let normalize { return normalize(model).encode() }
+                guard let rewrite, var root = try? XMLReader.parse(body) else { return body }
+                rewrite(&root)
+                var w = XMLWriter(declaration: true)
+                w.write(root)
+                return w.bytes
             }, defaultBody: defaultValue?.encode(), missing: missing)
+    }
+
+    /// OSS answers a mirroring rule's `PassQueryString` with its `MirrorPassQueryString` (false
+    /// when absent): for a Mirror rule the query goes to the origin only by the latter.
+    static func mirrorQueryString(_ root: inout XMLElement) {
+        guard let rules = root.children.firstIndex(where: { $0.localName == "RoutingRules" }) else { return }
+        for r in root.children[rules].children.indices {
+            guard let d = root.children[rules].children[r].children.firstIndex(where: { $0.localName == "Redirect" }) else { continue }
+            var redirect = root.children[rules].children[r].children[d]
+            guard redirect.text(of: "RedirectType") == "Mirror" else { continue }
+            let mirror = redirect.text(of: "MirrorPassQueryString") ?? "false"
+            if let p = redirect.children.firstIndex(where: { $0.localName == "PassQueryString" }) { redirect.children[p].text = mirror }
+            root.children[rules].children[r].children[d] = redirect
+        }
     }
 
     static let all: [MockConfigurationKind] = [
@@ -215,7 +236,7 @@ struct MockConfigurationKind: Sendable {
             return c
         }),
         .xml(LifecycleConfiguration.self, missing: .missing("NoSuchLifecycle", "No Row found in Lifecycle Table.", ec: "0021-00000101")),
-        .xml(WebsiteConfiguration.self, missing: .missing("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration.", ec: "0022-00000101")),
+        .xml(WebsiteConfiguration.self, missing: .missing("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration.", ec: "0022-00000101"), rewrite: MockConfigurationKind.mirrorQueryString),
         .xml(ServerSideEncryptionRule.self, missing: .missing("NoSuchServerSideEncryptionRule", "The server side encryption configuration was not found.", ec: "0037-00000101")),
         MockConfigurationKind(
             name: "BucketPolicy",

@@ -1,0 +1,164 @@
+import OSSCore
+import OSSProtocol
+
+/// What a CORS preflight (OptionObject) allowed: the `Access-Control-*` headers OSS answered.
+public struct CORSPreflight: Sendable, Hashable {
+    public var allowOrigin: String?
+    public var allowMethods: String?
+    public var allowHeaders: String?
+    public var exposeHeaders: String?
+    public var maxAgeSeconds: Int?
+    public var requestId: String
+}
+
+extension OSSClient {
+    // MARK: Bucket reads
+
+    /// The bucket's settings (GetBucketInfo).
+    public func getBucketInfo(_ bucket: String) async throws -> BucketInfo {
+        try await read(.bucket(.getBucketInfo, bucket), as: BucketInfo.self) { $0.metrics = $1 }
+    }
+
+    /// The bucket's region id, `oss-cn-hangzhou` (GetBucketLocation).
+    public func getBucketLocation(_ bucket: String) async throws -> BucketLocation {
+        try await read(.bucket(.getBucketLocation, bucket), as: BucketLocation.self) { $0.metrics = $1 }
+    }
+
+    /// The bucket's storage and object counts (GetBucketStat).
+    public func getBucketStat(_ bucket: String) async throws -> BucketStat {
+        try await read(.bucket(.getBucketStat, bucket), as: BucketStat.self) { $0.metrics = $1 }
+    }
+
+    /// Whether the bucket exists, as Go v2's `IsBucketExist`: `false` on 404 NoSuchBucket, `true`
+    /// when it answers, or answers 403 (it exists, but belongs to someone else or the
+    /// credentials may not read it). Other failures throw.
+    public func bucketExists(_ bucket: String) async throws -> Bool {
+        do {
+            _ = try await perform(.bucket(.getBucketInfo, bucket))
+            return true
+        } catch let e as OSSServiceError where e.code == OSSErrorCode.noSuchBucket || e.statusCode == 403 {
+            return e.statusCode == 403
+        }
+    }
+
+    // MARK: Configurations
+
+    /// Sets a configuration (PutBucketCors, PutBucketLifecycle, ... from the model's type), after
+    /// checking it against OSS's rules (nothing is sent when it breaks one).
+    @discardableResult
+    public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _ configuration: M) async throws
+        -> OSSRequestMetrics
+    {
+        try checkInput { try configuration.validate() }
+        return try await perform(.putBucketConfiguration(bucket: bucket, configuration)).metrics
+    }
+
+    /// Reads a configuration (GetBucketCors, ...). A bucket without it throws OSS's error
+    /// (`NoSuchCORSConfiguration`, `NoSuchLifecycle`, ...), except tags, referer and logging,
+    /// which OSS answers with an empty configuration.
+    public func getBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type = M.self) async throws -> M {
+        try await read(.bucket(M.getOperation, bucket), as: M.self) { _, _ in }
+    }
+
+    /// Removes a configuration (DeleteBucketCors, ...); OSS answers 204 even when there was none.
+    /// - Throws: `.invalidArgument` for the referer configuration, which OSS cannot delete (put
+    ///   an empty one).
+    @discardableResult
+    public func deleteBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type) async throws
+        -> OSSRequestMetrics
+    {
+        guard let op = M.deleteOperation else {
+            throw OSSClientError.invalidArgument("OSS has no Delete\(M.configurationName): put an empty configuration instead")
+        }
+        return try await perform(.bucket(op, bucket)).metrics
+    }
+
+    /// Sets the bucket policy (PutBucketPolicy) after checking it is JSON with `"Version": "1"`
+    /// and a `Statement` list.
+    @discardableResult
+    public func putBucketPolicy(_ bucket: String, policy: String) async throws -> OSSRequestMetrics {
+        try checkInput { try Validation.checkBucketPolicy(policy) }
+        return try await perform(.putBucketPolicy(bucket: bucket, policy: policy)).metrics
+    }
+
+    /// The bucket policy's JSON text (GetBucketPolicy); `NoSuchBucketPolicy` when there is none.
+    public func getBucketPolicy(_ bucket: String) async throws -> String {
+        String(decoding: try await perform(.bucket(.getBucketPolicy, bucket)).body, as: UTF8.self)
+    }
+
+    @discardableResult
+    public func deleteBucketPolicy(_ bucket: String) async throws -> OSSRequestMetrics {
+        try await perform(.bucket(.deleteBucketPolicy, bucket)).metrics
+    }
+
+    /// Whether the bucket policy makes the bucket public (GetBucketPolicyStatus).
+    public func getBucketPolicyStatus(_ bucket: String) async throws -> PolicyStatus {
+        try await read(.bucket(.getBucketPolicyStatus, bucket), as: PolicyStatus.self) { _, _ in }
+    }
+
+    /// Asks what a browser's preflight would be allowed (OptionObject, bucket or object level).
+    /// A request no CORS rule allows throws 403 `AccessForbidden`.
+    public func optionObject(
+        bucket: String, key: String? = nil, origin: String, method: String, headers: [String] = []
+    ) async throws -> CORSPreflight {
+        let r = try await perform(.optionObject(bucket: bucket, key: key, origin: origin, method: method, headers: headers))
+        let h = r.head
+        return CORSPreflight(
+            allowOrigin: h.header("access-control-allow-origin"), allowMethods: h.header("access-control-allow-methods"),
+            allowHeaders: h.header("access-control-allow-headers"), exposeHeaders: h.header("access-control-expose-headers"),
+            maxAgeSeconds: h.header("access-control-max-age").flatMap { Int($0) }, requestId: h.requestId)
+    }
+
+    /// Sends `op` and decodes its XML answer, handing the model and the call's metrics to `note`.
+    private func read<M: XMLDecodableModel>(
+        _ op: OSSOperationRequest, as: M.Type, _ note: (inout M, OSSRequestMetrics) -> Void
+    ) async throws -> M {
+        let r = try await perform(op)
+        var model = try OSSClient.decode(M.self, r.body, operation: op.operation)
+        note(&model, r.metrics)
+        return model
+    }
+}
+
+// Named forms of the generic configuration calls, for the configurations OSS documents.
+extension OSSClient {
+    @discardableResult
+    public func putBucketCors(_ bucket: String, _ c: CORSConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketCors(_ bucket: String) async throws -> CORSConfiguration { try await getBucketConfiguration(bucket) }
+    @discardableResult
+    public func deleteBucketCors(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, CORSConfiguration.self) }
+
+    @discardableResult
+    public func putBucketLifecycle(_ bucket: String, _ c: LifecycleConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketLifecycle(_ bucket: String) async throws -> LifecycleConfiguration { try await getBucketConfiguration(bucket) }
+    @discardableResult
+    public func deleteBucketLifecycle(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, LifecycleConfiguration.self) }
+
+    @discardableResult
+    public func putBucketWebsite(_ bucket: String, _ c: WebsiteConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketWebsite(_ bucket: String) async throws -> WebsiteConfiguration { try await getBucketConfiguration(bucket) }
+    @discardableResult
+    public func deleteBucketWebsite(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, WebsiteConfiguration.self) }
+
+    @discardableResult
+    public func putBucketReferer(_ bucket: String, _ c: RefererConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketReferer(_ bucket: String) async throws -> RefererConfiguration { try await getBucketConfiguration(bucket) }
+
+    @discardableResult
+    public func putBucketLogging(_ bucket: String, _ c: BucketLoggingStatus) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketLogging(_ bucket: String) async throws -> BucketLoggingStatus { try await getBucketConfiguration(bucket) }
+    @discardableResult
+    public func deleteBucketLogging(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, BucketLoggingStatus.self) }
+
+    @discardableResult
+    public func putBucketEncryption(_ bucket: String, _ c: ServerSideEncryptionRule) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
+    public func getBucketEncryption(_ bucket: String) async throws -> ServerSideEncryptionRule { try await getBucketConfiguration(bucket) }
+    @discardableResult
+    public func deleteBucketEncryption(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, ServerSideEncryptionRule.self) }
+
+    @discardableResult
+    public func putBucketTags(_ bucket: String, _ tags: [OSSTag]) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, BucketTags(tags)) }
+    public func getBucketTags(_ bucket: String) async throws -> [OSSTag] { try await getBucketConfiguration(bucket, BucketTags.self).tags }
+    @discardableResult
+    public func deleteBucketTags(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, BucketTags.self) }
+}
