@@ -10,6 +10,7 @@ func allCommands() -> [Command] {
         Command(name: "rm", summary: "delete objects", help: Help.rm, run: rmCommand),
         Command(name: "mb", summary: "make a bucket", help: Help.mb, run: mbCommand),
         Command(name: "rb", summary: "remove an empty bucket", help: Help.rb, run: rbCommand),
+        Command(name: "bucket", summary: "a bucket's info, stat, and configurations (cors, lifecycle, policy, ...)", help: Help.bucket, run: bucketCommand),
         Command(name: "uploads", summary: "list or abort unfinished multipart uploads", help: Help.uploads, run: uploadsCommand),
         Command(name: "presign", summary: "print a presigned URL", help: Help.presign, run: presignCommand),
         Command(name: "http", summary: "one raw HTTP/1.1 transfer with a per-phase timing breakdown", help: Help.http, run: HTTPCommand.command.run),

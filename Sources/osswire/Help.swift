@@ -105,6 +105,29 @@ enum Help {
 
         """ + common
 
+    static let bucket = """
+        usage: osswire bucket info|location|stat|exists oss://bucket [options]
+               osswire bucket CONFIG get|rm oss://bucket [options]
+               osswire bucket CONFIG put oss://bucket FILE [options]
+
+        Reads a bucket: info (GetBucketInfo), location (GetBucketLocation), stat (GetBucketStat:
+        sizes and counts), exists (true or false; exit 0 either way).
+
+        CONFIG is cors, lifecycle, website, referer, policy, logging, encryption or tags: get
+        prints the configuration as OSS returns it (XML; JSON for policy), put sets it from FILE
+        (the same format, checked against OSS's rules before it is sent), rm removes it (referer
+        has no rm). A bucket without the configuration answers OSS's error (NoSuchCORSConfiguration,
+        NoSuchLifecycle, ...; tags, referer and logging answer an empty one).
+
+        put without FILE, for the simple ones:
+          --tag KEY=VALUE          tags (repeatable; at most 20)
+          --sse ALGORITHM          encryption: AES256, KMS or SM4
+          --kms-key-id ID          encryption: the KMS key, with --sse KMS
+          --target-bucket B        logging: where the logs go (must exist)
+          --target-prefix P        logging: the prefix of the log objects
+
+        """ + common
+
     static let uploads = """
         usage: osswire uploads ls oss://bucket[/prefix] [options]
                osswire uploads abort oss://bucket/key (--upload-id ID | --all) [--older-than DURATION] [options]

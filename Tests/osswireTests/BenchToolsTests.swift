@@ -1,4 +1,5 @@
 import Foundation
+import OSSCore
 import Testing
 
 @testable import osswire

@@ -20,6 +20,7 @@ struct HelpTests {
         "rm": common,
         "mb": common + ["--acl", "--storage-class"],
         "rb": common,
+        "bucket": common + ["--tag", "--sse", "--kms-key-id", "--target-bucket", "--target-prefix"],
         "uploads": common + ["--upload-id", "--all", "--older-than"],
         "presign": common + ["--method", "--expires", "--at"],
         "http": ["--file", "--output", "--json", "--insecure", "--cacert", "--timeout"],
