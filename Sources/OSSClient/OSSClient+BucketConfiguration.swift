@@ -120,45 +120,16 @@ extension OSSClient {
     }
 }
 
-// Named forms of the generic configuration calls, for the configurations OSS documents.
+// Tags are a list, not a document: plain forms of the generic calls.
 extension OSSClient {
+    /// Replaces the bucket's tags (PutBucketTags): at most 20, keys 1 to 64 bytes, values up to 128.
     @discardableResult
-    public func putBucketCors(_ bucket: String, _ c: CORSConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketCors(_ bucket: String) async throws -> CORSConfiguration { try await getBucketConfiguration(bucket) }
-    @discardableResult
-    public func deleteBucketCors(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, CORSConfiguration.self) }
+    public func putBucketTags(_ bucket: String, _ tags: [OSSTag]) async throws -> OSSRequestMetrics {
+        try await putBucketConfiguration(bucket, BucketTags(tags))
+    }
 
-    @discardableResult
-    public func putBucketLifecycle(_ bucket: String, _ c: LifecycleConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketLifecycle(_ bucket: String) async throws -> LifecycleConfiguration { try await getBucketConfiguration(bucket) }
-    @discardableResult
-    public func deleteBucketLifecycle(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, LifecycleConfiguration.self) }
-
-    @discardableResult
-    public func putBucketWebsite(_ bucket: String, _ c: WebsiteConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketWebsite(_ bucket: String) async throws -> WebsiteConfiguration { try await getBucketConfiguration(bucket) }
-    @discardableResult
-    public func deleteBucketWebsite(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, WebsiteConfiguration.self) }
-
-    @discardableResult
-    public func putBucketReferer(_ bucket: String, _ c: RefererConfiguration) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketReferer(_ bucket: String) async throws -> RefererConfiguration { try await getBucketConfiguration(bucket) }
-
-    @discardableResult
-    public func putBucketLogging(_ bucket: String, _ c: BucketLoggingStatus) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketLogging(_ bucket: String) async throws -> BucketLoggingStatus { try await getBucketConfiguration(bucket) }
-    @discardableResult
-    public func deleteBucketLogging(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, BucketLoggingStatus.self) }
-
-    @discardableResult
-    public func putBucketEncryption(_ bucket: String, _ c: ServerSideEncryptionRule) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, c) }
-    public func getBucketEncryption(_ bucket: String) async throws -> ServerSideEncryptionRule { try await getBucketConfiguration(bucket) }
-    @discardableResult
-    public func deleteBucketEncryption(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, ServerSideEncryptionRule.self) }
-
-    @discardableResult
-    public func putBucketTags(_ bucket: String, _ tags: [OSSTag]) async throws -> OSSRequestMetrics { try await putBucketConfiguration(bucket, BucketTags(tags)) }
-    public func getBucketTags(_ bucket: String) async throws -> [OSSTag] { try await getBucketConfiguration(bucket, BucketTags.self).tags }
-    @discardableResult
-    public func deleteBucketTags(_ bucket: String) async throws -> OSSRequestMetrics { try await deleteBucketConfiguration(bucket, BucketTags.self) }
+    /// The bucket's tags (GetBucketTags); none is an empty list.
+    public func getBucketTags(_ bucket: String) async throws -> [OSSTag] {
+        try await getBucketConfiguration(bucket, BucketTags.self).tags
+    }
 }

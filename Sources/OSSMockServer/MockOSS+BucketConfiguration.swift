@@ -72,11 +72,7 @@ extension MockOSS {
             info.storageClass = b.storageClass
             info.dataRedundancyType = b.dataRedundancyType
             info.acl = b.acl
-            if let sse = b.configurations["BucketEncryption"].flatMap({ try? ServerSideEncryptionRule.decode($0) }) {
-                info.sseAlgorithm = sse.sseAlgorithm
-                info.kmsMasterKeyId = sse.kmsMasterKeyId
-                info.kmsDataEncryption = sse.kmsDataEncryption
-            }
+            info.encryption = b.configurations["BucketEncryption"].flatMap { try? ServerSideEncryptionRule.decode($0) }
             if let logging = b.configurations["BucketLogging"].flatMap({ try? BucketLoggingStatus.decode($0) }) {
                 info.logBucket = logging.targetBucket
                 info.logPrefix = logging.targetPrefix
@@ -95,7 +91,7 @@ extension MockOSS {
         // New OSS buckets block public access by default.
         info.blockPublicAccess = true
         info.comment = ""
-        if info.sseAlgorithm == nil { info.sseAlgorithm = "None" }
+        if info.encryption == nil { info.encryption = ServerSideEncryptionRule(sseAlgorithm: "None") }
         return .model(info)
     }
 

@@ -79,7 +79,7 @@ private enum BucketRead: String {
             fields += [
                 ("location", i.location, false), ("region", i.region, false), ("created", i.creationDate?.iso8601, false),
                 ("storage_class", i.storageClass, false), ("redundancy", i.dataRedundancyType, false), ("acl", i.acl, false),
-                ("versioning", i.versioning, false), ("sse", i.sseAlgorithm, false), ("kms_key_id", i.kmsMasterKeyId, false),
+                ("versioning", i.versioning, false), ("sse", i.encryption?.sseAlgorithm, false), ("kms_key_id", i.encryption?.kmsMasterKeyId, false),
                 ("log_bucket", i.logBucket.flatMap { $0.isEmpty ? nil : $0 }, false),
                 ("extranet_endpoint", i.extranetEndpoint, false), ("owner", i.owner?.id, false),
             ]

@@ -31,7 +31,7 @@ struct BucketConfigurationTests {
             #expect(info.location == "oss-\(server.configuration.region)")
             #expect(info.storageClass == "Standard")
             #expect(info.acl == "private")
-            #expect(info.sseAlgorithm == "None")
+            #expect(info.encryption?.sseAlgorithm == "None")
             #expect(try await client.getBucketLocation("bkt").location == "oss-\(server.configuration.region)")
             let stat = try await client.getBucketStat("bkt")
             #expect(stat.objectCount == 1 && stat.storage == 1000)
@@ -46,10 +46,10 @@ struct BucketConfigurationTests {
         try await withMockServer(configuration: mockConfiguration(buckets: ["bkt", "logs"])) { server in
             let client = try mockClient(server)
             let missing: [(String, () async throws -> Void)] = [
-                ("NoSuchCORSConfiguration", { _ = try await client.getBucketCors("bkt") }),
-                ("NoSuchLifecycle", { _ = try await client.getBucketLifecycle("bkt") }),
-                ("NoSuchWebsiteConfiguration", { _ = try await client.getBucketWebsite("bkt") }),
-                ("NoSuchServerSideEncryptionRule", { _ = try await client.getBucketEncryption("bkt") }),
+                ("NoSuchCORSConfiguration", { _ = try await client.getBucketConfiguration("bkt", CORSConfiguration.self) }),
+                ("NoSuchLifecycle", { _ = try await client.getBucketConfiguration("bkt", LifecycleConfiguration.self) }),
+                ("NoSuchWebsiteConfiguration", { _ = try await client.getBucketConfiguration("bkt", WebsiteConfiguration.self) }),
+                ("NoSuchServerSideEncryptionRule", { _ = try await client.getBucketConfiguration("bkt", ServerSideEncryptionRule.self) }),
                 ("NoSuchBucketPolicy", { _ = try await client.getBucketPolicy("bkt") }),
             ]
             for (code, call) in missing {
@@ -57,13 +57,13 @@ struct BucketConfigurationTests {
                 #expect(e?.code == code && e?.statusCode == 404 && e?.ec.isEmpty == false, "\(code)")
             }
             #expect(try await client.getBucketTags("bkt").isEmpty)
-            #expect(try await client.getBucketLogging("bkt").targetBucket == nil)
-            #expect(try await client.getBucketReferer("bkt").allowEmptyReferer)
+            #expect(try await client.getBucketConfiguration("bkt", BucketLoggingStatus.self).targetBucket == nil)
+            #expect(try await client.getBucketConfiguration("bkt", RefererConfiguration.self).allowEmptyReferer)
 
             let tags = [OSSTag(key: "team", value: "data"), OSSTag(key: "empty", value: "")]
             try await client.putBucketTags("bkt", tags)
             #expect(try await client.getBucketTags("bkt") == tags)
-            try await client.deleteBucketTags("bkt")
+            try await client.deleteBucketConfiguration("bkt", BucketTags.self)
             #expect(try await client.getBucketTags("bkt").isEmpty)
 
             let lifecycle = LifecycleConfiguration(rules: [
@@ -72,28 +72,28 @@ struct BucketConfigurationTests {
                     transitions: [.init(.init(createdBeforeDate: "2023-12-17T00:00:00.000Z"), storageClass: "IA")],
                     abortMultipartUpload: .init(days: 7), tags: [OSSTag(key: "k", value: "v")])
             ])
-            try await client.putBucketLifecycle("bkt", lifecycle)
-            #expect(try await client.getBucketLifecycle("bkt") == lifecycle)
+            try await client.putBucketConfiguration("bkt", lifecycle)
+            #expect(try await client.getBucketConfiguration("bkt", LifecycleConfiguration.self) == lifecycle)
 
             let website = WebsiteConfiguration(
                 indexDocument: .init(suffix: "index.html", supportSubDir: true, type: 0),
                 errorDocument: .init(key: "404.html", httpStatus: 404))
-            try await client.putBucketWebsite("bkt", website)
-            #expect(try await client.getBucketWebsite("bkt") == website)
+            try await client.putBucketConfiguration("bkt", website)
+            #expect(try await client.getBucketConfiguration("bkt", WebsiteConfiguration.self) == website)
 
             let referer = RefererConfiguration(allowEmptyReferer: false, referers: ["https://*.example.com"], blacklist: ["http://bad"])
-            try await client.putBucketReferer("bkt", referer)
-            #expect(try await client.getBucketReferer("bkt") == referer)
+            try await client.putBucketConfiguration("bkt", referer)
+            #expect(try await client.getBucketConfiguration("bkt", RefererConfiguration.self) == referer)
 
-            try await client.putBucketLogging("bkt", BucketLoggingStatus(targetBucket: "logs", targetPrefix: "bkt/"))
-            #expect(try await client.getBucketLogging("bkt").targetBucket == "logs")
-            let e = await serviceError { try await client.putBucketLogging("bkt", BucketLoggingStatus(targetBucket: "nowhere")) }
+            try await client.putBucketConfiguration("bkt", BucketLoggingStatus(targetBucket: "logs", targetPrefix: "bkt/"))
+            #expect(try await client.getBucketConfiguration("bkt", BucketLoggingStatus.self).targetBucket == "logs")
+            let e = await serviceError { try await client.putBucketConfiguration("bkt", BucketLoggingStatus(targetBucket: "nowhere")) }
             #expect(e?.code == "InvalidTargetBucketForLogging" && e?.statusCode == 400)
 
-            try await client.putBucketEncryption("bkt", ServerSideEncryptionRule(sseAlgorithm: "KMS", kmsMasterKeyId: "key-1"))
-            #expect(try await client.getBucketEncryption("bkt").kmsMasterKeyId == "key-1")
+            try await client.putBucketConfiguration("bkt", ServerSideEncryptionRule(sseAlgorithm: "KMS", kmsMasterKeyId: "key-1"))
+            #expect(try await client.getBucketConfiguration("bkt", ServerSideEncryptionRule.self).kmsMasterKeyId == "key-1")
             let info = try await client.getBucketInfo("bkt")
-            #expect(info.sseAlgorithm == "KMS" && info.logBucket == "logs")
+            #expect(info.encryption?.sseAlgorithm == "KMS" && info.logBucket == "logs")
 
             let policy = #"{"Version":"1","Statement":[{"Effect":"Allow","Action":["oss:GetObject"],"Resource":["acs:oss:*:*:bkt/*"]}]}"#
             #expect(try await client.getBucketPolicyStatus("bkt").isPublic == false)
@@ -103,12 +103,12 @@ struct BucketConfigurationTests {
             try await client.deleteBucketPolicy("bkt")
             #expect(try await client.getBucketPolicyStatus("bkt").isPublic == false)
 
-            try await client.deleteBucketLifecycle("bkt")
-            try await client.deleteBucketWebsite("bkt")
-            try await client.deleteBucketEncryption("bkt")
-            try await client.deleteBucketLogging("bkt")
-            #expect(await serviceError { _ = try await client.getBucketLifecycle("bkt") }?.code == "NoSuchLifecycle")
-            #expect(await serviceError { _ = try await client.getBucketEncryption("bkt") }?.code == "NoSuchServerSideEncryptionRule")
+            try await client.deleteBucketConfiguration("bkt", LifecycleConfiguration.self)
+            try await client.deleteBucketConfiguration("bkt", WebsiteConfiguration.self)
+            try await client.deleteBucketConfiguration("bkt", ServerSideEncryptionRule.self)
+            try await client.deleteBucketConfiguration("bkt", BucketLoggingStatus.self)
+            #expect(await serviceError { _ = try await client.getBucketConfiguration("bkt", LifecycleConfiguration.self) }?.code == "NoSuchLifecycle")
+            #expect(await serviceError { _ = try await client.getBucketConfiguration("bkt", ServerSideEncryptionRule.self) }?.code == "NoSuchServerSideEncryptionRule")
         }
     }
 
@@ -125,8 +125,8 @@ struct BucketConfigurationTests {
                     .init(allowedOrigins: ["https://*.example"], allowedMethods: ["GET", "PUT"], allowedHeaders: ["X-OSS-Meta-*"],
                         exposeHeaders: ["ETag"], maxAgeSeconds: 600)
                 ], responseVary: true)
-            try await client.putBucketCors("bkt", cors)
-            let stored = try await client.getBucketCors("bkt")
+            try await client.putBucketConfiguration("bkt", cors)
+            let stored = try await client.getBucketConfiguration("bkt", CORSConfiguration.self)
             #expect(stored.rules[0].allowedHeaders == ["x-oss-meta-*"])
             #expect(stored.responseVary == true)
 
@@ -152,8 +152,8 @@ struct BucketConfigurationTests {
             get.headers = [("Origin", "https://elsewhere")]
             #expect(try await client.send(get).0.header("access-control-allow-origin") == nil)
 
-            try await client.deleteBucketCors("bkt")
-            #expect(await serviceError { _ = try await client.getBucketCors("bkt") }?.code == "NoSuchCORSConfiguration")
+            try await client.deleteBucketConfiguration("bkt", CORSConfiguration.self)
+            #expect(await serviceError { _ = try await client.getBucketConfiguration("bkt", CORSConfiguration.self) }?.code == "NoSuchCORSConfiguration")
         }
     }
 
@@ -167,15 +167,15 @@ struct BucketConfigurationTests {
                 ("long key", { try await client.putBucketTags("bkt", [OSSTag(key: String(repeating: "k", count: 65), value: "")]) }),
                 ("empty key", { try await client.putBucketTags("bkt", [OSSTag(key: "", value: "v")]) }),
                 ("long value", { try await client.putBucketTags("bkt", [OSSTag(key: "k", value: String(repeating: "v", count: 129))]) }),
-                ("CORS method", { try await client.putBucketCors("bkt", CORSConfiguration(rules: [.init(allowedOrigins: ["*"], allowedMethods: ["PATCH"])])) }),
-                ("no CORS rule", { try await client.putBucketCors("bkt", CORSConfiguration(rules: [])) }),
-                ("lifecycle status", { try await client.putBucketLifecycle("bkt", LifecycleConfiguration(rules: [.init(status: "On", expiration: .init(days: 1))])) }),
-                ("lifecycle no action", { try await client.putBucketLifecycle("bkt", LifecycleConfiguration(rules: [.init()])) }),
+                ("CORS method", { try await client.putBucketConfiguration("bkt", CORSConfiguration(rules: [.init(allowedOrigins: ["*"], allowedMethods: ["PATCH"])])) }),
+                ("no CORS rule", { try await client.putBucketConfiguration("bkt", CORSConfiguration(rules: [])) }),
+                ("lifecycle status", { try await client.putBucketConfiguration("bkt", LifecycleConfiguration(rules: [.init(status: "On", expiration: .init(days: 1))])) }),
+                ("lifecycle no action", { try await client.putBucketConfiguration("bkt", LifecycleConfiguration(rules: [.init()])) }),
                 ("lifecycle not midnight", {
-                    try await client.putBucketLifecycle("bkt", LifecycleConfiguration(rules: [.init(expiration: .init(createdBeforeDate: "2023-12-17T08:00:00.000Z"))]))
+                    try await client.putBucketConfiguration("bkt", LifecycleConfiguration(rules: [.init(expiration: .init(createdBeforeDate: "2023-12-17T08:00:00.000Z"))]))
                 }),
-                ("SSE algorithm", { try await client.putBucketEncryption("bkt", ServerSideEncryptionRule(sseAlgorithm: "DES")) }),
-                ("KMS key without KMS", { try await client.putBucketEncryption("bkt", ServerSideEncryptionRule(sseAlgorithm: "AES256", kmsMasterKeyId: "k")) }),
+                ("SSE algorithm", { try await client.putBucketConfiguration("bkt", ServerSideEncryptionRule(sseAlgorithm: "DES")) }),
+                ("KMS key without KMS", { try await client.putBucketConfiguration("bkt", ServerSideEncryptionRule(sseAlgorithm: "AES256", kmsMasterKeyId: "k")) }),
                 ("policy not JSON", { try await client.putBucketPolicy("bkt", policy: "{Version: 1}") }),
                 ("policy version", { try await client.putBucketPolicy("bkt", policy: #"{"Version":"2","Statement":[{"Effect":"Allow"}]}"#) }),
                 ("policy without statement", { try await client.putBucketPolicy("bkt", policy: #"{"Version":"1"}"#) }),

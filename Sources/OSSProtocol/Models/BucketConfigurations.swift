@@ -151,20 +151,24 @@ public struct ServerSideEncryptionRule: BucketConfigurationModel, Hashable {
     }
 
     public init(xml root: XMLElement) throws(XMLModelError) {
-        let f = try XMLFields(root: root, expecting: Self.rootElement).requiredNested("ApplyServerSideEncryptionByDefault")
+        try self.init(fields: try XMLFields(root: root, expecting: Self.rootElement).requiredNested("ApplyServerSideEncryptionByDefault"))
+    }
+
+    /// The algorithm and key elements, also found directly under GetBucketInfo's `ServerSideEncryptionRule`.
+    init(fields f: XMLFields) throws(XMLModelError) {
         sseAlgorithm = try f.required("SSEAlgorithm")
         kmsMasterKeyId = f.string("KMSMasterKeyID")
         kmsDataEncryption = f.string("KMSDataEncryption")
     }
 
+    func writeFields(to w: inout XMLWriter) {
+        w.element("SSEAlgorithm", sseAlgorithm)
+        w.element("KMSMasterKeyID", kmsMasterKeyId)
+        w.element("KMSDataEncryption", kmsDataEncryption)
+    }
+
     public func encode() -> [UInt8] {
-        XMLWriter.document(Self.rootElement) { w in
-            w.element("ApplyServerSideEncryptionByDefault") { w in
-                w.element("SSEAlgorithm", sseAlgorithm)
-                w.element("KMSMasterKeyID", kmsMasterKeyId)
-                w.element("KMSDataEncryption", kmsDataEncryption)
-            }
-        }
+        XMLWriter.document(Self.rootElement) { w in w.element("ApplyServerSideEncryptionByDefault") { writeFields(to: &$0) } }
     }
 }
 

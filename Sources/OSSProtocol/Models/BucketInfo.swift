@@ -29,10 +29,8 @@ public struct BucketInfo: XMLModel, Hashable {
     public var transferAcceleration: String?
     public var crossRegionReplication: String?
     public var blockPublicAccess: Bool?
-    /// The default server-side encryption (`None`, `AES256`, `KMS`, `SM4`).
-    public var sseAlgorithm: String?
-    public var kmsMasterKeyId: String?
-    public var kmsDataEncryption: String?
+    /// The default server-side encryption; its algorithm is `None` when there is none.
+    public var encryption: ServerSideEncryptionRule?
     /// Where the access log goes (`BucketPolicy/LogBucket`, `LogPrefix`).
     public var logBucket: String?
     public var logPrefix: String?
@@ -59,10 +57,7 @@ public struct BucketInfo: XMLModel, Hashable {
         transferAcceleration = f.string("TransferAcceleration")
         crossRegionReplication = f.string("CrossRegionReplication")
         blockPublicAccess = try f.bool("BlockPublicAccess")
-        let sse = f.nested("ServerSideEncryptionRule")
-        sseAlgorithm = sse?.string("SSEAlgorithm")
-        kmsMasterKeyId = sse?.string("KMSMasterKeyID")
-        kmsDataEncryption = sse?.string("KMSDataEncryption")
+        encryption = try f.nested("ServerSideEncryptionRule").map { (e: XMLFields) throws(XMLModelError) in try ServerSideEncryptionRule(fields: e) }
         logBucket = f.nested("BucketPolicy")?.string("LogBucket")
         logPrefix = f.nested("BucketPolicy")?.string("LogPrefix")
     }
@@ -87,13 +82,7 @@ public struct BucketInfo: XMLModel, Hashable {
                 w.element("Comment", comment)
                 owner?.write(to: &w)
                 if let acl { w.element("AccessControlList") { $0.element("Grant", acl) } }
-                if let sseAlgorithm {
-                    w.element("ServerSideEncryptionRule") { w in
-                        w.element("SSEAlgorithm", sseAlgorithm)
-                        w.element("KMSMasterKeyID", kmsMasterKeyId)
-                        w.element("KMSDataEncryption", kmsDataEncryption)
-                    }
-                }
+                if let encryption { w.element("ServerSideEncryptionRule") { encryption.writeFields(to: &$0) } }
                 w.element("BucketPolicy") { w in
                     w.element("LogBucket", logBucket ?? "")
                     w.element("LogPrefix", logPrefix ?? "")
