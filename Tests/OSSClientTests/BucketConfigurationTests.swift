@@ -2,6 +2,7 @@ import OSSCore
 import OSSHTTP
 import OSSMockServer
 import OSSProtocol
+import OSSSigner
 import Testing
 
 @testable import OSSClient
@@ -38,6 +39,12 @@ struct BucketConfigurationTests {
             #expect(stat.byStorageClass["Standard"]?.storage == 1000)
             #expect(try await client.bucketExists("bkt"))
             #expect(try await client.bucketExists("no-such-bucket") == false)
+            // A 403 (here a key the server does not know) means the bucket is there.
+            let stranger = try mockClient(server) {
+                $0.credentialsProvider = StaticCredentialsProvider(accessKeyId: "someone-else", accessKeySecret: "secret")
+            }
+            #expect(try await stranger.bucketExists("bkt"))
+            #expect(try await stranger.bucketExists("no-such-bucket") == false)
         }
     }
 
