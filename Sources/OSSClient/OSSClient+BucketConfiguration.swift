@@ -53,6 +53,25 @@ extension OSSClient {
         return try await perform(.putBucketConfiguration(bucket: bucket, configuration)).metrics
     }
 
+    /// Sets a configuration from its XML document, sent byte for byte once it reads as `M` and
+    /// follows OSS's rules: elements `M` does not type (a website's mirroring options, ...) are
+    /// kept, where a round trip through the model would drop them.
+    /// - Throws: `.invalidArgument`, with nothing sent, for a document that is not a `M` or
+    ///   breaks a rule.
+    @discardableResult
+    public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, document: [UInt8], as _: M.Type) async throws
+        -> OSSRequestMetrics
+    {
+        let model: M
+        do {
+            model = try M.decode(document)
+        } catch {
+            throw OSSClientError(.invalidArgument, "not a <\(M.rootElement)> document: \(error)", underlying: error)
+        }
+        try checkInput { try model.validate() }
+        return try await perform(.putBucketConfiguration(bucket: bucket, document: document, M.self)).metrics
+    }
+
     /// Reads a configuration (GetBucketCors, ...). A bucket without it throws OSS's error
     /// (`NoSuchCORSConfiguration`, `NoSuchLifecycle`, ...), except tags, referer and logging,
     /// which OSS answers with an empty configuration.

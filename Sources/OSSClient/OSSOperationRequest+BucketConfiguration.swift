@@ -10,8 +10,15 @@ extension OSSOperationRequest {
     /// PutBucket<Name> of a configuration: its XML with `Content-MD5` (OSS asks for it on
     /// several of them).
     public static func putBucketConfiguration<M: BucketConfigurationModel>(bucket: String, _ configuration: M) -> OSSOperationRequest {
+        putBucketConfiguration(bucket: bucket, document: configuration.encode(), M.self)
+    }
+
+    /// PutBucket<Name> of a configuration document sent as given.
+    public static func putBucketConfiguration<M: BucketConfigurationModel>(
+        bucket: String, document: [UInt8], _: M.Type
+    ) -> OSSOperationRequest {
         var r = OSSOperationRequest.bucket(M.putOperation, bucket)
-        r.body = .bytes(configuration.encode())
+        r.body = .bytes(document)
         r.headers.append(("Content-Type", "application/xml"))
         r.sendsContentMD5 = true
         return r

@@ -4,23 +4,29 @@ import OSSCore
 // a request leaves, the mock when one arrives (InvalidArgument).
 
 extension Validation {
-    /// At most 20 tags, keys of 1 to 64 bytes and values of up to 128, keys distinct.
-    package static func checkTags(_ tags: [OSSTag], limit: Int = 20) throws(ValidationError) {
+    /// A bucket's tags: at most 20, keys of 1 to 64 bytes and values of up to 128, keys distinct.
+    package static func checkBucketTags(_ tags: [OSSTag]) throws(ValidationError) {
+        try checkTagSet(tags, limit: 20, maxKey: 64, maxValue: 128)
+    }
+
+    /// Tags: at most `limit`, keys of 1 to `maxKey` bytes, values of up to `maxValue`, keys distinct.
+    /// (A lifecycle rule's tags match object tags: 10, 128, 256.)
+    package static func checkTagSet(_ tags: [OSSTag], limit: Int, maxKey: Int, maxValue: Int) throws(ValidationError) {
         guard tags.count <= limit else { throw ValidationError("\(tags.count) tags: at most \(limit) are allowed") }
         var seen = Set<String>()
         for t in tags {
-            guard (1...64).contains(t.key.utf8.count) else {
-                throw ValidationError("tag key \(quoted(t.key)) must be 1 to 64 bytes long")
+            guard (1...maxKey).contains(t.key.utf8.count) else {
+                throw ValidationError("tag key \(quoted(t.key)) must be 1 to \(maxKey) bytes long")
             }
-            guard t.value.utf8.count <= 128 else {
-                throw ValidationError("the value of tag \(quoted(t.key)) is longer than 128 bytes")
+            guard t.value.utf8.count <= maxValue else {
+                throw ValidationError("the value of tag \(quoted(t.key)) is longer than \(maxValue) bytes")
             }
             guard seen.insert(t.key).inserted else { throw ValidationError("tag key \(quoted(t.key)) appears twice") }
         }
     }
 
     /// One of `allowed`, named `what` in the message.
-    package static func checkOneOf(_ value: String, _ allowed: [String], what: String) throws(ValidationError) {
+    package static func checkMember(_ value: String, _ allowed: [String], what: String) throws(ValidationError) {
         guard allowed.contains(value) else {
             throw ValidationError("\(what) \(quoted(value)) is not one of \(allowed.joined(separator: ", "))")
         }
@@ -41,7 +47,7 @@ extension Validation {
         }
         for s in statements {
             guard let effect = s["Effect"]?.string else { throw ValidationError("a policy statement has no \"Effect\"") }
-            try checkOneOf(effect, ["Allow", "Deny"], what: "policy effect")
+            try checkMember(effect, ["Allow", "Deny"], what: "policy effect")
         }
     }
 
@@ -58,7 +64,7 @@ extension Validation {
 }
 
 extension BucketTags {
-    public func validate() throws(ValidationError) { try Validation.checkTags(tags) }
+    public func validate() throws(ValidationError) { try Validation.checkBucketTags(tags) }
 }
 
 extension CORSConfiguration {
@@ -67,7 +73,7 @@ extension CORSConfiguration {
         for r in rules {
             guard !r.allowedOrigins.isEmpty else { throw ValidationError("a CORS rule needs an allowed origin") }
             guard !r.allowedMethods.isEmpty else { throw ValidationError("a CORS rule needs an allowed method") }
-            for m in r.allowedMethods { try Validation.checkOneOf(m, CORSConfiguration.methods, what: "CORS method") }
+            for m in r.allowedMethods { try Validation.checkMember(m, CORSConfiguration.methods, what: "CORS method") }
             for p in r.allowedOrigins + r.allowedHeaders where p.filter({ $0 == "*" }).count > 1 {
                 throw ValidationError("CORS pattern \(Validation.quoted(p)) has more than one '*'")
             }
@@ -90,7 +96,7 @@ extension LifecycleConfiguration {
                 guard id.utf8.count <= 255 else { throw ValidationError("\(name): the ID is longer than 255 bytes") }
                 guard ids.insert(id).inserted else { throw ValidationError("\(name) appears twice") }
             }
-            try Validation.checkOneOf(r.status, ["Enabled", "Disabled"], what: "\(name): status")
+            try Validation.checkMember(r.status, ["Enabled", "Disabled"], what: "\(name): status")
             guard r.expiration != nil || r.expiredObjectDeleteMarker != nil || !r.transitions.isEmpty
                 || r.abortMultipartUpload != nil
             else { throw ValidationError("\(name) has no action (Expiration, Transition or AbortMultipartUpload)") }
@@ -98,9 +104,9 @@ extension LifecycleConfiguration {
             if let a = r.abortMultipartUpload { try a.check(name + " AbortMultipartUpload", dateAllowed: false) }
             for t in r.transitions {
                 try t.when.check(name + " Transition", dateAllowed: false)
-                try Validation.checkOneOf(t.storageClass, LifecycleConfiguration.transitionClasses, what: "\(name): storage class")
+                try Validation.checkMember(t.storageClass, LifecycleConfiguration.transitionClasses, what: "\(name): storage class")
             }
-            try Validation.checkTags(r.tags)
+            try Validation.checkTagSet(r.tags, limit: 10, maxKey: 128, maxValue: 256)
         }
     }
 }
@@ -131,13 +137,13 @@ extension WebsiteConfiguration {
         guard indexDocument != nil || errorDocument != nil || !routingRules.isEmpty else {
             throw ValidationError("a website configuration needs an index document, an error document or routing rules")
         }
-        if let s = errorDocument?.httpStatus { try Validation.checkOneOf(String(s), ["200", "404"], what: "error document status") }
+        if let s = errorDocument?.httpStatus { try Validation.checkMember(String(s), ["200", "404"], what: "error document status") }
         var numbers = Set<Int>()
         for r in routingRules {
             guard r.ruleNumber >= 1, numbers.insert(r.ruleNumber).inserted else {
                 throw ValidationError("routing rule number \(r.ruleNumber) is not positive or appears twice")
             }
-            if let t = r.redirectType { try Validation.checkOneOf(t, ["Mirror", "External", "Internal", "AliCDN"], what: "redirect type") }
+            if let t = r.redirectType { try Validation.checkMember(t, ["Mirror", "External", "Internal", "AliCDN"], what: "redirect type") }
         }
     }
 }
@@ -156,10 +162,10 @@ extension UserDefinedLogFieldsConfiguration {
 
 extension ServerSideEncryptionRule {
     public func validate() throws(ValidationError) {
-        try Validation.checkOneOf(sseAlgorithm, ServerSideEncryptionRule.algorithms, what: "SSE algorithm")
+        try Validation.checkMember(sseAlgorithm, ServerSideEncryptionRule.algorithms, what: "SSE algorithm")
         guard sseAlgorithm == "KMS" || (kmsMasterKeyId == nil && kmsDataEncryption == nil) else {
             throw ValidationError("KMSMasterKeyID and KMSDataEncryption go with the KMS algorithm only")
         }
-        if let d = kmsDataEncryption { try Validation.checkOneOf(d, ["SM4"], what: "KMS data encryption") }
+        if let d = kmsDataEncryption { try Validation.checkMember(d, ["SM4"], what: "KMS data encryption") }
     }
 }

@@ -124,11 +124,7 @@ private struct BucketConfigFamily: Sendable {
     static func xml<M: BucketConfigurationModel>(_ name: String, _: M.Type) -> BucketConfigFamily {
         BucketConfigFamily(
             name: name, get: M.getOperation, delete: M.deleteOperation,
-            put: { client, bucket, body in
-                let model: M
-                do { model = try M.decode(body) } catch { throw UsageError("the \(name) file is not a \(M.rootElement) document: \(error)") }
-                try await client.putBucketConfiguration(bucket, model)
-            })
+            put: { client, bucket, body in try await client.putBucketConfiguration(bucket, document: body, as: M.self) })
     }
 
     static let all: [BucketConfigFamily] = [
