@@ -217,6 +217,13 @@ struct MockConfigurationKind: Sendable {
         }
     }
 
+    /// OSS gives a lifecycle rule sent without an `ID` one of its own.
+    static func nameRules(_ root: inout XMLElement) {
+        for i in root.children.indices where root.children[i].localName == "Rule" && root.children[i].child("ID") == nil {
+            root.children[i].children.insert(XMLElement(name: "ID", text: Hex.encode(secureRandomBytes(16))), at: 0)
+        }
+    }
+
     static let all: [MockConfigurationKind] = [
         .xml(BucketTags.self, default: BucketTags([])),
         .xml(RefererConfiguration.self, default: RefererConfiguration()),
@@ -231,7 +238,7 @@ struct MockConfigurationKind: Sendable {
             for i in c.rules.indices { c.rules[i].allowedHeaders = c.rules[i].allowedHeaders.map { $0.lowercased() } }
             return c
         }),
-        .xml(LifecycleConfiguration.self, missing: .missing("NoSuchLifecycle", "No Row found in Lifecycle Table.", ec: "0021-00000101")),
+        .xml(LifecycleConfiguration.self, missing: .missing("NoSuchLifecycle", "No Row found in Lifecycle Table.", ec: "0021-00000101"), rewrite: MockConfigurationKind.nameRules),
         .xml(WebsiteConfiguration.self, missing: .missing("NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration.", ec: "0022-00000101"), rewrite: MockConfigurationKind.mirrorQueryString),
         .xml(ServerSideEncryptionRule.self, missing: .missing("NoSuchServerSideEncryptionRule", "The server side encryption configuration was not found.", ec: "0037-00000101")),
         MockConfigurationKind(

@@ -81,6 +81,11 @@ struct BucketConfigurationTests {
             ])
             try await client.putBucketConfiguration("bkt", lifecycle)
             #expect(try await client.getBucketConfiguration("bkt", LifecycleConfiguration.self) == lifecycle)
+            // A rule sent without an ID gets one, as on OSS.
+            try await client.putBucketConfiguration("bkt", LifecycleConfiguration(rules: [.init(expiration: .init(days: 1))]))
+            let named = try await client.getBucketConfiguration("bkt", LifecycleConfiguration.self).rules[0]
+            #expect(named.id?.isEmpty == false && named.expiration?.days == 1)
+            try await client.putBucketConfiguration("bkt", lifecycle)
 
             let website = WebsiteConfiguration(
                 indexDocument: .init(suffix: "index.html", supportSubDir: true, type: 0),
