@@ -39,10 +39,7 @@ extension MockOSS {
         if let n = x.body.expectedLength, n > Int64(MockOSS.postObjectBodyLimit) {
             throw MockOSSError.entityTooLarge.with("MaxSizeAllowed", String(MockOSS.postObjectBodyLimit))
         }
-        let body = try await x.receiveSmallBody(limit: MockOSS.postObjectBodyLimit)
-        guard body.count <= MockOSS.postObjectBodyLimit else {
-            throw MockOSSError.entityTooLarge.with("MaxSizeAllowed", String(MockOSS.postObjectBodyLimit))
-        }
+        let body = try await receivePostBody(x)
         let form = try MockPostForm(body: body, boundary: boundary)
         guard let rawKey = form.value("key") else {
             throw MockOSSError.argument(
@@ -158,6 +155,30 @@ extension MockOSS {
         default:
             return MockResponse(status: 204, headers: head)
         }
+    }
+
+    /// Reads a PostObject body into memory, refusing it (`EntityTooLarge`) as soon as it passes
+    /// `postObjectBodyLimit`, announced or chunked.
+    private func receivePostBody(_ x: MockExchange) async throws -> [UInt8] {
+        var out: [UInt8] = []
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        defer { buffer.deallocate() }
+        do {
+            while true {
+                let n = try await x.body.read(into: buffer)
+                if n == 0 { break }
+                x.bytesReceived += Int64(n)
+                guard out.count + n <= MockOSS.postObjectBodyLimit else {
+                    throw MockOSSError.entityTooLarge.with("MaxSizeAllowed", String(MockOSS.postObjectBodyLimit))
+                }
+                out.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[0..<n]))
+            }
+        } catch let e as MockBodyError {
+            x.clientGone = true
+            throw e
+        }
+        x.bodyCompleted = true
+        return out
     }
 
     enum PostSignature { case v1, v4 }
