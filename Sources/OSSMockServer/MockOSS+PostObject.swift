@@ -136,7 +136,10 @@ extension MockOSS {
             head.append(("Location", location))
             return MockResponse(status: 303, headers: head)
         }
-        let location = "\(x.request.virtualHosted ? "" : "/\(bucket)")/\(PercentEncoding.encode(key, allowed: .unreservedAndSlash))"
+        // The object's URL, as OSS gives it: on the host the form was posted to.
+        let host = x.request.header("host") ?? "\(configuration.host):\(configuration.port)"
+        let location = "http://\(host)\(x.request.virtualHosted ? "" : "/\(bucket)")/"
+            + PercentEncoding.encode(key, allowed: .unreservedAndSlash)
         head.append(("Location", location))
         switch status {
         case "200":

@@ -82,6 +82,7 @@ import Testing
             #expect(answer.status == 201, "\(answer.body)")
             #expect(answer.body.contains("<PostResponse>") && answer.body.contains("<Key>user-42/photo.txt</Key>"))
             #expect(answer.body.contains("<Bucket>bkt</Bucket>"))
+            #expect(answer.body.contains("<Location>\(server.url)/bkt/user-42/photo.txt</Location>"), "\(answer.body)")
             let got = try await client.getObject(bucket: "bkt", key: "user-42/photo.txt")
             #expect(got.body == Self.content)
             let head = try await client.headObject(bucket: "bkt", key: "user-42/photo.txt")
