@@ -150,14 +150,32 @@ enum Help {
 
     static let presign = """
         usage: osswire presign oss://bucket/key [options]
+               osswire presign post oss://bucket[/prefix] [options]
 
         Prints one presigned URL (no request is sent).
 
+        presign post prints a signed browser-upload form (PostObject, V4): the URL to POST to,
+        then the form fields in order as name=value lines; a browser or curl sends them
+        (curl -F name=value, one per field), then the file last as the field `file`
+        (curl -F file=@photo.jpg). The policy allows keys under the prefix, and the key field
+        is <prefix>${filename}: OSS puts the uploaded file's name there.
+
         options:
           --method M               the HTTP method the URL is for (default GET)
-          --expires SECONDS        how long the URL is valid (default 900; V4: 1...604800)
+          --expires SECONDS        how long the URL is valid (default 900; V4: 1...604800);
+                                   for post, how long the policy is (default 3600)
           --at ISO8601             sign as of this UTC time (2024-02-29T12:00:00Z), for a
                                    reproducible URL
+
+        post options:
+          --content-length-range MIN,MAX   the file's size in bytes must be within MIN...MAX
+          --content-type T                 the object's Content-Type must be T (a field sets it)
+          --success-action-status S        answer 200, 201 (with XML) or 204 (OSS's default)
+          --meta NAME=VALUE                x-oss-meta-NAME must be VALUE (a field sets it);
+                                           repeatable
+
+        --json (post): {"state","code","error","url","method","expires","fields":[{"name",
+        "value"}],"policy"} (policy: the JSON the policy field carries in base64).
 
         """ + common
 

@@ -9,9 +9,13 @@ import OSSSigner
 /// outside 1 second...7 days, no region for V4).
 @Sendable
 func presignCommand(_ argv: [String]) async throws -> Int32 {
+    if argv.first == "post" { return try await presignPostCommand(Array(argv.dropFirst())) }
     let args = try Arguments(
-        argv, valueOptions: Arguments.commonValueOptions.union(["method", "expires", "at"]),
+        argv, valueOptions: Arguments.commonValueOptions.union(["method", "expires", "at"]).union(presignPostOptions),
         flags: Arguments.commonFlags)
+    for name in presignPostOptions.sorted() where args.value(name) != nil {
+        throw UsageError("--\(name) is an option of presign post: osswire presign post oss://bucket[/prefix] --\(name) ...")
+    }
     guard args.positional.count == 1 else { throw UsageError("presign takes one oss://bucket/key") }
     let uri = try OSSURI.object(args.positional[0])
 
@@ -43,29 +47,7 @@ func presignCommand(_ argv: [String]) async throws -> Int32 {
         time = t
     }
 
-    var region = args.value("region") ?? Env.get("OSS_REGION").flatMap { $0.isEmpty ? nil : $0 }
-    let given = args.value("endpoint") ?? Env.get("OSS_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 }
-    guard let endpointText = given ?? region.map({ "https://oss-\($0).aliyuncs.com" }) else {
-        throw ConfigError("no endpoint: pass --endpoint, or set OSS_ENDPOINT or OSS_REGION")
-    }
-    let endpoint: OSSEndpoint
-    do {
-        endpoint = try OSSEndpoint(parsing: endpointText)
-    } catch let e as OSSClientError {
-        throw ConfigError(e.message)
-    }
-    if !OSSEndpoint.hasScheme(endpointText) {
-        printError("osswire: endpoint \(endpointText) has no scheme: using \(endpoint) (write http:// for a plain-HTTP server)")
-    }
-    if region == nil { region = endpoint.region }
-    let pathStyle = args.flag("path-style") || endpoint.impliesPathStyle
-
-    guard let credentials = EnvironmentCredentialsProvider().current() else {
-        throw ConfigError("no credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)")
-    }
-    if version == .v4 && (region ?? "").isEmpty {
-        throw ConfigError("V4 signing needs a region: pass --region or set OSS_REGION (or --signature-version 1)")
-    }
+    let (endpoint, region, pathStyle, credentials) = try presignSetup(args, needsRegion: version == .v4)
     let presigner = Presigner(version: version, region: region)
     let request = SigningRequest(method: method, bucket: uri.bucket, key: uri.key)
     let url: PresignedURL
@@ -88,4 +70,36 @@ func presignCommand(_ argv: [String]) async throws -> Int32 {
         printLine(text)
     }
     return ExitCode.success
+}
+
+/// The endpoint, region, addressing style and credentials a presigning command signs with
+/// (from the options and the environment; nothing is sent).
+/// - Throws: `ConfigError` for no endpoint, no credentials, or no region when one is needed.
+func presignSetup(_ args: Arguments, needsRegion: Bool) throws
+    -> (endpoint: OSSEndpoint, region: String?, pathStyle: Bool, credentials: OSSCredentials)
+{
+    var region = args.value("region") ?? Env.get("OSS_REGION").flatMap { $0.isEmpty ? nil : $0 }
+    let given = args.value("endpoint") ?? Env.get("OSS_ENDPOINT").flatMap { $0.isEmpty ? nil : $0 }
+    guard let endpointText = given ?? region.map({ "https://oss-\($0).aliyuncs.com" }) else {
+        throw ConfigError("no endpoint: pass --endpoint, or set OSS_ENDPOINT or OSS_REGION")
+    }
+    let endpoint: OSSEndpoint
+    do {
+        endpoint = try OSSEndpoint(parsing: endpointText)
+    } catch let e as OSSClientError {
+        throw ConfigError(e.message)
+    }
+    if !OSSEndpoint.hasScheme(endpointText) {
+        printError("osswire: endpoint \(endpointText) has no scheme: using \(endpoint) (write http:// for a plain-HTTP server)")
+    }
+    if region == nil { region = endpoint.region }
+    let pathStyle = args.flag("path-style") || endpoint.impliesPathStyle
+
+    guard let credentials = EnvironmentCredentialsProvider().current() else {
+        throw ConfigError("no credentials: set OSS_ACCESS_KEY_ID and OSS_ACCESS_KEY_SECRET (and OSS_SESSION_TOKEN for STS)")
+    }
+    if needsRegion && (region ?? "").isEmpty {
+        throw ConfigError("V4 signing needs a region: pass --region or set OSS_REGION (or --signature-version 1)")
+    }
+    return (endpoint, region, pathStyle, credentials)
 }
