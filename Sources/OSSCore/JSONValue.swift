@@ -80,7 +80,12 @@ package struct JSONReader {
     private var depth = 0
 
     package static func parse(_ text: String) throws(JSONParseError) -> JSONValue {
-        var r = JSONReader(bytes: Array(text.utf8))
+        try parse(Array(text.utf8))
+    }
+
+    /// Reads one JSON value that is the whole of `bytes` (UTF-8).
+    package static func parse(_ bytes: [UInt8]) throws(JSONParseError) -> JSONValue {
+        var r = JSONReader(bytes: bytes)
         r.skipSpace()
         let v = try r.value()
         r.skipSpace()

@@ -78,9 +78,10 @@ public struct PostPolicy: Sendable, Hashable {
     /// - Throws: `ValidationError` naming what is wrong: not JSON, no `expiration` or
     ///   `conditions`, an unknown operator, a range that is not two integers with min <= max.
     public init(json bytes: [UInt8]) throws(ValidationError) {
-        var parser = PostPolicyJSON(bytes)
-        let root: PostPolicyJSON.Value
-        do { root = try parser.document() } catch { throw ValidationError("the policy is not valid JSON: \(error.message)") }
+        let root: JSONValue
+        do throws(JSONParseError) { root = try JSONReader.parse(bytes) } catch {
+            throw ValidationError("the policy is not valid JSON: \(error)")
+        }
         guard case .object(let members) = root else { throw ValidationError("the policy is not a JSON object") }
         guard let exp = members.first(where: { $0.0 == "expiration" })?.1 else {
             throw ValidationError("the policy has no expiration")
@@ -109,13 +110,14 @@ public struct PostPolicy: Sendable, Hashable {
         self.init(expiration: when, conditions: out)
     }
 
-    private static func condition(_ parts: [PostPolicyJSON.Value]) throws(ValidationError) -> Condition {
+    private static func condition(_ parts: [JSONValue]) throws(ValidationError) -> Condition {
         guard let first = parts.first, case .string(let op) = first else {
             throw ValidationError("a condition list must start with its operator")
         }
         let lower = ASCIICase.lowercased(op)
         if lower == "content-length-range" {
-            guard parts.count == 3, case .number(let lo) = parts[1], case .number(let hi) = parts[2], lo >= 0, hi >= lo
+            guard parts.count == 3, case .number(_, let loText) = parts[1], case .number(_, let hiText) = parts[2],
+                let lo = Int64(loText), let hi = Int64(hiText), lo >= 0, hi >= lo
             else { throw ValidationError("content-length-range must be two integers, min <= max") }
             return .contentLengthRange(min: lo, max: hi)
         }
@@ -139,193 +141,6 @@ public struct PostPolicy: Sendable, Hashable {
             return lower == "in" ? .oneOf(field: field, values: values) : .noneOf(field: field, values: values)
         default:
             throw ValidationError("unknown policy condition \(JSONString.quoted(op))")
-        }
-    }
-}
-
-/// The JSON the policy needs (RFC 8259, integers only for numbers), without Foundation.
-struct PostPolicyJSON {
-    indirect enum Value {
-        case object([(String, Value)])
-        case array([Value])
-        case string(String)
-        case number(Int64)
-        case bool(Bool)
-        case null
-    }
-
-    struct Failure: Error {
-        let message: String
-    }
-
-    private let b: [UInt8]
-    private var i = 0
-    private var depth = 0
-
-    init(_ bytes: [UInt8]) { b = bytes }
-
-    mutating func document() throws(Failure) -> Value {
-        let v = try value()
-        skipSpace()
-        guard i == b.count else { throw Failure(message: "text after the document at byte \(i)") }
-        return v
-    }
-
-    private mutating func skipSpace() {
-        while i < b.count, b[i] == 0x20 || b[i] == 0x09 || b[i] == 0x0A || b[i] == 0x0D { i += 1 }
-    }
-
-    private mutating func expect(_ word: String) throws(Failure) {
-        for c in word.utf8 {
-            guard i < b.count, b[i] == c else { throw Failure(message: "unexpected byte at \(i)") }
-            i += 1
-        }
-    }
-
-    private mutating func value() throws(Failure) -> Value {
-        skipSpace()
-        guard i < b.count else { throw Failure(message: "unexpected end") }
-        switch b[i] {
-        case UInt8(ascii: "{"):
-            depth += 1
-            guard depth <= 32 else { throw Failure(message: "nested too deep") }
-            defer { depth -= 1 }
-            i += 1
-            var members: [(String, Value)] = []
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "}") {
-                i += 1
-                return .object(members)
-            }
-            while true {
-                skipSpace()
-                guard i < b.count, b[i] == UInt8(ascii: "\"") else { throw Failure(message: "expected a name at byte \(i)") }
-                let name = try string()
-                skipSpace()
-                try expect(":")
-                members.append((name, try value()))
-                skipSpace()
-                guard i < b.count else { throw Failure(message: "unexpected end") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "}") { i += 1; return .object(members) }
-                throw Failure(message: "expected ',' or '}' at byte \(i)")
-            }
-        case UInt8(ascii: "["):
-            depth += 1
-            guard depth <= 32 else { throw Failure(message: "nested too deep") }
-            defer { depth -= 1 }
-            i += 1
-            var items: [Value] = []
-            skipSpace()
-            if i < b.count, b[i] == UInt8(ascii: "]") {
-                i += 1
-                return .array(items)
-            }
-            while true {
-                items.append(try value())
-                skipSpace()
-                guard i < b.count else { throw Failure(message: "unexpected end") }
-                if b[i] == UInt8(ascii: ",") { i += 1; continue }
-                if b[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                throw Failure(message: "expected ',' or ']' at byte \(i)")
-            }
-        case UInt8(ascii: "\""):
-            return .string(try string())
-        case UInt8(ascii: "t"):
-            try expect("true")
-            return .bool(true)
-        case UInt8(ascii: "f"):
-            try expect("false")
-            return .bool(false)
-        case UInt8(ascii: "n"):
-            try expect("null")
-            return .null
-        default:
-            return .number(try number())
-        }
-    }
-
-    private mutating func number() throws(Failure) -> Int64 {
-        var negative = false
-        if i < b.count, b[i] == UInt8(ascii: "-") {
-            negative = true
-            i += 1
-        }
-        let start = i
-        var v: Int64 = 0
-        while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
-            let (m, o1) = v.multipliedReportingOverflow(by: 10)
-            let (s, o2) = m.addingReportingOverflow(Int64(b[i] - 0x30))
-            guard !o1, !o2 else { throw Failure(message: "a number out of range at byte \(start)") }
-            v = s
-            i += 1
-        }
-        guard i > start else { throw Failure(message: "unexpected byte at \(start)") }
-        if i < b.count, b[i] == UInt8(ascii: ".") || b[i] == UInt8(ascii: "e") || b[i] == UInt8(ascii: "E") {
-            throw Failure(message: "a number that is not an integer at byte \(start)")
-        }
-        return negative ? -v : v
-    }
-
-    private mutating func hex4() throws(Failure) -> UInt32 {
-        guard i + 4 <= b.count else { throw Failure(message: "a short \\u escape") }
-        var v: UInt32 = 0
-        for _ in 0..<4 {
-            let c = b[i]
-            let d: UInt32
-            switch c {
-            case 0x30...0x39: d = UInt32(c - 0x30)
-            case 0x41...0x46: d = UInt32(c - 0x41 + 10)
-            case 0x61...0x66: d = UInt32(c - 0x61 + 10)
-            default: throw Failure(message: "a bad \\u escape at byte \(i)")
-            }
-            v = v << 4 | d
-            i += 1
-        }
-        return v
-    }
-
-    private mutating func string() throws(Failure) -> String {
-        i += 1  // the opening quote
-        var out: [UInt8] = []
-        while true {
-            guard i < b.count else { throw Failure(message: "an unterminated string") }
-            let c = b[i]
-            i += 1
-            switch c {
-            case UInt8(ascii: "\""):
-                guard let s = String(validating: out, as: UTF8.self) else { throw Failure(message: "a string that is not UTF-8") }
-                return s
-            case UInt8(ascii: "\\"):
-                guard i < b.count else { throw Failure(message: "an unterminated escape") }
-                let e = b[i]
-                i += 1
-                switch e {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
-                case UInt8(ascii: "b"): out.append(0x08)
-                case UInt8(ascii: "f"): out.append(0x0C)
-                case UInt8(ascii: "n"): out.append(0x0A)
-                case UInt8(ascii: "r"): out.append(0x0D)
-                case UInt8(ascii: "t"): out.append(0x09)
-                case UInt8(ascii: "u"):
-                    var code = try hex4()
-                    if (0xD800..<0xDC00).contains(code) {
-                        guard i + 2 <= b.count, b[i] == UInt8(ascii: "\\"), b[i + 1] == UInt8(ascii: "u") else {
-                            throw Failure(message: "a lone surrogate")
-                        }
-                        i += 2
-                        let low = try hex4()
-                        guard (0xDC00..<0xE000).contains(low) else { throw Failure(message: "a lone surrogate") }
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
-                    }
-                    guard let scalar = Unicode.Scalar(code) else { throw Failure(message: "a lone surrogate") }
-                    out.append(contentsOf: Array(String(Character(scalar)).utf8))
-                default: throw Failure(message: "a bad escape at byte \(i - 1)")
-                }
-            default:
-                guard c >= 0x20 else { throw Failure(message: "a control character in a string at byte \(i - 1)") }
-                out.append(c)
-            }
         }
     }
 }
