@@ -8,6 +8,7 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         let storageClass = try storageClass(x, bucket: bucket)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         try await x.discardBody()
         let upload = MockUpload(
             id: nextUploadId(), key: key, initiated: x.now, headers: MockObjectHeaders(from: x.request),
