@@ -29,7 +29,9 @@ if [ "${1:-}" = "--all" ]; then
 elif [ ${#files[@]} -eq 0 ]; then
     files=(test_client.py test_client_filelike.py test_paginator.py test_presign.py test_encryption_client.py
         aio/test_object_basic_async.py aio/test_multipart_upload_async.py aio/test_paginator_async.py
-        aio/test_presign_async.py aio/test_client_extension_async.py aio/test_bucket_basic_async.py)
+        aio/test_presign_async.py aio/test_client_extension_async.py aio/test_bucket_basic_async.py
+        test_object_basic.py test_clean_restored_object_client.py test_public_access_block_client.py
+        test_bucket_public_access_block_client.py)
 fi
 listed="$root/Sources/OSSMockServer/Docs.docc/PeerSuite.md"
 
