@@ -5,7 +5,7 @@ import OSSProtocol
 public struct GetObjectTaggingResult: Sendable, Hashable {
     public var metrics = OSSRequestMetrics()
     /// The tags, in the order OSS lists them.
-    public var tags: [Tag]
+    public var tags: [ObjectTag]
     public var requestId: String
 }
 
@@ -87,20 +87,20 @@ extension ObjectMetadata {
 }
 
 extension OSSClient {
-    // MARK: Tagging
+    // MARK: ObjectTagging
 
     /// Replaces an object's tags (PutObjectTagging). At most 10; keys 1...128 characters, values
     /// 0...256, of letters, digits, spaces and `+ - = . _ : /` (checked before sending).
     @discardableResult
-    public func putObjectTagging(bucket: String, key: String, tags: [Tag]) async throws -> OSSRequestMetrics {
+    public func putObjectTagging(bucket: String, key: String, tags: [ObjectTag]) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkObjectTags(tags) }
-        return try await perform(.putObjectTagging(bucket: bucket, key: key, tagging: Tagging(tagSet: tags))).metrics
+        return try await perform(.putObjectTagging(bucket: bucket, key: key, tagging: ObjectTagging(tagSet: tags))).metrics
     }
 
     /// An object's tags (GetObjectTagging).
     public func getObjectTagging(bucket: String, key: String) async throws -> GetObjectTaggingResult {
         let r = try await perform(.getObjectTagging(bucket: bucket, key: key))
-        let t = try OSSClient.decode(Tagging.self, r.body, operation: .getObjectTagging)
+        let t = try OSSClient.decode(ObjectTagging.self, r.body, operation: .getObjectTagging)
         return GetObjectTaggingResult(metrics: r.metrics, tags: t.tagSet, requestId: r.head.requestId)
     }
 

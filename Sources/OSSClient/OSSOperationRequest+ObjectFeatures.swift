@@ -58,8 +58,8 @@ extension OSSOperationRequest {
         return r
     }
 
-    /// PutObjectTagging: `PUT /key?tagging` with the `<Tagging>` body.
-    public static func putObjectTagging(bucket: String, key: String, tagging: Tagging) -> OSSOperationRequest {
+    /// PutObjectTagging: `PUT /key?tagging` with the `<ObjectTagging>` body.
+    public static func putObjectTagging(bucket: String, key: String, tagging: ObjectTagging) -> OSSOperationRequest {
         var r = OSSOperationRequest(
             .putObjectTagging, bucket: bucket, key: key, query: [("tagging", nil)],
             headers: [("Content-Type", "application/xml")], body: .bytes(tagging.encode()))

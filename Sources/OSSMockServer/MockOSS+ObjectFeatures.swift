@@ -84,7 +84,7 @@ extension MockOSS {
             try checkPublicACL(acl, bucket: bucket)
         }
         if let t = x.request.header(OSSHeader.tagging) {
-            guard let tagging = Tagging.parseHeader(t) else { throw MockOSSError.invalidTaggingHeader }
+            guard let tagging = ObjectTagging.parseHeader(t) else { throw MockOSSError.invalidTaggingHeader }
             try MockOSS.checkTags(tagging.tagSet)
         }
         if let d = x.request.header(OSSHeader.taggingDirective), !["copy", "replace"].contains(d.lowercased()) {
@@ -92,7 +92,7 @@ extension MockOSS {
         }
     }
 
-    static func checkTags(_ tags: [Tag]) throws(MockOSSError) {
+    static func checkTags(_ tags: [ObjectTag]) throws(MockOSSError) {
         do { try Validation.checkObjectTags(tags) } catch { throw MockOSSError.invalidTag(error.message) }
     }
 
@@ -103,7 +103,7 @@ extension MockOSS {
         let replaceTags = x.request.header(OSSHeader.taggingDirective)?.lowercased() == "replace"
         object.headers.tags =
             replaceTags
-            ? (x.request.header(OSSHeader.tagging).flatMap { Tagging.parseHeader($0)?.tagSet } ?? []) : source.headers.tags
+            ? (x.request.header(OSSHeader.tagging).flatMap { ObjectTagging.parseHeader($0)?.tagSet } ?? []) : source.headers.tags
         object.headers.acl = x.request.header(OSSHeader.objectACL) ?? "default"
         object.restore = nil
     }
@@ -147,7 +147,7 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         _ = try lookup(bucket, key)
-        let tagging = try await decodeBody(x, as: Tagging.self)
+        let tagging = try await decodeBody(x, as: ObjectTagging.self)
         try MockOSS.checkTags(tagging.tagSet)
         try withObject(bucket, key) { (o: inout MockObject) throws(MockOSSError) in o.headers.tags = tagging.tagSet }
         return MockResponse(status: 200)
@@ -155,7 +155,7 @@ extension MockOSS {
 
     func getObjectTagging(_ x: MockExchange) throws -> MockResponse {
         let o = try lookup(try requireBucket(x), x.request.key!)
-        return MockResponse.model(Tagging(tagSet: o.headers.tags))
+        return MockResponse.model(ObjectTagging(tagSet: o.headers.tags))
     }
 
     func deleteObjectTagging(_ x: MockExchange) throws -> MockResponse {

@@ -63,11 +63,11 @@ struct MockObjectHeaders: Sendable {
     init() {}
 
     // Issue 16 objects: tags and ACL given by the upload's headers (x-oss-tagging, x-oss-object-acl).
-    var tags: [Tag] = []
+    var tags: [ObjectTag] = []
     var acl = "default"
 
     init(from request: MockRequest) {
-        tags = request.header(OSSHeader.tagging).flatMap { Tagging.parseHeader($0)?.tagSet } ?? []
+        tags = request.header(OSSHeader.tagging).flatMap { ObjectTagging.parseHeader($0)?.tagSet } ?? []
         acl = request.header(OSSHeader.objectACL) ?? "default"
         if let ct = request.header("content-type"), !ct.isEmpty { contentType = ct }
         standard = MockObjectHeaders.standardNames.compactMap { n in request.header(n).map { (n, $0) } }

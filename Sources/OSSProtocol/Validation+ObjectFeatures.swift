@@ -11,7 +11,7 @@ extension Validation {
 
     /// Object tags: at most 10, keys unique, a key 1...128 characters and a value 0...256, of
     /// letters, digits, spaces and `+ - = . _ : /`.
-    package static func checkObjectTags(_ tags: [Tag]) throws(ValidationError) {
+    package static func checkObjectTags(_ tags: [ObjectTag]) throws(ValidationError) {
         guard tags.count <= maxObjectTags else {
             throw ValidationError("an object can have at most \(maxObjectTags) tags, not \(tags.count)")
         }
@@ -82,7 +82,7 @@ extension Validation {
         for (name, value) in headers {
             switch name.lowercased() {
             case OSSHeader.tagging:
-                guard let t = Tagging.parseHeader(value) else {
+                guard let t = ObjectTagging.parseHeader(value) else {
                     throw ValidationError("\(OSSHeader.tagging) \(quoted(value)) is not in the form k1=v1&k2=v2")
                 }
                 try checkObjectTags(t.tagSet)

@@ -21,10 +21,10 @@ func tagCommand(_ argv: [String]) async throws -> Int32 {
             for t in r.tags { printLine("\(t.key)=\(t.value)") }
         }
     case "put":
-        var tags: [Tag] = []
+        var tags: [ObjectTag] = []
         for kv in rest {
             guard let eq = kv.firstIndex(of: "=") else { throw UsageError("tag put: \(kv) is not key=value") }
-            tags.append(Tag(key: String(kv[..<eq]), value: String(kv[kv.index(after: eq)...])))
+            tags.append(ObjectTag(key: String(kv[..<eq]), value: String(kv[kv.index(after: eq)...])))
         }
         // Checked here too, so a usage mistake exits 2 before the client is made.
         do { try Validation.checkObjectTags(tags) } catch { throw UsageError("tag put: \(error.message)") }

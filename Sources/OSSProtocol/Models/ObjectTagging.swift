@@ -2,7 +2,7 @@ import OSSCore
 import OSSXML
 
 /// One tag of an object (or bucket): a key and a value.
-public struct Tag: Sendable, Hashable {
+public struct ObjectTag: Sendable, Hashable {
     public var key: String
     public var value: String
 
@@ -13,25 +13,25 @@ public struct Tag: Sendable, Hashable {
 }
 
 /// The body of PutObjectTagging and GetObjectTagging: `<Tagging><TagSet><Tag>...`.
-public struct Tagging: XMLModel, Hashable {
+public struct ObjectTagging: XMLModel, Hashable {
     public static let rootElement = "Tagging"
 
     /// The tags in order.
-    public var tagSet: [Tag]
+    public var tagSet: [ObjectTag]
 
-    public init(tagSet: [Tag] = []) { self.tagSet = tagSet }
+    public init(tagSet: [ObjectTag] = []) { self.tagSet = tagSet }
 
     /// Tags from a dictionary, sorted by key.
     public init(_ tags: [String: String]) {
-        tagSet = tags.sorted { $0.key < $1.key }.map { Tag(key: $0.key, value: $0.value) }
+        tagSet = tags.sorted { $0.key < $1.key }.map { ObjectTag(key: $0.key, value: $0.value) }
     }
 
     public init(xml root: XMLElement) throws(XMLModelError) {
         let f = try XMLFields(root: root, expecting: Self.rootElement)
         guard let set = f.nested("TagSet") else { throw f.missing("TagSet") }
-        var tags: [Tag] = []
+        var tags: [ObjectTag] = []
         for t in set.all("Tag") {
-            tags.append(Tag(key: try t.required("Key"), value: t.string("Value") ?? ""))
+            tags.append(ObjectTag(key: try t.required("Key"), value: t.string("Value") ?? ""))
         }
         tagSet = tags
     }
@@ -56,18 +56,18 @@ public struct Tagging: XMLModel, Hashable {
 
     /// Reads the `x-oss-tagging` header form (`k1=v1&k2`, URL-encoded), or `nil` when it is not
     /// in that form (a part with two `=`, or bad percent-encoding).
-    public static func parseHeader(_ value: String) -> Tagging? {
-        var tags: [Tag] = []
-        if value.isEmpty { return Tagging() }
+    public static func parseHeader(_ value: String) -> ObjectTagging? {
+        var tags: [ObjectTag] = []
+        if value.isEmpty { return ObjectTagging() }
         for part in value.split(separator: "&", omittingEmptySubsequences: true) {
             let pieces = part.split(separator: "=", maxSplits: 2, omittingEmptySubsequences: false)
             guard pieces.count <= 2 else { return nil }
             guard let k = PercentEncoding.decode(pieces[0], plusAsSpace: true) else { return nil }
             let v = pieces.count == 2 ? PercentEncoding.decode(pieces[1], plusAsSpace: true) : ""
             guard let v else { return nil }
-            tags.append(Tag(key: k, value: v))
+            tags.append(ObjectTag(key: k, value: v))
         }
-        return Tagging(tagSet: tags)
+        return ObjectTagging(tagSet: tags)
     }
 }
 
