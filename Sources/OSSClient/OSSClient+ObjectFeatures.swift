@@ -265,4 +265,26 @@ extension OSSClient {
             return metadata
         }
     }
+
+    /// Downloads an object, or a range of it, into an open file at `offset` with GetObject's
+    /// options, as `getObject(bucket:key:range:into:at:...)` does (nothing retried once bytes were
+    /// written; more bytes than `limit` fail before they are written).
+    public func getObject(
+        bucket: String, key: String, options: GetObjectOptions, into file: FileDescriptor, at offset: Int64,
+        limit: Int64 = .max, buffer: IOBuffer? = nil, progress: OSSProgressHandler? = nil, retryPolicy: RetryPolicy? = nil
+    ) async throws -> ObjectDownload {
+        try options.validate()
+        let op = OSSOperationRequest.getObject(bucket: bucket, key: key, options: options)
+        return try await FileIOExecutor.run {
+            let r = try await performMeasured(op, progress: progress, retries: retryPolicy) { head, pump in
+                let (written, crc) = try await pump.write(
+                    to: file, at: offset, buffer: buffer ?? IOBuffer(capacity: BodyPump.fileBufferSize), limit: limit)
+                return ObjectDownload(metadata: ObjectMetadata(head), bytesWritten: written, crc64: crc)
+            }
+            var download = r.value
+            download.metrics = r.metrics
+            download.metadata.metrics = r.metrics
+            return download
+        }
+    }
 }
