@@ -307,7 +307,7 @@ enum Help {
               --allow-anonymous        accept unsigned requests
               --discard-bodies         count object bodies without keeping them
               --virtual-host-domain D  also serve bucket.D/key (repeatable)
-              --restore-delay SECONDS  how long a RestoreObject takes (default 3; 0: at once)
+              --restore-delay SECONDS  how long a RestoreObject takes (default 5; 0: at once)
               -h, --help               this help
 
             fault options (also settable while it runs: PUT /_mock/faults?NAME=VALUE on the
