@@ -32,7 +32,9 @@ elif [ ${#files[@]} -eq 0 ]; then
         aio/test_presign_async.py aio/test_client_extension_async.py aio/test_bucket_basic_async.py
         test_bucket_cors_client.py test_bucket_lifecycle_client.py test_bucket_website_client.py
         test_bucket_referer_client.py test_bucket_logging_client.py test_bucket_encryption_client.py
-        test_bucket_tags_client.py)
+        test_bucket_tags_client.py test_bucket_policy_client.py
+        test_object_basic.py test_clean_restored_object_client.py test_public_access_block_client.py
+        test_bucket_public_access_block_client.py)
 fi
 listed="$root/Sources/OSSMockServer/Docs.docc/PeerSuite.md"
 

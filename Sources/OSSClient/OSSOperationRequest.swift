@@ -72,6 +72,8 @@ public struct OSSOperationRequest: Sendable {
                 try Validation.checkParameter(name, name: name)
                 if let value { try Validation.checkParameter(value, name: name) }
             }
+            // Issue 16 objects: tags, ACL, storage class and traffic limit, whichever call sets them.
+            try Validation.checkObjectFeatureHeaders(headers)
         }
     }
 }

@@ -8,6 +8,7 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         let storageClass = try storageClass(x, bucket: bucket)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         try await x.discardBody()
         let upload = MockUpload(
             id: nextUploadId(), key: key, initiated: x.now, headers: MockObjectHeaders(from: x.request),
@@ -114,6 +115,7 @@ extension MockOSS {
         let key = x.request.key!
         let id = x.request.queryValue("uploadId") ?? ""
         _ = try upload(bucket, x)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         let completeAll = x.request.header("x-oss-complete-all")?.lowercased() == "yes"
         let body = try await x.receiveSmallBody(limit: 4 << 20)
         let listed: [(number: Int, etag: String)]? = completeAll ? nil : try MockOSS.decodeComplete(body)
@@ -157,9 +159,11 @@ extension MockOSS {
                 size += part.size
             }
             let etag = "\"\(Hex.encode(Digest.md5(md5s), uppercase: true))-\(chosen.count)\""
-            let object = MockObject(
+            var object = MockObject(
                 key: key, data: data, size: size, etag: etag, crc64: crc, contentMD5: nil, lastModified: now, type: "Multipart",
                 headers: upload.headers, storageClass: upload.storageClass)
+            // An x-oss-object-acl on CompleteMultipartUpload overrides the one of the initiate.
+            if let acl = x.request.header(OSSHeader.objectACL) { object.headers.acl = acl }
             b.objects[key] = object
             b.uploads[id] = nil
             return object

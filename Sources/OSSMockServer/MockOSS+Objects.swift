@@ -51,6 +51,7 @@ extension MockOSS {
         let key = x.request.key!
         _ = try announcedMD5(x)
         let storageClass = try storageClass(x, bucket: bucket)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         let forbidOverwrite = x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true"
         if forbidOverwrite { try checkNotExists(bucket, key) }
         let (blob, digest) = try await receiveObjectBody(x)
@@ -86,7 +87,7 @@ extension MockOSS {
     func getObject(_ x: MockExchange) throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
-        let object = try lookup(bucket, key)
+        let object = try followSymlink(bucket, try lookup(bucket, key))
         if let v = x.request.queryValue("versionId"), v != "null" {
             // The mock's buckets are unversioned: `null` is every object's only version.
             throw MockOSSError.noSuchVersion.with("Key", key).with("VersionId", v)
@@ -95,10 +96,6 @@ extension MockOSS {
         r.headers.append(("ETag", object.etag))
         r.headers.append(("Last-Modified", object.lastModified.rfc1123))
         r.headers.append((OSSHeader.crc64, String(object.crc64)))
-        if x.operation == .getObjectMeta {
-            r.headers.append(("Content-Length", String(object.size)))
-            return r
-        }
         if let status = try conditionalStatus(x.request, object) {
             if status == 304 {
                 var n = MockResponse(status: 304, headers: [("ETag", object.etag), ("Last-Modified", object.lastModified.rfc1123)])
@@ -107,12 +104,11 @@ extension MockOSS {
             }
             throw MockOSSError.preconditionFailed
         }
-        if x.operation == .getObject, MockOSS.needsRestore(object.storageClass) {
-            // OSS serves an archived object only after RestoreObject, which the mock does not implement.
-            throw MockOSSError.invalidObjectState
-        }
+        // OSS serves an archived object only once restored (RestoreObject).
+        try checkReadable(x, object)
         r.headers.append((OSSHeader.objectType, object.type))
         r.headers.append((OSSHeader.storageClass, object.storageClass))
+        r.headers += featureHeaders(object)
         r.headers.append(("Accept-Ranges", "bytes"))
         if let md5 = object.contentMD5 { r.headers.append(("Content-MD5", md5)) }
         if object.type == "Appendable" { r.headers.append((OSSHeader.nextAppendPosition, String(object.size))) }
@@ -232,6 +228,7 @@ extension MockOSS {
         }
         try checkAppend(bucket, key, position)
         let storageClass = try storageClass(x, bucket: bucket)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         let (blob, digest) = try await receiveObjectBody(x)
         let headers = MockObjectHeaders(from: x.request)
         let now = x.now
@@ -291,6 +288,7 @@ extension MockOSS {
         let bucket = try requireBucket(x)
         let key = x.request.key!
         let source = try copySource(x)
+        try checkObjectFeatureHeaders(x, bucket: bucket)
         if let m = x.request.header("x-oss-copy-source-if-match"), !MockOSS.etagMatches(m, source.etag) {
             throw MockOSSError.preconditionFailed
         }
@@ -313,6 +311,7 @@ extension MockOSS {
             replaced.metadata += source.headers.metadata.filter { $0.name.hasPrefix(cse) }
             object.headers = replaced
         }
+        applyCopyFeatures(x, source: source, to: &object)
         let copied = object
         try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
             if x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true", b.objects[key] != nil {

@@ -24,6 +24,8 @@ public final class MockOSS: Sendable {
     private let requestCounter = Atomic<UInt64>(0)
     private let uploadCounter = Atomic<UInt64>(0)
     private let bodyByteCounter = Atomic<Int64>(0)
+    /// Issue 16 objects: the service-level Block Public Access (`nil`: never set).
+    let serviceBlockPublicAccess = PThreadMutex<Bool?>(nil)
 
     /// Request body bytes this server has read so far, over every request and connection: what
     /// a test or the demo waits on ("the server received N bytes") instead of a clock.
@@ -319,7 +321,6 @@ public final class MockOSS: Sendable {
         .putBucket: { try await $0.putBucket($1) },
         .deleteBucket: { try $0.deleteBucket($1) },
         .headBucket: { try $0.bucketInfo($1) },
-        .getBucketAcl: { try $0.bucketInfo($1) },
         .getBucketVersioning: { try $0.bucketInfo($1) },
         .listObjects: { try $0.listObjects($1) },
         .listObjectsV2: { try $0.listObjects($1) },
@@ -329,7 +330,6 @@ public final class MockOSS: Sendable {
         .copyObject: { try $0.copyObject($1) },
         .getObject: { try $0.getObject($1) },
         .headObject: { try $0.getObject($1) },
-        .getObjectMeta: { try $0.getObject($1) },
         .deleteObject: { try $0.deleteObject($1) },
         .appendObject: { try await $0.appendObject($1) },
         .initiateMultipartUpload: { try await $0.initiateUpload($1) },

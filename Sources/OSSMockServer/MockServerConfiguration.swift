@@ -55,6 +55,10 @@ public struct MockServerConfiguration: Sendable {
     /// `IntranetEndpoint` (`http://127.0.0.1:PORT`). `MockOSSServer` sets it to its own address
     /// when left `nil` and it listens on a concrete one; otherwise the request's `Host` is used.
     public var advertisedEndpoint: String? = nil
+    /// How long a RestoreObject takes (issue 16 objects): until then HEAD reports
+    /// `ongoing-request="true"` and GET answers `InvalidObjectState`. Zero restores at once. The
+    /// default leaves the official suite's immediate second RestoreObject well inside the restore.
+    public var restoreDelay: Duration = .seconds(5)
     /// Faults to inject from the start.
     public var faults: MockFaults = MockFaults()
 

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// A piece of a blob: objects made by CompleteMultipartUpload or UploadPartCopy refer to the
 /// bytes of their parts and sources instead of copying them.
@@ -61,7 +62,13 @@ struct MockObjectHeaders: Sendable {
 
     init() {}
 
+    // Issue 16 objects: tags and ACL given by the upload's headers (x-oss-tagging, x-oss-object-acl).
+    var tags: [ObjectTag] = []
+    var acl = "default"
+
     init(from request: MockRequest) {
+        tags = request.header(OSSHeader.tagging).flatMap { ObjectTagging.parseHeader($0)?.tagSet } ?? []
+        acl = request.header(OSSHeader.objectACL) ?? "default"
         if let ct = request.header("content-type"), !ct.isEmpty { contentType = ct }
         standard = MockObjectHeaders.standardNames.compactMap { n in request.header(n).map { (n, $0) } }
         metadata = request.userMetadata
@@ -83,6 +90,9 @@ struct MockObject: Sendable {
     var headers: MockObjectHeaders
     /// `Standard`, `IA`, `Archive`, `ColdArchive` or `DeepColdArchive`.
     var storageClass = "Standard"
+    // Issue 16 objects: a symlink's target key, and the restore of an archived object.
+    var symlinkTarget: String? = nil
+    var restore: MockRestore? = nil
 }
 
 struct MockPart: Sendable {
@@ -112,6 +122,8 @@ struct MockBucket: Sendable {
     var dataRedundancyType = "LRS"
     /// The canned ACL given at creation (`x-oss-acl`): reported, not enforced.
     var acl = "private"
+    // Issue 16 objects: the bucket's Block Public Access (`nil`: never set).
+    var blockPublicAccess: Bool? = nil
     var objects: [String: MockObject] = [:]
     var uploads: [String: MockUpload] = [:]
     // Issue 16 bucket configuration: each configuration's body as stored, by its operations'

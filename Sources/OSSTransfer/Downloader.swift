@@ -15,6 +15,8 @@ public struct DownloadOptions: Sendable {
     public var partAttempts: Int = 3
     /// Called as the download moves (monotonic, parts already on disk counted as done).
     public var progress: TransferProgressHandler? = nil
+    /// `x-oss-traffic-limit` of each ranged GET, in bit/s (245760...838860800).
+    public var trafficLimit: Int? = nil
 
     public init() {}
 }
@@ -143,6 +145,7 @@ struct DownloadRun: Sendable {
             }
         }
         let (ops, bucket, key) = (self.ops, self.bucket, self.key)
+        let conditions = RangeConditions(ifMatch: object.etag.isEmpty ? nil : object.etag, trafficLimit: options.trafficLimit)
         let scheduler = PartScheduler(jobs: options.jobs, attempts: options.partAttempts, control: control, ops: ops)
         let firstStop = await scheduler.run(
             pending,
@@ -155,7 +158,8 @@ struct DownloadRun: Sendable {
                 let sink = RangeSink(file: file, offset: range.offset, length: range.length) {
                     progress.part(number, at: $0)
                 }
-                try await ops.getObject(bucket: bucket, key: key, offset: range.offset, length: range.length, into: sink)
+                try await ops.getObject(
+                    bucket: bucket, key: key, offset: range.offset, length: range.length, conditions: conditions, into: sink)
                 guard sink.bytesWritten == range.length else {
                     throw TransferError(
                         .invalidResponse, "part \(number): \(sink.bytesWritten) bytes arrived, \(range.length) expected")

@@ -40,6 +40,13 @@ public protocol TransferOperations: Sendable {
     /// Reads `length` bytes of an object from `offset` (a ranged GetObject), handing them to `sink`.
     func getObject(bucket: String, key: String, offset: Int64, length: Int64, into sink: RangeSink) async throws
 
+    /// The same ranged read under conditions (issue 16): `If-Match` pins every range to the
+    /// ETag the download started with, so a changed object fails (412) instead of mixing versions.
+    /// The default ignores the conditions.
+    func getObject(
+        bucket: String, key: String, offset: Int64, length: Int64, conditions: RangeConditions, into sink: RangeSink
+    ) async throws
+
     /// What an error thrown by one of these methods means for a transfer.
     func classify(_ error: any Error) -> FailureClass
 

@@ -53,6 +53,55 @@ enum Help {
 
         """ + common
 
+    static let tag = """
+        usage: osswire tag get oss://bucket/key [options]
+               osswire tag put oss://bucket/key [key=value ...] [options]
+               osswire tag rm oss://bucket/key [options]
+
+        Shows (one key=value a line), replaces or removes an object's tags (GetObjectTagging,
+        PutObjectTagging, DeleteObjectTagging). At most 10 tags; keys 1...128 characters, values
+        0...256, of letters, digits, spaces and + - = . _ : / (checked before anything is sent).
+        --json: {"state","code","error","object","tags":[{"key","value"}]} for get.
+
+        """ + common
+
+    static let acl = """
+        usage: osswire acl get oss://bucket[/key] [options]
+               osswire acl set oss://bucket[/key] ACL [options]
+
+        Shows or sets a bucket's ACL (private, public-read, public-read-write) or an object's
+        (the same, or default: the bucket's). OSS refuses a public ACL while Block Public Access
+        is on.
+        --json: {"state","code","error","target","acl"}.
+
+        """ + common
+
+    static let symlink = """
+        usage: osswire symlink oss://bucket/link oss://bucket/target [options]
+               osswire symlink oss://bucket/link [options]
+
+        Makes link a symlink to target, in the same bucket (PutSymlink); with one argument, prints
+        the target (GetSymlink). Reading the link (cp, stat) reads the target.
+        --json: {"state","code","error","link","target"}.
+
+        """ + common
+
+    static let restore = """
+        usage: osswire restore oss://bucket/key [--days N] [--tier T] [options]
+               osswire restore oss://bucket/key --clean [options]
+
+        Asks OSS for a readable copy of an Archive, Cold Archive or Deep Cold Archive object
+        (RestoreObject); `osswire stat` shows `restore: ongoing`, then `restored` with its
+        expiry. A restore already under way is RestoreAlreadyInProgress (exit 1).
+
+        options:
+          --days N                 how long the restored copy lives (Archive 1...7, else 1...365)
+          --tier T                 Expedited, Standard or Bulk (Cold and Deep Cold Archive only)
+          --clean                  remove the restored copy instead (CleanRestoredObject)
+        --json: {"state","code","error","object","started","priority"}.
+
+        """ + common
+
     static let ls = """
         usage: osswire ls oss://bucket[/prefix] [options]
                osswire ls [options]                      (lists the buckets)
@@ -73,8 +122,9 @@ enum Help {
         usage: osswire stat oss://bucket/key [options]
 
         Shows an object's metadata (HeadObject): size, content type, ETag, last modified, CRC64,
-        object type, storage class, version, user metadata.
-        --json: one object; size and next_append_position are numbers, crc64 a string.
+        object type, storage class, version, tag count, restore state (ongoing or restored, and
+        when the restored copy expires), user metadata.
+        --json: one object; size, next_append_position and tagging_count are numbers, crc64 a string.
 
         """ + common
 
@@ -298,6 +348,7 @@ enum Help {
               --allow-anonymous        accept unsigned requests
               --discard-bodies         count object bodies without keeping them
               --virtual-host-domain D  also serve bucket.D/key (repeatable)
+              --restore-delay SECONDS  how long a RestoreObject takes (default 5; 0: at once)
               -h, --help               this help
 
             fault options (also settable while it runs: PUT /_mock/faults?NAME=VALUE on the

@@ -8,7 +8,7 @@ private let stopSignal = Atomic<Int32>(0)
 
 /// `osswire mock-server [--host 127.0.0.1] [--port 0] [--data-dir DIR] [--bucket NAME]...
 /// [--access-key-id ID --access-key-secret SECRET] [--security-token T] [--region R]
-/// [--allow-anonymous] [--discard-bodies] [--virtual-host-domain D]... [fault flags]`
+/// [--allow-anonymous] [--discard-bodies] [--virtual-host-domain D]... [--restore-delay SECONDS] [fault flags]`
 ///
 /// Prints the demo credentials when none are given, then one line `listening on http://HOST:PORT`
 /// once it accepts connections; serves until SIGINT or SIGTERM, then stops cleanly (exit 0).
@@ -21,7 +21,7 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
         argv,
         valueOptions: Set([
             "host", "port", "data-dir", "bucket", "access-key-id", "access-key-secret", "security-token", "region",
-            "virtual-host-domain", "spill-threshold",
+            "virtual-host-domain", "spill-threshold", "restore-delay",
         ]).union(MockFaultsOptions.valueNames),
         flags: Set(["allow-anonymous", "discard-bodies"]).union(MockFaultsOptions.flagNames))
     guard args.positional.isEmpty else { throw UsageError("mock-server takes no positional arguments") }
@@ -34,6 +34,12 @@ func mockServerCommand(_ argv: [String]) async throws -> Int32 {
     c.dataDirectory = args.value("data-dir")
     if let s = try args.int("spill-threshold") { c.spillThreshold = s }
     c.buckets = args.values("bucket")
+    if let v = args.value("restore-delay") {
+        guard let ms = Double(v).map({ $0 * 1000 }), ms >= 0, ms <= 86_400_000 else {
+            throw UsageError("--restore-delay must be seconds, 0...86400 (fractions allowed)")
+        }
+        c.restoreDelay = .milliseconds(Int64(ms))
+    }
     if let r = args.value("region") { c.region = r }
     c.allowAnonymous = args.flag("allow-anonymous")
     c.discardBodies = args.flag("discard-bodies")

@@ -15,7 +15,10 @@ func statCommand(_ argv: [String]) async throws -> Int32 {
         // A string in JSON: a 64-bit CRC does not survive a reader that keeps numbers as doubles.
         ("crc64", m.crc64.map { String($0) }, false), ("object_type", m.objectType, false),
         ("storage_class", m.storageClass, false), ("version_id", m.versionId, false),
-        ("next_append_position", m.nextAppendPosition.map { String($0) }, true), ("request_id", m.requestId, false),
+        ("next_append_position", m.nextAppendPosition.map { String($0) }, true),
+        ("tagging_count", m.taggingCount.map { String($0) }, true),
+        ("restore", m.restore.map { $0.ongoing ? "ongoing" : "restored" }, false),
+        ("restore_expiry", m.restore?.expiry?.iso8601, false), ("request_id", m.requestId, false),
     ]
     for (name, value) in m.userMetadata.sorted(by: { $0.key < $1.key }) { fields.append(("meta." + name, value, false)) }
     if args.flag("json") {

@@ -23,11 +23,16 @@ struct HelpTests {
         "bucket": common + ["--tag", "--sse", "--kms-key-id", "--target-bucket", "--target-prefix"],
         "uploads": common + ["--upload-id", "--all", "--older-than"],
         "presign": common + ["--method", "--expires", "--at"],
+        "tag": common,
+        "acl": common,
+        "symlink": common,
+        "restore": common + ["--days", "--tier", "--clean"],
         "http": ["--file", "--output", "--json", "--insecure", "--cacert", "--timeout"],
         "demo": [],
         "mock-server": [
             "--host", "--port", "--data-dir", "--spill-threshold", "--bucket", "--access-key-id", "--access-key-secret",
             "--security-token", "--region", "--allow-anonymous", "--discard-bodies", "--virtual-host-domain",
+            "--restore-delay",
         ] + MockFaults.valueOptionNames.union(MockFaults.flagOptionNames).sorted().map { "--" + $0 },
     ]
 
