@@ -106,7 +106,7 @@ extension MockOSS {
         let name = x.request.bucket!
         try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
             guard let b = all[name] else { throw MockOSSError.noSuchBucket.with("BucketName", name) }
-            guard b.objects.isEmpty, b.uploads.isEmpty else { throw MockOSSError.bucketNotEmpty.with("BucketName", name) }
+            guard b.objects.isEmpty, b.uploads.isEmpty, b.versions.isEmpty else { throw MockOSSError.bucketNotEmpty.with("BucketName", name) }
             all[name] = nil
         }
         return MockResponse(status: 204)
@@ -160,10 +160,6 @@ extension MockOSS {
             return MockResponse(status: 200, headers: [("x-oss-bucket-region", region)])
         case .getBucketLocation:
             return MockResponse.xml { $0.element("LocationConstraint", "oss-\(region)") }
-        case .getBucketVersioning:
-            // Versioning cannot be enabled on the mock (PutBucketVersioning is not implemented):
-            // OSS answers a bucket that never had it with an empty configuration.
-            return MockResponse.xml { $0.element("VersioningConfiguration") { _ in } }
         case .getBucketAcl:
             return MockResponse.xml { w in
                 w.element("AccessControlPolicy") { w in

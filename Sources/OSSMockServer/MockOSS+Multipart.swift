@@ -122,7 +122,7 @@ extension MockOSS {
         }
         let minimum = configuration.minimumPartSize
         let now = x.now
-        let object = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> MockObject in
+        let (object, versionId) = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> (MockObject, String?) in
             guard let upload = b.uploads[id], upload.key == key else { throw MockOSSError.noSuchUpload.with("UploadId", id) }
             var chosen: [MockPart] = []
             if let listed {
@@ -160,9 +160,9 @@ extension MockOSS {
             let object = MockObject(
                 key: key, data: data, size: size, etag: etag, crc64: crc, contentMD5: nil, lastModified: now, type: "Multipart",
                 headers: upload.headers, storageClass: upload.storageClass)
-            b.objects[key] = object
+            let versionId = b.storeCurrent(object)
             b.uploads[id] = nil
-            return object
+            return (object, versionId)
         }
         let host = x.request.header("host") ?? "localhost"
         var r = MockResponse.model(
@@ -172,6 +172,7 @@ extension MockOSS {
                 encodingType: x.request.queryValue("encoding-type")))
         r.headers.append(("ETag", object.etag))
         r.headers.append((OSSHeader.crc64, String(object.crc64)))
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
         return r
     }
 

@@ -83,6 +83,10 @@ struct MockObject: Sendable {
     var headers: MockObjectHeaders
     /// `Standard`, `IA`, `Archive`, `ColdArchive` or `DeepColdArchive`.
     var storageClass = "Standard"
+    // Issue 16 versioning:
+    /// The version id, `nil` for an object written while the bucket was never versioned (it is
+    /// the version `null`).
+    var versionId: String? = nil
 }
 
 struct MockPart: Sendable {
@@ -114,6 +118,18 @@ struct MockBucket: Sendable {
     var acl = "private"
     var objects: [String: MockObject] = [:]
     var uploads: [String: MockUpload] = [:]
+    // Issue 16 versioning:
+    /// `nil` until PutBucketVersioning, then `Enabled` or `Suspended`.
+    var versioning: String? = nil
+    /// Per key, newest first, the versions older than `objects[key]` (which stays the current
+    /// version) and the delete markers; a key whose latest is a delete marker has no `objects`
+    /// entry. Keys with no such version have no entry (see MockOSS+Versioning.swift).
+    var versions: [String: [MockObjectVersion]] = [:]
+    /// The write sequence of each key's `null` version (other version ids carry theirs), so a
+    /// listing can resume after a version id that was deleted meanwhile.
+    var nullVersionSequence: [String: UInt64] = [:]
+    /// The last write sequence given (version ids are ordered by it).
+    var versionSequence: UInt64 = 0
 }
 
 /// All buckets, objects and uploads, behind one lock. Bodies are received outside the lock and
