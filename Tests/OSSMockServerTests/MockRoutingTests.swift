@@ -123,7 +123,7 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
             ("DELETE", "/empty?cors", "DeleteBucketCors"), ("DELETE", "/full/obj?tagging", "DeleteObjectTagging"),
             ("PUT", "/full/obj?retention", "PutObjectRetention"), ("PUT", "/full/obj?live", "PutLiveChannel"),
             ("POST", "/full/obj?restore", "RestoreObject"), ("GET", "/full?policy", "GetBucketPolicy"),
-            ("PUT", "/full?versioning", "PutBucketVersioning"), ("PUT", "/full?lifecycle", "PutBucketLifecycle"),
+            ("PUT", "/full?objectWorm", "PutBucketObjectWormConfiguration"), ("PUT", "/full?lifecycle", "PutBucketLifecycle"),
             ("PUT", "/full?cors", "PutBucketCors"), ("GET", "/?regions", "DescribeRegions"),
             ("GET", "/?qosInfo", "GetUserQoSInfo"),
         ]
