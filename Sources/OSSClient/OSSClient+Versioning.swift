@@ -144,6 +144,27 @@ extension OSSClient {
         }
     }
 
+    /// Streams one version of an object, as `withObjectStream(bucket:key:range:progress:retryPolicy:_:)`.
+    public func withObjectStream<T: Sendable>(
+        bucket: String, key: String, versionId: String?, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
+        retryPolicy: RetryPolicy? = nil, _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
+    ) async throws -> T {
+        try OSSClient.checkVersionId(versionId)
+        try range?.validate()
+        let op = OSSOperationRequest.getObject(bucket: bucket, key: key, range: range, versionId: versionId)
+        do {
+            return try await perform(op, progress: progress, retries: retryPolicy) { head, pump in
+                do {
+                    return try await body(ObjectMetadata(head), OSSObjectStream(pump: pump))
+                } catch {
+                    throw StreamConsumerError(underlying: error)
+                }
+            }
+        } catch let e as StreamConsumerError {
+            throw e.underlying
+        }
+    }
+
     /// Copies one version of an object on the server (CopyObject with
     /// `x-oss-copy-source: /bucket/key?versionId=...`), up to 5 GiB. The result's `versionId` is
     /// the new object's (in a versioned destination bucket).

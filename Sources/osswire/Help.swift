@@ -42,6 +42,8 @@ enum Help {
           --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
                                    $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
                                    else ~/.local/state/osswire/checkpoints)
+          --version-id ID          download or copy that version of the source object (of a
+                                   versioned bucket: osswire ls lists the version ids)
 
         A progress bar shows on a terminal, then one summary line. --json prints one object
         (upload, download and copy alike): state, code, error, direction, source, destination,
