@@ -83,6 +83,7 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
             "GET bucket location": "GetBucketLocation", "GET bucket stat": "GetBucketStat",
             "GET bucket uploads": "ListMultipartUploads", "GET bucket versions": "ListObjectVersions",
             "GET bucket versioning": "GetBucketVersioning", "POST bucket delete": "DeleteMultipleObjects",
+            "PUT bucket versioning": "PutBucketVersioning",
             "PUT object uploadId": "UploadPart", "GET object uploadId": "ListParts",
             "DELETE object uploadId": "AbortMultipartUpload", "POST object uploadId": "CompleteMultipartUpload",
             "POST object uploads": "InitiateMultipartUpload", "POST object append": "AppendObject",
