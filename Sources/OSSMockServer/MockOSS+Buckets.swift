@@ -127,6 +127,9 @@ extension MockOSS {
         var partStorage: Int64 = 0
         /// Bytes and objects per storage class.
         var byClass: [String: (storage: Int64, count: Int)] = [:]
+        // Issue 16 versioning:
+        var versioning: String?
+        var deleteMarkerCount = 0
     }
 
     func bucketInfo(_ x: MockExchange) throws -> MockResponse {
@@ -138,6 +141,18 @@ extension MockOSS {
                 s.objectCount += 1
                 s.storage += o.size
                 s.lastModified = max(s.lastModified, o.lastModified.seconds)
+                let c = s.byClass[o.storageClass] ?? (0, 0)
+                s.byClass[o.storageClass] = (c.storage + o.size, c.count + 1)
+            }
+            // Issue 16 versioning: older versions are stored objects too; delete markers are counted apart.
+            s.versioning = b.versioning
+            for v in b.versions.values.joined() {
+                guard let o = v.object else {
+                    s.deleteMarkerCount += 1
+                    continue
+                }
+                s.objectCount += 1
+                s.storage += o.size
                 let c = s.byClass[o.storageClass] ?? (0, 0)
                 s.byClass[o.storageClass] = (c.storage + o.size, c.count + 1)
             }
@@ -188,7 +203,7 @@ extension MockOSS {
                     }
                     w.element("MultipartPartCount", String(s.partCount))
                     w.element("MultipartPartStorage", String(s.partStorage))
-                    w.element("DeleteMarkerCount", "0")
+                    w.element("DeleteMarkerCount", String(s.deleteMarkerCount))
                 }
             }
         default:
@@ -204,6 +219,7 @@ extension MockOSS {
                         w.element("StorageClass", s.storageClass)
                         w.element("TransferAcceleration", "Disabled")
                         w.element("CrossRegionReplication", "Disabled")
+                        if let v = s.versioning { w.element("Versioning", v) }
                         w.element("Name", s.name)
                         w.element("ResourceGroupId", MockOSS.resourceGroupId)
                         w.element("Region", region)

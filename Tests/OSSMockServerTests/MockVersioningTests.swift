@@ -71,3 +71,18 @@ struct MockVersioningTests {
         #expect(list.xmlAll("Key") == ["b", "b"] && list.text.contains("<DeleteMarker>"))
     }
 }
+
+extension MockVersioningTests {
+    /// GetBucketInfo reports the versioning state; GetBucketStat counts older versions as objects
+    /// and delete markers apart.
+    @Test func bucketReadsReportVersions() async throws {
+        let oss = try anonymousService()
+        #expect(try await send(oss, "GET", "/bkt?bucketInfo").xml("Versioning") == nil)
+        try await enable(oss)
+        for _ in 0..<2 { try await send(oss, "PUT", "/bkt/k", body: [1, 2]) }
+        try await send(oss, "DELETE", "/bkt/k")
+        #expect(try await send(oss, "GET", "/bkt?bucketInfo").xml("Versioning") == "Enabled")
+        let stat = try await send(oss, "GET", "/bkt?stat")
+        #expect(stat.xml("ObjectCount") == "2" && stat.xml("Storage") == "4" && stat.xml("DeleteMarkerCount") == "1")
+    }
+}
