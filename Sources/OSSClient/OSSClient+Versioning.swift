@@ -81,7 +81,9 @@ extension OSSClient {
         let xml = Delete(objects: objects, quiet: quiet).encode()
         let r = try await perform(.deleteMultipleObjects(bucket: bucket, xml: xml))
         var result =
-            r.body.isEmpty ? DeleteResult(deleted: []) : try OSSClient.decode(DeleteResult.self, r.body, operation: .deleteMultipleObjects)
+            r.body.isEmpty
+            ? DeleteResult(deleted: [])
+            : try OSSClient.decode(DeleteResult.self, r.body, operation: .deleteMultipleObjects)
         result.metrics = r.metrics
         return result
     }
@@ -95,7 +97,8 @@ extension OSSClient {
     ) async throws -> GetObjectResult {
         try OSSClient.checkVersionId(versionId)
         try range?.validate()
-        let r = try await perform(.getObject(bucket: bucket, key: key, range: range, versionId: versionId), progress: progress)
+        let r = try await perform(
+            .getObject(bucket: bucket, key: key, range: range, versionId: versionId), progress: progress)
         var metadata = ObjectMetadata(r.head)
         metadata.metrics = r.metrics
         return GetObjectResult(metrics: r.metrics, metadata: metadata, body: r.body)

@@ -3,8 +3,10 @@ import OSSCore
 
 /// `osswire ls --versions oss://bucket[/prefix]`: every version and delete marker under a prefix
 /// (ListObjectVersions, all pages), keys in order and each key's versions newest first.
-func lsVersions(_ client: OSSClient, _ uri: OSSURI, _ args: Arguments, maxKeys: Int?, json: Bool) async throws -> Int32 {
-    var parameters = ListObjectVersionsParameters(prefix: uri.key.isEmpty ? nil : uri.key, delimiter: args.value("delimiter"))
+func lsVersions(_ client: OSSClient, _ uri: OSSURI, _ args: Arguments, maxKeys: Int?, json: Bool) async throws -> Int32
+{
+    var parameters = ListObjectVersionsParameters(
+        prefix: uri.key.isEmpty ? nil : uri.key, delimiter: args.value("delimiter"))
     parameters.maxKeys = maxKeys
     var versions = 0
     var markers = 0
@@ -56,7 +58,8 @@ func lsVersions(_ client: OSSClient, _ uri: OSSURI, _ args: Arguments, maxKeys: 
             ]))
     } else {
         printLine(
-            "\(versions) version\(versions == 1 ? "" : "s"), \(markers) delete marker\(markers == 1 ? "" : "s"), \(total) bytes")
+            "\(versions) version\(versions == 1 ? "" : "s"), \(markers) delete marker\(markers == 1 ? "" : "s"), \(total) bytes"
+        )
     }
     return ExitCode.success
 }

@@ -36,9 +36,13 @@ struct VersioningClientTests {
             let deleted = try await client.deleteObject(bucket: "bkt", key: "k")
             let marker = try #require(deleted.versionId)
             #expect(deleted.deleteMarker)
-            let hidden = try await #require(throws: OSSServiceError.self) { try await client.getObject(bucket: "bkt", key: "k") }
+            let hidden = try await #require(throws: OSSServiceError.self) {
+                try await client.getObject(bucket: "bkt", key: "k")
+            }
             #expect(hidden.code == "NoSuchKey" && hidden.isDeleteMarker && hidden.deleteMarkerVersionId == marker)
-            let headHidden = try await #require(throws: OSSServiceError.self) { try await client.headObject(bucket: "bkt", key: "k") }
+            let headHidden = try await #require(throws: OSSServiceError.self) {
+                try await client.headObject(bucket: "bkt", key: "k")
+            }
             #expect(headHidden.statusCode == 404 && headHidden.isDeleteMarker)
             let onMarker = try await #require(throws: OSSServiceError.self) {
                 try await client.getObject(bucket: "bkt", key: "k", versionId: marker)
@@ -79,7 +83,9 @@ struct VersioningClientTests {
             let client = try mockClient(server)
             try await client.putBucketVersioning("bkt", status: "Enabled")
             for key in ["a", "b/x", "b/y", "c"] {
-                for i in 0..<2 { try await client.putObject(bucket: "bkt", key: key, body: .bytes(bytes("\(key)\(i)"))) }
+                for i in 0..<2 {
+                    try await client.putObject(bucket: "bkt", key: key, body: .bytes(bytes("\(key)\(i)")))
+                }
             }
             try await client.deleteObject(bucket: "bkt", key: "c")
             var seen: [String] = []
@@ -98,7 +104,8 @@ struct VersioningClientTests {
             var pages = 0
             for try await page in client.listObjectVersionsPages(bucket: "bkt", .init(maxKeys: 2)) {
                 pages += 1
-                let objects = page.versions.map { Delete.Object(key: $0.key, versionId: $0.versionId) }
+                let objects =
+                    page.versions.map { Delete.Object(key: $0.key, versionId: $0.versionId) }
                     + page.deleteMarkers.map { Delete.Object(key: $0.key, versionId: $0.versionId) }
                 try await client.deleteMultipleObjects(bucket: "bkt", objects: objects, quiet: true)
             }
@@ -114,7 +121,8 @@ struct VersioningClientTests {
         try await withMockServer(configuration: mockConfiguration()) { server in
             let client = try mockClient(server)
             try await client.putBucketVersioning("bkt", status: "Enabled")
-            let v1 = try #require(try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("one"))).versionId)
+            let v1 = try #require(
+                try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("one"))).versionId)
             try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("two")))
             let copied = try await client.copyObject(
                 sourceBucket: "bkt", sourceKey: "src", sourceVersionId: v1, bucket: "bkt", key: "dst")
@@ -123,8 +131,10 @@ struct VersioningClientTests {
 
             try await client.putBucketVersioning("bkt", status: "Suspended")
             #expect(try await client.getBucketVersioning("bkt").status == "Suspended")
-            #expect(try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("three"))).versionId == "null")
-            #expect(try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("four"))).versionId == "null")
+            #expect(
+                try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("three"))).versionId == "null")
+            #expect(
+                try await client.putObject(bucket: "bkt", key: "src", body: .bytes(bytes("four"))).versionId == "null")
             let src = try await client.listObjectVersions(bucket: "bkt", .init(prefix: "src"))
             #expect(src.versions.map(\.versionId).first == "null" && src.versions.count == 3)
             #expect(try await client.getObject(bucket: "bkt", key: "src", versionId: "null").body == bytes("four"))
@@ -140,17 +150,24 @@ struct VersioningClientTests {
         try await withMockServer(configuration: mockConfiguration()) { server in
             let client = try mockClient(server)
             for status in ["enabled", "Disabled", "", "Enabled\r\nX: y"] {
-                let e = try await #require(throws: OSSClientError.self) { try await client.putBucketVersioning("bkt", status: status) }
+                let e = try await #require(throws: OSSClientError.self) {
+                    try await client.putBucketVersioning("bkt", status: status)
+                }
                 #expect(e.kind == .invalidArgument && e.message.contains("Enabled or Suspended"), "\(status)")
             }
             let empty = try await #require(throws: OSSClientError.self) {
                 try await client.getObject(bucket: "bkt", key: "k", versionId: "")
             }
             #expect(empty.kind == .invalidArgument && empty.message.contains("version id"))
-            _ = try await #require(throws: OSSClientError.self) { try await client.deleteObject(bucket: "bkt", key: "k", versionId: "") }
-            _ = try await #require(throws: OSSClientError.self) { try await client.headObject(bucket: "bkt", key: "k", versionId: "") }
             _ = try await #require(throws: OSSClientError.self) {
-                try await client.copyObject(sourceBucket: "bkt", sourceKey: "k", sourceVersionId: "", bucket: "bkt", key: "d")
+                try await client.deleteObject(bucket: "bkt", key: "k", versionId: "")
+            }
+            _ = try await #require(throws: OSSClientError.self) {
+                try await client.headObject(bucket: "bkt", key: "k", versionId: "")
+            }
+            _ = try await #require(throws: OSSClientError.self) {
+                try await client.copyObject(
+                    sourceBucket: "bkt", sourceKey: "k", sourceVersionId: "", bucket: "bkt", key: "d")
             }
             _ = try await #require(throws: OSSClientError.self) {
                 try await client.deleteMultipleObjects(bucket: "bkt", objects: [Delete.Object(key: "k", versionId: "")])

@@ -15,9 +15,10 @@ struct MockVersioningTests {
     /// PutBucketVersioning refuses a body that is not a configuration with a known state.
     @Test func aBadConfigurationIsMalformedXML() async throws {
         let oss = try anonymousService()
-        for body in ["<VersioningConfiguration><Status>On</Status></VersioningConfiguration>", "<Versioning/>", "not xml",
-            "<VersioningConfiguration></VersioningConfiguration>"]
-        {
+        for body in [
+            "<VersioningConfiguration><Status>On</Status></VersioningConfiguration>", "<Versioning/>", "not xml",
+            "<VersioningConfiguration></VersioningConfiguration>",
+        ] {
             let a = try await send(oss, "PUT", "/bkt?versioning", body: Array(body.utf8))
             #expect(a.status == 400 && a.code == "MalformedXML", "\(body)")
         }
@@ -36,9 +37,12 @@ struct MockVersioningTests {
         #expect(v1.hasPrefix("CAEQ") && v1.count > 40)
         let append = try await send(oss, "POST", "/bkt/app?append&position=0", body: [1])
         #expect(append.header("x-oss-version-id") != nil)
-        #expect(try await send(oss, "POST", "/bkt/app?append&position=1&versionId=x", body: [1]).code == "InvalidArgument")
+        #expect(
+            try await send(oss, "POST", "/bkt/app?append&position=1&versionId=x", body: [1]).code == "InvalidArgument")
         let copy = try await send(oss, "PUT", "/bkt/c", headers: [("x-oss-copy-source", "/bkt/k?versionId=\(v1)")])
-        #expect(copy.status == 200 && copy.header("x-oss-copy-source-version-id") == v1 && copy.header("x-oss-version-id") != nil)
+        #expect(
+            copy.status == 200 && copy.header("x-oss-copy-source-version-id") == v1
+                && copy.header("x-oss-version-id") != nil)
 
         let del = try await send(oss, "DELETE", "/bkt/k")
         #expect(del.status == 204 && del.header("x-oss-delete-marker") == "true")
@@ -49,7 +53,9 @@ struct MockVersioningTests {
         let head = try await send(oss, "HEAD", "/bkt/k")
         #expect(head.status == 404 && head.header("x-oss-delete-marker") == "true")
         let onMarker = try await send(oss, "GET", "/bkt/k?versionId=\(marker)")
-        #expect(onMarker.status == 405 && onMarker.code == "MethodNotAllowed" && onMarker.header("x-oss-delete-marker") == "true")
+        #expect(
+            onMarker.status == 405 && onMarker.code == "MethodNotAllowed"
+                && onMarker.header("x-oss-delete-marker") == "true")
         #expect(try await send(oss, "GET", "/bkt/k?versionId=").code == "InvalidArgument")
         #expect(try await send(oss, "GET", "/bkt/k?versionId=\(v1)").body == [1, 2, 3])
         #expect(!(try await send(oss, "GET", "/bkt").xmlAll("Key").contains("k")))
@@ -62,7 +68,8 @@ struct MockVersioningTests {
         try await enable(oss)
         let v = try #require(try await send(oss, "PUT", "/bkt/a", body: [1]).header("x-oss-version-id"))
         try await send(oss, "PUT", "/bkt/b", body: [1])
-        let body = "<Delete><Object><Key>a</Key><VersionId>\(v)</VersionId></Object><Object><Key>b</Key></Object></Delete>"
+        let body =
+            "<Delete><Object><Key>a</Key><VersionId>\(v)</VersionId></Object><Object><Key>b</Key></Object></Delete>"
         let a = try await send(oss, "POST", "/bkt?delete", body: Array(body.utf8))
         #expect(a.status == 200)
         #expect(a.xmlAll("Key") == ["a", "b"] && a.xmlAll("VersionId") == [v])

@@ -24,15 +24,18 @@ struct VersionDownloadTests {
             options.checkpointDirectory = scratch.checkpoints
             let dest = scratch.path + "/dest"
             let ops = OSSClientOperations(client: client).reading(versionId: v1)
-            let down = await Downloader(operations: ops, options: options).download(bucket: "bucket-b", key: "k", file: dest)
+            let down = await Downloader(operations: ops, options: options).download(
+                bucket: "bucket-b", key: "k", file: dest)
             #expect(down.state == .completed, "\(down)")
             #expect(FileManager.default.contents(atPath: dest).map { [UInt8]($0) } == old)
             #expect(down.crc64 == CRC64.checksum(old))
             let gets = server.service.requestLog.filter { $0.operation == "GetObject" }
             #expect(gets.count == 5 && gets.allSatisfy { $0.query.contains("versionId=") })
 
-            let missing = await Downloader(operations: OSSClientOperations(client: client).reading(versionId: "CAEQnothing"))
-                .download(bucket: "bucket-b", key: "k", file: scratch.path + "/none")
+            let missing = await Downloader(
+                operations: OSSClientOperations(client: client).reading(versionId: "CAEQnothing")
+            )
+            .download(bucket: "bucket-b", key: "k", file: scratch.path + "/none")
             #expect(missing.state == .failed && missing.errorCode == "NoSuchVersion", "\(missing)")
             await client.shutdown()
         }

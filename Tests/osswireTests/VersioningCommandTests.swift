@@ -13,8 +13,10 @@ struct VersioningCommandTests {
             let env = mockEnvironment(server)
             let client = try mockClient(server)
             try await client.putBucketVersioning("ver", status: "Enabled")
-            let v1 = try #require(try await client.putObject(bucket: "ver", key: "doc", body: .bytes(Array("first".utf8))).versionId)
-            let v2 = try #require(try await client.putObject(bucket: "ver", key: "doc", body: .bytes(Array("second!".utf8))).versionId)
+            let v1 = try #require(
+                try await client.putObject(bucket: "ver", key: "doc", body: .bytes(Array("first".utf8))).versionId)
+            let v2 = try #require(
+                try await client.putObject(bucket: "ver", key: "doc", body: .bytes(Array("second!".utf8))).versionId)
 
             let rm = try await osswire(["rm", "oss://ver/doc"], env)
             #expect(rm.status == 0 && rm.stdout.contains("made delete marker"), "\(rm.stderr)")
@@ -25,7 +27,8 @@ struct VersioningCommandTests {
             #expect(text.status == 0, "\(text.stderr)")
             #expect(text.stdout.contains("2 versions, 1 delete marker, 12 bytes"), "\(text.stdout)")
             #expect(text.stdout.contains(v1) && text.stdout.contains(v2) && text.stdout.contains("DELETED"))
-            let json = try jsonObject(try await osswire(["ls", "--versions", "oss://ver/", "--max-keys", "1", "--json"], env).stdout)
+            let json = try jsonObject(
+                try await osswire(["ls", "--versions", "oss://ver/", "--max-keys", "1", "--json"], env).stdout)
             let entries = try #require(json["versions"] as? [[String: Any]])
             #expect(entries.count == 3 && json["count"] as? Int == 2 && json["delete_markers"] as? Int == 1)
             #expect(entries[0]["delete_marker"] as? Bool == true && entries[0]["is_latest"] as? Bool == true)
@@ -63,7 +66,8 @@ struct VersioningCommandTests {
             let file = try dir.file("f", Data("x".utf8))
             for argv in [
                 ["rm", "oss://ver/a", "oss://ver/b", "--version-id", "v"], ["rm", "oss://ver/a", "--version-id", ""],
-                ["cp", file, "oss://ver/a", "--version-id", "v"], ["cp", "oss://ver/a", dir.path + "/g", "--version-id", ""],
+                ["cp", file, "oss://ver/a", "--version-id", "v"],
+                ["cp", "oss://ver/a", dir.path + "/g", "--version-id", ""],
                 ["ls", "--versions"], ["stat", "oss://ver/a", "--version-id", ""],
             ] {
                 let r = try await osswire(argv, env)
