@@ -24,6 +24,11 @@ enum ErrorBody {
         let requestId = f.removeValue(forKey: "RequestId") ?? header(OSSHeader.requestId) ?? ""
         let hostId = f.removeValue(forKey: "HostId") ?? ""
         let ec = f.removeValue(forKey: "EC") ?? header(OSSHeader.ec) ?? ""
+        // Issue 16 versioning: a read whose key's latest version is a delete marker says so in headers.
+        if header("x-oss-delete-marker") == "true" {
+            f["DeleteMarker"] = "true"
+            if let v = header(OSSHeader.versionId) { f["DeleteMarkerVersionId"] = v }
+        }
         return OSSServiceError(
             statusCode: status, code: code, message: message, requestId: requestId, hostId: hostId, ec: ec, fields: f)
     }

@@ -106,6 +106,7 @@ extension OSSClient {
 
     /// An object's metadata (HeadObject). A failure's code comes from the `x-oss-err` header.
     public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetadata {
+        try OSSClient.checkVersionId(versionId)
         let r = try await perform(.headObject(bucket: bucket, key: key, versionId: versionId))
         var metadata = ObjectMetadata(r.head)
         metadata.metrics = r.metrics
@@ -115,6 +116,7 @@ extension OSSClient {
     /// Deletes an object (DeleteObject). Deleting a missing key succeeds, as in OSS.
     @discardableResult
     public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
+        try OSSClient.checkVersionId(versionId)
         let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
         return DeleteObjectResult(
             metrics: r.metrics, requestId: r.head.requestId,

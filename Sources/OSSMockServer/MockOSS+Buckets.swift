@@ -106,7 +106,7 @@ extension MockOSS {
         let name = x.request.bucket!
         try store.withLock { (all: inout [String: MockBucket]) throws(MockOSSError) in
             guard let b = all[name] else { throw MockOSSError.noSuchBucket.with("BucketName", name) }
-            guard b.objects.isEmpty, b.uploads.isEmpty else { throw MockOSSError.bucketNotEmpty.with("BucketName", name) }
+            guard b.objects.isEmpty, b.uploads.isEmpty, b.versions.isEmpty else { throw MockOSSError.bucketNotEmpty.with("BucketName", name) }
             all[name] = nil
         }
         return MockResponse(status: 204)
@@ -127,6 +127,9 @@ extension MockOSS {
         var partStorage: Int64 = 0
         /// Bytes and objects per storage class.
         var byClass: [String: (storage: Int64, count: Int)] = [:]
+        // Issue 16 versioning:
+        var versioning: String?
+        var deleteMarkerCount = 0
     }
 
     func bucketInfo(_ x: MockExchange) throws -> MockResponse {
@@ -138,6 +141,18 @@ extension MockOSS {
                 s.objectCount += 1
                 s.storage += o.size
                 s.lastModified = max(s.lastModified, o.lastModified.seconds)
+                let c = s.byClass[o.storageClass] ?? (0, 0)
+                s.byClass[o.storageClass] = (c.storage + o.size, c.count + 1)
+            }
+            // Issue 16 versioning: older versions are stored objects too; delete markers are counted apart.
+            s.versioning = b.versioning
+            for v in b.versions.values.joined() {
+                guard let o = v.object else {
+                    s.deleteMarkerCount += 1
+                    continue
+                }
+                s.objectCount += 1
+                s.storage += o.size
                 let c = s.byClass[o.storageClass] ?? (0, 0)
                 s.byClass[o.storageClass] = (c.storage + o.size, c.count + 1)
             }
@@ -160,10 +175,6 @@ extension MockOSS {
             return MockResponse(status: 200, headers: [("x-oss-bucket-region", region)])
         case .getBucketLocation:
             return MockResponse.xml { $0.element("LocationConstraint", "oss-\(region)") }
-        case .getBucketVersioning:
-            // Versioning cannot be enabled on the mock (PutBucketVersioning is not implemented):
-            // OSS answers a bucket that never had it with an empty configuration.
-            return MockResponse.xml { $0.element("VersioningConfiguration") { _ in } }
         case .getBucketAcl:
             return MockResponse.xml { w in
                 w.element("AccessControlPolicy") { w in
@@ -192,7 +203,7 @@ extension MockOSS {
                     }
                     w.element("MultipartPartCount", String(s.partCount))
                     w.element("MultipartPartStorage", String(s.partStorage))
-                    w.element("DeleteMarkerCount", "0")
+                    w.element("DeleteMarkerCount", String(s.deleteMarkerCount))
                 }
             }
         default:
@@ -208,6 +219,7 @@ extension MockOSS {
                         w.element("StorageClass", s.storageClass)
                         w.element("TransferAcceleration", "Disabled")
                         w.element("CrossRegionReplication", "Disabled")
+                        if let v = s.versioning { w.element("Versioning", v) }
                         w.element("Name", s.name)
                         w.element("ResourceGroupId", MockOSS.resourceGroupId)
                         w.element("Region", region)

@@ -113,30 +113,6 @@ extension MockOSS {
                 keyCount: v2 ? page.keys.count + page.prefixes.count : nil))
     }
 
-    /// ListObjectVersions. The mock's buckets are never versioned (PutBucketVersioning is not
-    /// implemented), so, as OSS does for such a bucket, each object is listed once as its only,
-    /// latest version, `VersionId` `null`; there are no delete markers.
-    func listObjectVersions(_ x: MockExchange) throws -> MockResponse {
-        let r = x.request
-        let bucket = try requireBucket(x)
-        let q = try ListingQuery(r)
-        let keyMarker = r.queryValue("key-marker") ?? ""
-        let (page, objects) = try listingPage(bucket, q, marker: keyMarker)
-        let owner = Owner(id: MockOSS.ownerId, displayName: MockOSS.ownerId)
-        let versions = page.keys.map { key in
-            let o = objects[key]!
-            return ListVersionsResult.Version(
-                key: key, versionId: "null", isLatest: true, lastModified: o.lastModified, eTag: o.etag, type: o.type,
-                size: o.size, storageClass: o.storageClass, owner: owner)
-        }
-        return MockResponse.model(
-            ListVersionsResult(
-                name: bucket, versions: versions, commonPrefixes: page.prefixes, isTruncated: page.truncated,
-                prefix: q.prefix, keyMarker: keyMarker, versionIdMarker: r.queryValue("version-id-marker") ?? "",
-                maxKeys: q.maxKeys, delimiter: q.delimiter, encodingType: q.encodingType, nextKeyMarker: page.truncated ? page.last : nil,
-                nextVersionIdMarker: page.truncated ? "null" : nil))
-    }
-
     func deleteMultiple(_ x: MockExchange) async throws -> MockResponse {
         let bucket = try requireBucket(x)
         let md5 = try announcedMD5(x)
@@ -144,15 +120,20 @@ extension MockOSS {
         if let md5, md5 != Digest.md5(body) { throw MockOSSError.invalidDigest }
         let (objects, quiet) = try MockOSS.decodeDelete(body)
         let encodingType = x.request.queryValue("encoding-type")
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
-            // Every object of an unversioned bucket is version `null`; another version id names
-            // nothing, and deleting nothing succeeds.
-            for o in objects where o.versionId == nil || o.versionId == "null" { b.objects[o.key] = nil }
+        for o in objects { if let v = o.versionId { try MockBucket.checkVersionId(v) } }
+        let now = x.now
+        // Issue 16 versioning: each entry deletes as DeleteObject would (a delete marker without a
+        // version id in a versioned bucket); deleting a version that does not exist succeeds.
+        let deleted = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> [DeleteResult.Deleted] in
+            objects.map { o in
+                let (marker, id) = b.delete(o.key, versionId: o.versionId, now: now)
+                if o.versionId == nil {
+                    return DeleteResult.Deleted(key: o.key, deleteMarker: marker ? true : nil, deleteMarkerVersionId: marker ? id : nil)
+                }
+                return DeleteResult.Deleted(key: o.key, versionId: o.versionId, deleteMarker: marker ? true : nil)
+            }
         }
-        return MockResponse.model(
-            DeleteResult(
-                deleted: quiet ? [] : objects.map { DeleteResult.Deleted(key: $0.key, versionId: $0.versionId) },
-                encodingType: encodingType))
+        return MockResponse.model(DeleteResult(deleted: quiet ? [] : deleted, encodingType: encodingType))
     }
 
     /// The objects and the Quiet flag of a DeleteMultipleObjects body.

@@ -124,7 +124,7 @@ extension MockOSS {
         }
         let minimum = configuration.minimumPartSize
         let now = x.now
-        let object = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> MockObject in
+        let (object, versionId) = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> (MockObject, String?) in
             guard let upload = b.uploads[id], upload.key == key else { throw MockOSSError.noSuchUpload.with("UploadId", id) }
             var chosen: [MockPart] = []
             if let listed {
@@ -164,9 +164,9 @@ extension MockOSS {
                 headers: upload.headers, storageClass: upload.storageClass)
             // An x-oss-object-acl on CompleteMultipartUpload overrides the one of the initiate.
             if let acl = x.request.header(OSSHeader.objectACL) { object.headers.acl = acl }
-            b.objects[key] = object
+            let versionId = b.storeCurrent(object)
             b.uploads[id] = nil
-            return object
+            return (object, versionId)
         }
         let host = x.request.header("host") ?? "localhost"
         var r = MockResponse.model(
@@ -176,6 +176,7 @@ extension MockOSS {
                 encodingType: x.request.queryValue("encoding-type")))
         r.headers.append(("ETag", object.etag))
         r.headers.append((OSSHeader.crc64, String(object.crc64)))
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
         return r
     }
 

@@ -252,13 +252,15 @@ extension MockOSS {
             storageClass: storageClass)
         object.symlinkTarget = target
         let made = object
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+        let versionId = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> String? in
             if x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true", b.objects[key] != nil {
                 throw MockOSSError.fileAlreadyExists
             }
-            b.objects[key] = made
+            return b.storeCurrent(made)
         }
-        return MockResponse(status: 200, headers: [("ETag", made.etag)])
+        var r = MockResponse(status: 200, headers: [("ETag", made.etag)])
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
+        return r
     }
 
     func getSymlink(_ x: MockExchange) throws -> MockResponse {

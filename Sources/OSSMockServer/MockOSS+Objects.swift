@@ -59,16 +59,18 @@ extension MockOSS {
             key: key, data: MockData(slices: [MockSlice(blob)]), size: digest.size, etag: MockOSS.etag(md5: digest.md5),
             crc64: digest.crc64, contentMD5: Base64.encode(digest.md5), lastModified: x.now, type: "Normal",
             headers: MockObjectHeaders(from: x.request), storageClass: storageClass)
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+        let versionId = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
             if forbidOverwrite, b.objects[key] != nil { throw MockOSSError.fileAlreadyExists }
-            b.objects[key] = object
+            return b.storeCurrent(object)
         }
-        return MockResponse(
+        var r = MockResponse(
             status: 200,
             headers: [
                 ("ETag", object.etag), (OSSHeader.crc64, String(object.crc64)),
                 ("Content-MD5", object.contentMD5!),
             ])
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
+        return r
     }
 
     private func checkNotExists(_ bucket: String, _ key: String) throws(MockOSSError) {
@@ -87,13 +89,10 @@ extension MockOSS {
     func getObject(_ x: MockExchange) throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
-        let object = try followSymlink(bucket, try lookup(bucket, key))
-        if let v = x.request.queryValue("versionId"), v != "null" {
-            // The mock's buckets are unversioned: `null` is every object's only version.
-            throw MockOSSError.noSuchVersion.with("Key", key).with("VersionId", v)
-        }
+        let object = try followSymlink(bucket, try lookupVersion(x, bucket: bucket, key: key))
         var r = MockResponse(status: 200)
         r.headers.append(("ETag", object.etag))
+        if let v = object.versionId { r.headers.append((OSSHeader.versionId, v)) }
         r.headers.append(("Last-Modified", object.lastModified.rfc1123))
         r.headers.append((OSSHeader.crc64, String(object.crc64)))
         if let status = try conditionalStatus(x.request, object) {
@@ -212,17 +211,17 @@ extension MockOSS {
     func deleteObject(_ x: MockExchange) throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
-        let version = x.request.queryValue("versionId")
-        // Another version than `null` names nothing on an unversioned bucket; deleting nothing succeeds.
-        if version == nil || version == "null" {
-            try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in b.objects[key] = nil }
-        }
-        return MockResponse(status: 204)
+        return MockResponse(status: 204, headers: try deleteVersioned(x, bucket: bucket, key: key))
     }
 
     func appendObject(_ x: MockExchange) async throws -> MockResponse {
         let bucket = try requireBucket(x)
         let key = x.request.key!
+        if x.request.queryValue("versionId") != nil {
+            throw MockOSSError(
+                status: 400, code: OSSErrorCode.invalidArgument, message: "AppendObject does not support versionId.",
+                ec: "0016-00000504")
+        }
         guard let p = x.request.queryValue("position"), let position = Int64(p), position >= 0 else {
             throw MockOSSError.argument("Position is invalid.", name: "position", value: x.request.queryValue("position"))
         }
@@ -232,7 +231,7 @@ extension MockOSS {
         let (blob, digest) = try await receiveObjectBody(x)
         let headers = MockObjectHeaders(from: x.request)
         let now = x.now
-        let object = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> MockObject in
+        let (object, versionId) = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> (MockObject, String?) in
             let old = b.objects[key]
             try MockOSS.checkAppend(old, position)
             var o =
@@ -245,15 +244,20 @@ extension MockOSS {
             o.size += digest.size
             o.etag = MockOSS.etag(md5: Digest.md5(Array(o.etag.utf8) + digest.md5))
             o.lastModified = now
+            // A versioned bucket appends to the current version in place (no older version is
+            // kept); a new appendable object is a new version.
+            if old == nil { return (o, b.storeCurrent(o)) }
             b.objects[key] = o
-            return o
+            return (o, b.versioning == nil ? nil : MockBucket.id(o))
         }
-        return MockResponse(
+        var r = MockResponse(
             status: 200,
             headers: [
                 ("ETag", object.etag), (OSSHeader.nextAppendPosition, String(object.size)),
                 (OSSHeader.crc64, String(object.crc64)),
             ])
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
+        return r
     }
 
     private func checkAppend(_ bucket: String, _ key: String, _ position: Int64) throws(MockOSSError) {
@@ -273,7 +277,15 @@ extension MockOSS {
     /// The source of a copy, from `x-oss-copy-source: /bucket/key` (key percent-encoded).
     func copySource(_ x: MockExchange) throws(MockOSSError) -> MockObject {
         guard var source = x.request.header(OSSHeader.copySource) else { throw MockOSSError.invalidTargetBucketForCopy }
-        if let q = source.firstIndex(of: "?") { source = String(source[..<q]) }
+        var versionId: String? = nil
+        if let q = source.firstIndex(of: "?") {
+            let query = source[source.index(after: q)...]
+            if query.hasPrefix("versionId=") {
+                let raw = String(query.dropFirst("versionId=".count))
+                versionId = PercentEncoding.decode(raw) ?? raw
+            }
+            source = String(source[..<q])
+        }
         let decoded = PercentEncoding.decode(source) ?? source
         var path = Substring(decoded)
         if path.hasPrefix("/") { path = path.dropFirst() }
@@ -281,7 +293,9 @@ extension MockOSS {
         let bucket = String(path[..<slash])
         let key = String(path[path.index(after: slash)...])
         guard !key.isEmpty else { throw MockOSSError.invalidTargetBucketForCopy }
-        return try lookup(bucket, key)
+        return try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> MockObject in
+            try b.readable(key, versionId: versionId)
+        }
     }
 
     func copyObject(_ x: MockExchange) throws -> MockResponse {
@@ -313,11 +327,11 @@ extension MockOSS {
         }
         applyCopyFeatures(x, source: source, to: &object)
         let copied = object
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+        let versionId = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
             if x.request.header(OSSHeader.forbidOverwrite)?.lowercased() == "true", b.objects[key] != nil {
                 throw MockOSSError.fileAlreadyExists
             }
-            b.objects[key] = copied
+            return b.storeCurrent(copied)
         }
         var r = MockResponse.xml { w in
             w.element("CopyObjectResult") { w in
@@ -327,6 +341,8 @@ extension MockOSS {
         }
         r.headers.append(("ETag", copied.etag))
         r.headers.append((OSSHeader.crc64, String(copied.crc64)))
+        if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
+        if let v = source.versionId { r.headers.append(("x-oss-copy-source-version-id", v)) }
         return r
     }
 

@@ -121,14 +121,15 @@ extension MockOSS {
             crc64: digest.crc64, contentMD5: Base64.encode(digest.md5), lastModified: x.now, type: "Normal",
             headers: headers, storageClass: storageClass)
         let forbidOverwrite = form.value(OSSHeader.forbidOverwrite)?.lowercased() == "true"
-        try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+        let versionId = try store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) -> String? in
             if forbidOverwrite, b.objects[key] != nil { throw MockOSSError.fileAlreadyExists }
-            b.objects[key] = object
+            return b.storeCurrent(object)
         }
 
         var head: [(name: String, value: String)] = [
             ("ETag", object.etag), (OSSHeader.crc64, String(object.crc64)), ("Content-MD5", object.contentMD5!),
         ]
+        if let versionId { head.append((OSSHeader.versionId, versionId)) }
         if let redirect {
             let sep = redirect.contains("?") ? "&" : "?"
             let location = redirect + sep + "bucket=" + PercentEncoding.encode(bucket) + "&key="

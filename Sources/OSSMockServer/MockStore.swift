@@ -93,6 +93,10 @@ struct MockObject: Sendable {
     // Issue 16 objects: a symlink's target key, and the restore of an archived object.
     var symlinkTarget: String? = nil
     var restore: MockRestore? = nil
+    // Issue 16 versioning:
+    /// The version id, `nil` for an object written while the bucket was never versioned (it is
+    /// the version `null`).
+    var versionId: String? = nil
 }
 
 struct MockPart: Sendable {
@@ -129,6 +133,18 @@ struct MockBucket: Sendable {
     // Issue 16 bucket configuration: each configuration's body as stored, by its operations'
     // common name (`BucketCors`, `BucketLifecycle`, ...; `BucketPolicy` holds the JSON text).
     var configurations: [String: [UInt8]] = [:]
+    // Issue 16 versioning:
+    /// `nil` until PutBucketVersioning, then `Enabled` or `Suspended`.
+    var versioning: String? = nil
+    /// Per key, newest first, the versions older than `objects[key]` (which stays the current
+    /// version) and the delete markers; a key whose latest is a delete marker has no `objects`
+    /// entry. Keys with no such version have no entry (see MockOSS+Versioning.swift).
+    var versions: [String: [MockObjectVersion]] = [:]
+    /// The write sequence of each key's `null` version (other version ids carry theirs), so a
+    /// listing can resume after a version id that was deleted meanwhile.
+    var nullVersionSequence: [String: UInt64] = [:]
+    /// The last write sequence given (version ids are ordered by it).
+    var versionSequence: UInt64 = 0
 }
 
 /// All buckets, objects and uploads, behind one lock. Bodies are received outside the lock and

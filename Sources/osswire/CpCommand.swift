@@ -43,12 +43,14 @@ struct CpRun {
     var bucket: String?
     var key: String?
     var localPath: String?
+    /// `--version-id`: the version of the source object a download or copy reads.
+    var versionId: String?
 
     init(json: Bool) { self.json = json }
 
     mutating func run(_ argv: [String]) async throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir"]),
+            argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "version-id"]),
             flags: Arguments.commonFlags)
         guard args.positional.count == 2 else {
             throw UsageError("cp takes SRC and DST (a local path or -, and oss://bucket/key)")
@@ -111,6 +113,7 @@ struct CpRun {
             }
         }
 
+        versionId = try CpRun.versionId(args, sourceIsOSS: srcURI != nil)
         let client = try CLIClient.make(args)
         if let src = srcURI, let dst = dstURI {
             return try await copy(client: client, src: src, dst: dst)
@@ -129,8 +132,9 @@ struct CpRun {
         } else {
             let src = srcURI!
             if streamOut {
-                outcome = await StreamDownload(client: client, bucket: src.bucket, key: src.key, path: target, bar: bar)
-                    .run()
+                outcome = await StreamDownload(
+                    client: client, bucket: src.bucket, key: src.key, path: target, bar: bar, versionId: versionId
+                ).run()
             } else {
                 outcome = await download(client: client, src: src, path: target, settings: settings, bar: bar)
             }
@@ -164,8 +168,9 @@ struct CpRun {
         options.jobs = settings.jobs
         options.checkpointDirectory = settings.checkpointDirectory
         options.progress = bar.handler
-        let handle = Downloader(operations: OSSClientOperations(client: client), options: options).start(
-            bucket: src.bucket, key: src.key, file: path)
+        let ops: any TransferOperations =
+            versionId.map { OSSClientOperations(client: client).reading(versionId: $0) } ?? OSSClientOperations(client: client)
+        let handle = Downloader(operations: ops, options: options).start(bucket: src.bucket, key: src.key, file: path)
         Signals.onSignal { _ in handle.pause() }
         return await handle.outcome()
     }
@@ -177,7 +182,7 @@ struct CpRun {
         let start = ContinuousClock.now
         do {
             let copied = try await client.copyObject(
-                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
+                sourceBucket: src.bucket, sourceKey: src.key, sourceVersionId: versionId, bucket: dst.bucket, key: dst.key)
             outcome.state = .completed
             outcome.crc64 = copied.crc64
             outcome.etag = copied.result.eTag

@@ -16,6 +16,8 @@ struct StreamDownload {
     /// `-` for standard output, else the path of a device, FIFO or socket.
     let path: String
     let bar: TransferBar
+    /// The version to read (`--version-id`); `nil` for the current one.
+    var versionId: String? = nil
 
     func run() async -> TransferOutcome {
         var outcome = TransferOutcome(bucket: bucket, key: key, localPath: path == "-" ? "" : path)
@@ -38,7 +40,9 @@ struct StreamDownload {
             }
             defer { if fd > 2 { close(fd) } }
             let path = self.path == "-" ? "standard output" : self.path
-            let metadata = try await client.withObjectStream(bucket: bucket, key: key, progress: bar.requestHandler) {
+            let metadata = try await client.withObjectStream(
+                bucket: bucket, key: key, versionId: versionId, progress: bar.requestHandler
+            ) {
                 metadata, stream in
                 for try await chunk in stream { try writeAll(fd, chunk, to: path) }
                 return metadata

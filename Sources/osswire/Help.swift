@@ -42,6 +42,8 @@ enum Help {
           --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
                                    $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
                                    else ~/.local/state/osswire/checkpoints)
+          --version-id ID          download or copy that version of the source object (of a
+                                   versioned bucket: osswire ls lists the version ids)
 
         A progress bar shows on a terminal, then one summary line. --json prints one object
         (upload, download and copy alike): state, code, error, direction, source, destination,
@@ -112,9 +114,14 @@ enum Help {
         options:
           --delimiter D            group keys by D (usually /): common prefixes show as DIR
           --max-keys N             keys per listing request (1...1000)
+          --versions               every version and delete marker (ListObjectVersions): keys in
+                                   order, each key's latest first; a delete marker shows DELETED
 
         --json: {"state","code","error","objects":[{"key","size","last_modified","etag"}],
-        "prefixes":[...],"count","bytes"}, or {"state","code","error","buckets":[...],"count"}.
+        "prefixes":[...],"count","bytes"}, or {"state","code","error","buckets":[...],"count"};
+        with --versions {"state","code","error","versions":[{"key","version_id","is_latest",
+        "delete_marker","size","last_modified","etag"}],"prefixes":[...],"count",
+        "delete_markers","bytes"} (count and bytes are of the versions, not the markers).
 
         """ + common
 
@@ -124,6 +131,9 @@ enum Help {
         Shows an object's metadata (HeadObject): size, content type, ETag, last modified, CRC64,
         object type, storage class, version, tag count, restore state (ongoing or restored, and
         when the restored copy expires), user metadata.
+
+        options:
+          --version-id ID          that version of the object (in a versioned bucket)
         --json: one object; size, next_append_position and tagging_count are numbers, crc64 a string.
 
         """ + common
@@ -132,7 +142,12 @@ enum Help {
         usage: osswire rm oss://bucket/key... [options]
 
         Deletes objects (DeleteObject, one per key). Deleting a missing key succeeds. Every key is
-        tried; each failure is reported, and the exit status is 1 if any failed.
+        tried; each failure is reported, and the exit status is 1 if any failed. In a versioned
+        bucket a delete without --version-id makes a delete marker (the older versions stay).
+
+        options:
+          --version-id ID          delete that version of the one key given for good (a delete
+                                   marker's id removes the marker, restoring the version below)
         --json: {"state","code","error","deleted":[...],"failed":[{"object","code","error"}]}.
 
         """ + common

@@ -7,7 +7,7 @@ import OSSSigner
 func lsCommand(_ argv: [String]) async throws -> Int32 {
     let args = try Arguments(
         argv, valueOptions: Arguments.commonValueOptions.union(["delimiter", "max-keys"]),
-        flags: Arguments.commonFlags)
+        flags: Arguments.commonFlags.union(["versions"]))
     guard args.positional.count <= 1 else { throw UsageError("ls takes at most one oss://bucket[/prefix]") }
     let target = args.positional.first
     var uri: OSSURI?
@@ -18,6 +18,7 @@ func lsCommand(_ argv: [String]) async throws -> Int32 {
         }
         uri = parsed
     }
+    if uri == nil, args.flag("versions") { throw UsageError("ls --versions lists one bucket: give oss://bucket[/prefix]") }
     let json = args.flag("json")
     let maxKeys = try args.int("max-keys")
     let client = try CLIClient.make(args)
@@ -38,6 +39,7 @@ func lsCommand(_ argv: [String]) async throws -> Int32 {
         return ExitCode.success
     }
 
+    if args.flag("versions") { return try await lsVersions(client, uri, args, maxKeys: maxKeys, json: json) }
     var parameters = ListObjectsV2Parameters(prefix: uri.key.isEmpty ? nil : uri.key, delimiter: args.value("delimiter"))
     parameters.maxKeys = maxKeys
     var count = 0

@@ -4,18 +4,23 @@ import OSSClient
 /// missing key succeeds. Every key is tried; each failure is reported, and the exit status is 1
 /// when any failed.
 func rmCommand(_ argv: [String]) async throws -> Int32 {
-    let args = try Arguments(argv, valueOptions: Arguments.commonValueOptions, flags: Arguments.commonFlags)
+    let args = try Arguments(argv, valueOptions: Arguments.commonValueOptions.union(["version-id"]), flags: Arguments.commonFlags)
     guard !args.positional.isEmpty else { throw UsageError("rm takes one or more oss://bucket/key") }
     let uris = try args.positional.map(OSSURI.object)
+    let versionId = args.value("version-id")
+    if let versionId {
+        guard uris.count == 1 else { throw UsageError("--version-id names a version of one object: give one oss://bucket/key") }
+        guard !versionId.isEmpty else { throw UsageError("--version-id is empty") }
+    }
     let client = try CLIClient.make(args)
     let json = args.flag("json")
     var deleted: [String] = []
     var failed: [(uri: OSSURI, report: FailureReport)] = []
     for uri in uris {
         do {
-            try await client.deleteObject(bucket: uri.bucket, key: uri.key)
+            let r = try await client.deleteObject(bucket: uri.bucket, key: uri.key, versionId: versionId)
             deleted.append(uri.description)
-            if !json { printLine("deleted \(uri)") }
+            if !json { printLine("deleted \(uri)" + versionNote(r, asked: versionId)) }
         } catch {
             let report = FailureReport(error)
             failed.append((uri, report))
@@ -42,4 +47,11 @@ func rmCommand(_ argv: [String]) async throws -> Int32 {
         printError("osswire rm: \(failed.count) of \(uris.count) deletions failed")
     }
     return failed.isEmpty ? ExitCode.success : ExitCode.failure
+}
+
+/// What a delete did in a versioned bucket: which version went, or the delete marker it made.
+private func versionNote(_ r: DeleteObjectResult, asked: String?) -> String {
+    guard let v = r.versionId else { return "" }
+    if asked != nil { return r.deleteMarker ? " (delete marker \(v))" : " (version \(v))" }
+    return r.deleteMarker ? " (made delete marker \(v))" : ""
 }

@@ -3,11 +3,12 @@ import OSSCore
 
 /// `osswire stat oss://bucket/key`: an object's metadata (HeadObject).
 func statCommand(_ argv: [String]) async throws -> Int32 {
-    let args = try Arguments(argv, valueOptions: Arguments.commonValueOptions, flags: Arguments.commonFlags)
+    let args = try Arguments(argv, valueOptions: Arguments.commonValueOptions.union(["version-id"]), flags: Arguments.commonFlags)
     guard args.positional.count == 1 else { throw UsageError("stat takes one oss://bucket/key") }
     let uri = try OSSURI.object(args.positional[0])
     let client = try CLIClient.make(args)
-    let m = try await client.headObject(bucket: uri.bucket, key: uri.key)
+    if args.value("version-id") == "" { throw UsageError("--version-id is empty") }
+    let m = try await client.headObject(bucket: uri.bucket, key: uri.key, versionId: args.value("version-id"))
     /// Name, text, and whether the JSON value is a number.
     var fields: [(String, String?, Bool)] = [
         ("key", uri.key, false), ("size", String(m.contentLength), true), ("content_type", m.contentType, false),

@@ -83,6 +83,7 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
             "GET bucket location": "GetBucketLocation", "GET bucket stat": "GetBucketStat",
             "GET bucket uploads": "ListMultipartUploads", "GET bucket versions": "ListObjectVersions",
             "GET bucket versioning": "GetBucketVersioning", "POST bucket delete": "DeleteMultipleObjects",
+            "PUT bucket versioning": "PutBucketVersioning",
             "PUT object uploadId": "UploadPart", "GET object uploadId": "ListParts",
             "DELETE object uploadId": "AbortMultipartUpload", "POST object uploadId": "CompleteMultipartUpload",
             "POST object uploads": "InitiateMultipartUpload", "POST object append": "AppendObject",
@@ -136,8 +137,9 @@ let allMethods = ["GET", "HEAD", "PUT", "POST", "DELETE", "OPTIONS", "PATCH", "T
         let cases: [(String, String, String)] = [
             ("DELETE", "/empty?cors", "DeleteBucketCors"),
             ("PUT", "/full/obj?retention", "PutObjectRetention"), ("PUT", "/full/obj?live", "PutLiveChannel"),
-            ("GET", "/full?policy", "GetBucketPolicy"),
+            ("POST", "/full/obj?restore", "RestoreObject"), ("GET", "/full?policy", "GetBucketPolicy"),
             ("PUT", "/full?versioning", "PutBucketVersioning"), ("PUT", "/full?lifecycle", "PutBucketLifecycle"),
+            ("PUT", "/full?objectWorm", "PutBucketObjectWormConfiguration"),
             ("PUT", "/full?cors", "PutBucketCors"), ("GET", "/?regions", "DescribeRegions"),
             ("GET", "/?qosInfo", "GetUserQoSInfo"),
         ]

@@ -14,10 +14,10 @@ struct HelpTests {
         "--endpoint", "--region", "--signature-version", "--path-style", "--insecure", "--cacert", "--timeout", "--json",
     ]
     static let accepted: [String: [String]] = [
-        "cp": common + ["--part-size", "--jobs", "--checkpoint-dir"],
-        "ls": common + ["--delimiter", "--max-keys"],
-        "stat": common,
-        "rm": common,
+        "cp": common + ["--part-size", "--jobs", "--checkpoint-dir", "--version-id"],
+        "ls": common + ["--delimiter", "--max-keys", "--versions"],
+        "stat": common + ["--version-id"],
+        "rm": common + ["--version-id"],
         "mb": common + ["--acl", "--storage-class"],
         "rb": common,
         "bucket": common + ["--tag", "--sse", "--kms-key-id", "--target-bucket", "--target-prefix"],

@@ -4,6 +4,8 @@ import OSSXML
 /// The body of a ListObjectVersions (GetBucketVersions) response: every version and delete marker
 /// of the keys listed. An unversioned bucket lists each object once, with `VersionId` `null`.
 public struct ListVersionsResult: XMLModel, Hashable {
+    /// What the request cost, when `OSSClient` made it (empty when decoded on its own).
+    public var metrics = OSSRequestMetrics()
     public static let rootElement = "ListVersionsResult"
 
     /// One version of an object.
