@@ -1,6 +1,7 @@
 import Glibc
 import OSSClient
 import OSSCore
+import OSSProtocol
 import OSSTransfer
 
 /// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--json]`: uploads and
@@ -48,7 +49,9 @@ struct CpRun {
 
     mutating func run(_ argv: [String]) async throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir"]),
+            argv,
+            valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir"]).union(
+                CpRun.headerOptions),
             flags: Arguments.commonFlags)
         guard args.positional.count == 2 else {
             throw UsageError("cp takes SRC and DST (a local path or -, and oss://bucket/key)")
@@ -62,6 +65,7 @@ struct CpRun {
         let jobs = try args.int("jobs") ?? 4
         guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
         let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
+        let headers = try CpRun.uploadHeaders(args)
         let srcURI = try OSSURI(parsing: source!, requireKey: true)
         var dstURI = try OSSURI(parsing: destination!, requireKey: false)
         guard srcURI != nil || dstURI != nil else {
@@ -75,12 +79,16 @@ struct CpRun {
             destination = dst.description
         }
 
-        let settings = CpSettings(partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory)
+        let settings = CpSettings(
+            partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory, headers: headers)
         // Local checks first: a missing file is not the server's business.
         var sourceKind = LocalPath.Kind.regular
         var target = ""
         var streamOut = false
         if let src = srcURI, dstURI == nil {
+            guard headers.isEmpty else {
+                throw UsageError("--content-type, --meta, --storage-class, --acl, --tagging and --sse set what an upload or copy makes, not a download")
+            }
             direction = "download"
             (bucket, key) = (src.bucket, src.key)
             target = destination!
@@ -113,7 +121,7 @@ struct CpRun {
 
         let client = try CLIClient.make(args)
         if let src = srcURI, let dst = dstURI {
-            return try await copy(client: client, src: src, dst: dst)
+            return try await copy(client: client, src: src, dst: dst, headers: headers)
         }
         let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
         let outcome: TransferOutcome
@@ -147,6 +155,7 @@ struct CpRun {
         options.jobs = settings.jobs
         options.checkpointDirectory = settings.checkpointDirectory
         options.progress = bar.handler
+        options.headers = settings.headers
         let handle = Uploader(operations: OSSClientOperations(client: client), options: options)
             .start(file: source!, bucket: dst.bucket, key: dst.key)
         Signals.onSignal { _ in handle.pause() }
@@ -171,13 +180,16 @@ struct CpRun {
     }
 
     /// A server-side copy between two `oss://` objects (CopyObject).
-    private func copy(client: OSSClient, src: OSSURI, dst: OSSURI) async throws -> Int32 {
+    private func copy(client: OSSClient, src: OSSURI, dst: OSSURI, headers: UploadHeaders) async throws -> Int32 {
         Signals.onSignal { _ in client.disableRequests() }
         var outcome = TransferOutcome(bucket: dst.bucket, key: dst.key, localPath: "")
         let start = ContinuousClock.now
         do {
+            // With headers given, the copy takes them (REPLACE) instead of the source's.
             let copied = try await client.copyObject(
-                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
+                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key,
+                replaceMetadata: headers.contentType != nil || !headers.metadata.isEmpty,
+                options: PutObjectOptions(uploadHeaders: headers, callback: false))
             outcome.state = .completed
             outcome.crc64 = copied.crc64
             outcome.etag = copied.result.eTag
@@ -244,6 +256,46 @@ struct CpSettings {
     var partSize: Int64
     var jobs: Int
     var checkpointDirectory: String
+    /// What the object gets (`--content-type`, `--meta`, `--storage-class`, `--acl`, `--tagging`, `--sse`).
+    var headers = UploadHeaders()
+}
+
+extension CpRun {
+    /// The options that set what an upload makes.
+    static let headerOptions: Set<String> = [
+        "content-type", "meta", "storage-class", "acl", "tagging", "sse", "sse-kms-key-id", "cache-control",
+        "content-disposition",
+    ]
+
+    /// The upload headers of the command line, checked before anything is sent.
+    /// - Throws: `UsageError` (exit 2) for a value OSS would refuse.
+    static func uploadHeaders(_ args: Arguments) throws -> UploadHeaders {
+        var h = UploadHeaders()
+        h.contentType = args.value("content-type")
+        h.cacheControl = args.value("cache-control")
+        h.contentDisposition = args.value("content-disposition")
+        for item in args.values("meta") {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw UsageError("--meta takes NAME=VALUE, not \(Validation.quoted(item))")
+            }
+            let name = ASCIICase.lowercased(String(item[..<eq]))
+            guard h.metadata[name] == nil else { throw UsageError("--meta \(name) is given twice") }
+            h.metadata[name] = String(item[item.index(after: eq)...])
+        }
+        h.storageClass = args.value("storage-class")
+        h.acl = args.value("acl")
+        h.tagging = args.value("tagging")
+        if let sse = args.value("sse") {
+            let upper = sse.uppercased()
+            h.serverSideEncryption = upper == "AES256" || upper == "KMS" || upper == "SM4" ? upper : sse
+        }
+        h.serverSideEncryptionKeyId = args.value("sse-kms-key-id")
+        if h.serverSideEncryptionKeyId != nil, h.serverSideEncryption == nil {
+            throw UsageError("--sse-kms-key-id needs --sse KMS")
+        }
+        do { try h.validate() } catch { throw UsageError(error.message) }
+        return h
+    }
 }
 
 extension TransferOutcome {
