@@ -42,6 +42,16 @@ enum Help {
           --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
                                    $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
                                    else ~/.local/state/osswire/checkpoints)
+        what an upload (or copy) makes; checked before anything is sent:
+          --content-type TYPE      Content-Type (default: the file's extension's, else the key's,
+                                   else application/octet-stream)
+          --meta NAME=VALUE        user metadata x-oss-meta-NAME (repeatable)
+          --cache-control V, --content-disposition V
+          --storage-class C        Standard, IA, Archive, ColdArchive or DeepColdArchive
+          --acl ACL                default, private, public-read or public-read-write
+          --tagging 'k=v&k2=v2'    object tags, URL-encoded (keys 1-128, values 0-256 chars, 10 at most)
+          --sse AES256|KMS|SM4     server-side encryption; --sse-kms-key-id ID with KMS
+        A resumed upload keeps the headers it started with; other headers start a fresh upload.
 
         A progress bar shows on a terminal, then one summary line. --json prints one object
         (upload, download and copy alike): state, code, error, direction, source, destination,
