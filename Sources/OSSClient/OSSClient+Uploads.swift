@@ -97,3 +97,33 @@ extension OSSClient {
         throw e
     }
 }
+
+extension OSSClient {
+    /// Copies a range of an object into a part (UploadPartCopy), only while the source is still
+    /// the one named by `sourceETag` (`x-oss-copy-source-if-match`: a changed source fails with
+    /// 412 PreconditionFailed instead of mixing two versions in one object).
+    /// - Parameter retryPolicy: this call's retry policy; `nil` is the client's. A transfer that
+    ///   retries its parts itself passes `.none`.
+    public func uploadPartCopy(
+        sourceBucket: String, sourceKey: String, sourceRange: ByteRange?, sourceETag: String?, bucket: String, key: String,
+        uploadId: String, partNumber: Int, retryPolicy: RetryPolicy? = nil
+    ) async throws -> UploadPartResult {
+        try checkInput { try Validation.checkBucketName(sourceBucket) }
+        try checkInput { try Validation.checkObjectKey(sourceKey) }
+        try checkInput { try Validation.checkPartNumber(partNumber) }
+        try sourceRange?.validate()
+        guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
+        var op = OSSOperationRequest.uploadPartCopy(
+            sourceBucket: sourceBucket, sourceKey: sourceKey, sourceRange: sourceRange, bucket: bucket, key: key,
+            uploadId: uploadId, partNumber: partNumber)
+        if let sourceETag {
+            try checkInput { try Validation.checkHeaderValue(sourceETag, name: "x-oss-copy-source-if-match") }
+            op.headers.append(("x-oss-copy-source-if-match", sourceETag))
+        }
+        let r = try await perform(op, retries: retryPolicy)
+        let result = try OSSClient.decode(CopyPartResult.self, r.body, operation: .uploadPartCopy)
+        return UploadPartResult(
+            metrics: r.metrics, partNumber: partNumber, etag: r.head.etag ?? result.eTag, crc64: r.head.crc64,
+            requestId: r.head.requestId)
+    }
+}

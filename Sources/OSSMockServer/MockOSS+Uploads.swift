@@ -134,6 +134,22 @@ extension MockOSS {
     }
 }
 
+extension MockOSS {
+    /// `bytes=first-last` (or `bytes=first-`, to the end) of UploadPartCopy: one range, first <=
+    /// last, wholly within the source (OSS refuses anything else with 400 InvalidArgument
+    /// rather than copy the whole object).
+    static func copyRange(_ spec: String, size: Int64) -> Range<Int64>? {
+        let s = spec.trimmingSpaces
+        guard s.hasPrefix("bytes=") else { return nil }
+        let parts = s.dropFirst(6).split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let a = Int64(parts[0].trimmingSpaces), a >= 0, a < size else { return nil }
+        let last = parts[1].trimmingSpaces
+        if last.isEmpty { return a..<size }
+        guard let b = Int64(last), a <= b, b < size else { return nil }
+        return a..<(b + 1)
+    }
+}
+
 extension FlatJSON {
     /// Whether `bytes` look like a JSON document (an object or an array): what OSS wants a
     /// callback server to answer.

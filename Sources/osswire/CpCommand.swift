@@ -50,7 +50,7 @@ struct CpRun {
     mutating func run(_ argv: [String]) async throws -> Int32 {
         let args = try Arguments(
             argv,
-            valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir"]).union(
+            valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "copy-threshold"]).union(
                 CpRun.headerOptions),
             flags: Arguments.commonFlags)
         guard args.positional.count == 2 else {
@@ -66,6 +66,7 @@ struct CpRun {
         guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
         let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
         let headers = try CpRun.uploadHeaders(args)
+        let copyThreshold = try args.int("copy-threshold").map(Int64.init) ?? (1 << 30)
         let srcURI = try OSSURI(parsing: source!, requireKey: true)
         var dstURI = try OSSURI(parsing: destination!, requireKey: false)
         guard srcURI != nil || dstURI != nil else {
@@ -121,7 +122,10 @@ struct CpRun {
 
         let client = try CLIClient.make(args)
         if let src = srcURI, let dst = dstURI {
-            return try await copy(client: client, src: src, dst: dst, headers: headers)
+            let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
+            let outcome = await copy(client: client, src: src, dst: dst, settings: settings, threshold: copyThreshold, bar: bar)
+            bar.finish()
+            return report(outcome)
         }
         let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
         let outcome: TransferOutcome
@@ -179,27 +183,23 @@ struct CpRun {
         return await handle.outcome()
     }
 
-    /// A server-side copy between two `oss://` objects (CopyObject).
-    private func copy(client: OSSClient, src: OSSURI, dst: OSSURI, headers: UploadHeaders) async throws -> Int32 {
-        Signals.onSignal { _ in client.disableRequests() }
-        var outcome = TransferOutcome(bucket: dst.bucket, key: dst.key, localPath: "")
-        let start = ContinuousClock.now
-        do {
-            // With headers given, the copy takes them (REPLACE) instead of the source's.
-            let copied = try await client.copyObject(
-                sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key,
-                replaceMetadata: headers.contentType != nil || !headers.metadata.isEmpty,
-                options: PutObjectOptions(uploadHeaders: headers, callback: false))
-            outcome.state = .completed
-            outcome.crc64 = copied.crc64
-            outcome.etag = copied.result.eTag
-            // CopyObject does not say the size; ask, so the summary is the same as for the others.
-            if let m = try? await client.headObject(bucket: dst.bucket, key: dst.key) { outcome.bytes = m.contentLength }
-        } catch {
-            outcome.settle(error: error, interrupted: Signals.received != nil)
-        }
-        outcome.seconds = seconds(since: start)
-        return report(outcome)
+    /// A server-side copy between two `oss://` objects: OSSTransfer's copier (one CopyObject up
+    /// to `threshold`, else a resumable multipart copy of UploadPartCopy parts). With header
+    /// flags the copy takes those headers instead of the source's.
+    private func copy(
+        client: OSSClient, src: OSSURI, dst: OSSURI, settings: CpSettings, threshold: Int64, bar: TransferBar
+    ) async -> TransferOutcome {
+        var options = CopyOptions()
+        options.multipartThreshold = threshold
+        options.partSize = settings.partSize
+        options.jobs = settings.jobs
+        options.checkpointDirectory = settings.checkpointDirectory
+        options.headers = settings.headers.isEmpty ? nil : settings.headers
+        options.progress = bar.handler
+        let handle = Copier(operations: OSSClientOperations(client: client), options: options).start(
+            sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
+        Signals.onSignal { _ in handle.pause() }
+        return await handle.outcome()
     }
 
     /// Prints the outcome (the JSON object, or the summary line or the failure) and returns the

@@ -28,7 +28,8 @@ enum Help {
         Copies one object or file:
           osswire cp FILE oss://bucket/key     upload (oss://bucket/dir/ keeps the file's name)
           osswire cp oss://bucket/key FILE     download (a directory keeps the key's last name)
-          osswire cp oss://b/key oss://b/key2  server-side copy (CopyObject)
+          osswire cp oss://b/key oss://b/key2  server-side copy (CopyObject; above --copy-threshold
+                                               a resumable multipart copy by UploadPartCopy)
           osswire cp - oss://bucket/key        upload standard input, streamed in parts
           osswire cp oss://bucket/key -        download to standard output
         At most one part's worth goes in one request; larger uploads are resumable multipart
@@ -39,6 +40,8 @@ enum Help {
         options:
           --part-size N            part size in bytes (default 8388608; 102400...5368709120)
           --jobs N                 parts in flight at once (default 4; 1...64)
+          --copy-threshold N       server-side copies above N bytes go part by part (default
+                                   1073741824, OSS's CopyObject limit)
           --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
                                    $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
                                    else ~/.local/state/osswire/checkpoints)
