@@ -97,3 +97,35 @@ struct CpHeadersTests {
         }
     }
 }
+
+/// Issue 16: `cp oss://a/k oss://b/k` through the copier, with real byte counts in `--json`.
+@Suite("cp: server-side copies")
+struct CpCopyTests {
+    @Test("a copy over --copy-threshold goes part by part; --json reports the bytes and parts")
+    func multipartCopy() async throws {
+        try await withMockServer(configuration: mockConfiguration(buckets: ["cp-copy"])) { server in
+            let env = mockEnvironment(server)
+            let dir = try TemporaryDirectory()
+            let data = randomData(350_000, seed: 7)
+            let path = try dir.file("src.bin", data)
+            #expect(try await osswire(["cp", path, "oss://cp-copy/src"], env).status == 0)
+            let small = try jsonObject(try await osswire(["cp", "oss://cp-copy/src", "oss://cp-copy/one", "--json"], env).stdout)
+            #expect(small["state"] as? String == "completed")
+            #expect(small["direction"] as? String == "copy")
+            #expect(small["bytes"] as? Int == 350_000 && small["bytes_sent"] as? Int == 350_000)
+            #expect(small["parts_total"] as? Int == 0)
+
+            let args = ["--copy-threshold", "102400", "--part-size", "102400", "--checkpoint-dir", dir.path + "/cp", "--json"]
+            let r = try await osswire(["cp", "oss://cp-copy/src", "oss://cp-copy/parts"] + args, env)
+            #expect(r.status == 0, "\(r.stderr)")
+            let json = try jsonObject(r.stdout)
+            #expect(json["state"] as? String == "completed")
+            #expect(json["bytes"] as? Int == 350_000 && json["bytes_sent"] as? Int == 350_000)
+            #expect(json["parts_total"] as? Int == 4 && json["parts_done"] as? Int == 4)
+            #expect(json["upload_id"] is String)
+            #expect(await server.service.objectBytes(bucket: "cp-copy", key: "parts") == [UInt8](data))
+            #expect(server.service.requestLog.filter { $0.operation == "UploadPartCopy" }.count == 4)
+            #expect(server.service.requestLog.filter { $0.operation == "CopyObject" }.count == 1)
+        }
+    }
+}
