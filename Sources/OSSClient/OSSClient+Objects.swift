@@ -16,8 +16,9 @@ extension OSSClient {
         var options = options
         // Issue 16 uploads: a file without a Content-Type gets its extension's (else the key's), as the official SDKs do.
         if options.contentType == nil, !options.headers.contains(where: { ASCIICase.equal($0.0, "content-type") }) {
-            if case .file(let path, _, _) = body.source { options.contentType = ContentType.forName(path) }
-            if options.contentType == nil, body.readsFile { options.contentType = ContentType.forName(key) }
+            if case .file(let path, _, _) = body.source {
+                options.contentType = ContentType.forName(path) ?? ContentType.forName(key)
+            }
         }
         let r = try await perform(
             .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
