@@ -37,6 +37,29 @@ extension MockOSS {
         }
     }
 
+    /// OSS names the server-side encryption of what a write stored in its answer: InitiateMultipartUpload,
+    /// UploadPart, UploadPartCopy and CompleteMultipartUpload give the upload's (PutObject's own
+    /// answer carries the object's already).
+    func addEncryptionHeaders(_ x: MockExchange, _ response: inout MockResponse) {
+        guard response.status == 200, let op = x.operation, let bucket = x.request.bucket, let key = x.request.key else {
+            return
+        }
+        var encryption: [(name: String, value: String)] = []
+        switch op {
+        case .initiateMultipartUpload:
+            encryption = MockObjectHeaders(from: x.request).encryption
+        case .uploadPart, .uploadPartCopy:
+            let id = x.request.queryValue("uploadId") ?? ""
+            encryption = (try? store.withBucket(bucket) { (b: inout MockBucket) throws(MockOSSError) in
+                b.uploads[id]?.headers.encryption ?? []
+            }) ?? []
+        case .completeMultipartUpload:
+            encryption = (try? lookup(bucket, key))?.headers.encryption ?? []
+        default: return
+        }
+        for h in encryption where response.header(h.name) == nil { response.headers.append((h.name, h.value)) }
+    }
+
     /// After the object is stored: POSTs the callback's body (its variables replaced) to its URLs
     /// in turn, and answers with the first one that answers 200 (its body and Content-Type, the
     /// upload's ETag and CRC64 kept); when none does, `203 CallbackFailed` (the object stays
@@ -78,8 +101,9 @@ extension MockOSS {
         return failed
     }
 
-    /// The callback body with OSS's system variables and the `${x:...}` variables replaced;
-    /// for a JSON body the values are JSON-escaped, for a form body URL-encoded as OSS sends them.
+    /// The callback body with OSS's system variables and the `${x:...}` variables replaced
+    /// (an unknown one by nothing); in a JSON body the values are JSON-escaped, in a form body
+    /// they go as they are.
     static func callbackBody(_ callback: UploadCallback, bucket: String, object: MockObject) -> [UInt8] {
         let json = callback.bodyType == UploadCallback.jsonBodyType
         func encoded(_ v: String) -> String { json ? JSONString.escaped(v) : v }

@@ -353,7 +353,8 @@ public final class MockOSS: Sendable {
             if let k = x.request.key { try MockOSS.checkObjectName(k) }
             // Issue 16 uploads: encryption and callback checked first, the callback made after.
             let callback = try checkUploadRequest(x)
-            let response = try await handler(self, x)
+            var response = try await handler(self, x)
+            addEncryptionHeaders(x, &response)
             guard let callback else { return response }
             return await answerCallback(callback, x, response)
         }

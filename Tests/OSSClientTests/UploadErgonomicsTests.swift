@@ -91,6 +91,17 @@ struct UploadErgonomicsTests {
             // GET gives them too.
             let got = try await client.getObject(bucket: "bkt", key: "multi", range: ByteRange(0...9))
             Self.expectEverything(got.metadata)
+            // The answers of the upload's steps name its encryption, as OSS's do.
+            let (initiated, _) = try await client.send(
+                .initiateMultipartUpload(bucket: "bkt", key: "sse", options: PutObjectOptions(uploadHeaders: headers)))
+            #expect(initiated.header("x-oss-server-side-encryption") == "KMS")
+            #expect(initiated.header("x-oss-server-side-encryption-key-id") == "key-1")
+            let sseId = try InitiateMultipartUploadResult.decode(
+                try await client.send(.initiateMultipartUpload(bucket: "bkt", key: "sse2", options: PutObjectOptions(uploadHeaders: headers))).1
+            ).uploadId
+            let (part, _) = try await client.send(
+                .uploadPart(bucket: "bkt", key: "sse2", uploadId: sseId, partNumber: 1, body: .bytes([1, 2])))
+            #expect(part.header("x-oss-server-side-encryption") == "KMS")
         }
     }
 
