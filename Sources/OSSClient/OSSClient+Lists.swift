@@ -12,6 +12,8 @@ public struct CompletedMultipartUpload: Sendable, Hashable {
     public var crc64: UInt64?
     public var versionId: String?
     public var requestId: String
+    /// What the upload callback's server answered (a Complete with a callback), else `nil`.
+    public var callbackBody: [UInt8]? = nil
 }
 
 /// What CopyObject answers.

@@ -13,11 +13,20 @@ extension OSSClient {
         async throws -> PutObjectResult
     {
         try checkInput { try Validation.checkMetadata(options.metadata) }
+        var options = options
+        // Issue 16 uploads: a file without a Content-Type gets its extension's (else the key's), as the official SDKs do.
+        if options.contentType == nil, !options.headers.contains(where: { ASCIICase.equal($0.0, "content-type") }) {
+            if case .file(let path, _, _) = body.source {
+                options.contentType = ContentType.forName(path) ?? ContentType.forName(key)
+            }
+        }
         let r = try await perform(
             .putObject(bucket: bucket, key: key, body: body, options: options), progress: options.progress,
             signal: options.signal, retries: options.retryPolicy)
+        try OSSClient.checkCallbackAnswer(r.head, r.body)
         var result = PutObjectResult(r.head)
         result.metrics = r.metrics
+        if options.headers.contains(where: { ASCIICase.equal($0.0, UploadCallback.header) }) { result.callbackBody = r.body }
         return result
     }
 

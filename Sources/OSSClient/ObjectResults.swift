@@ -39,6 +39,8 @@ public struct PutObjectResult: Sendable, Hashable {
     public var crc64: UInt64?
     public var versionId: String?
     public var requestId: String
+    /// What the upload callback's server answered (a PutObject with a callback), else `nil`.
+    public var callbackBody: [UInt8]? = nil
 
     init(_ head: OSSResponseHead) {
         etag = head.etag ?? ""

@@ -70,13 +70,20 @@ extension MockOSS {
         let number = try partNumber(x)
         _ = try upload(bucket, x)
         let source = try copySource(x)
+        // Issue 16 uploads: the source conditions, and a range that must lie within the source.
+        if let m = x.request.header("x-oss-copy-source-if-match"), !MockOSS.etagMatches(m, source.etag) {
+            throw MockOSSError.preconditionFailed
+        }
+        if let m = x.request.header("x-oss-copy-source-if-none-match"), MockOSS.etagMatches(m, source.etag) {
+            throw MockOSSError.preconditionFailed
+        }
         var range: Range<Int64> = 0..<source.size
         if let spec = x.request.header(OSSHeader.copySourceRange) {
-            switch MockOSS.parseRange(spec, size: source.size) {
-            case .range(let r): range = r
-            case .unsatisfiable: throw MockOSSError.invalidRange
-            case .ignore: break
+            guard let r = MockOSS.copyRange(spec, size: source.size) else {
+                throw MockOSSError.argument(
+                    "The specified copy source range is invalid.", name: OSSHeader.copySourceRange, value: spec)
             }
+            range = r
         }
         let data = source.data.subrange(range)
         var md5 = Digest(.md5)

@@ -68,7 +68,7 @@ extension MockOSS {
             headers: [
                 ("ETag", object.etag), (OSSHeader.crc64, String(object.crc64)),
                 ("Content-MD5", object.contentMD5!),
-            ])
+            ] + object.headers.encryption)
         if let versionId { r.headers.append((OSSHeader.versionId, versionId)) }
         return r
     }
@@ -126,6 +126,7 @@ extension MockOSS {
         r.headers.append(("Content-Type", contentType))
         for h in standard { r.headers.append((MockOSS.canonicalHeaderName(h.name), h.value)) }
         for h in object.headers.metadata { r.headers.append((h.name, h.value)) }
+        for h in object.headers.encryption { r.headers.append((h.name, h.value)) }
 
         if x.request.method != "HEAD", object.data.slices.contains(where: { $0.blob.isDiscarded }) {
             throw MockOSSError.discarded

@@ -348,7 +348,12 @@ public final class MockOSS: Sendable {
         case .operation(let op):
             guard let handler = MockOSS.handlers[op] else { throw MockOSSError.notImplemented(op.name) }
             if let k = x.request.key { try MockOSS.checkObjectName(k) }
-            return try await handler(self, x)
+            // Issue 16 uploads: encryption and callback checked first, the callback made after.
+            let callback = try checkUploadRequest(x)
+            var response = try await handler(self, x)
+            addEncryptionHeaders(x, &response)
+            guard let callback else { return response }
+            return await answerCallback(callback, x, response)
         }
     }
 

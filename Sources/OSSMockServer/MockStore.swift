@@ -57,8 +57,14 @@ struct MockObjectHeaders: Sendable {
     var standard: [(name: String, value: String)] = []
     /// `x-oss-meta-*`, names lower-cased.
     var metadata: [(name: String, value: String)] = []
+    // Issue 16 uploads: server-side encryption (`x-oss-server-side-encryption`, its KMS key id
+    // and data encryption), kept from PutObject or InitiateMultipartUpload and given back.
+    var encryption: [(name: String, value: String)] = []
 
     static let standardNames = ["cache-control", "content-disposition", "content-encoding", "content-language", "expires"]
+    static let encryptionNames = [
+        "x-oss-server-side-encryption", "x-oss-server-side-encryption-key-id", "x-oss-server-side-data-encryption",
+    ]
 
     init() {}
 
@@ -72,6 +78,11 @@ struct MockObjectHeaders: Sendable {
         if let ct = request.header("content-type"), !ct.isEmpty { contentType = ct }
         standard = MockObjectHeaders.standardNames.compactMap { n in request.header(n).map { (n, $0) } }
         metadata = request.userMetadata
+        encryption = MockObjectHeaders.encryptionNames.compactMap { n in request.header(n).map { (n, $0) } }
+        if request.header("x-oss-server-side-encryption") == "KMS", request.header("x-oss-server-side-encryption-key-id") == nil {
+            // OSS names the KMS key it used: the account's default one.
+            encryption.append(("x-oss-server-side-encryption-key-id", "mock-kms-default-key"))
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 import OSSClient
 import OSSCore
-internal import OSSProtocol
+import OSSProtocol
 
 /// ``TransferOperations`` over the real `OSSClient` whose reads (HeadObject and the ranged
 /// GetObjects) name one version of the object: a ``Downloader`` given these downloads that

@@ -1,6 +1,6 @@
 import OSSClient
 import OSSCore
-internal import OSSProtocol
+import OSSProtocol
 
 /// ``TransferOperations`` over the real `OSSClient`: what the uploader and downloader call in
 /// production. A part goes out through its `FileRange.reader`: the transfer's shared descriptor
@@ -25,6 +25,32 @@ public struct OSSClientOperations: TransferOperations {
             try await client.putObject(bucket: bucket, key: key, body: body, options: options)
         }
         return StoredObject(etag: r.etag, crc64: r.crc64)
+    }
+
+    public func putObject(
+        bucket: String, key: String, source: FileRange, headers: UploadHeaders,
+        progress: @escaping @Sendable (Int64) -> Void
+    ) async throws -> StoredObject {
+        var options = PutObjectOptions(uploadHeaders: headers)
+        options.progress = { progress($0.bytesTransferred) }
+        options.retryPolicy = RetryPolicy.none
+        let r = try await source.reader.withBody(offset: source.offset, length: source.length) { body in
+            try await client.putObject(bucket: bucket, key: key, body: body, options: options)
+        }
+        return StoredObject(etag: r.etag, crc64: r.crc64, callbackBody: r.callbackBody)
+    }
+
+    public func initiateMultipartUpload(bucket: String, key: String, headers: UploadHeaders) async throws -> String {
+        try await client.initiateMultipartUpload(bucket: bucket, key: key, headers: headers).uploadId
+    }
+
+    public func completeMultipartUpload(
+        bucket: String, key: String, uploadId: String, parts: [UploadedPart], callback: UploadCallback?
+    ) async throws -> StoredObject {
+        let r = try await client.completeMultipartUpload(
+            bucket: bucket, key: key, uploadId: uploadId,
+            parts: parts.map { CompleteMultipartUpload.Part(partNumber: $0.number, eTag: $0.etag) }, callback: callback)
+        return StoredObject(etag: r.result.eTag, crc64: r.crc64, callbackBody: r.callbackBody)
     }
 
     public func initiateMultipartUpload(bucket: String, key: String) async throws -> String {

@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// The OSS operations the uploader and downloader need, so they can run over the real client
 /// (an adapter over `OSSClient`) or an in-memory fake in tests.
@@ -53,6 +54,55 @@ public protocol TransferOperations: Sendable {
     /// How long to wait before the transfer tries a part again (retry number `retry`, from 1):
     /// the transfer retries parts itself, with the back-off of the operations' retry policy.
     func retryDelay(beforeRetry retry: Int) -> Duration
+
+    // Issue 16 uploads: the headers an upload sets, and its callback.
+
+    /// PutObject with the object's headers and the callback (the result's `callbackBody` holds
+    /// the callback server's answer).
+    func putObject(
+        bucket: String, key: String, source: FileRange, headers: UploadHeaders,
+        progress: @escaping @Sendable (Int64) -> Void
+    ) async throws -> StoredObject
+
+    /// InitiateMultipartUpload with the object's headers (the callback is not sent: it goes on
+    /// the Complete).
+    func initiateMultipartUpload(bucket: String, key: String, headers: UploadHeaders) async throws -> String
+
+    /// CompleteMultipartUpload with an upload callback.
+    func completeMultipartUpload(
+        bucket: String, key: String, uploadId: String, parts: [UploadedPart], callback: UploadCallback?
+    ) async throws -> StoredObject
+}
+
+extension TransferOperations {
+    /// Operations that cannot send headers (in-memory fakes) drop a Content-Type (the one
+    /// guessed from the file name, say) and refuse anything else: an upload that sets other
+    /// headers fails rather than make an object without them.
+    public func putObject(
+        bucket: String, key: String, source: FileRange, headers: UploadHeaders,
+        progress: @escaping @Sendable (Int64) -> Void
+    ) async throws -> StoredObject {
+        try Self.checkOnlyContentType(headers)
+        return try await putObject(bucket: bucket, key: key, source: source, progress: progress)
+    }
+
+    public func initiateMultipartUpload(bucket: String, key: String, headers: UploadHeaders) async throws -> String {
+        try Self.checkOnlyContentType(headers)
+        return try await initiateMultipartUpload(bucket: bucket, key: key)
+    }
+
+    private static func checkOnlyContentType(_ headers: UploadHeaders) throws {
+        var h = headers
+        h.contentType = nil
+        guard h.isEmpty else { throw TransferError.invalidArgument("these operations cannot send upload headers") }
+    }
+
+    public func completeMultipartUpload(
+        bucket: String, key: String, uploadId: String, parts: [UploadedPart], callback: UploadCallback?
+    ) async throws -> StoredObject {
+        guard callback == nil else { throw TransferError.invalidArgument("these operations cannot send a callback") }
+        return try await completeMultipartUpload(bucket: bucket, key: key, uploadId: uploadId, parts: parts)
+    }
 }
 
 extension TransferOperations {
@@ -112,10 +162,13 @@ public struct StoredObject: Sendable, Hashable {
     public var etag: String
     /// The server's `x-oss-hash-crc64ecma`, when it sent one.
     public var crc64: UInt64?
+    /// What the upload callback's server answered, when the upload had a callback.
+    public var callbackBody: [UInt8]? = nil
 
-    public init(etag: String, crc64: UInt64?) {
+    public init(etag: String, crc64: UInt64?, callbackBody: [UInt8]? = nil) {
         self.etag = etag
         self.crc64 = crc64
+        self.callbackBody = callbackBody
     }
 }
 

@@ -81,6 +81,8 @@ public struct TransferOutcome: Sendable, CustomStringConvertible {
     public var checkpointPath: String?
     /// Wall-clock seconds this run took.
     public var seconds: Double
+    /// What the upload callback's server answered, for a completed upload with a callback.
+    public var callbackBody: [UInt8]? = nil
 
     /// An outcome to fill in (state `failed` until set), for transfers made without the
     /// uploader or downloader, such as a single GetObject.

@@ -30,11 +30,16 @@ package struct UploadCheckpoint: Sendable, Hashable {
     /// The progress figure the last run showed (`TransferProgress.bytesTransferred`): a resumed
     /// run starts its figure there. 0 when unknown (a checkpoint written before it was kept).
     package var shownBytes: Int64
+    /// The headers the upload was started with and its callback (name to value, names lower
+    /// case), so a resume sends the same Complete and never finishes an object with other
+    /// headers than the run asks for. Empty for a checkpoint written before they were kept.
+    package var headers: [String: String] = [:]
 
     package init(
         source: FileIdentity, bucket: String, key: String, partSize: Int64, uploadId: String, parts: [Int: Part] = [:],
-        shownBytes: Int64 = 0
+        shownBytes: Int64 = 0, headers: [String: String] = [:]
     ) {
+        self.headers = headers
         self.source = source
         self.bucket = bucket
         self.key = key
@@ -56,6 +61,7 @@ package struct UploadCheckpoint: Sendable, Hashable {
         c.add("part-size", String(partSize))
         c.add("upload-id", uploadId)
         c.add("shown", String(shownBytes))
+        for (name, value) in headers.sorted(by: { $0.key < $1.key }) { c.add("header", name, value) }
         for p in parts.values.sorted(by: { $0.number < $1.number }) {
             c.add("part", String(p.number), p.etag, String(p.crc64), String(p.size))
         }
@@ -90,5 +96,11 @@ package struct UploadCheckpoint: Sendable, Hashable {
         }
         self.parts = parts
         shownBytes = try f.optionalInt64("shown") ?? 0
+        for v in f.all("header") {
+            guard v.count == 2, !v[0].isEmpty, headers[v[0]] == nil else {
+                throw TransferError.checkpoint("a header line is damaged")
+            }
+            headers[v[0]] = v[1]
+        }
     }
 }

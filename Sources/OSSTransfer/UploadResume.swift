@@ -22,7 +22,8 @@ enum UploadResume {
 
     /// Whether `checkpoint` can resume an upload of `file` to `bucket`/`key` in parts of `partSize`.
     static func verdict(
-        _ checkpoint: UploadCheckpoint, bucket: String, key: String, file: FileIdentity, partSize: Int64
+        _ checkpoint: UploadCheckpoint, bucket: String, key: String, file: FileIdentity, partSize: Int64,
+        headers: [String: String] = [:]
     ) -> Verdict {
         if checkpoint.bucket != bucket || checkpoint.key != key {
             return .fresh(reason: "it is for oss://\(checkpoint.bucket)/\(checkpoint.key), not this destination", abortOld: false)
@@ -33,6 +34,10 @@ enum UploadResume {
         if checkpoint.partSize != partSize {
             return .fresh(
                 reason: "it was made with parts of \(checkpoint.partSize) bytes, not \(partSize)", abortOld: true)
+        }
+        if checkpoint.headers != headers {
+            // Its object would get the headers it was started with, not these.
+            return .fresh(reason: "it was started with other headers or another callback", abortOld: true)
         }
         return .listParts(uploadId: checkpoint.uploadId)
     }

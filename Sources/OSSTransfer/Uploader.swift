@@ -1,4 +1,5 @@
 import OSSCore
+import OSSProtocol
 
 /// Settings of an upload.
 public struct UploadOptions: Sendable {
@@ -17,6 +18,15 @@ public struct UploadOptions: Sendable {
     public var bufferSize: Int = 256 << 10
     /// Called as the upload moves (monotonic, resumed parts counted as done).
     public var progress: TransferProgressHandler? = nil
+    /// What the object gets (Content-Type, metadata, Cache-Control, Content-Disposition, storage
+    /// class, ACL, tagging, server-side encryption) and the upload callback, for a single
+    /// PutObject and a multipart upload alike (the callback goes on the Complete). Checked before
+    /// a byte is sent. A resumed upload keeps them: its checkpoint records them, and a run with
+    /// other headers starts a fresh upload.
+    public var headers = UploadHeaders()
+    /// Without a Content-Type in `headers`, take the file's extension's (else the key's), as
+    /// the official SDKs do. Default on.
+    public var detectContentType = true
 
     public init() {}
 }
@@ -62,6 +72,23 @@ struct UploadRun: Sendable {
     let key: String
     let control: TransferControl
 
+    /// The headers sent: the options', with the Content-Type of the file's extension (else the
+    /// key's) when none is given.
+    var headers: UploadHeaders {
+        var h = options.headers
+        if h.contentType == nil, options.detectContentType {
+            h.contentType = ContentType.forName(path) ?? ContentType.forName(key)
+        }
+        return h
+    }
+
+    /// What a checkpoint records of the headers: every header sent, names lower case.
+    var recordedHeaders: [String: String] {
+        var out: [String: String] = [:]
+        for (name, value) in headers.objectHeaders + headers.callbackHeaders { out[name.lowercased()] = value }
+        return out
+    }
+
     func run() async -> TransferOutcome {
         let start = ContinuousClock.now
         var out = TransferOutcome(bucket: bucket, key: key, localPath: path)
@@ -77,6 +104,9 @@ struct UploadRun: Sendable {
         }
         guard options.jobs >= 1, options.partAttempts >= 1, options.bufferSize >= 1 else {
             return fail(&out, TransferError.invalidArgument("jobs, part attempts and buffer size must be at least 1"))
+        }
+        do { try headers.validate() } catch {
+            return fail(&out, TransferError.invalidArgument(error.message))
         }
         let file: FileDescriptor
         let identity: FileIdentity
@@ -106,7 +136,7 @@ struct UploadRun: Sendable {
         // Not a multipart upload: no parts to count (as `cp --json` reports it).
         out.partsTotal = 0
         let progress = ProgressAggregator(totalBytes: identity.size, partsTotal: 1, handler: options.progress)
-        let (ops, bucket, key, path) = (self.ops, self.bucket, self.key, self.path)
+        let (ops, bucket, key, path, headers) = (self.ops, self.bucket, self.key, self.path, self.headers)
         var stored: StoredObject?
         var interrupted: [InterruptedRequest] = []
         // One part through the scheduler, so a whole-file PUT is tried as often as a part is.
@@ -115,7 +145,7 @@ struct UploadRun: Sendable {
             part: { _ in
                 try await ops.putObject(
                     bucket: bucket, key: key,
-                    source: FileRange(path: path, offset: 0, length: identity.size, reader: reader),
+                    source: FileRange(path: path, offset: 0, length: identity.size, reader: reader), headers: headers,
                     progress: { progress.part(1, at: $0) })
             },
             finished: { _, object in
@@ -131,6 +161,7 @@ struct UploadRun: Sendable {
             out.state = .completed
             out.etag = stored.etag
             out.crc64 = stored.crc64
+            out.callbackBody = stored.callbackBody
             progress.completed()
         } else {
             let stop = stop ?? PartScheduler.Stop(
@@ -178,11 +209,14 @@ struct UploadRun: Sendable {
             if uploadId == nil {
                 do {
                     if let reason = control.reason { throw StopRequest(reason: reason) }
-                    let id = try await ops.initiateMultipartUpload(bucket: bucket, key: key)
+                    var objectHeaders = headers
+                    objectHeaders.callback = nil
+                    let id = try await ops.initiateMultipartUpload(bucket: bucket, key: key, headers: objectHeaders)
                     uploadId = id
                     if let store, let checkpointPath {
                         let cp = UploadCheckpoint(
-                            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: id)
+                            source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: id,
+                            headers: recordedHeaders)
                         do { try store.save(cp.encode(), to: checkpointPath) } catch {
                             _ = await sendAbort(uploadId: id)
                             return fail(&out, error)
@@ -229,7 +263,7 @@ struct UploadRun: Sendable {
             return .fresh
         }
         if case .fresh(let stale, let abortOld) = UploadResume.verdict(
-            cp, bucket: bucket, key: key, file: identity, partSize: plan.partSize)
+            cp, bucket: bucket, key: key, file: identity, partSize: plan.partSize, headers: recordedHeaders)
         {
             var note = "the checkpoint for upload \(cp.uploadId) does not fit: \(stale); starting a fresh upload"
             if abortOld {
@@ -292,7 +326,7 @@ struct UploadRun: Sendable {
         out.partsResumed = known.count
         var checkpoint = UploadCheckpoint(
             source: identity, bucket: bucket, key: key, partSize: plan.partSize, uploadId: uploadId, parts: known,
-            shownBytes: progress.shown)
+            shownBytes: progress.shown, headers: recordedHeaders)
         if let store, let checkpointPath {
             // Record what ListParts confirmed (and drop what it did not).
             try? store.save(checkpoint.encode(), to: checkpointPath)
@@ -387,9 +421,21 @@ struct UploadRun: Sendable {
         do {
             stored = try await ops.completeMultipartUpload(
                 bucket: bucket, key: key, uploadId: uploadId,
-                parts: ordered.map { UploadedPart(number: $0.number, etag: $0.etag, crc64: $0.crc64) })
+                parts: ordered.map { UploadedPart(number: $0.number, etag: $0.etag, crc64: $0.crc64) },
+                callback: headers.callback)
         } catch {
-            stopped(&out, error: error, failure: classify(error))
+            let failure = classify(error)
+            if failure.code == "CallbackFailed" {
+                // The object is stored and the upload is gone: nothing is left to resume.
+                if let store, let checkpointPath { store.remove(checkpointPath) }
+                out.checkpointPath = nil
+                out.uploadId = uploadId
+                out.partsDone = plan.partCount
+                out.errorCode = failure.code
+                fail(&out, error)
+                return false
+            }
+            stopped(&out, error: error, failure: failure)
             return false
         }
         if let store, let checkpointPath { store.remove(checkpointPath) }
@@ -397,6 +443,7 @@ struct UploadRun: Sendable {
         let combined = ordered.reduce(UInt64(0)) { CRC64.combine($0, $1.crc64, lengthOfB: UInt64($1.size)) }
         out.crc64 = combined
         out.etag = stored.etag
+        out.callbackBody = stored.callbackBody
         if let reported = stored.crc64, reported != combined {
             out.state = .failed
             out.error = TransferError(

@@ -1,6 +1,7 @@
 import Glibc
 import OSSClient
 import OSSCore
+import OSSProtocol
 import OSSTransfer
 
 /// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--json]`: uploads and
@@ -50,7 +51,9 @@ struct CpRun {
 
     mutating func run(_ argv: [String]) async throws -> Int32 {
         let args = try Arguments(
-            argv, valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "version-id"]),
+            argv,
+            valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "copy-threshold", "version-id"])
+                .union(CpRun.headerOptions),
             flags: Arguments.commonFlags)
         guard args.positional.count == 2 else {
             throw UsageError("cp takes SRC and DST (a local path or -, and oss://bucket/key)")
@@ -64,6 +67,8 @@ struct CpRun {
         let jobs = try args.int("jobs") ?? 4
         guard (1...64).contains(jobs) else { throw UsageError("--jobs must be 1...64") }
         let checkpointDirectory = args.value("checkpoint-dir") ?? CheckpointStore.defaultDirectory
+        let headers = try CpRun.uploadHeaders(args)
+        let copyThreshold = try args.int("copy-threshold").map(Int64.init) ?? (1 << 30)
         let srcURI = try OSSURI(parsing: source!, requireKey: true)
         var dstURI = try OSSURI(parsing: destination!, requireKey: false)
         guard srcURI != nil || dstURI != nil else {
@@ -77,12 +82,16 @@ struct CpRun {
             destination = dst.description
         }
 
-        let settings = CpSettings(partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory)
+        let settings = CpSettings(
+            partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory, headers: headers)
         // Local checks first: a missing file is not the server's business.
         var sourceKind = LocalPath.Kind.regular
         var target = ""
         var streamOut = false
         if let src = srcURI, dstURI == nil {
+            guard headers.isEmpty else {
+                throw UsageError("--content-type, --meta, --storage-class, --acl, --tagging and --sse set what an upload or copy makes, not a download")
+            }
             direction = "download"
             (bucket, key) = (src.bucket, src.key)
             target = destination!
@@ -116,7 +125,15 @@ struct CpRun {
         versionId = try CpRun.versionId(args, sourceIsOSS: srcURI != nil)
         let client = try CLIClient.make(args)
         if let src = srcURI, let dst = dstURI {
-            return try await copy(client: client, src: src, dst: dst)
+            let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
+            let outcome =
+                if let versionId {
+                    await copyVersion(client: client, src: src, dst: dst, versionId: versionId, settings: settings)
+                } else {
+                    await copy(client: client, src: src, dst: dst, settings: settings, threshold: copyThreshold, bar: bar)
+                }
+            bar.finish()
+            return report(outcome)
         }
         let bar = TransferBar(meter: TransferMeter(), enabled: !json && TransferBar.stderrIsTerminal)
         let outcome: TransferOutcome
@@ -151,6 +168,7 @@ struct CpRun {
         options.jobs = settings.jobs
         options.checkpointDirectory = settings.checkpointDirectory
         options.progress = bar.handler
+        options.headers = settings.headers
         let handle = Uploader(operations: OSSClientOperations(client: client), options: options)
             .start(file: source!, bucket: dst.bucket, key: dst.key)
         Signals.onSignal { _ in handle.pause() }
@@ -175,24 +193,50 @@ struct CpRun {
         return await handle.outcome()
     }
 
-    /// A server-side copy between two `oss://` objects (CopyObject).
-    private func copy(client: OSSClient, src: OSSURI, dst: OSSURI) async throws -> Int32 {
+    /// A server-side copy of one version of the source: one CopyObject with
+    /// `x-oss-copy-source: /bucket/key?versionId=...` (OSS copies up to 1 GiB this way; the
+    /// multipart copier reads the current version only).
+    private func copyVersion(client: OSSClient, src: OSSURI, dst: OSSURI, versionId: String, settings: CpSettings)
+        async -> TransferOutcome
+    {
         Signals.onSignal { _ in client.disableRequests() }
         var outcome = TransferOutcome(bucket: dst.bucket, key: dst.key, localPath: "")
-        let start = ContinuousClock.now
         do {
+            let options = PutObjectOptions(uploadHeaders: settings.headers, callback: false)
             let copied = try await client.copyObject(
-                sourceBucket: src.bucket, sourceKey: src.key, sourceVersionId: versionId, bucket: dst.bucket, key: dst.key)
+                sourceBucket: src.bucket, sourceKey: src.key, sourceVersionId: versionId, bucket: dst.bucket,
+                key: dst.key, replaceMetadata: !settings.headers.isEmpty, options: options)
             outcome.state = .completed
             outcome.crc64 = copied.crc64
             outcome.etag = copied.result.eTag
             // CopyObject does not say the size; ask, so the summary is the same as for the others.
-            if let m = try? await client.headObject(bucket: dst.bucket, key: dst.key) { outcome.bytes = m.contentLength }
+            if let m = try? await client.headObject(bucket: dst.bucket, key: dst.key) {
+                outcome.bytes = m.contentLength
+                outcome.bytesTransferred = m.contentLength
+            }
         } catch {
             outcome.settle(error: error, interrupted: Signals.received != nil)
         }
-        outcome.seconds = seconds(since: start)
-        return report(outcome)
+        return outcome
+    }
+
+    /// A server-side copy between two `oss://` objects: OSSTransfer's copier (one CopyObject up
+    /// to `threshold`, else a resumable multipart copy of UploadPartCopy parts). With header
+    /// flags the copy takes those headers instead of the source's.
+    private func copy(
+        client: OSSClient, src: OSSURI, dst: OSSURI, settings: CpSettings, threshold: Int64, bar: TransferBar
+    ) async -> TransferOutcome {
+        var options = CopyOptions()
+        options.multipartThreshold = threshold
+        options.partSize = settings.partSize
+        options.jobs = settings.jobs
+        options.checkpointDirectory = settings.checkpointDirectory
+        options.headers = settings.headers.isEmpty ? nil : settings.headers
+        options.progress = bar.handler
+        let handle = Copier(operations: OSSClientOperations(client: client), options: options).start(
+            sourceBucket: src.bucket, sourceKey: src.key, bucket: dst.bucket, key: dst.key)
+        Signals.onSignal { _ in handle.pause() }
+        return await handle.outcome()
     }
 
     /// Prints the outcome (the JSON object, or the summary line or the failure) and returns the
@@ -249,6 +293,46 @@ struct CpSettings {
     var partSize: Int64
     var jobs: Int
     var checkpointDirectory: String
+    /// What the object gets (`--content-type`, `--meta`, `--storage-class`, `--acl`, `--tagging`, `--sse`).
+    var headers = UploadHeaders()
+}
+
+extension CpRun {
+    /// The options that set what an upload makes.
+    static let headerOptions: Set<String> = [
+        "content-type", "meta", "storage-class", "acl", "tagging", "sse", "sse-kms-key-id", "cache-control",
+        "content-disposition",
+    ]
+
+    /// The upload headers of the command line, checked before anything is sent.
+    /// - Throws: `UsageError` (exit 2) for a value OSS would refuse.
+    static func uploadHeaders(_ args: Arguments) throws -> UploadHeaders {
+        var h = UploadHeaders()
+        h.contentType = args.value("content-type")
+        h.cacheControl = args.value("cache-control")
+        h.contentDisposition = args.value("content-disposition")
+        for item in args.values("meta") {
+            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                throw UsageError("--meta takes NAME=VALUE, not \(Validation.quoted(item))")
+            }
+            let name = ASCIICase.lowercased(String(item[..<eq]))
+            guard h.metadata[name] == nil else { throw UsageError("--meta \(name) is given twice") }
+            h.metadata[name] = String(item[item.index(after: eq)...])
+        }
+        h.storageClass = args.value("storage-class")
+        h.acl = args.value("acl")
+        h.tagging = args.value("tagging")
+        if let sse = args.value("sse") {
+            let upper = sse.uppercased()
+            h.serverSideEncryption = upper == "AES256" || upper == "KMS" || upper == "SM4" ? upper : sse
+        }
+        h.serverSideEncryptionKeyId = args.value("sse-kms-key-id")
+        if h.serverSideEncryptionKeyId != nil, h.serverSideEncryption == nil {
+            throw UsageError("--sse-kms-key-id needs --sse KMS")
+        }
+        do { try h.validate() } catch { throw UsageError(error.message) }
+        return h
+    }
 }
 
 extension TransferOutcome {

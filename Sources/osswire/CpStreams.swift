@@ -71,6 +71,13 @@ struct StreamUpload {
     let bar: TransferBar
 
     /// What one part's upload gave.
+    /// The object's headers: cp's, with the key's extension's Content-Type when none is given.
+    private var headers: UploadHeaders {
+        var h = settings.headers
+        if h.contentType == nil { h.contentType = ContentType.forName(key) }
+        return h
+    }
+
     private enum PartResult: Sendable {
         case done(CompleteMultipartUpload.Part, crc: UInt64, size: Int64)
         case failed(any Error & Sendable)
@@ -119,7 +126,7 @@ struct StreamUpload {
             var part = try await readPart(fd, size: partSize, wake: wake)
             if part.count < partSize {
                 // All of it fits one request.
-                let put = try await client.putObject(bucket: bucket, key: key, body: .bytes(part))
+                let put = try await client.putObject(bucket: bucket, key: key, body: .bytes(part), headers: headers)
                 report(Int64(part.count))
                 outcome.state = .completed
                 outcome.bytes = Int64(part.count)
@@ -128,7 +135,7 @@ struct StreamUpload {
                 outcome.etag = put.etag
                 return outcome
             }
-            let uploadId = try await client.initiateMultipartUpload(bucket: bucket, key: key).uploadId
+            let uploadId = try await client.initiateMultipartUpload(bucket: bucket, key: key, headers: headers).uploadId
             outcome.uploadId = uploadId
             var done: [Int: (part: CompleteMultipartUpload.Part, crc: UInt64, size: Int64)] = [:]
             var failure: (any Error)?

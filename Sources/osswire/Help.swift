@@ -28,7 +28,8 @@ enum Help {
         Copies one object or file:
           osswire cp FILE oss://bucket/key     upload (oss://bucket/dir/ keeps the file's name)
           osswire cp oss://bucket/key FILE     download (a directory keeps the key's last name)
-          osswire cp oss://b/key oss://b/key2  server-side copy (CopyObject)
+          osswire cp oss://b/key oss://b/key2  server-side copy (CopyObject; above --copy-threshold
+                                               a resumable multipart copy by UploadPartCopy)
           osswire cp - oss://bucket/key        upload standard input, streamed in parts
           osswire cp oss://bucket/key -        download to standard output
         At most one part's worth goes in one request; larger uploads are resumable multipart
@@ -39,11 +40,23 @@ enum Help {
         options:
           --part-size N            part size in bytes (default 8388608; 102400...5368709120)
           --jobs N                 parts in flight at once (default 4; 1...64)
+          --copy-threshold N       server-side copies above N bytes go part by part (default
+                                   1073741824, OSS's CopyObject limit)
           --checkpoint-dir DIR     where resumable transfers keep checkpoints (default
                                    $OSSWIRE_CHECKPOINT_DIR, else $XDG_STATE_HOME/osswire/checkpoints,
                                    else ~/.local/state/osswire/checkpoints)
           --version-id ID          download or copy that version of the source object (of a
                                    versioned bucket: osswire ls lists the version ids)
+        what an upload (or copy) makes; checked before anything is sent:
+          --content-type TYPE      Content-Type (default: the file's extension's, else the key's,
+                                   else application/octet-stream)
+          --meta NAME=VALUE        user metadata x-oss-meta-NAME (repeatable)
+          --cache-control V, --content-disposition V
+          --storage-class C        Standard, IA, Archive, ColdArchive or DeepColdArchive
+          --acl ACL                default, private, public-read or public-read-write
+          --tagging 'k=v&k2=v2'    object tags, URL-encoded (keys 1-128, values 0-256 chars, 10 at most)
+          --sse AES256|KMS|SM4     server-side encryption; --sse-kms-key-id ID with KMS
+        A resumed upload keeps the headers it started with; other headers start a fresh upload.
 
         A progress bar shows on a terminal, then one summary line. --json prints one object
         (upload, download and copy alike): state, code, error, direction, source, destination,
