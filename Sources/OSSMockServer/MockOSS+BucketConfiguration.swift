@@ -72,6 +72,7 @@ extension MockOSS {
             info.storageClass = b.storageClass
             info.dataRedundancyType = b.dataRedundancyType
             info.acl = b.acl
+            info.versioning = b.versioning
             info.encryption = b.configurations["BucketEncryption"].flatMap { try? ServerSideEncryptionRule.decode($0) }
             if let logging = b.configurations["BucketLogging"].flatMap({ try? BucketLoggingStatus.decode($0) }) {
                 info.logBucket = logging.targetBucket
@@ -102,7 +103,12 @@ extension MockOSS {
                 // The mock bills no minimum size: real storage is the stored bytes.
                 s.byStorageClass[c.storageClass] = .init(realStorage: c.storageClass == "Standard" ? nil : 0)
             }
-            for o in b.objects.values {
+            // Older versions are stored objects too (delete markers are counted apart).
+            var stored = Array(b.objects.values)
+            for v in b.versions.values.joined() {
+                if let o = v.object { stored.append(o) } else { s.deleteMarkerCount += 1 }
+            }
+            for o in stored {
                 s.objectCount += 1
                 s.storage += o.size
                 s.lastModifiedTime = max(s.lastModifiedTime, o.lastModified.seconds)

@@ -320,7 +320,7 @@ public final class MockOSS: Sendable {
         .listBuckets: { try $0.listBuckets($1) },
         .putBucket: { try await $0.putBucket($1) },
         .deleteBucket: { try $0.deleteBucket($1) },
-        .headBucket: { try $0.bucketInfo($1) },
+        .headBucket: { try $0.headBucket($1) },
         .listObjects: { try $0.listObjects($1) },
         .listObjectsV2: { try $0.listObjects($1) },
         .deleteMultipleObjects: { try await $0.deleteMultiple($1) },
