@@ -186,11 +186,12 @@ extension OSSClient {
 
     // MARK: Buckets
 
-    /// Lists the account's buckets (ListBuckets / GetService), one page.
-    public func listBuckets(prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil) async throws
-        -> ListAllMyBucketsResult
-    {
-        let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys))
+    /// Lists the account's buckets (ListBuckets / GetService), one page; `tags` keeps only the
+    /// buckets with those tags (PutBucketTags).
+    public func listBuckets(
+        prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil, tags: BucketTagFilter? = nil
+    ) async throws -> ListAllMyBucketsResult {
+        let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys, tags: tags))
         var result = try OSSClient.decode(ListAllMyBucketsResult.self, r.body, operation: .listBuckets)
         result.metrics = r.metrics
         return result

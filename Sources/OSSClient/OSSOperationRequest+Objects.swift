@@ -261,12 +261,15 @@ extension OSSOperationRequest {
         OSSOperationRequest(.deleteBucket, bucket: bucket)
     }
 
-    /// ListBuckets: `GET /` on the endpoint.
-    public static func listBuckets(prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil) -> OSSOperationRequest {
+    /// ListBuckets: `GET /` on the endpoint; `tags` keeps only the buckets so tagged.
+    public static func listBuckets(
+        prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil, tags: BucketTagFilter? = nil
+    ) -> OSSOperationRequest {
         var q: [(String, String?)] = []
         if let marker { q.append(("marker", marker)) }
         if let maxKeys { q.append(("max-keys", String(maxKeys))) }
         if let prefix { q.append(("prefix", prefix)) }
+        for (name, value) in tags?.queryParameters ?? [] { q.append((name, value)) }
         return OSSOperationRequest(.listBuckets, bucket: nil, query: q)
     }
 }

@@ -99,9 +99,11 @@ extension OSSClient {
     }
 
     /// Every page of ListBuckets, following the marker.
-    public func listBucketsPages(prefix: String? = nil, maxKeys: Int? = nil) -> OSSPaginator<ListAllMyBucketsResult> {
+    public func listBucketsPages(
+        prefix: String? = nil, maxKeys: Int? = nil, tags: BucketTagFilter? = nil
+    ) -> OSSPaginator<ListAllMyBucketsResult> {
         OSSPaginator { token in
-            let page = try await self.listBuckets(prefix: prefix, marker: token?[0], maxKeys: maxKeys)
+            let page = try await self.listBuckets(prefix: prefix, marker: token?[0], maxKeys: maxKeys, tags: tags)
             guard page.isTruncated == true, let next = page.nextMarker ?? page.buckets.last?.name, !next.isEmpty else {
                 return (page, nil)
             }

@@ -25,8 +25,19 @@ extension MockOSS {
         let prefix = x.request.queryValue("prefix") ?? ""
         let marker = x.request.queryValue("marker") ?? ""
         let maxKeys = try MockOSS.maxKeys(x.request, name: "max-keys", default: 100)
+        let filter: BucketTagFilter?
+        do throws(ValidationError) {
+            filter = try BucketTagFilter.parse(
+                tagKey: x.request.queryValue("tag-key"), tagValue: x.request.queryValue("tag-value"),
+                tagging: x.request.queryValue("tagging"))
+        } catch { throw MockOSSError.argument(error.message) }
         let all = try store.withLock { (b: inout [String: MockBucket]) throws(MockOSSError) in Array(b.values) }
             .filter { $0.name.hasPrefix(prefix) && $0.name > marker }
+            .filter { b in
+                guard let filter else { return true }
+                let tags = b.configurations[BucketTags.configurationName].flatMap { try? BucketTags.decode($0) }?.tags ?? []
+                return filter.matches(tags)
+            }
             .sorted { $0.name < $1.name }
         let page = all.prefix(maxKeys)
         let truncated = all.count > page.count

@@ -23,6 +23,9 @@ public struct OSSOperation: Hashable, Sendable, CustomStringConvertible {
     public let query: [Parameter]
     /// A request header that must be present.
     public let header: String?
+    /// Query parameters of this operation that elsewhere name a sub-resource: ListBuckets's
+    /// `tagging` filter is not GetBucketTags's sub-resource.
+    public let parameters: Set<String>
 
     /// A query parameter that selects an operation: `uploads`, or `comp=add`.
     public struct Parameter: Hashable, Sendable {
@@ -30,7 +33,10 @@ public struct OSSOperation: Hashable, Sendable, CustomStringConvertible {
         public let value: String?
     }
 
-    init(_ name: String, _ method: String, _ level: OSSResourceLevel, _ query: String..., header: String? = nil) {
+    init(
+        _ name: String, _ method: String, _ level: OSSResourceLevel, _ query: String..., header: String? = nil,
+        parameters: Set<String> = []
+    ) {
         self.name = name
         self.method = method
         self.level = level
@@ -41,6 +47,7 @@ public struct OSSOperation: Hashable, Sendable, CustomStringConvertible {
             return Parameter(name: item, value: nil)
         }
         self.header = header
+        self.parameters = parameters
     }
 
     public static func == (a: OSSOperation, b: OSSOperation) -> Bool { a.name == b.name }
@@ -94,7 +101,11 @@ extension OSSOperation {
         }
         let candidates = byMethodAndLevel[Key(method: method, level: level)] ?? []
         for op in candidates where !op.query.isEmpty && matches(op) { return .operation(op) }
-        if let sub = query.first(where: { OSSSubresources.selecting.contains($0.name) }) {
+        // A known sub-resource no operation takes, unless the plain operation has it as a parameter.
+        let plain = candidates.filter { $0.query.isEmpty }
+        if let sub = query.first(where: { q in
+            OSSSubresources.selecting.contains(q.name) && !plain.contains { $0.parameters.contains(q.name) }
+        }) {
             return .unknownSubresource("\(method) \(level.rawValue)?\(sub.name)")
         }
         for op in candidates where op.query.isEmpty && matches(op) { return .operation(op) }
@@ -113,7 +124,7 @@ extension OSSOperation {
 // MARK: - The operations client and mock both use
 
 extension OSSOperation {
-    public static let listBuckets = OSSOperation("ListBuckets", "GET", .service)
+    public static let listBuckets = OSSOperation("ListBuckets", "GET", .service, parameters: ["tagging"])
     public static let putBucketAcl = OSSOperation("PutBucketAcl", "PUT", .bucket, "acl")
     public static let putBucket = OSSOperation("PutBucket", "PUT", .bucket)
     public static let deleteBucket = OSSOperation("DeleteBucket", "DELETE", .bucket)

@@ -574,7 +574,7 @@ final class BenchRun: Sendable {
             return BenchSample(op: "multipart", key: key, bytes: n, requests: reqs)
         } catch {
             if let uploadId {
-                try? await client.abortMultipartUpload(bucket: options.bucket, key: key, uploadId: uploadId)
+                _ = try? await client.abortMultipartUpload(bucket: options.bucket, key: key, uploadId: uploadId)
             }
             var s = failure("multipart", key, error)
             s.requests = reqs + s.requests

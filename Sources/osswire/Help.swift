@@ -129,6 +129,8 @@ enum Help {
           --max-keys N             keys per listing request (1...1000)
           --versions               every version and delete marker (ListObjectVersions): keys in
                                    order, each key's latest first; a delete marker shows DELETED
+          --bucket-tag KEY[=VALUE] without an argument: only the buckets with that tag key (or
+                                   tag); repeated, only those with every KEY=VALUE given
 
         --json: {"state","code","error","objects":[{"key","size","last_modified","etag"}],
         "prefixes":[...],"count","bytes"}, or {"state","code","error","buckets":[...],"count"};

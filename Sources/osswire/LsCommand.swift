@@ -1,12 +1,13 @@
 import OSSClient
 import OSSCore
 import OSSSigner
+import OSSProtocol
 
 /// `osswire ls [oss://bucket[/prefix]]`: lists the objects under a prefix (all pages), or the
 /// buckets when no argument is given.
 func lsCommand(_ argv: [String]) async throws -> Int32 {
     let args = try Arguments(
-        argv, valueOptions: Arguments.commonValueOptions.union(["delimiter", "max-keys"]),
+        argv, valueOptions: Arguments.commonValueOptions.union(["delimiter", "max-keys", "bucket-tag"]),
         flags: Arguments.commonFlags.union(["versions"]))
     guard args.positional.count <= 1 else { throw UsageError("ls takes at most one oss://bucket[/prefix]") }
     let target = args.positional.first
@@ -19,13 +20,17 @@ func lsCommand(_ argv: [String]) async throws -> Int32 {
         uri = parsed
     }
     if uri == nil, args.flag("versions") { throw UsageError("ls --versions lists one bucket: give oss://bucket[/prefix]") }
+    if uri != nil, !args.values("bucket-tag").isEmpty {
+        throw UsageError("ls --bucket-tag filters the list of buckets: give no oss:// URI")
+    }
+    let tagFilter = try bucketTagFilter(args.values("bucket-tag"))
     let json = args.flag("json")
     let maxKeys = try args.int("max-keys")
     let client = try CLIClient.make(args)
 
     guard let uri else {
         var names: [(String, String)] = []
-        for try await page in client.listBucketsPages() {
+        for try await page in client.listBucketsPages(tags: tagFilter) {
             for b in page.buckets {
                 let created = b.creationDate?.iso8601 ?? ""
                 names.append((b.name, created))
@@ -82,4 +87,26 @@ func lsCommand(_ argv: [String]) async throws -> Int32 {
 
 private func pad(_ s: String, _ width: Int) -> String {
     s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+}
+
+/// The `--bucket-tag KEY[=VALUE]` options as one ListBuckets filter: one `KEY` keeps the buckets
+/// with that tag key, one `KEY=VALUE` those with that tag, several those with all of them (each
+/// then needs its value).
+func bucketTagFilter(_ options: [String]) throws -> BucketTagFilter? {
+    let pairs = options.map { o -> (String, String?) in
+        guard let eq = o.firstIndex(of: "=") else { return (o, nil) }
+        return (String(o[..<eq]), String(o[o.index(after: eq)...]))
+    }
+    for (k, _) in pairs where k.isEmpty { throw UsageError("--bucket-tag needs a KEY before its =VALUE") }
+    switch pairs.count {
+    case 0: return nil
+    case 1: return pairs[0].1.map { .tag(key: pairs[0].0, value: $0) } ?? .key(pairs[0].0)
+    default:
+        var tags: [OSSTag] = []
+        for (k, v) in pairs {
+            guard let v else { throw UsageError("--bucket-tag \(k): with several --bucket-tag, each needs KEY=VALUE") }
+            tags.append(OSSTag(key: k, value: v))
+        }
+        return .allOf(tags)
+    }
 }

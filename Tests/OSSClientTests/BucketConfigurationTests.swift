@@ -48,6 +48,30 @@ struct BucketConfigurationTests {
         }
     }
 
+    @Test("ListBuckets keeps the buckets with a tag key, a tag, or every tag of a list; mixed filters are refused")
+    func listBucketsByTag() async throws {
+        try await withMockServer(configuration: mockConfiguration(buckets: ["t-a", "t-b", "t-c", "other"])) { server in
+            let client = try mockClient(server)
+            _ = try await client.putBucketTags("t-a", [OSSTag(key: "env", value: "test")])
+            _ = try await client.putBucketTags("t-b", [OSSTag(key: "env", value: "test"), OSSTag(key: "team", value: "a,b:\"c\"")])
+            _ = try await client.putBucketTags("t-c", [OSSTag(key: "env", value: "prod")])
+            func names(_ f: BucketTagFilter?) async throws -> [String] {
+                try await client.listBuckets(prefix: "t-", tags: f).buckets.map(\.name)
+            }
+            #expect(try await names(nil) == ["t-a", "t-b", "t-c"])
+            #expect(try await names(.key("env")) == ["t-a", "t-b", "t-c"])
+            #expect(try await names(.key("team")) == ["t-b"])
+            #expect(try await names(.tag(key: "env", value: "test")) == ["t-a", "t-b"])
+            // A value with the separators of the `tagging` form still matches exactly.
+            #expect(try await names(.allOf([OSSTag(key: "env", value: "test"), OSSTag(key: "team", value: "a,b:\"c\"")])) == ["t-b"])
+            #expect(try await names(.allOf([OSSTag(key: "env", value: "prod"), OSSTag(key: "team", value: "a")])) == [])
+            // Pages follow the filter.
+            var paged: [String] = []
+            for try await page in client.listBucketsPages(prefix: "t-", maxKeys: 1, tags: .key("env")) { paged += page.buckets.map(\.name) }
+            #expect(paged == ["t-a", "t-b", "t-c"])
+        }
+    }
+
     @Test("each configuration: a get before any put answers OSS's error or empty default; put, get, delete round-trip")
     func roundTrips() async throws {
         try await withMockServer(configuration: mockConfiguration(buckets: ["bkt", "logs"])) { server in

@@ -6,6 +6,16 @@ import Testing
 /// The mock's objects area (issue 16) as OSS answers it: malformed XML, bad headers, symlinks
 /// and restores, checked on the wire format itself.
 @Suite struct MockObjectFeatureTests {
+    @Test("ListBuckets refuses tagging with tag-key, tag-value alone, and a tagging list not in \"k\":\"v\" form")
+    func listBucketsTagFilterRefusals() async throws {
+        let oss = try anonymousService()
+        for query in ["?tagging=%22a%22:%22b%22&tag-key=a", "?tag-value=x", "?tagging=a:b", "?tagging=%22a%22:1", "?tag-key="] {
+            let a = try await send(oss, "GET", "/" + query)
+            #expect(a.status == 400 && a.code == "InvalidArgument", "\(query)")
+        }
+        #expect(try await send(oss, "GET", "/?tagging=%22a%22:%22b%22").status == 200)
+    }
+
     @Test("malformed XML bodies are MalformedXML with an EC, and change nothing")
     func malformedXML() async throws {
         let oss = try anonymousService()

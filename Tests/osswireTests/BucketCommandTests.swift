@@ -1,5 +1,7 @@
 import Foundation
+import OSSClient
 import OSSMockServer
+import OSSProtocol
 import Testing
 
 /// `osswire bucket`: reads and configurations against the mock (issue 16, part 4).
@@ -66,6 +68,30 @@ struct BucketCommandTests {
             #expect(try await osswire(["bucket", "referer", "rm", "oss://cfg"], env).status == 2)
             #expect(try await osswire(["bucket", "acl", "get", "oss://cfg"], env).status == 2)
             #expect(server.service.requestLog.isEmpty)
+        }
+    }
+
+    @Test("ls --bucket-tag lists only the buckets with a tag key, a tag, or all the tags given")
+    func listBucketsByTag() async throws {
+        try await withMockServer(configuration: mockConfiguration(buckets: ["tag-a", "tag-b", "plain"])) { server in
+            let env = mockEnvironment(server)
+            let client = try mockClient(server)
+            _ = try await client.putBucketTags("tag-a", [OSSTag(key: "env", value: "test")])
+            _ = try await client.putBucketTags("tag-b", [OSSTag(key: "env", value: "prod"), OSSTag(key: "team", value: "x=y")])
+            func names(_ tags: [String]) async throws -> [String] {
+                let r = try await osswire(["ls", "--json"] + tags.flatMap { ["--bucket-tag", $0] }, env)
+                #expect(r.status == 0, "\(r.stderr)")
+                return (try jsonObject(r.stdout)["buckets"] as? [[String: Any]] ?? []).compactMap { $0["bucket"] as? String }
+            }
+            #expect(try await names([]) == ["plain", "tag-a", "tag-b"])
+            #expect(try await names(["env"]) == ["tag-a", "tag-b"])
+            #expect(try await names(["env=test"]) == ["tag-a"])
+            #expect(try await names(["env=prod", "team=x=y"]) == ["tag-b"])
+            #expect(try await names(["env=test", "team=x=y"]) == [])
+            let bad = try await osswire(["ls", "--bucket-tag", "env", "--bucket-tag", "team=x"], env)
+            #expect(bad.status == 2 && bad.stderr.contains("KEY=VALUE"), "\(bad.stderr)")
+            let withURI = try await osswire(["ls", "oss://tag-a", "--bucket-tag", "env"], env)
+            #expect(withURI.status == 2, "\(withURI.stderr)")
         }
     }
 }
