@@ -71,7 +71,7 @@ extension MockOSS {
         let body = MockOSS.callbackBody(callback, bucket: bucket, object: object)
         var why = "Error status : 0."
         for url in callback.url.split(separator: ";").map({ $0.trimmingSpaces }) {
-            switch await MockOSS.post(url, body: body, callback: callback) {
+            switch await MockOSS.post(url, body: body, callback: callback, timeout: configuration.callbackTimeout) {
             case .answered(let status, let contentType, let answer) where status == 200:
                 guard FlatJSON.isJSONDocument(answer) else {
                     why = "Response body is not valid json format."
@@ -135,11 +135,11 @@ extension MockOSS {
         case failed(String)
     }
 
-    /// One callback POST with the project's HTTP client; never longer than OSS's 5 seconds.
-    static func post(_ url: String, body: [UInt8], callback: UploadCallback) async -> CallbackAnswer {
+    /// One callback POST with the project's HTTP client; never longer than `timeout` (OSS: 5 seconds).
+    static func post(_ url: String, body: [UInt8], callback: UploadCallback, timeout: Duration) async -> CallbackAnswer {
         var config = HTTPClientConfiguration()
-        config.connectTimeout = .seconds(5)
-        config.totalTimeout = .seconds(5)
+        config.connectTimeout = timeout
+        config.totalTimeout = timeout
         config.maxConnectionsPerHost = 1
         let client = HTTPClient(configuration: config, connector: SocketConnector())
         defer { client.closeIdleConnections() }

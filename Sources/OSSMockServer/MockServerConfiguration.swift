@@ -59,6 +59,10 @@ public struct MockServerConfiguration: Sendable {
     /// `ongoing-request="true"` and GET answers `InvalidObjectState`. Zero restores at once. The
     /// default leaves the official suite's immediate second RestoreObject well inside the restore.
     public var restoreDelay: Duration = .seconds(5)
+    /// How long an upload callback's POST may take, connection included, before the upload
+    /// answers 203 CallbackFailed (OSS: 5 seconds). Tests that expect a callback to succeed on a
+    /// loaded machine raise it: what they check is the callback, not its speed.
+    public var callbackTimeout: Duration = .seconds(5)
     /// Faults to inject from the start.
     public var faults: MockFaults = MockFaults()
 
