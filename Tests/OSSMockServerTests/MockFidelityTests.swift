@@ -271,8 +271,8 @@ func isOSSTime(_ text: String?) -> Bool {
     }
 
     /// OSS storage classes: an object takes `x-oss-storage-class` or its bucket's class; an
-    /// Archive, ColdArchive or DeepColdArchive object is served only after RestoreObject (which
-    /// the mock does not implement): GET is 403 InvalidObjectState, HEAD works.
+    /// Archive, ColdArchive or DeepColdArchive object is served only after RestoreObject (tested
+    /// in MockObjectFeatureTests): before it, GET is 403 InvalidObjectState, HEAD works.
     @Test func objectsKeepTheirStorageClass() async throws {
         let oss = try anonymousService()
         try await send(oss, "PUT", "/bkt/ia", headers: [("x-oss-storage-class", "IA")], body: [1])
