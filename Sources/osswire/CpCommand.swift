@@ -278,8 +278,14 @@ struct CpRun {
             printError(text)
             return Signals.exitStatus
         default:
-            var text = "osswire cp: \(outcome.state)"
-            if let error = outcome.error { text += ": \(FailureReport(error).text)" }
+            // A failure is said by its error, which names what failed ("connect to ... failed");
+            // a state in front of it would say "failed" twice.
+            var text = "osswire cp: "
+            if let error = outcome.error {
+                text += outcome.state == .failed ? FailureReport(error).text : "\(outcome.state): \(FailureReport(error).text)"
+            } else {
+                text += "\(outcome.state)"
+            }
             if outcome.checkpointPath != nil { text += "; the checkpoint is kept: run the same command again to resume" }
             printError(text)
             if let error = outcome.error, FailureReport(error).status == ExitCode.usage { return ExitCode.usage }

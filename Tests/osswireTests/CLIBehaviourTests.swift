@@ -160,6 +160,40 @@ struct CLIBehaviourTests {
         }
     }
 
+    @Test("an error states the problem once: what failed, where, and the code; a GET says nothing of a request body")
+    func errorsSayTheProblemOnce() async throws {
+        // A port nothing listens on (a connect is refused), and a mock that never answers (a stall).
+        let closed = try await withMockServer(configuration: mockConfiguration(buckets: ["errs"])) { $0.url }
+        var stalling = mockConfiguration(buckets: ["errs"])
+        stalling.faults.responseDelay = .seconds(3600)
+        try await withMockServer(configuration: stalling) { server in
+            var env = mockEnvironment(server)
+            let dir = try TemporaryDirectory()
+            let file = try dir.file("up.txt", Data("hello".utf8))
+            func check(_ args: [String], _ endpoint: String, says phrase: String, body: Bool) async throws {
+                env["OSS_ENDPOINT"] = endpoint
+                let r = try await osswire(args + ["--timeout", "1"], env)
+                let text = r.stderr.trimmingCharacters(in: .whitespacesAndNewlines)
+                #expect(r.status == 1, "\(args): \(r.stderr)")
+                #expect(!text.contains("\n"), "one line: \(text)")
+                #expect(text.components(separatedBy: phrase).count == 2, "\(phrase) said once: \(text)")
+                #expect(text.components(separatedBy: "failed").count <= 2, "\(text)")
+                #expect(text.contains("127.0.0.1:"), "names where: \(text)")
+                #expect(text.contains("(ClientError:"), "ends with the code: \(text)")
+                for stutter in ["connection failed", "timeout error", "connect error", "timed out: timed out", "file error"] {
+                    #expect(!text.contains(stutter), "\(text)")
+                }
+                #expect(text.contains("request body") == body, "\(args): \(text)")
+            }
+            for args in [["stat", "oss://errs/k"], ["ls", "oss://errs"], ["cp", "oss://errs/k", dir.path + "/down"]] {
+                try await check(args, closed, says: "connect to", body: false)
+                try await check(args, server.url, says: "timed out", body: false)
+            }
+            // An upload cut by the stall says whether its body had all left.
+            try await check(["cp", file, "oss://errs/up.txt"], server.url, says: "timed out", body: true)
+        }
+    }
+
     @Test("the missing-source message says whether the file does not exist, is a directory, or cannot be read")
     func missingSource() async throws {
         try await withMockServer(configuration: mockConfiguration(buckets: ["sources"])) { server in

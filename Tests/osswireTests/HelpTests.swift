@@ -14,15 +14,20 @@ struct HelpTests {
         "--endpoint", "--region", "--signature-version", "--path-style", "--insecure", "--cacert", "--timeout", "--json",
     ]
     static let accepted: [String: [String]] = [
-        "cp": common + ["--part-size", "--jobs", "--checkpoint-dir", "--version-id"],
-        "ls": common + ["--delimiter", "--max-keys", "--versions"],
+        "cp": common + [
+            "--part-size", "--jobs", "--checkpoint-dir", "--version-id", "--copy-threshold", "--content-type", "--meta",
+            "--storage-class", "--acl", "--tagging", "--sse", "--sse-kms-key-id", "--cache-control", "--content-disposition",
+        ],
+        "ls": common + ["--delimiter", "--max-keys", "--versions", "--bucket-tag"],
         "stat": common + ["--version-id"],
         "rm": common + ["--version-id"],
         "mb": common + ["--acl", "--storage-class"],
         "rb": common,
         "bucket": common + ["--tag", "--sse", "--kms-key-id", "--target-bucket", "--target-prefix"],
         "uploads": common + ["--upload-id", "--all", "--older-than"],
-        "presign": common + ["--method", "--expires", "--at"],
+        "presign": common + [
+            "--method", "--expires", "--at", "--content-length-range", "--content-type", "--success-action-status", "--meta",
+        ],
         "tag": common,
         "acl": common,
         "symlink": common,
