@@ -132,6 +132,13 @@ enum BenchEndpoint {
             // A second Ctrl-C during the clean-up exits at once and leaves the objects.
             let left = await run.cleanUp()
             if left > 0 { printError("osswire bench: \(left) objects under \(prefix) could not be deleted") }
+            let cut = run.cutAfterBody.withLock { $0 }
+            if !cut.isEmpty {
+                let names = cut.prefix(5).joined(separator: " ") + (cut.count > 5 ? " ..." : "")
+                printError(
+                    "osswire bench: \(cut.count) PutObject cut after its whole body had left may still be stored "
+                        + "by the server after this clean-up: \(names)")
+            }
         } else {
             printError("osswire bench: objects kept under \(prefix)")
         }

@@ -375,6 +375,10 @@ final class BenchRun: Sendable {
     /// Objects `put` wrote (keys `obj-0` ... `obj-(n-1)` past the prepared ones).
     let putCount = Atomic<Int>(0)
     let multipartCount = Atomic<Int>(0)
+    /// Keys whose PutObject was cut (Ctrl-C, a timeout) after its whole body had left: the
+    /// server may store such an object after the clean-up has deleted it, as it may have the
+    /// whole body still to read (a reset does not take back data it already received).
+    let cutAfterBody = Mutex<[String]>([])
     /// Where a get of an object over `BenchData.inMemoryLimit` writes (its CRC64 computed on
     /// the way), so memory stays at one buffer per request; nil when every size fits in memory.
     let sink: FileDescriptor?
@@ -437,6 +441,7 @@ final class BenchRun: Sendable {
             if options.op.needsObjects { objects.markPresent(i) }
             return BenchSample(op: op, key: key, bytes: n, requests: requests(r.metrics))
         } catch {
+            if (error as? OSSClientError)?.bodyFullySent == true { cutAfterBody.withLock { $0.append(key) } }
             return failure(op, key, error)
         }
     }

@@ -209,8 +209,11 @@ struct BenchEndpointTests {
             #expect(s.object["interrupted"] as? Bool == true)
             #expect(try s.int("put", "count") >= 1)
             #expect(try s.int("put", "errors") == 0)
-            // What it wrote was cleaned up.
-            #expect(server.service.objectKeys(bucket: "bench").isEmpty)
+            // What it wrote was cleaned up, but for a PUT the interrupt cut after its whole body
+            // had left, which the server may store after the clean-up: bench names each of those.
+            for key in server.service.objectKeys(bucket: "bench") {
+                #expect(stderr.contains("may still be stored") && stderr.contains(key), "\(key) left and not named: \(stderr)")
+            }
         }
     }
 
