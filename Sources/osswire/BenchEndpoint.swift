@@ -4,7 +4,6 @@ import OSSCore
 import OSSMockServer
 import OSSSigner
 import OSSTransport
-import Synchronization
 
 /// `osswire bench put|get|head|delete|list|multipart|mixed ...`: a benchmark against an OSS
 /// endpoint (or the in-process mock with `--mock`). See docs/CLI.md, "bench".
@@ -78,7 +77,7 @@ enum BenchEndpoint {
         var failure: CLIError? = nil
         if o.op.needsObjects && !control.stopped {
             printError("osswire bench: putting \(o.objects) objects first")
-            final class Outcome: Sendable { let value = Mutex<(Int, String?)>((0, nil)) }
+            final class Outcome: Sendable { let value = PThreadMutex<(Int, String?)>((0, nil)) }
             let result = Outcome()
             await phase(control) {
                 let r = await run.prepare()

@@ -1,6 +1,5 @@
 import Glibc
 import OSSCore
-import Synchronization
 
 /// Files of `osswire bench`: summaries read and written whole, and the per-request log.
 enum BenchFiles {
@@ -40,7 +39,7 @@ final class BenchLog: Sendable {
         var offset: Int64 = 0
         var failure: SystemError? = nil
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
 
     init(path: String) throws(SystemError) {
         file = try FileDescriptor.open(path, .writeOnly, options: [.create, .truncate], permissions: 0o644)

@@ -32,7 +32,7 @@ final class BenchControl: Sendable {
     /// Operations handed out (`--count`).
     let issued = Atomic<Int>(0)
     /// The task of the current phase, cancelled by Ctrl-C.
-    let current = Mutex<Task<Void, Never>?>(nil)
+    let current = PThreadMutex<Task<Void, Never>?>(nil)
 
     var stopped: Bool { stopFlag.load(ordering: .acquiring) }
     var interrupted: Bool { interruptedFlag.load(ordering: .acquiring) }
@@ -53,9 +53,9 @@ final class BenchSlots: Sendable {
         var free: Int
         var waiters: [CheckedContinuation<Void, Never>] = []
     }
-    private let state: Mutex<State>
+    private let state: PThreadMutex<State>
 
-    init(_ n: Int) { state = Mutex(State(free: n)) }
+    init(_ n: Int) { state = PThreadMutex(State(free: n)) }
 
     func acquire() async {
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
@@ -96,7 +96,7 @@ final class BenchRecorder: Sendable {
         /// The TLS version and cipher of the first request over TLS.
         var tls: (String, String)? = nil
     }
-    private let state = Mutex(State())
+    private let state = PThreadMutex(State())
     let start: ContinuousClock.Instant
     let openLoop: Bool
     let log: BenchLog?
@@ -219,7 +219,7 @@ final class BenchData: Sendable {
     let pattern: [UInt8]
     /// The pattern repeated up to the largest in-memory size.
     private let master: [UInt8]
-    private let crcs = Mutex<[Int64: UInt64]>([:])
+    private let crcs = PThreadMutex<[Int64: UInt64]>([:])
     static let inMemoryLimit: Int64 = 64 << 20
 
     init(seed: UInt64, maxSize: Int64) {
@@ -265,12 +265,12 @@ final class BenchObjects: Sendable {
         var readers: [Int]
         var nextDelete = 0
     }
-    private let state: Mutex<State>
+    private let state: PThreadMutex<State>
     let count: Int
 
     init(count: Int) {
         self.count = count
-        state = Mutex(
+        state = PThreadMutex(
             State(
                 present: [Bool](repeating: false, count: count), presentCount: 0,
                 readers: [Int](repeating: 0, count: count)))
@@ -378,7 +378,7 @@ final class BenchRun: Sendable {
     /// Keys whose PutObject was cut (Ctrl-C, a timeout) after its whole body had left: the
     /// server may store such an object after the clean-up has deleted it, as it may have the
     /// whole body still to read (a reset does not take back data it already received).
-    let cutAfterBody = Mutex<[String]>([])
+    let cutAfterBody = PThreadMutex<[String]>([])
     /// Where a get of an object over `BenchData.inMemoryLimit` writes (its CRC64 computed on
     /// the way), so memory stays at one buffer per request; nil when every size fits in memory.
     let sink: FileDescriptor?
@@ -649,7 +649,7 @@ final class BenchRun: Sendable {
         final class State: Sendable {
             let next = Atomic<Int>(0)
             let failed = Atomic<Int>(0)
-            let first = Mutex<String?>(nil)
+            let first = PThreadMutex<String?>(nil)
         }
         let state = State()
         let n = objects.count

@@ -92,4 +92,24 @@ import Testing
         }
         #expect(checked > 5)
     }
+
+    /// docs/SANITIZERS.md: on Linux a contended `Synchronization.Mutex` hands the lock over in
+    /// the kernel (a PI futex), where ThreadSanitizer cannot see it, so every such lock reads as
+    /// a race and hides real ones. Sources use OSSCore's `PThreadMutex`; `Atomic` is fine.
+    @Test("no file under Sources uses Synchronization.Mutex (TSan cannot see its hand-over)")
+    func noSynchronizationMutex() throws {
+        let fm = FileManager.default
+        var scanned = 0
+        for module in try fm.contentsOfDirectory(atPath: Self.sources.path) {
+            let dir = Self.sources.appendingPathComponent(module)
+            guard let walk = fm.enumerator(atPath: dir.path) else { continue }
+            for case let file as String in walk where file.hasSuffix(".swift") {
+                scanned += 1
+                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
+                let uses = text.matches(of: /(?:^|[^A-Za-z_])Mutex\s*[<(]/).count
+                #expect(uses == 0, "\(module)/\(file) uses Synchronization.Mutex: use PThreadMutex")
+            }
+        }
+        #expect(scanned > 100)
+    }
 }
