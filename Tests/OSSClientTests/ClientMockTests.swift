@@ -5,7 +5,6 @@ import OSSMockServer
 import OSSProtocol
 import OSSSigner
 import OSSTransport
-import Synchronization
 import Testing
 
 @testable import OSSClient

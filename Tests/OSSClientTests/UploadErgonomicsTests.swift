@@ -3,7 +3,6 @@ import OSSCore
 import OSSMockServer
 import OSSProtocol
 import OSSTestSupport
-import Synchronization
 import Testing
 
 @testable import OSSClient

@@ -1,6 +1,5 @@
 import Foundation
 import OSSCore
-import Synchronization
 import Testing
 @testable import OSSTransfer
 

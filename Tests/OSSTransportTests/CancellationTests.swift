@@ -1,6 +1,5 @@
 import OSSCore
 import OSSTestSupport
-import Synchronization
 import Testing
 @testable import OSSTransport
 

@@ -1,7 +1,6 @@
 import Foundation
 import OSSCore
 import OSSTestSupport
-import Synchronization
 import Testing
 
 @testable import OSSTransport
