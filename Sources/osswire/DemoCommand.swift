@@ -44,17 +44,22 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
     var ok = true
 
     // 1. The client-wide switch.
-    printLine("\n1. Four 16 MiB uploads in flight; once the mock has read 1 MiB of them, the client-wide switch is turned off")
+    printLine(
+        "\n1. Four 16 MiB uploads in flight; the mock holds each body after 1 MiB, and once it has 1 MiB of all four the client-wide switch is turned off"
+    )
     var putOptions = UploadOptions()
     putOptions.multipartThreshold = 64 << 20
     let putter = Uploader(operations: ops, options: putOptions)
-    var handles: [TransferHandle] = []
-    for i in 1...4 {
-        let path = try await FileIOExecutor.run { try makeFile("\(scratch)/put\(i)", size: 16 << 20, seed: UInt64(i)) }
-        handles.append(putter.start(file: path, bucket: "demo", key: "put\(i)"))
+    // The files first, so the four uploads run side by side however slow the machine.
+    let paths = try await FileIOExecutor.run {
+        try (1...4).map { i in try makeFile("\(scratch)/put\(i)", size: 16 << 20, seed: UInt64(i)) }
     }
-    // The event: the four are connected and the mock has read 1 MiB of their bodies.
-    await waitUntil { server.openConnections >= 4 && server.service.bodyBytesReceived >= 1 << 20 }
+    // No body can end before the switch, whatever the pace: the mock stops reading each at 1 MiB.
+    server.service.updateFaults { $0.stallAfterBodyBytes = 1 << 20 }
+    var handles: [TransferHandle] = []
+    for (i, path) in paths.enumerated() { handles.append(putter.start(file: path, bucket: "demo", key: "put\(i + 1)")) }
+    // The event: the four are connected and the mock holds 1 MiB of each body.
+    await waitUntil { server.openConnections >= 4 && server.service.bodyBytesReceived >= 4 << 20 }
     let t0 = ContinuousClock.now
     client.disableRequests()
     let late = await putter.upload(file: "\(scratch)/put1", bucket: "demo", key: "late")
@@ -73,6 +78,8 @@ func demoCommand(_ argv: [String]) async throws -> Int32 {
         "   a fifth upload after the switch: \(late.state) (\(late.failureClass?.kind.description ?? "-")) \(late.errorCode ?? "")"
     )
     printLine("   all four returned \(formatDuration(stopped)) after the switch")
+    // The mock reads on: what had reached it before the resets, never a whole body.
+    server.service.updateFaults { $0.stallAfterBodyBytes = nil }
     // The mock is done with every request once their connections are closed.
     await waitUntil { server.openConnections == 0 }
     for e in server.service.requestLog where e.operation == "PutObject" {
