@@ -74,7 +74,9 @@ struct HTTPCommandTests {
         let unwritable = try await runOSSWire(["http", "get", "http://127.0.0.1:1/", "-o", "/nonexistent/dir/out"])
         #expect(unwritable.status == 1)
         #expect(unwritable.stderr.contains("cannot write /nonexistent/dir/out"), "\(unwritable.stderr)")
-        let refused = try await runOSSWire(["http", "get", "http://127.0.0.1:\(try FreePort.find())/", "--timeout", "10"])
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let refused = try await runOSSWire(["http", "get", refusing.url + "/", "--timeout", "10"])
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("connect"))
     }

@@ -26,29 +26,37 @@ import Testing
     static let sources = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources")
 
-    /// `(module, file, imported module)` for every import line of every Swift file under Sources/.
-    static func imports() throws -> [(module: String, file: String, imported: String)] {
+    /// `(module, file, text)` of every Swift file under Sources/.
+    static func sourceFiles() throws -> [(module: String, file: String, text: String)] {
         var out: [(String, String, String)] = []
         let fm = FileManager.default
         for module in try fm.contentsOfDirectory(atPath: sources.path).sorted() {
             let dir = sources.appendingPathComponent(module)
             guard let walk = fm.enumerator(atPath: dir.path) else { continue }
             for case let file as String in walk where file.hasSuffix(".swift") {
-                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-                for line in text.split(separator: "\n") {
-                    var words = line.split(separator: " ").map(String.init)
-                    while let first = words.first, ["@testable", "@_exported", "@preconcurrency", "public", "package",
-                        "internal", "private", "fileprivate"].contains(first) || first.hasPrefix("@_")
-                    {
-                        words.removeFirst()
-                    }
-                    guard words.count >= 2, words[0] == "import" else { continue }
-                    var name = words[1]
-                    if ["struct", "class", "enum", "func", "var", "let", "protocol", "typealias"].contains(name) {
-                        name = String(words[2].split(separator: ".").first ?? "")
-                    }
-                    out.append((module, "\(module)/\(file)", name))
+                out.append((module, file, try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)))
+            }
+        }
+        return out
+    }
+
+    /// `(module, file, imported module)` for every import line of every Swift file under Sources/.
+    static func imports() throws -> [(module: String, file: String, imported: String)] {
+        var out: [(String, String, String)] = []
+        for (module, file, text) in try sourceFiles() {
+            for line in text.split(separator: "\n") {
+                var words = line.split(separator: " ").map(String.init)
+                while let first = words.first, ["@testable", "@_exported", "@preconcurrency", "public", "package",
+                    "internal", "private", "fileprivate"].contains(first) || first.hasPrefix("@_")
+                {
+                    words.removeFirst()
                 }
+                guard words.count >= 2, words[0] == "import" else { continue }
+                var name = words[1]
+                if ["struct", "class", "enum", "func", "var", "let", "protocol", "typealias"].contains(name) {
+                    name = String(words[2].split(separator: ".").first ?? "")
+                }
+                out.append((module, "\(module)/\(file)", name))
             }
         }
         return out
@@ -77,17 +85,11 @@ import Testing
 
     @Test("the C modules are imported internal: no product re-exports OpenSSL or the Linux shims")
     func cModulesAreInternal() throws {
-        let fm = FileManager.default
         var checked = 0
-        for module in try fm.contentsOfDirectory(atPath: Self.sources.path) {
-            let dir = Self.sources.appendingPathComponent(module)
-            guard let walk = fm.enumerator(atPath: dir.path) else { continue }
-            for case let file as String in walk where file.hasSuffix(".swift") {
-                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-                for line in text.split(separator: "\n") where line.hasSuffix("import COpenSSL") || line.hasSuffix("import CLinuxShims") {
-                    checked += 1
-                    #expect(line.hasPrefix("internal import") || line.hasPrefix("private import"), "\(module)/\(file): \(line)")
-                }
+        for (module, file, text) in try Self.sourceFiles() {
+            for line in text.split(separator: "\n") where line.hasSuffix("import COpenSSL") || line.hasSuffix("import CLinuxShims") {
+                checked += 1
+                #expect(line.hasPrefix("internal import") || line.hasPrefix("private import"), "\(module)/\(file): \(line)")
             }
         }
         #expect(checked > 5)
@@ -98,18 +100,11 @@ import Testing
     /// a race and hides real ones. Sources use OSSCore's `PThreadMutex`; `Atomic` is fine.
     @Test("no file under Sources uses Synchronization.Mutex (TSan cannot see its hand-over)")
     func noSynchronizationMutex() throws {
-        let fm = FileManager.default
-        var scanned = 0
-        for module in try fm.contentsOfDirectory(atPath: Self.sources.path) {
-            let dir = Self.sources.appendingPathComponent(module)
-            guard let walk = fm.enumerator(atPath: dir.path) else { continue }
-            for case let file as String in walk where file.hasSuffix(".swift") {
-                scanned += 1
-                let text = try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8)
-                let uses = text.matches(of: /(?:^|[^A-Za-z_])Mutex\s*[<(]/).count
-                #expect(uses == 0, "\(module)/\(file) uses Synchronization.Mutex: use PThreadMutex")
-            }
+        let files = try Self.sourceFiles()
+        for (module, file, text) in files {
+            let uses = text.matches(of: /(?:^|[^A-Za-z_])Mutex\s*[<(]/).count
+            #expect(uses == 0, "\(module)/\(file) uses Synchronization.Mutex: use PThreadMutex")
         }
-        #expect(scanned > 100)
+        #expect(files.count > 100)
     }
 }

@@ -7,9 +7,15 @@ import Foundation
 public enum FreePort {
     /// A port the kernel just handed out for 127.0.0.1 (released again before returning).
     public static func find() throws -> Int {
+        let (fd, port) = try bindLoopback()
+        close(fd)
+        return port
+    }
+
+    /// A TCP socket bound to a free port of 127.0.0.1, and the port.
+    static func bindLoopback() throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
-        defer { close(fd) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
@@ -18,11 +24,15 @@ public enum FreePort {
         let bound = withUnsafePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) }
         }
-        guard bound == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EADDRINUSE) }
+        guard bound == 0 else {
+            let code = errno
+            close(fd)
+            throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EADDRINUSE)
+        }
         _ = withUnsafeMutablePointer(to: &addr) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) }
         }
-        return Int(UInt16(bigEndian: addr.sin_port))
+        return (fd, Int(UInt16(bigEndian: addr.sin_port)))
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port` now.
@@ -57,4 +67,19 @@ public enum FreePort {
         }
         return rc == 0
     }
+}
+
+/// A loopback port that refuses every connection for as long as this value lives: bound, never
+/// listening, so no other test's server can be given it meanwhile (a port found free and
+/// released can be, and then a "refused" connect is answered). Keep it alive past the last
+/// connect (`defer { withExtendedLifetime(port) {} }`).
+public final class RefusingPort: Sendable {
+    public let port: Int
+    private let fd: Int32
+
+    public init() throws { (fd, port) = try FreePort.bindLoopback() }
+    deinit { close(fd) }
+
+    /// `http://127.0.0.1:PORT`.
+    public var url: String { "http://127.0.0.1:\(port)" }
 }

@@ -162,22 +162,10 @@ struct CLIBehaviourTests {
 
     @Test("an error states the problem once: what failed, where, and the code; a GET says nothing of a request body")
     func errorsSayTheProblemOnce() async throws {
-        // A port bound but not listening, held for the whole test (a connect is refused, and no
-        // other test's server can take the port meanwhile), and a mock that never answers.
-        let holder = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #expect(holder >= 0)
-        defer { close(holder) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { p in
-                bind(holder, p, length) == 0 && getsockname(holder, p, &length) == 0
-            }
-        }
-        #expect(bound)
-        let closed = "http://127.0.0.1:\(UInt16(bigEndian: address.sin_port))"
+        // A port that refuses connections for the whole test, and a mock that never answers.
+        let refusing = try RefusingPort()
+        let closed = refusing.url
+        defer { withExtendedLifetime(refusing) {} }
         var stalling = mockConfiguration(buckets: ["errs"])
         stalling.faults.responseDelay = .seconds(3600)
         try await withMockServer(configuration: stalling) { server in
