@@ -102,10 +102,8 @@ extension OSSOperation {
         let candidates = byMethodAndLevel[Key(method: method, level: level)] ?? []
         for op in candidates where !op.query.isEmpty && matches(op) { return .operation(op) }
         // A known sub-resource no operation takes, unless the plain operation has it as a parameter.
-        let plain = candidates.filter { $0.query.isEmpty }
-        if let sub = query.first(where: { q in
-            OSSSubresources.selecting.contains(q.name) && !plain.contains { $0.parameters.contains(q.name) }
-        }) {
+        let plain = plainParameters[Key(method: method, level: level)] ?? []
+        if let sub = query.first(where: { OSSSubresources.selecting.contains($0.name) && !plain.contains($0.name) }) {
             return .unknownSubresource("\(method) \(level.rawValue)?\(sub.name)")
         }
         for op in candidates where op.query.isEmpty && matches(op) { return .operation(op) }
@@ -119,6 +117,11 @@ extension OSSOperation {
 
     private static let byMethodAndLevel: [Key: [OSSOperation]] = Dictionary(
         grouping: all, by: { Key(method: $0.method, level: $0.level) })
+
+    /// The parameters of the plain operations (no sub-resource) of each method and level.
+    private static let plainParameters: [Key: Set<String>] = byMethodAndLevel.mapValues { ops in
+        ops.filter { $0.query.isEmpty }.reduce(into: []) { $0.formUnion($1.parameters) }
+    }
 }
 
 // MARK: - The operations client and mock both use
