@@ -27,10 +27,7 @@ struct Arguments {
             } else {
                 var name = String(a.drop(while: { $0 == "-" }))
                 var inlineValue: String? = nil
-                if let eq = name.firstIndex(of: "=") {
-                    inlineValue = String(name[name.index(after: eq)...])
-                    name = String(name[..<eq])
-                }
+                if let (n, v) = Self.assignment(name) { (name, inlineValue) = (n, v) }
                 if name == "o" { name = "output" }
                 if name == "H" { name = "header" }
                 if valueOptions.contains(name) {
@@ -74,5 +71,12 @@ struct Arguments {
         guard let v = value(name) else { return nil }
         guard let d = Double(v), d >= 0, d.isFinite else { throw UsageError("--\(name) takes seconds, not \(v)") }
         return .nanoseconds(Int64(d * 1e9))
+    }
+
+    /// A `NAME=VALUE` option value split at its first `=` (the value may hold more); nil when it
+    /// has none.
+    static func assignment(_ s: String) -> (name: String, value: String)? {
+        guard let eq = s.firstIndex(of: "=") else { return nil }
+        return (String(s[..<eq]), String(s[s.index(after: eq)...]))
     }
 }

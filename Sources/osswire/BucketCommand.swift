@@ -157,8 +157,8 @@ private struct BucketConfigFamily: Sendable {
                 guard !tags.isEmpty else { return nil }
                 return BucketTags(
                     try tags.map { t in
-                        guard let eq = t.firstIndex(of: "=") else { throw UsageError("--tag takes KEY=VALUE, not \(t)") }
-                        return OSSTag(key: String(t[..<eq]), value: String(t[t.index(after: eq)...]))
+                        guard let (k, v) = Arguments.assignment(t) else { throw UsageError("--tag takes KEY=VALUE, not \(t)") }
+                        return OSSTag(key: k, value: v)
                     }
                 ).encode()
             }

@@ -318,12 +318,12 @@ extension CpRun {
         h.cacheControl = args.value("cache-control")
         h.contentDisposition = args.value("content-disposition")
         for item in args.values("meta") {
-            guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+            guard let (key, value) = Arguments.assignment(item), !key.isEmpty else {
                 throw UsageError("--meta takes NAME=VALUE, not \(Validation.quoted(item))")
             }
-            let name = ASCIICase.lowercased(String(item[..<eq]))
+            let name = ASCIICase.lowercased(key)
             guard h.metadata[name] == nil else { throw UsageError("--meta \(name) is given twice") }
-            h.metadata[name] = String(item[item.index(after: eq)...])
+            h.metadata[name] = value
         }
         h.storageClass = args.value("storage-class")
         h.acl = args.value("acl")

@@ -93,10 +93,7 @@ private func pad(_ s: String, _ width: Int) -> String {
 /// with that tag key, one `KEY=VALUE` those with that tag, several those with all of them (each
 /// then needs its value).
 func bucketTagFilter(_ options: [String]) throws -> BucketTagFilter? {
-    let pairs = options.map { o -> (String, String?) in
-        guard let eq = o.firstIndex(of: "=") else { return (o, nil) }
-        return (String(o[..<eq]), String(o[o.index(after: eq)...]))
-    }
+    let pairs = options.map { o -> (String, String?) in Arguments.assignment(o) ?? (o, nil) }
     for (k, _) in pairs where k.isEmpty { throw UsageError("--bucket-tag needs a KEY before its =VALUE") }
     switch pairs.count {
     case 0: return nil

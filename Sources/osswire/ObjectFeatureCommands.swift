@@ -23,8 +23,8 @@ func tagCommand(_ argv: [String]) async throws -> Int32 {
     case "put":
         var tags: [ObjectTag] = []
         for kv in rest {
-            guard let eq = kv.firstIndex(of: "=") else { throw UsageError("tag put: \(kv) is not key=value") }
-            tags.append(ObjectTag(key: String(kv[..<eq]), value: String(kv[kv.index(after: eq)...])))
+            guard let (k, v) = Arguments.assignment(kv) else { throw UsageError("tag put: \(kv) is not key=value") }
+            tags.append(ObjectTag(key: k, value: v))
         }
         // Checked here too, so a usage mistake exits 2 before the client is made.
         do { try Validation.checkObjectTags(tags) } catch { throw UsageError("tag put: \(error.message)") }

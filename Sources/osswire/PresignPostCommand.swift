@@ -56,11 +56,10 @@ func presignPostCommand(_ argv: [String]) async throws -> Int32 {
         fields.append(("success_action_status", status))
     }
     for pair in args.values("meta") {
-        guard let eq = pair.firstIndex(of: "="), eq != pair.startIndex else {
+        guard let (key, value) = Arguments.assignment(pair), !key.isEmpty else {
             throw UsageError("--meta takes NAME=VALUE, not \(pair)")
         }
-        let name = "x-oss-meta-" + ASCIICase.lowercased(String(pair[..<eq]))
-        let value = String(pair[pair.index(after: eq)...])
+        let name = "x-oss-meta-" + ASCIICase.lowercased(key)
         conditions.append(.equals(field: name, value: value))
         fields.append((name, value))
     }
