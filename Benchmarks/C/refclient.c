@@ -13,9 +13,17 @@
 //                                      in one send(2), reading each response head before the
 //                                      next: a C client's floor for the small-request pattern
 //                                      (no signing, no parsing beyond the blank line)
+//   refclient smallv4 PORT PATH COUNT  the same PUTs doing in C the work an OSS client must do
+//                                      for each: the head OSSWire sends (User-Agent, x-oss-date,
+//                                      Date, x-oss-content-sha256, a V4 Authorization: the
+//                                      canonical request's SHA-256 and an HMAC-SHA256 with the
+//                                      day's derived key, as OSSWire caches it), the body's CRC64
+//                                      (liblzma), and the answer's status and
+//                                      x-oss-hash-crc64ecma checked: the floor of OSSWire's
+//                                      small-PUT work without its Swift stack
 //
 // Prints the seconds between connect and the last byte on stdout. Exit 0, 1 on failure.
-//   cc -O2 -o refclient refclient.c -llzma
+//   cc -O2 -o refclient refclient.c -llzma -lcrypto
 
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -24,6 +32,9 @@
 #include <lzma.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,9 +99,76 @@ static long read_head(int fd, char *buf, size_t cap, size_t *extra) {
     }
 }
 
+static void hex(const unsigned char *in, size_t n, char *out) {
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[in[i] >> 4];
+        out[2 * i + 1] = digits[in[i] & 15];
+    }
+    out[2 * n] = 0;
+}
+
+static void hmac(const unsigned char *key, size_t keylen, const char *msg, size_t n, unsigned char out[32]) {
+    unsigned int len = 32;
+    if (!HMAC(EVP_sha256(), key, (int)keylen, (const unsigned char *)msg, n, out, &len)) die("HMAC");
+}
+
+// One V4-signed 4 KiB PutObject, as OSSWire sends it, and its answer checked (status 200 and
+// the CRC64 the server computed equal to the body's). The derived key is kept per day.
+static void put_v4(int fd, const char *path, int i, int port, const char *body, char *req, char *buf) {
+    static char keyday[9];
+    static unsigned char key[32];
+    const char *secret = "bench-secret-not-real", *region = "cn-hangzhou";
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char iso[17], day[9], http_date[32];
+    strftime(iso, sizeof iso, "%Y%m%dT%H%M%SZ", &tm);
+    strftime(day, sizeof day, "%Y%m%d", &tm);
+    strftime(http_date, sizeof http_date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    if (strcmp(day, keyday) != 0) {
+        char k0[64];
+        int n0 = snprintf(k0, sizeof k0, "aliyun_v4%s", secret);
+        hmac((unsigned char *)k0, (size_t)n0, day, strlen(day), key);
+        hmac(key, 32, region, strlen(region), key);
+        hmac(key, 32, "oss", 3, key);
+        hmac(key, 32, "aliyun_v4_request", 17, key);
+        memcpy(keyday, day, sizeof keyday);
+    }
+    char canonical[512], digest_hex[65], to_sign[256], sig_hex[65];
+    unsigned char digest[32], sig[32];
+    int cn = snprintf(canonical, sizeof canonical,
+                      "PUT\n%s-%d\n\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-date:%s\n\n\nUNSIGNED-PAYLOAD",
+                      path, i, iso);
+    SHA256((unsigned char *)canonical, (size_t)cn, digest);
+    hex(digest, 32, digest_hex);
+    int sn = snprintf(to_sign, sizeof to_sign, "OSS4-HMAC-SHA256\n%s\n%s/%s/oss/aliyun_v4_request\n%s", iso, day,
+                      region, digest_hex);
+    hmac(key, 32, to_sign, (size_t)sn, sig);
+    hex(sig, 32, sig_hex);
+    uint64_t crc = lzma_crc64((const uint8_t *)body, 4096, 0);
+    int n = snprintf(req, 1024,
+                     "PUT %s-%d HTTP/1.1\r\nUser-Agent: osswire/0.1\r\nx-oss-date: %s\r\nDate: %s\r\n"
+                     "x-oss-content-sha256: UNSIGNED-PAYLOAD\r\nAuthorization: OSS4-HMAC-SHA256 "
+                     "Credential=LTAIbenchmark/%s/%s/oss/aliyun_v4_request,Signature=%s\r\n"
+                     "Host: 127.0.0.1:%d\r\nContent-Length: 4096\r\n\r\n",
+                     path, i, iso, http_date, day, region, sig_hex, port);
+    memcpy(req + n, body, 4096);
+    send_all(fd, req, (size_t)n + 4096);
+    size_t extra;
+    long length = read_head(fd, buf, BUF, &extra);
+    if (length != 0 || extra != 0) die("unexpected response body");
+    if (strncmp(buf, "HTTP/1.1 200", 12) != 0) die("status");
+    char *h = strcasestr(buf, "\r\nx-oss-hash-crc64ecma:");
+    if (!h) die("no x-oss-hash-crc64ecma");
+    h += 24;
+    while (*h == ' ') h++;
+    if (strtoull(h, NULL, 10) != crc) die("CRC64 mismatch");
+}
+
 int main(int argc, char **argv) {
     if (argc != 5) {
-        fprintf(stderr, "usage: refclient put|putfile|get|small PORT PATH BYTES|FILE|OUTFILE|COUNT\n");
+        fprintf(stderr, "usage: refclient put|putfile|get|small|smallv4 PORT PATH BYTES|FILE|OUTFILE|COUNT\n");
         return 2;
     }
     const char *mode = argv[1], *path = argv[3];
@@ -171,6 +249,11 @@ int main(int argc, char **argv) {
             long length = read_head(fd, buf, BUF, &extra);
             if (length != 0 || extra != 0) die("unexpected response body");
         }
+    } else if (!strcmp(mode, "smallv4")) {
+        int count = atoi(argv[4]);
+        char *req = malloc(4096 + 1024), body[4096];
+        memset(body, 'a', sizeof body);
+        for (int i = 0; i < count; i++) put_v4(fd, path, i, port, body, req, buf);
     } else {
         fprintf(stderr, "unknown mode %s\n", mode);
         return 2;
