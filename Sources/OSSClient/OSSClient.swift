@@ -218,9 +218,9 @@ extension OSSClient {
         // One signal for the call, which the client-wide switch and the caller's signal fire: the
         // wire aborts the attempt in flight with it, and back-off and rate-limit waits wake on it.
         let callSignal = CancellationSignal()
-        let epochKey = epoch.onCancel { callSignal.cancel($0) }
+        let epochKey = epoch.forward(to: callSignal)
         defer { epoch.remove(epochKey) }
-        let callerKey = signal?.onCancel { callSignal.cancel($0) }
+        let callerKey = signal?.forward(to: callSignal)
         defer { signal?.remove(callerKey) }
         let wakers = [callSignal]
 

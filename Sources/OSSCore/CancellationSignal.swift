@@ -22,10 +22,27 @@ public final class CancellationSignal: Sendable {
         public var description: String { name }
     }
 
+    /// A registered reaction: a closure, or another signal to fire with the same reason (the
+    /// usual link from a call's signal to a request's, kept without a closure's allocation).
+    private enum Handler {
+        case run(@Sendable (Reason) -> Void)
+        case forward(CancellationSignal)
+
+        func callAsFunction(_ reason: Reason) {
+            switch self {
+            case .run(let body): body(reason)
+            case .forward(let signal): signal.cancel(reason)
+            }
+        }
+    }
+
     private struct State {
         var reason: Reason?
         var nextID = 0
-        var handlers: [Int: @Sendable (Reason) -> Void] = [:]
+        /// The first handler in place: most signals hold one or two at a time, and a dictionary
+        /// allocates on its first insertion (several signals are made for every request).
+        var first: (id: Int, handler: Handler)? = nil
+        var more: [Int: Handler] = [:]
     }
 
     private let state = PThreadMutex(State())
@@ -34,11 +51,14 @@ public final class CancellationSignal: Sendable {
 
     /// Fires the signal. Only the first call has an effect.
     public func cancel(_ reason: Reason = .taskCancelled) {
-        let handlers: [@Sendable (Reason) -> Void]? = state.withLock { s in
+        let handlers: [Handler]? = state.withLock { s in
             guard s.reason == nil else { return nil }
             s.reason = reason
-            let hs = Array(s.handlers.values)
-            s.handlers.removeAll()
+            var hs: [Handler] = []
+            if let first = s.first { hs.append(first.handler) }
+            hs.append(contentsOf: s.more.values)
+            s.first = nil
+            s.more.removeAll()
             return hs
         }
         for h in handlers ?? [] { h(reason) }
@@ -53,11 +73,26 @@ public final class CancellationSignal: Sendable {
     /// - Returns: a key for `remove(_:)`, or `nil` when the handler already ran.
     @discardableResult
     public func onCancel(_ handler: @escaping @Sendable (Reason) -> Void) -> Int? {
+        register(.run(handler))
+    }
+
+    /// Fires `other` with the same reason when this signal fires (at once, if it already has).
+    /// - Returns: a key for `remove(_:)`, or `nil` when `other` was already fired.
+    @discardableResult
+    public func forward(to other: CancellationSignal) -> Int? {
+        register(.forward(other))
+    }
+
+    private func register(_ handler: Handler) -> Int? {
         let result: (Int?, Reason?) = state.withLock { s in
             if let r = s.reason { return (nil, r) }
             let id = s.nextID
             s.nextID += 1
-            s.handlers[id] = handler
+            if s.first == nil {
+                s.first = (id, handler)
+            } else {
+                s.more[id] = handler
+            }
             return (id, nil)
         }
         if let r = result.1 { handler(r) }
@@ -67,6 +102,12 @@ public final class CancellationSignal: Sendable {
     /// Removes a handler that has not run.
     public func remove(_ key: Int?) {
         guard let key else { return }
-        _ = state.withLock { $0.handlers.removeValue(forKey: key) }
+        state.withLock { s in
+            if s.first?.id == key {
+                s.first = nil
+            } else {
+                s.more.removeValue(forKey: key)
+            }
+        }
     }
 }

@@ -61,7 +61,7 @@ public final class HTTPClient: Sendable {
             throw HTTPClientError(.invalidRequest, error.message)
         }
         let signal = CancellationSignal()
-        let externalKey = external?.onCancel { reason in signal.cancel(reason) }
+        let externalKey = external?.forward(to: signal)
         defer { external?.remove(externalKey) }
         // The request's own deadline (the layer above computed it once for the whole call), else
         // the configured total from now.

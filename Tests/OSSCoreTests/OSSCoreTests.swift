@@ -147,6 +147,93 @@ import Testing
         signal.cancel()
         #expect(count.value == 0)
     }
+
+    /// The first handler is kept in place and the rest in a table: removing any of them, in any
+    /// order, leaves exactly the others to run, and a freed first place is used again.
+    @Test func manyHandlersAddedAndRemovedInAnyOrder() {
+        let signal = CancellationSignal()
+        let count = Counter()
+        let a = signal.onCancel { _ in count.add(1) }
+        let b = signal.onCancel { _ in count.add(10) }
+        let c = signal.onCancel { _ in count.add(100) }
+        signal.remove(a)
+        let d = signal.onCancel { _ in count.add(1_000) }
+        signal.remove(c)
+        #expect(Set([a, b, c, d].compactMap { $0 }).count == 4)
+        signal.cancel(.paused)
+        #expect(count.value == 1_010)
+        signal.remove(b)  // after firing: nothing to remove, nothing runs twice
+        signal.cancel(.aborted)
+        #expect(count.value == 1_010)
+    }
+
+    /// A forward fires the other signal with the same reason; removed, it does not; made after
+    /// this signal fired, it fires the other at once. The other firing first changes nothing here.
+    @Test func forwardFiresTheOtherSignalWithTheSameReason() {
+        let call = CancellationSignal(), request = CancellationSignal()
+        #expect(call.forward(to: request) != nil)
+        call.cancel(.disabled)
+        #expect(request.reason == .disabled)
+
+        let kept = CancellationSignal(), removed = CancellationSignal()
+        let key = kept.forward(to: removed)
+        kept.remove(key)
+        kept.cancel(.aborted)
+        #expect(removed.reason == nil)
+        #expect(kept.forward(to: removed) == nil)
+        #expect(removed.reason == .aborted)
+
+        let parent = CancellationSignal(), child = CancellationSignal()
+        parent.forward(to: child)
+        child.cancel(.deadline)
+        #expect(parent.reason == nil)
+        parent.cancel(.paused)
+        #expect(child.reason == .deadline)
+    }
+}
+
+@Suite struct PThreadMutexTests {
+    final class Tracked: Sendable {
+        let gone: Counter
+        init(_ gone: Counter) { self.gone = gone }
+        deinit { gone.add(1) }
+    }
+
+    /// The value lives in the lock's one allocation: copies of the lock share it, and it is
+    /// destroyed (once) with the last copy.
+    @Test func copiesShareOneValueReleasedWithTheLast() {
+        let gone = Counter()
+        do {
+            let lock = PThreadMutex(Tracked(gone))
+            let copy = lock
+            let first = lock.withLock { ObjectIdentifier($0) }
+            #expect(copy.withLock { ObjectIdentifier($0) } == first)
+            copy.withLock { $0 = Tracked(gone) }  // the replaced value goes at once
+            #expect(gone.value == 1)
+            #expect(lock.withLock { ObjectIdentifier($0) } != first)
+        }
+        #expect(gone.value == 2)
+    }
+
+    /// Many threads adding under the lock lose no update.
+    @Test func concurrentUpdatesAreSerialised() async {
+        let lock = PThreadMutex(0)
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 {
+                group.addTask { for _ in 0..<10_000 { lock.withLock { $0 += 1 } } }
+            }
+        }
+        #expect(lock.withLock { $0 } == 80_000)
+    }
+}
+
+@Suite struct ASCIICaseTests {
+    @Test func lowercasedFoldsOnlyASCIILettersAndKeepsTheRest() {
+        #expect(ASCIICase.lowercased("x-oss-date") == "x-oss-date")
+        #expect(ASCIICase.lowercased("X-OSS-Content-SHA256") == "x-oss-content-sha256")
+        #expect(ASCIICase.lowercased("Content-Type-Ünïcode-AZ[@]") == "content-type-Ünïcode-az[@]")
+        #expect(ASCIICase.lowercased("") == "")
+    }
 }
 
 final class Counter: Sendable {
