@@ -30,10 +30,9 @@ struct SignerAdapter: RequestSigning {
         } catch {
             throw OSSClientError(.credentials, "the credentials provider failed: \(error)", underlying: error)
         }
-        for h in added {
-            headers.removeAll { ASCIICase.equal($0.0, h.name) }
-            headers.append((h.name, h.value))
-        }
+        // The signer's headers replace any of the same names: one pass, then appended in order.
+        headers.removeAll { h in added.contains { ASCIICase.equal(h.0, $0.name) } }
+        for h in added { headers.append((h.name, h.value)) }
     }
 
     /// Presigns a request: the URL's query (sorted, encoded) and the headers the request must carry.

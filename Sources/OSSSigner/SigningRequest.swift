@@ -42,10 +42,12 @@ public struct SigningRequest: Sendable {
 
     /// This request with headers set: each replaces every header of the same name (any case).
     public func settingHeaders(_ newHeaders: [(name: String, value: String)]) -> SigningRequest {
+        // Field names are ASCII tokens (`validate()`): compared without case, nothing lower-cased.
         var copy = self
-        for h in newHeaders {
-            let lower = h.name.lowercased()
-            copy.headers.removeAll { $0.name.lowercased() == lower }
+        copy.headers.removeAll { old in newHeaders.contains { ASCIICase.equal(old.name, $0.name) } }
+        // A name given twice: its last value, as if each replaced the one before.
+        for (i, h) in newHeaders.enumerated()
+        where !newHeaders[(i + 1)...].contains(where: { ASCIICase.equal($0.name, h.name) }) {
             copy.headers.append(h)
         }
         return copy
@@ -154,12 +156,13 @@ public struct SigningRequest: Sendable {
 
     /// Strips leading and trailing spaces and tabs (RFC 9110 §5.5 OWS).
     static func trim(_ s: String) -> String {
-        let u = Array(s.utf8)
-        var start = 0
-        var end = u.count
-        while start < end, u[start] == 32 || u[start] == 9 { start += 1 }
-        while end > start, u[end - 1] == 32 || u[end - 1] == 9 { end -= 1 }
-        if start == 0 && end == u.count { return s }
+        let u = s.utf8
+        // The usual value has no space at either end: kept as it is, nothing copied.
+        guard let f = u.first, let l = u.last, f == 32 || f == 9 || l == 32 || l == 9 else { return s }
+        var start = u.startIndex
+        var end = u.endIndex
+        while start < end, u[start] == 32 || u[start] == 9 { start = u.index(after: start) }
+        while end > start, u[u.index(before: end)] == 32 || u[u.index(before: end)] == 9 { end = u.index(before: end) }
         return String(decoding: u[start..<end], as: UTF8.self)
     }
 }

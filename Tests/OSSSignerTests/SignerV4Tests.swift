@@ -70,6 +70,27 @@ struct SignerV4Tests {
                 + "\nabc\nUNSIGNED-PAYLOAD")
     }
 
+    /// Set headers replace every header of the same name in any case; a name set twice keeps
+    /// its last value; signed values lose spaces and tabs at their ends only, repeated names are
+    /// joined with commas in the order sent.
+    @Test func settingHeadersAndValueTrimming() {
+        let signer = SignerV4(region: "cn-hangzhou")
+        let request = SigningRequest(
+            method: "GET", bucket: "b", key: "k",
+            headers: [
+                ("X-OSS-Date", "old"), ("x-oss-meta-a", " \t in  side \t"), ("X-Oss-Meta-A", "second"),
+                ("x-oss-meta-b", "plain"), ("Content-Type", "\ttext/plain "),
+            ]
+        ).settingHeaders([("x-oss-date", "first"), ("Content-Type", "kept"), ("x-oss-date", "20231216T162057Z")])
+        #expect(request.headers.map(\.name) == ["x-oss-meta-a", "X-Oss-Meta-A", "x-oss-meta-b", "Content-Type", "x-oss-date"])
+        #expect(
+            signer.canonicalRequest(request, additionalHeaders: [])
+                == "GET\n/b/k\n\ncontent-type:kept\nx-oss-date:20231216T162057Z\nx-oss-meta-a:in  side,second\n"
+                + "x-oss-meta-b:plain\n\n\nUNSIGNED-PAYLOAD")
+        let spaced = SigningRequest(method: "GET", bucket: "b", key: "k", headers: [("content-type", " \t ")])
+        #expect(signer.canonicalRequest(spaced, additionalHeaders: []).contains("content-type:\n"))
+    }
+
     @Test(arguments: [
         ("a b", "/bucket/a%20b"), ("a+b", "/bucket/a%2Bb"), ("a~b", "/bucket/a~b"), ("a*b", "/bucket/a%2Ab"),
         ("a!b", "/bucket/a%21b"), ("a'(b)", "/bucket/a%27%28b%29"), ("100%", "/bucket/100%25"),
