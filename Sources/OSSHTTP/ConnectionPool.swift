@@ -82,7 +82,9 @@ final class ConnectionPool: Sendable {
 
     private func takeIdle(_ endpoint: Endpoint) -> HTTPConnection? {
         while true {
-            let conn = state.withLock { s -> HTTPConnection? in s.hosts[endpoint]?.idle.popLast() }
+            // In place (the `default:` subscript): through `hosts[endpoint]?` the Host was copied out
+            // and its idle list copied on write, an allocation on every request.
+            let conn = state.withLock { s -> HTTPConnection? in s.hosts[endpoint, default: Host()].idle.popLast() }
             guard let conn else { return nil }
             if ContinuousClock.now - conn.idleSince < idleExpiry && conn.stream.isReusable {
                 return conn

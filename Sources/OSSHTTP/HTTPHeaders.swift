@@ -52,6 +52,11 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
         fields.contains(where: { Self.equalNames($0.name, name) })
     }
 
+    /// Makes room for `n` fields without regrowing.
+    mutating func reserveCapacity(_ n: Int) {
+        fields.reserveCapacity(n)
+    }
+
     /// Appends a field, keeping any of the same name.
     public mutating func add(name: String, value: String) {
         fields.append(HTTPField(name: name, value: value))

@@ -118,6 +118,7 @@ enum HeadParsing {
     /// Splits lines in `bytes[from..<to]`, dropping the terminating CR of each.
     static func lines(_ bytes: [UInt8], from: Int, to: Int) -> [ArraySlice<UInt8>] {
         var out: [ArraySlice<UInt8>] = []
+        out.reserveCapacity(16)  // a response head's usual lines, without regrowing
         var s = from
         var i = from
         while i < to {
@@ -138,6 +139,7 @@ enum HeadParsing {
         -> HTTPHeaders
     {
         var headers = HTTPHeaders()
+        headers.reserveCapacity(lines.underestimatedCount)
         var n = 0
         for line in lines {
             if line.isEmpty { continue }
@@ -161,7 +163,7 @@ enum HeadParsing {
                     throw HTTPParserError.invalidHeader.with("control character in a field value")
                 }
                 return HTTPField(
-                    name: String(decoding: UnsafeBufferPointer(rebasing: p[0..<colon]), as: UTF8.self),
+                    name: name(UnsafeBufferPointer(rebasing: p[0..<colon])),
                     value: String(decoding: UnsafeBufferPointer(rebasing: p[start..<end]), as: UTF8.self))
             }
             n += 1
@@ -169,6 +171,24 @@ enum HeadParsing {
             headers.add(name: field.name, value: field.value)
         }
         return headers
+    }
+
+    /// Names of more than 15 bytes that OSS sends on most answers, as written: one of these is
+    /// shared instead of allocated (a Swift string of up to 15 bytes is stored inline anyway).
+    static let knownLongNames: [String] = [
+        "x-oss-request-id", "x-oss-hash-crc64ecma", "x-oss-server-time", "x-oss-object-type",
+        "x-oss-storage-class", "x-oss-version-id", "x-oss-next-append-position", "Content-Disposition",
+        "x-oss-server-side-encryption", "x-oss-ec", "Access-Control-Allow-Origin",
+    ].filter { $0.utf8.count > 15 }
+
+    /// A field name as received: a known one shared, any other decoded.
+    static func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        if bytes.count > 15 {
+            for known in knownLongNames where known.utf8.count == bytes.count && known.utf8.elementsEqual(bytes) {
+                return known
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `HTTP/1.x` (RFC 9112 §2.3).

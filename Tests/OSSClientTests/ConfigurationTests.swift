@@ -208,3 +208,20 @@ struct ConfigurationDescriptionTests {
         }
     }
 }
+
+@Suite("Whitespace trimming of header values and settings")
+struct TrimmingTests {
+    /// Spaces, tabs, CRs and LFs go from both ends only; a value without any comes back equal;
+    /// multi-byte characters next to the trimmed ends stay whole.
+    @Test func trimsTheEndsOnly() {
+        #expect("3231342946509354535".trimmingWhitespace() == "3231342946509354535")
+        #expect(" \t42\r\n".trimmingWhitespace() == "42")
+        #expect("\r\n".trimmingWhitespace() == "")
+        #expect("".trimmingWhitespace() == "")
+        #expect(" a b ".trimmingWhitespace() == "a b")
+        #expect("\tédition 2 ü ".trimmingWhitespace() == "édition 2 ü")
+        #expect(Substring(" x-oss ").trimmingWhitespace() == "x-oss")
+        let head = OSSResponseHead(statusCode: 200, headers: [("x-oss-hash-crc64ecma", " 18446744073709551615 ")])
+        #expect(head.crc64 == UInt64.max)
+    }
+}

@@ -23,6 +23,25 @@ struct HTTPResponseParserTests {
         #expect(p.canReuseConnection)
     }
 
+    /// The long names OSS sends are shared rather than decoded anew, yet every name reads as it
+    /// came: the same spelling, any case, or a name that merely starts like a known one.
+    @Test func knownLongNamesAreKeptAsSent() throws {
+        var p = HTTPResponseParser()
+        p.expectResponse(to: .put)
+        let head =
+            "HTTP/1.1 200 OK\r\nx-oss-request-id: 1\r\nX-OSS-HASH-CRC64ECMA: 2\r\nx-oss-hash-crc64ecmb: 3\r\n"
+            + "x-oss-server-time: 4\r\nx-oss-request-idx: 5\r\nContent-Length: 0\r\n\r\n"
+        p.feed(Array(head.utf8))
+        guard case .head(let h)? = try p.next() else { Issue.record("no head"); return }
+        #expect(
+            h.headers.map(\.name) == [
+                "x-oss-request-id", "X-OSS-HASH-CRC64ECMA", "x-oss-hash-crc64ecmb", "x-oss-server-time",
+                "x-oss-request-idx", "Content-Length",
+            ])
+        #expect(h.headers["x-oss-hash-crc64ecma"] == "2")
+        #expect(h.headers["X-Oss-Request-Id"] == "1")
+    }
+
     @Test func chunkedWithExtensionsAndTrailers() throws {
         let input =
             "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
