@@ -265,7 +265,9 @@ extension OSSClient {
             do {
                 try Task.checkCancellation()
                 if let deadline, ContinuousClock.now >= deadline { throw OSSClient.deadlinePassed(after: nil) }
-                var signed = headers
+                var signed: [(String, String)] = []
+                signed.reserveCapacity(headers.count + 6)  // Date and the signer's five: one allocation
+                signed.append(contentsOf: headers)
                 let time = signingTime()
                 signed.append(("Date", time.rfc1123))
                 try await signer.sign(

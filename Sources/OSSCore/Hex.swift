@@ -22,14 +22,17 @@ package enum Hex {
     /// Encodes a byte array as hex digits (the same result as the generic `encode`, without its
     /// per-element generic calls: digests and signatures go through here on every request).
     package static func encode(_ bytes: [UInt8], uppercase: Bool = false) -> String {
+        bytes.withUnsafeBytes { encode($0, uppercase: uppercase) }
+    }
+
+    /// Encodes the bytes of a buffer as hex digits, written straight into the string.
+    package static func encode(_ bytes: UnsafeRawBufferPointer, uppercase: Bool = false) -> String {
         let a = UInt8(ascii: uppercase ? "A" : "a") &- 10
         return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            bytes.withUnsafeBufferPointer { input in
-                for (i, b) in input.enumerated() {
-                    let hi = b >> 4, lo = b & 0x0F
-                    out[2 * i] = hi < 10 ? 0x30 &+ hi : a &+ hi
-                    out[2 * i + 1] = lo < 10 ? 0x30 &+ lo : a &+ lo
-                }
+            for (i, b) in bytes.enumerated() {
+                let hi = b >> 4, lo = b & 0x0F
+                out[2 * i] = hi < 10 ? 0x30 &+ hi : a &+ hi
+                out[2 * i + 1] = lo < 10 ? 0x30 &+ lo : a &+ lo
             }
             return bytes.count * 2
         }

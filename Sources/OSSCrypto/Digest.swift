@@ -85,6 +85,16 @@ package struct Digest: ~Copyable {
     package static func sha1(_ bytes: some Collection<UInt8>) -> [UInt8] { hash(.sha1, bytes) }
     /// SHA-256 of bytes.
     package static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] { hash(.sha256, bytes) }
+
+    /// The SHA-256 of `bytes` in lower-case hex, with no byte array in between.
+    package static func sha256Hex(_ bytes: [UInt8]) -> String {
+        var d = Digest(.sha256)
+        d.update(bytes)
+        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 16) { out in
+            d.finalize(into: out)
+            return Hex.encode(UnsafeRawBufferPointer(out))
+        }
+    }
     /// SHA-256 of a string's UTF-8 bytes.
     package static func sha256(_ text: String) -> [UInt8] {
         var d = Digest(.sha256)
@@ -110,8 +120,28 @@ package enum HMAC {
     package static func authenticate(_ algorithm: DigestAlgorithm, key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer)
         -> [UInt8]
     {
+        var out = [UInt8](repeating: 0, count: algorithm.length)
+        out.withUnsafeMutableBytes { authenticate(algorithm, key: key, message: message, into: $0) }
+        return out
+    }
+
+    /// The HMAC in lower-case hex (a V4 signature), with no byte array in between.
+    package static func authenticateHex(
+        _ algorithm: DigestAlgorithm, key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer
+    ) -> String {
+        withUnsafeTemporaryAllocation(byteCount: algorithm.length, alignment: 16) { out in
+            authenticate(algorithm, key: key, message: message, into: out)
+            return Hex.encode(UnsafeRawBufferPointer(out))
+        }
+    }
+
+    /// Writes the HMAC to the start of `out` (at least `algorithm.length` bytes).
+    static func authenticate(
+        _ algorithm: DigestAlgorithm, key: UnsafeRawBufferPointer, message: UnsafeRawBufferPointer,
+        into out: UnsafeMutableRawBufferPointer
+    ) {
         let block = algorithm.blockLength
-        return withUnsafeTemporaryAllocation(byteCount: block * 2 + 64, alignment: 16) { scratch in
+        withUnsafeTemporaryAllocation(byteCount: block * 2 + 64, alignment: 16) { scratch in
             let pad = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<block])
             let hashed = UnsafeMutableRawBufferPointer(rebasing: scratch[block..<(block * 2)])
             let innerDigest = UnsafeMutableRawBufferPointer(rebasing: scratch[(block * 2)...])
@@ -135,7 +165,7 @@ package enum HMAC {
             outer.update(UnsafeRawBufferPointer(rebasing: innerDigest[0..<algorithm.length]))
             // The key's traces do not outlive the call.
             OPENSSL_cleanse(scratch.baseAddress, scratch.count)
-            return outer.finalize()
+            outer.finalize(into: out)
         }
     }
 

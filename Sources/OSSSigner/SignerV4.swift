@@ -39,10 +39,11 @@ public struct SignerV4: Sendable {
         _ request: SigningRequest, credentials: OSSCredentials, time: UTCTime
     ) throws -> [(name: String, value: String)] {
         try validate(credentials: credentials, request: request)
-        var added: [(name: String, value: String)] = [
-            ("x-oss-date", time.iso8601Basic), ("Date", time.rfc1123),
-            ("x-oss-content-sha256", SignerV4.unsignedPayload),
-        ]
+        var added: [(name: String, value: String)] = []
+        added.reserveCapacity(5)  // with the STS token and Authorization: no regrowing
+        added.append(("x-oss-date", time.iso8601Basic))
+        added.append(("Date", time.rfc1123))
+        added.append(("x-oss-content-sha256", SignerV4.unsignedPayload))
         if let token = credentials.token { added.append(("x-oss-security-token", token)) }
         let signed = request.settingHeaders(added)
         let extra = effectiveAdditionalHeaders(signed)
@@ -54,7 +55,7 @@ public struct SignerV4: Sendable {
         let key = SigningKeyCache.shared.key(
             secret: credentials.accessKeySecret, date: time.yyyymmdd, region: region, product: product)
         let signature = key.withUnsafeBytes { k in
-            toSign.withUnsafeBytes { Hex.encode(HMAC.authenticate(.sha256, key: k, message: $0)) }
+            toSign.withUnsafeBytes { HMAC.authenticateHex(.sha256, key: k, message: $0) }
         }
         var auth = ""
         auth.reserveCapacity(128 + credentials.accessKeyId.utf8.count + scope.utf8.count + extra.count * 32)
@@ -188,7 +189,7 @@ public struct SignerV4: Sendable {
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: scope.utf8)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: Hex.encode(Digest.sha256(canonicalRequest)).utf8)
+        out.append(contentsOf: Digest.sha256Hex(canonicalRequest).utf8)
         return out
     }
 
