@@ -74,6 +74,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
         var enabled = true
         /// Hold parts (and GETs) after this many succeeded; nil holds none.
         var holdAfter: Int? = nil
+        var holdFromPart: Int? = nil
         var succeededParts = 0
         var held: [Held] = []
         var nextHeld = 0
@@ -132,6 +133,10 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     /// Parts after `count` successful ones wait in flight (halfway through their body).
     func hold(after count: Int?) { state.withLock { $0.holdAfter = count } }
 
+    /// Parts numbered `number` and up wait in flight halfway through their body, whatever the
+    /// order parts run in (`hold(after:)` depends on which parts finished first).
+    func hold(fromPart number: Int?) { state.withLock { $0.holdFromPart = number } }
+
     /// CompleteMultipartUpload waits in flight until released.
     func holdCompletes() { state.withLock { $0.holdComplete = true } }
 
@@ -139,6 +144,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     func release() {
         let held = state.withLock { s -> [Held] in
             s.holdAfter = nil
+            s.holdFromPart = nil
             s.holdComplete = false
             defer { s.held = [] }
             return s.held
@@ -192,9 +198,13 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     }
 
     /// Waits while holding is on (cancellable; a disable fails it).
-    private func maybeHold(countsAsPart: Bool, always: Bool = false) async throws {
+    private func maybeHold(countsAsPart: Bool, always: Bool = false, partNumber: Int? = nil) async throws {
         let id: Int? = state.withLock { s in
             if always {
+                s.nextHeld += 1
+                return s.nextHeld
+            }
+            if let from = s.holdFromPart, let n = partNumber, n >= from {
                 s.nextHeld += 1
                 return s.nextHeld
             }
@@ -230,8 +240,9 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
     }
 
     /// Reads a range through the transfer's reader, reporting progress, with a fault applied.
-    private func readBody(_ source: FileRange, fault: Fault?, progress: @escaping @Sendable (Int64) -> Void)
-        async throws -> (bytes: [UInt8], crc: UInt64)
+    private func readBody(
+        _ source: FileRange, fault: Fault?, partNumber: Int? = nil, progress: @escaping @Sendable (Int64) -> Void
+    ) async throws -> (bytes: [UInt8], crc: UInt64)
     {
         var bytes: [UInt8] = []
         var sent: Int64 = 0
@@ -246,7 +257,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
             if sent >= half, !heldYet {
                 heldYet = true
                 if case .failHalfway(let e) = fault { throw e }
-                try await maybeHold(countsAsPart: true)
+                try await maybeHold(countsAsPart: true, partNumber: partNumber)
             }
         }
         if source.length == 0 { try await maybeHold(countsAsPart: true) }
@@ -309,7 +320,7 @@ final class FakeOSS: TransferOperations, @unchecked Sendable {
             return f
         }
         if case .fail(let e) = fault { throw e }
-        let body = try await readBody(source, fault: fault, progress: progress)
+        let body = try await readBody(source, fault: fault, partNumber: partNumber, progress: progress)
         try Task.checkCancellation()
         if case .wrongCRC = fault { throw FakeError.crcMismatch }
         let tag = etag(body.bytes)

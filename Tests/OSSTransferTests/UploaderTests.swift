@@ -352,9 +352,10 @@ struct UploaderTests {
         let (path, bytes) = scratch.file("big", size: (1 << 20) + 12_345)
         let total = Int64(bytes.count)
         // Parts 1 and 2 finish; part 3 is stored on the server but its answer is held (a pause
-        // cuts it); part 4 is held half-way through its body.
+        // cuts it); part 4 is held half-way through its body, by its number: held only once
+        // part 3 had landed, it finished first whenever it ran ahead of part 3 (as under ASan).
         fake.inject(part: 3, .landThenHold)
-        fake.hold(after: 3)
+        fake.hold(fromPart: 4)
         let first = ProgressLog()
         let handle = Uploader(operations: fake, options: Self.options(scratch, progress: first.handler)).start(
             file: path, bucket: "b", key: "k")
