@@ -133,7 +133,8 @@ enum BenchEndpoint {
             if left > 0 { printError("osswire bench: \(left) objects under \(prefix) could not be deleted") }
             let cut = run.cutAfterBody.withLock { $0 }
             if !cut.isEmpty {
-                let names = cut.prefix(5).joined(separator: " ") + (cut.count > 5 ? " ..." : "")
+                // Every name: they are what the user must remove by hand (at most one a connection).
+                let names = cut.joined(separator: " ")
                 printError(
                     "osswire bench: \(cut.count) PutObject cut after its whole body had left may still be stored "
                         + "by the server after this clean-up: \(names)")
