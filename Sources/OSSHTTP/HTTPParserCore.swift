@@ -139,7 +139,9 @@ enum HeadParsing {
         -> HTTPHeaders
     {
         var headers = HTTPHeaders()
-        headers.reserveCapacity(lines.underestimatedCount)
+        // Room for the fields at once, never more than the limit allows (a hostile head of
+        // thousands of lines fails at the limit, not after reserving for all of them).
+        headers.reserveCapacity(min(lines.underestimatedCount, limits.maxHeaderCount + 1))
         var n = 0
         for line in lines {
             if line.isEmpty { continue }
@@ -178,8 +180,8 @@ enum HeadParsing {
     static let knownLongNames: [String] = [
         "x-oss-request-id", "x-oss-hash-crc64ecma", "x-oss-server-time", "x-oss-object-type",
         "x-oss-storage-class", "x-oss-version-id", "x-oss-next-append-position", "Content-Disposition",
-        "x-oss-server-side-encryption", "x-oss-ec", "Access-Control-Allow-Origin",
-    ].filter { $0.utf8.count > 15 }
+        "x-oss-server-side-encryption", "Access-Control-Allow-Origin",
+    ]
 
     /// A field name as received: a known one shared, any other decoded.
     static func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
