@@ -213,24 +213,6 @@ enum IPAddress {
 }
 
 extension StringProtocol {
-    /// Without leading and trailing spaces, tabs, CRs and LFs, by bytes (every response header
-    /// read as a number comes here; the usual value has none and is returned as it is).
-    func trimmingWhitespace() -> String {
-        let bytes = utf8
-        var first: UTF8View.Index? = nil
-        var end = bytes.startIndex  // after the last byte that is not a space
-        var i = bytes.startIndex
-        while i != bytes.endIndex {
-            let c = bytes[i]
-            let next = bytes.index(after: i)
-            if !(c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D) {
-                if first == nil { first = i }
-                end = next
-            }
-            i = next
-        }
-        guard let first else { return "" }
-        if first == bytes.startIndex && end == bytes.endIndex { return String(self) }
-        return String(decoding: bytes[first..<end], as: UTF8.self)
-    }
+    /// Without leading and trailing spaces, tabs, CRs and LFs.
+    func trimmingWhitespace() -> String { ASCIISpace.trimmed(self, lineBreaks: true) }
 }

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// One header field as it appears on the wire.
 public struct HTTPField: Sendable, Hashable {
     public var name: String
@@ -44,7 +46,7 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
 
     /// Every value of `name` split on commas and trimmed (list-valued fields, RFC 9110 §5.6.1).
     public func listValues(for name: String) -> [String] {
-        values(for: name).flatMap { $0.split(separator: ",") }.map { HTTPSyntax.trimmed(String($0)) }
+        values(for: name).flatMap { $0.split(separator: ",") }.map { ASCIISpace.trimmed($0) }
             .filter { !$0.isEmpty }
     }
 

@@ -1,3 +1,5 @@
+import OSSCore
+
 /// Limits that keep a parser's memory bounded whatever the peer sends.
 public struct HTTPParserLimits: Sendable, Hashable {
     /// The most bytes the start line and header block (and, separately, a trailer block) may take.
@@ -212,7 +214,7 @@ enum HeadParsing {
         var result: Int64? = nil
         for value in values {
             for part in value.split(separator: ",", omittingEmptySubsequences: false) {
-                let t = HTTPSyntax.trimmed(String(part))
+                let t = ASCIISpace.trimmed(part)
                 guard let n = HTTPSyntax.parseDecimal(Array(t.utf8)) else {
                     throw HTTPParserError.invalidContentLength.with("'\(t)'")
                 }

@@ -36,13 +36,6 @@ enum HTTPSyntax {
         return s.utf8.allSatisfy(test)
     }
 
-    static func trimmed(_ s: String) -> String {
-        var u = Substring(s)
-        while let f = u.first, f == " " || f == "\t" { u.removeFirst() }
-        while let l = u.last, l == " " || l == "\t" { u.removeLast() }
-        return String(u)
-    }
-
     static func append(_ s: String, to out: inout [UInt8]) {
         out.append(contentsOf: s.utf8)
     }

@@ -170,7 +170,7 @@ public struct SignatureVerifier: Sendable {
     ) -> VerificationResult {
         var fields: [String: String] = [:]
         for part in auth.dropFirst(SignerV4.algorithm.count + 1).split(separator: ",") {
-            let item = SigningRequest.trim(String(part))
+            let item = ASCIISpace.trimmed(part)
             guard let eq = item.firstIndex(of: "=") else { return .fail(.malformed, nil, .v4) }
             fields[String(item[..<eq])] = String(item[item.index(after: eq)...])
         }

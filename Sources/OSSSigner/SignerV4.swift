@@ -138,7 +138,7 @@ public struct SignerV4: Sendable {
         var payload: String? = nil
         for h in request.headers {
             let lower = ASCIICase.lowercased(h.name)
-            let value = SigningRequest.trim(h.value)
+            let value = ASCIISpace.trimmed(h.value)
             if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
             guard SignerV4.isDefaultSigned(lower) || additionalHeaders.contains(lower) else { continue }
             if let i = signed.firstIndex(where: { $0.name == lower }) {

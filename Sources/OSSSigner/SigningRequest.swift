@@ -30,7 +30,7 @@ public struct SigningRequest: Sendable {
 
     /// The values of a header (case-insensitive name), trimmed and joined with `,`, or `nil`.
     public func header(_ name: String) -> String? {
-        let values = headers.filter { ASCIICase.equal($0.name, name) }.map { SigningRequest.trim($0.value) }
+        let values = headers.filter { ASCIICase.equal($0.name, name) }.map { ASCIISpace.trimmed($0.value) }
         return values.isEmpty ? nil : values.joined(separator: ",")
     }
 
@@ -152,18 +152,6 @@ public struct SigningRequest: Sendable {
             }
         }
         return out
-    }
-
-    /// Strips leading and trailing spaces and tabs (RFC 9110 §5.5 OWS).
-    static func trim(_ s: String) -> String {
-        let u = s.utf8
-        // The usual value has no space at either end: kept as it is, nothing copied.
-        guard let f = u.first, let l = u.last, f == 32 || f == 9 || l == 32 || l == 9 else { return s }
-        var start = u.startIndex
-        var end = u.endIndex
-        while start < end, u[start] == 32 || u[start] == 9 { start = u.index(after: start) }
-        while end > start, u[u.index(before: end)] == 32 || u[u.index(before: end)] == 9 { end = u.index(before: end) }
-        return String(decoding: u[start..<end], as: UTF8.self)
     }
 }
 

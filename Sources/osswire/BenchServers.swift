@@ -129,8 +129,9 @@ final class DiscardServer: Sendable {
         for line in head.split(separator: 10).dropFirst() {
             guard let colon = line.firstIndex(of: 58) else { continue }
             let name = String(decoding: line[line.startIndex..<colon], as: UTF8.self).lowercased()
-            let value = String(decoding: line[(colon + 1)...], as: UTF8.self)
-                .trimmingASCIIWhitespace().lowercased()
+            // Lines are split at LF, so trimming line breaks takes only a CR.
+            let value = ASCIISpace.trimmed(String(decoding: line[(colon + 1)...], as: UTF8.self), lineBreaks: true)
+                .lowercased()
             switch name {
             case "content-length": length = Int64(value)
             case "expect": expectContinue = value == "100-continue"
@@ -140,16 +141,6 @@ final class DiscardServer: Sendable {
         }
         if !chunked && length == nil { length = 0 }
         return (length, expectContinue, chunked)
-    }
-}
-
-extension String {
-    /// Without spaces, tabs and CR at both ends.
-    fileprivate func trimmingASCIIWhitespace() -> String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }) else { return "" }
-        let end = lastIndex(where: { !isSpace($0) })!
-        return String(self[start...end])
     }
 }
 

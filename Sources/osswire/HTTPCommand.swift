@@ -141,20 +141,14 @@ enum HTTPCommand {
             guard let colon = spec.firstIndex(of: ":") else {
                 throw UsageError("-H takes 'Name: value', not '\(spec)'")
             }
-            let name = trimmed(spec[..<colon])
-            let value = trimmed(spec[spec.index(after: colon)...])
+            let name = ASCIISpace.trimmed(spec[..<colon])
+            let value = ASCIISpace.trimmed(spec[spec.index(after: colon)...])
             guard HTTPToken.isToken(name) else {
                 throw UsageError("-H needs a header name made of token characters, not '\(name)'")
             }
             headers.add(name: name, value: value)
         }
         return headers
-    }
-
-    /// `s` without leading and trailing spaces and tabs.
-    static func trimmed(_ s: Substring) -> String {
-        String(
-            s.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 
     /// Where a successful answer's body goes.

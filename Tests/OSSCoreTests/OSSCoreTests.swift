@@ -234,6 +234,17 @@ import Testing
         #expect(ASCIICase.lowercased("Content-Type-Ünïcode-AZ[@]") == "content-type-Ünïcode-az[@]")
         #expect(ASCIICase.lowercased("") == "")
     }
+
+    /// OWS (spaces and tabs) by default, CR and LF too when asked; inner white space and
+    /// characters next to the ends stay.
+    @Test func trimmedTakesOWSAndOnlyWhenAskedLineBreaks() {
+        #expect(ASCIISpace.trimmed(" \tv a l\t ") == "v a l")
+        #expect(ASCIISpace.trimmed("\r v \n") == "\r v \n")
+        #expect(ASCIISpace.trimmed("\r v \n", lineBreaks: true) == "v")
+        #expect(ASCIISpace.trimmed(" \t ") == "")
+        #expect(ASCIISpace.trimmed(Substring("  ü ")) == "ü")
+        #expect(ASCIISpace.trimmed("clean") == "clean")
+    }
 }
 
 final class Counter: Sendable {
