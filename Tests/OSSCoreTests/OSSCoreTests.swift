@@ -244,6 +244,16 @@ import Testing
         #expect(ASCIISpace.trimmed(" \t ") == "")
         #expect(ASCIISpace.trimmed(Substring("  ü ")) == "ü")
         #expect(ASCIISpace.trimmed("clean") == "clean")
+        #expect(ASCIISpace.trimmed("") == "")
+        #expect(ASCIISpace.trimmed("\n", lineBreaks: true) == "")
+        // Only the ends are read: a long (heap) value, and a slice in the middle of a larger string.
+        let long = "  " + String(repeating: "a b\t", count: 40) + "z \t"
+        #expect(ASCIISpace.trimmed(long) == String(repeating: "a b\t", count: 40) + "z")
+        let line = "x-oss-meta-a:   value with  spaces   ;rest"
+        let slice = line[line.index(after: line.firstIndex(of: ":")!)..<line.firstIndex(of: ";")!]
+        #expect(ASCIISpace.trimmed(slice) == "value with  spaces")
+        // A combining mark is a byte like any other: the space before it is inner, after it trimmed.
+        #expect(ASCIISpace.trimmed(" e\u{301} ") == "e\u{301}")
     }
 }
 
