@@ -23,6 +23,14 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
         self.fields = fields.map { HTTPField(name: $0.0, value: $0.1) }
     }
 
+    /// The fields, with room for `extra` more added without regrowing.
+    public init(_ fields: [(String, String)], reservingExtra extra: Int) {
+        var all: [HTTPField] = []
+        all.reserveCapacity(fields.count + extra)
+        for f in fields { all.append(HTTPField(name: f.0, value: f.1)) }
+        self.fields = all
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }
@@ -93,19 +101,13 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
         fields.map { "\($0.name): \($0.value)" }.joined(separator: "\n")
     }
 
-    /// ASCII case-insensitive equality without allocating.
     /// Whether `name` may be a field name: an RFC 9110 §5.6.2 token (what the encoders send).
     public static func isValidName(_ name: String) -> Bool { HTTPSyntax.isToken(name) }
 
+    /// ASCII case-insensitive equality without allocating.
     static func equalNames(_ a: String, _ b: String) -> Bool {
-        var ia = a.utf8.makeIterator()
-        var ib = b.utf8.makeIterator()
-        while true {
-            let ca = ia.next()
-            let cb = ib.next()
-            guard let x = ca, let y = cb else { return ca == nil && cb == nil }
-            if x == y { continue }
-            if HTTPSyntax.lower(x) != HTTPSyntax.lower(y) { return false }
-        }
+        // Lengths first (free on native strings), then the bytes: names sharing a prefix such as
+        // `x-oss-` differ in length far more often than in their bytes.
+        ASCIICase.equal(a, b)
     }
 }
