@@ -38,6 +38,16 @@ package enum Hex {
         }
     }
 
+    /// Appends the bytes of a buffer as lower-case hex digits to `out`: no string in between.
+    package static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
+        out.reserveCapacity(out.count + bytes.count * 2)
+        for b in bytes {
+            let hi = b >> 4, lo = b & 0x0F
+            out.append(hi < 10 ? 0x30 &+ hi : 0x57 &+ hi)
+            out.append(lo < 10 ? 0x30 &+ lo : 0x57 &+ lo)
+        }
+    }
+
     /// Decodes hex digits (either case) into bytes.
     /// - Returns: the bytes, or `nil` when the input has an odd length or a non-hex character.
     package static func decode(_ text: some StringProtocol) -> [UInt8]? {

@@ -86,13 +86,13 @@ package struct Digest: ~Copyable {
     /// SHA-256 of bytes.
     package static func sha256(_ bytes: some Collection<UInt8>) -> [UInt8] { hash(.sha256, bytes) }
 
-    /// The SHA-256 of `bytes` in lower-case hex, with no byte array in between.
-    package static func sha256Hex(_ bytes: [UInt8]) -> String {
+    /// Appends the lower-case hex SHA-256 of `bytes` to `out` (the V4 string to sign's last line).
+    package static func appendSHA256Hex(of bytes: [UInt8], to out: inout [UInt8]) {
         var d = Digest(.sha256)
         d.update(bytes)
-        return withUnsafeTemporaryAllocation(byteCount: 32, alignment: 16) { out in
-            d.finalize(into: out)
-            return Hex.encode(UnsafeRawBufferPointer(out))
+        withUnsafeTemporaryAllocation(byteCount: 32, alignment: 16) { digest in
+            d.finalize(into: digest)
+            Hex.append(UnsafeRawBufferPointer(digest), to: &out)
         }
     }
     /// SHA-256 of a string's UTF-8 bytes.

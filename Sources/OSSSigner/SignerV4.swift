@@ -39,21 +39,24 @@ public struct SignerV4: Sendable {
         _ request: SigningRequest, credentials: OSSCredentials, time: UTCTime
     ) throws -> [(name: String, value: String)] {
         try validate(credentials: credentials, request: request)
+        // Each form of the time is formatted once: `x-oss-date` and the string to sign share one.
+        let stamp = time.iso8601Basic
         var added: [(name: String, value: String)] = []
         added.reserveCapacity(5)  // with the STS token and Authorization: no regrowing
-        added.append(("x-oss-date", time.iso8601Basic))
+        added.append(("x-oss-date", stamp))
         added.append(("Date", time.rfc1123))
         added.append(("x-oss-content-sha256", SignerV4.unsignedPayload))
         if let token = credentials.token { added.append(("x-oss-security-token", token)) }
         let signed = request.settingHeaders(added)
         let extra = effectiveAdditionalHeaders(signed)
-        let scope = self.scope(time)
+        // The key and the scope depend only on the secret, the day, the region and the product:
+        // both come from the cache, built once a day.
+        let (key, scope) = SigningKeyCache.shared.entry(
+            secret: credentials.accessKeySecret, date: time.yyyymmdd, region: region, product: product)
         // The canonical request and the string to sign as bytes, hashed and signed as they are
         // (built for every request: no intermediate strings).
         let canonical = canonicalRequestBytes(signed, additionalHeaders: extra)
-        let toSign = stringToSignBytes(canonicalRequest: canonical, time: time, scope: scope)
-        let key = SigningKeyCache.shared.key(
-            secret: credentials.accessKeySecret, date: time.yyyymmdd, region: region, product: product)
+        let toSign = stringToSignBytes(canonicalRequest: canonical, stamp: stamp, scope: scope)
         let signature = key.withUnsafeBytes { k in
             toSign.withUnsafeBytes { HMAC.authenticateHex(.sha256, key: k, message: $0) }
         }
@@ -93,9 +96,13 @@ public struct SignerV4: Sendable {
 
     /// `yyyymmdd/<region>/<product>/aliyun_v4_request`.
     public func scope(_ time: UTCTime) -> String {
+        SignerV4.scope(date: time.yyyymmdd, region: region, product: product)
+    }
+
+    static func scope(date: String, region: String, product: String) -> String {
         var scope = ""
-        scope.reserveCapacity(34 + region.utf8.count + product.utf8.count)
-        scope += time.yyyymmdd
+        scope.reserveCapacity(18 + date.utf8.count + region.utf8.count + product.utf8.count)
+        scope += date
         scope += "/"
         scope += region
         scope += "/"
@@ -176,20 +183,23 @@ public struct SignerV4: Sendable {
 
     /// `OSS4-HMAC-SHA256 \n datetime \n scope \n hex(sha256(canonical))`.
     public func stringToSign(canonicalRequest: String, time: UTCTime, scope: String) -> String {
-        String(decoding: stringToSignBytes(canonicalRequest: Array(canonicalRequest.utf8), time: time, scope: scope), as: UTF8.self)
+        String(
+            decoding: stringToSignBytes(canonicalRequest: Array(canonicalRequest.utf8), stamp: time.iso8601Basic, scope: scope),
+            as: UTF8.self)
     }
 
-    /// The string to sign's UTF-8 bytes, from the canonical request's.
-    func stringToSignBytes(canonicalRequest: [UInt8], time: UTCTime, scope: String) -> [UInt8] {
+    /// The string to sign's UTF-8 bytes, from the canonical request's; `stamp` is the time as
+    /// `x-oss-date` carries it.
+    func stringToSignBytes(canonicalRequest: [UInt8], stamp: String, scope: String) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(SignerV4.algorithm.utf8.count + scope.utf8.count + 84)
         out.append(contentsOf: SignerV4.algorithm.utf8)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: time.iso8601Basic.utf8)
+        out.append(contentsOf: stamp.utf8)
         out.append(UInt8(ascii: "\n"))
         out.append(contentsOf: scope.utf8)
         out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: Digest.sha256Hex(canonicalRequest).utf8)
+        Digest.appendSHA256Hex(of: canonicalRequest, to: &out)
         return out
     }
 
@@ -197,7 +207,7 @@ public struct SignerV4: Sendable {
     static func signature(_ stringToSign: String, secret: String, date: String, region: String, product: String)
         -> String
     {
-        let key = SigningKeyCache.shared.key(secret: secret, date: date, region: region, product: product)
+        let key = SigningKeyCache.shared.entry(secret: secret, date: date, region: region, product: product).key
         var text = stringToSign
         return text.withUTF8 { message in
             key.withUnsafeBytes { Hex.encode(HMAC.authenticate(.sha256, key: $0, message: UnsafeRawBufferPointer(message))) }
@@ -230,28 +240,35 @@ final class SigningKeyCache: Sendable {
         let product: String
     }
 
+    /// A derived key and the scope it signs for.
+    typealias Entry = (key: [UInt8], scope: String)
+
     private struct State {
-        var keys: [Key: [UInt8]] = [:]
-        /// The key used last: compared field by field before anything is hashed (a process
+        var entries: [Key: Entry] = [:]
+        /// The entry used last: compared field by field before anything is hashed (a process
         /// signs request after request with the same credentials on the same day).
-        var last: (key: Key, value: [UInt8])? = nil
+        var last: (key: Key, value: Entry)? = nil
     }
 
     private let state = PThreadMutex(State())
 
-    func key(secret: String, date: String, region: String, product: String) -> [UInt8] {
+    /// The signing key and the scope `date/region/product/aliyun_v4_request`.
+    func entry(secret: String, date: String, region: String, product: String) -> Entry {
         let k = Key(secret: secret, date: date, region: region, product: product)
-        let hit = state.withLock { s -> [UInt8]? in
+        let hit = state.withLock { s -> Entry? in
             if let last = s.last, last.key == k { return last.value }
-            guard let found = s.keys[k] else { return nil }
+            guard let found = s.entries[k] else { return nil }
             s.last = (k, found)
             return found
         }
         if let hit { return hit }
-        let derived = SignerV4.deriveSigningKey(secret: secret, date: date, region: region, product: product)
+        let derived: Entry = (
+            SignerV4.deriveSigningKey(secret: secret, date: date, region: region, product: product),
+            SignerV4.scope(date: date, region: region, product: product)
+        )
         state.withLock { s in
-            if s.keys.count >= Self.capacity { s.keys.removeAll() }
-            s.keys[k] = derived
+            if s.entries.count >= Self.capacity { s.entries.removeAll() }
+            s.entries[k] = derived
             s.last = (k, derived)
         }
         return derived
