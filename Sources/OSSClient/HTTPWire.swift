@@ -33,7 +33,7 @@ final class HTTPWire: Wire {
     }
 
     func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
-        var headers = HTTPHeaders(request.headers)
+        var headers = HTTPHeaders(request.headers, reservingExtra: 2)  // Host, and Content-Length or a proxy's
         headers.replaceOrAdd(name: "Host", value: request.address.hostHeader)
         let endpoint: Endpoint
         let target: String

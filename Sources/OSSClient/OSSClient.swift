@@ -243,9 +243,8 @@ extension OSSClient {
             headers.removeAll { ASCIICase.equal($0.0, "content-md5") }
             headers.append(("Content-MD5", Base64.encode(md5)))
         }
-        if !headers.contains(where: { ASCIICase.equal($0.0, "user-agent") }) {
-            headers.append(("User-Agent", configuration.userAgent))
-        }
+        // Added to each attempt's signed copy below: appending here would copy the operation's headers.
+        let addsUserAgent = !headers.contains(where: { ASCIICase.equal($0.0, "user-agent") })
 
         let address = RequestAddress(
             endpoint: configuration.endpoint, addressing: addressing, bucket: op.bucket, key: op.key,
@@ -266,8 +265,9 @@ extension OSSClient {
                 try Task.checkCancellation()
                 if let deadline, ContinuousClock.now >= deadline { throw OSSClient.deadlinePassed(after: nil) }
                 var signed: [(String, String)] = []
-                signed.reserveCapacity(headers.count + 6)  // Date and the signer's five: one allocation
+                signed.reserveCapacity(headers.count + 7)  // User-Agent, Date and the signer's five: one allocation
                 signed.append(contentsOf: headers)
+                if addsUserAgent { signed.append(("User-Agent", configuration.userAgent)) }
                 let time = signingTime()
                 signed.append(("Date", time.rfc1123))
                 try await signer.sign(

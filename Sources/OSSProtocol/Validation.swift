@@ -23,7 +23,7 @@ package enum Validation {
     /// ending with a letter or digit.
     package static func checkBucketName(_ bucket: String) throws(ValidationError) {
         guard !bucket.isEmpty else { throw ValidationError("the bucket name is empty") }
-        let b = Array(bucket.utf8)
+        let b = bucket.utf8  // walked in place: every request checks its bucket
         guard (3...63).contains(b.count) else {
             throw ValidationError("bucket name \(quoted(bucket)) must be 3 to 63 characters long")
         }
