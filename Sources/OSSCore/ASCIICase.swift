@@ -25,7 +25,7 @@ package enum ASCIICase {
 
     /// `s` with ASCII `A-Z` lowered (other bytes kept): `s` itself when it has none, no allocation.
     package static func lowercased(_ s: String) -> String {
-        guard s.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
+        guard ByteScan.contains(s, where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }
         // Written in place: no array in between (a name of up to 15 bytes allocates nothing).
         let bytes = s.utf8
         return String(unsafeUninitializedCapacity: bytes.count) { out in

@@ -23,18 +23,9 @@ enum HTTPSyntax {
         allBytes(s) { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
     }
 
-    /// Whether every UTF-8 byte of `s` passes `test`, over the string's contiguous storage when it
-    /// has some (every request's head is checked byte by byte).
+    /// Whether every UTF-8 byte of `s` passes `test` (every request's head is checked byte by byte).
     @inline(__always)
-    static func allBytes(_ s: String, _ test: (UInt8) -> Bool) -> Bool {
-        if let result = s.utf8.withContiguousStorageIfAvailable({ buffer in
-            for b in buffer where !test(b) { return false }
-            return true
-        }) {
-            return result
-        }
-        return s.utf8.allSatisfy(test)
-    }
+    static func allBytes(_ s: String, _ test: (UInt8) -> Bool) -> Bool { ByteScan.allSatisfy(s, test) }
 
     static func append(_ s: String, to out: inout [UInt8]) {
         out.append(contentsOf: s.utf8)

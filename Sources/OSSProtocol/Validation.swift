@@ -61,7 +61,7 @@ package enum Validation {
     /// and a key also travels in headers (`x-oss-copy-source`).
     package static func checkObjectKey(_ key: String) throws(ValidationError) {
         try checkObjectName(key)
-        guard !key.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+        guard !ByteScan.hasLineBreak(key) else {
             throw ValidationError("object key \(quoted(key)) holds a CR, LF or NUL")
         }
     }
@@ -87,7 +87,7 @@ package enum Validation {
 
     /// A header value: no CR, LF or NUL (RFC 9110 §5.5).
     package static func checkHeaderValue(_ value: String, name: String) throws(ValidationError) {
-        guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+        guard !ByteScan.hasLineBreak(value) else {
             throw ValidationError("the value of header \(name) holds a CR, LF or NUL")
         }
     }
@@ -102,7 +102,7 @@ package enum Validation {
 
     /// A query parameter name or value passed by the caller: no CR, LF or NUL.
     package static func checkParameter(_ value: String, name: String) throws(ValidationError) {
-        guard !value.utf8.contains(where: { $0 == 13 || $0 == 10 || $0 == 0 }) else {
+        guard !ByteScan.hasLineBreak(value) else {
             throw ValidationError("parameter \(name) holds a CR, LF or NUL")
         }
     }

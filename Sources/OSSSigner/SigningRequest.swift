@@ -86,7 +86,7 @@ public struct SigningRequest: Sendable {
 
     /// Throws when any part of the request cannot go on the wire safely.
     func validate() throws {
-        guard !method.isEmpty, method.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
+        guard HTTPToken.isToken(method) else {
             throw SigningError.invalidInput("the method is not an HTTP token")
         }
         if let bucket {
@@ -96,7 +96,7 @@ public struct SigningRequest: Sendable {
             }
             // A bucket is one host label or path segment: `/`, `?`, `#`, `@`, `:` or spaces would
             // change which resource the URL names.
-            guard bucket.utf8.allSatisfy({ SigningRequest.isBucketByte($0) }) else {
+            guard ByteScan.allSatisfy(bucket, SigningRequest.isBucketByte) else {
                 throw SigningError.invalidInput(
                     "the bucket name '\(SigningRequest.printable(bucket))' may only hold letters, digits, '-', '_' and '.'")
             }
@@ -111,7 +111,7 @@ public struct SigningRequest: Sendable {
             }
         }
         for h in headers {
-            guard !h.name.isEmpty, h.name.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) else {
+            guard HTTPToken.isToken(h.name) else {
                 throw SigningError.invalidInput(
                     "the header name '\(SigningRequest.printable(h.name))' is not an HTTP token")
             }
@@ -124,7 +124,7 @@ public struct SigningRequest: Sendable {
     // MARK: Helpers
 
     static func hasLineBreak(_ s: String) -> Bool {
-        s.utf8.contains { $0 == 13 || $0 == 10 || $0 == 0 }
+        ByteScan.hasLineBreak(s)
     }
 
     static func isBucketByte(_ c: UInt8) -> Bool {

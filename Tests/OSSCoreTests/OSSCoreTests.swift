@@ -257,6 +257,38 @@ import Testing
     }
 }
 
+@Suite struct ByteScanTests {
+    @Test func checksEveryByteOfShortAndLongStrings() {
+        let long = String(repeating: "abc-", count: 50)
+        #expect(ByteScan.allSatisfy("", { _ in false }))
+        #expect(ByteScan.allSatisfy(long) { $0 != 0 })
+        #expect(!ByteScan.allSatisfy(long + "\u{0}") { $0 != 0 })
+        #expect(ByteScan.hasLineBreak(long + "\r"))
+        #expect(ByteScan.hasLineBreak("a\nb"))
+        #expect(ByteScan.hasLineBreak("\u{0}"))
+        #expect(!ByteScan.hasLineBreak(long + "ü"))
+        #expect(ByteScan.contains("a/b") { $0 == UInt8(ascii: "/") })
+    }
+
+    @Test func prefixWithAndWithoutCase() {
+        #expect(ByteScan.hasPrefix("x-oss-meta", "x-oss-"))
+        #expect(!ByteScan.hasPrefix("X-Oss-Meta", "x-oss-"))
+        #expect(ByteScan.hasPrefix("X-Oss-Meta", "x-oss-", ignoringCase: true))
+        #expect(!ByteScan.hasPrefix("x-os", "x-oss-", ignoringCase: true))
+        #expect(!ByteScan.hasPrefix("x_oss-a", "x-oss-", ignoringCase: true))
+        #expect(ByteScan.hasPrefix("", ""))
+    }
+
+    /// Byte order, as V4 signing sorts: upper case before lower, a prefix before what extends it,
+    /// UTF-8 by its bytes.
+    @Test func precedesIsByteOrder() {
+        let names = ["x-oss-meta-b", "content-type", "x-oss-meta-a", "X-Big", "x-oss-meta", "é", "z"]
+        #expect(names.sorted { ByteScan.precedes($0, $1) } == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+        #expect(!ByteScan.precedes("a", "a"))
+        #expect(ByteScan.precedes("", "a"))
+    }
+}
+
 final class Counter: Sendable {
     let v = PThreadMutex(0)
     func add(_ n: Int) { v.withLock { $0 += n } }
