@@ -85,10 +85,12 @@ public struct SignerV4: Sendable {
                 code: .missingRegion,
                 message: "V4 signing needs a region (--region, OSS_REGION or an oss-<region> endpoint)")
         }
-        guard !SigningRequest.hasLineBreak(region), !region.contains("/"), !SigningRequest.hasLineBreak(product) else {
+        guard !SigningRequest.hasLineBreak(region), !ByteScan.contains(region, where: { $0 == UInt8(ascii: "/") }),
+            !SigningRequest.hasLineBreak(product)
+        else {
             throw SigningError.invalidInput("the region or product contains '/', CR, LF or NUL")
         }
-        for name in additionalHeaders where !name.utf8.allSatisfy({ SigningRequest.isTokenByte($0) }) {
+        for name in additionalHeaders where !ByteScan.allSatisfy(name, SigningRequest.isTokenByte) {
             throw SigningError.invalidInput(
                 "the additional header name '\(SigningRequest.printable(name))' is not an HTTP token")
         }
@@ -120,11 +122,23 @@ public struct SignerV4: Sendable {
             if SignerV4.isDefaultSigned(lower) || names.contains(lower) { continue }
             if let v = request.header(lower), !v.isEmpty { names.append(lower) }
         }
-        return names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) }
+        return names.sorted { ByteScan.precedes($0, $1) }
+    }
+
+    /// The lower-case name when a header of this name is signed, else `nil`.
+    static func signedName(_ name: String, additionalHeaders: [String]) -> String? {
+        if ByteScan.hasPrefix(name, "x-oss-", ignoringCase: true) || ASCIICase.equal(name, "content-type")
+            || ASCIICase.equal(name, "content-md5")
+        {
+            return ASCIICase.lowercased(name)
+        }
+        guard !additionalHeaders.isEmpty else { return nil }
+        let lower = ASCIICase.lowercased(name)
+        return additionalHeaders.contains(lower) ? lower : nil
     }
 
     static func isDefaultSigned(_ lower: String) -> Bool {
-        lower.utf8.starts(with: "x-oss-".utf8) || lower == "content-type" || lower == "content-md5"
+        ByteScan.hasPrefix(lower, "x-oss-") || lower == "content-type" || lower == "content-md5"
     }
 
     /// The V4 canonical request of a request whose headers and query are final.
@@ -144,17 +158,17 @@ public struct SignerV4: Sendable {
         signed.reserveCapacity(request.headers.count)
         var payload: String? = nil
         for h in request.headers {
-            let lower = ASCIICase.lowercased(h.name)
+            // Only a name that is signed is lowered (User-Agent, Content-Length, Date... are not).
+            guard let lower = SignerV4.signedName(h.name, additionalHeaders: additionalHeaders) else { continue }
             let value = ASCIISpace.trimmed(h.value)
             if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
-            guard SignerV4.isDefaultSigned(lower) || additionalHeaders.contains(lower) else { continue }
             if let i = signed.firstIndex(where: { $0.name == lower }) {
                 signed[i].value += "," + value
             } else {
                 signed.append((lower, value))
             }
         }
-        signed.sort { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
+        signed.sort { ByteScan.precedes($0.name, $1.name) }
         var out: [UInt8] = []
         out.reserveCapacity(
             signed.reduce(256 + (request.key?.utf8.count ?? 0) * 3) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })

@@ -91,6 +91,25 @@ struct SignerV4Tests {
         #expect(signer.canonicalRequest(spaced, additionalHeaders: []).contains("content-type:\n"))
     }
 
+    /// The default-signed names in any case, and the additional ones asked for, are signed
+    /// lower-cased; any other header (User-Agent, Content-Length) takes no part.
+    @Test func onlySignedNamesTakePartWhateverTheirCase() {
+        let request = SigningRequest(
+            method: "PUT", bucket: "b", key: "k",
+            headers: [
+                ("User-Agent", "ua"), ("CONTENT-MD5", "m"), ("Content-Length", "4"), ("Host", "h.example"),
+                ("X-Oss-Meta-Z", "z"), ("x-OSS-content-sha256", "UNSIGNED-PAYLOAD"),
+            ])
+        let signer = SignerV4(region: "r")
+        #expect(
+            signer.canonicalRequest(request, additionalHeaders: ["host"])
+                == "PUT\n/b/k\n\ncontent-md5:m\nhost:h.example\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-meta-z:z\n\n"
+                + "host\nUNSIGNED-PAYLOAD")
+        #expect(
+            signer.canonicalRequest(request, additionalHeaders: [])
+                == "PUT\n/b/k\n\ncontent-md5:m\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-meta-z:z\n\n\nUNSIGNED-PAYLOAD")
+    }
+
     @Test(arguments: [
         ("a b", "/bucket/a%20b"), ("a+b", "/bucket/a%2Bb"), ("a~b", "/bucket/a~b"), ("a*b", "/bucket/a%2Ab"),
         ("a!b", "/bucket/a%21b"), ("a'(b)", "/bucket/a%27%28b%29"), ("100%", "/bucket/100%25"),
