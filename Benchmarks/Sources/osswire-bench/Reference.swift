@@ -297,6 +297,22 @@ struct ReferenceBenchmark {
     /// Ours alone, for a profiler: `count` V4-signed 4 KiB PutObjects on one connection to a
     /// refserver already running on `port` (the same calls as `small`); prints µs per PutObject.
     static func profileSmall(port: Int, count: Int, layer: String? = nil) async throws {
+        if layer == "sign" {
+            // V4 signing alone, in a loop with no socket: what a signature costs with warm caches.
+            let signer = RequestSigner(region: "cn-hangzhou", credentialsProvider: StaticCredentialsProvider(
+                accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real"))
+            var n = 0
+            let seconds = try await Stats.time {
+                for i in 0..<count {
+                    let r = SigningRequest(method: "PUT", bucket: "bench", key: "small-\(i)", headers: [
+                        ("Content-Type", "application/octet-stream"), ("User-Agent", "osswire/0.1"), ("Content-Length", "4096"),
+                        ("Date", "Sun, 06 Dec 2026 05:00:00 GMT")])
+                    n &+= try await signer.sign(r).count
+                }
+            }
+            print("sign: \(count) signs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each \(n)")
+            return
+        }
         if layer == "http" {
             // The HTTP layer alone (HTTPClient, V4-signed by hand, no OSSClient): what OSSClient adds is the rest.
             let body = [UInt8](repeating: 0x61, count: 4096)
