@@ -47,15 +47,23 @@ public struct SignerV4: Sendable {
         added.append(("Date", time.rfc1123))
         added.append(("x-oss-content-sha256", SignerV4.unsignedPayload))
         if let token = credentials.token { added.append(("x-oss-security-token", token)) }
-        let signed = request.settingHeaders(added)
-        let extra = effectiveAdditionalHeaders(signed)
+        // Without additional headers (the usual case) the signer's headers overlay the request's
+        // as they are read: no merged copy of the request is made.
+        let extra: [String]
+        let canonical: [UInt8]
+        if additionalHeaders.isEmpty {
+            extra = []
+            canonical = canonicalRequestBytes(request, replacedBy: added, additionalHeaders: [])
+        } else {
+            let signed = request.settingHeaders(added)
+            extra = effectiveAdditionalHeaders(signed)
+            canonical = canonicalRequestBytes(signed, additionalHeaders: extra)
+        }
         // The key and the scope depend only on the secret, the day, the region and the product:
         // both come from the cache, built once a day.
         let (key, scope) = SigningKeyCache.shared.entry(
             secret: credentials.accessKeySecret, date: time.yyyymmdd, region: region, product: product)
-        // The canonical request and the string to sign as bytes, hashed and signed as they are
-        // (built for every request: no intermediate strings).
-        let canonical = canonicalRequestBytes(signed, additionalHeaders: extra)
+        // The string to sign as bytes, hashed and signed as it is (no intermediate strings).
         let toSign = stringToSignBytes(canonicalRequest: canonical, stamp: stamp, scope: scope)
         let signature = key.withUnsafeBytes { k in
             toSign.withUnsafeBytes { HMAC.authenticateHex(.sha256, key: k, message: $0) }
@@ -152,14 +160,22 @@ public struct SignerV4: Sendable {
 
     /// The canonical request's UTF-8 bytes.
     func canonicalRequestBytes(_ request: SigningRequest, additionalHeaders: [String]) -> [UInt8] {
-        // One pass over the headers: each name lower-cased once, the values of a repeated name
-        // trimmed and joined with `,` in the order sent (as `SigningRequest.header` does).
+        canonicalRequestBytes(request, replacedBy: [], additionalHeaders: additionalHeaders)
+    }
+
+    /// The canonical request's bytes of `request.settingHeaders(overlay)`, for an `overlay` whose
+    /// names are distinct, read without building that request.
+    func canonicalRequestBytes(
+        _ request: SigningRequest, replacedBy overlay: [(name: String, value: String)], additionalHeaders: [String]
+    ) -> [UInt8] {
+        // One pass over the headers: each signed name lower-cased once, the values of a repeated
+        // name trimmed and joined with `,` in the order sent (as `SigningRequest.header` does).
         var signed: [(name: String, value: String)] = []
-        signed.reserveCapacity(request.headers.count)
+        signed.reserveCapacity(request.headers.count + overlay.count)
         var payload: String? = nil
-        for h in request.headers {
+        func take(_ h: (name: String, value: String)) {
             // Only a name that is signed is lowered (User-Agent, Content-Length, Date... are not).
-            guard let lower = SignerV4.signedName(h.name, additionalHeaders: additionalHeaders) else { continue }
+            guard let lower = SignerV4.signedName(h.name, additionalHeaders: additionalHeaders) else { return }
             let value = ASCIISpace.trimmed(h.value)
             if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
             if let i = signed.firstIndex(where: { $0.name == lower }) {
@@ -168,6 +184,8 @@ public struct SignerV4: Sendable {
                 signed.append((lower, value))
             }
         }
+        for h in request.headers where !overlay.contains(where: { ASCIICase.equal($0.name, h.name) }) { take(h) }
+        for h in overlay { take(h) }
         signed.sort { ByteScan.precedes($0.name, $1.name) }
         var out: [UInt8] = []
         out.reserveCapacity(

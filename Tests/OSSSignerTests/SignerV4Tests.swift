@@ -1,5 +1,5 @@
 import OSSCore
-import OSSSigner
+@testable import OSSSigner
 import Testing
 
 @Suite("SignerV4")
@@ -108,6 +108,21 @@ struct SignerV4Tests {
         #expect(
             signer.canonicalRequest(request, additionalHeaders: [])
                 == "PUT\n/b/k\n\ncontent-md5:m\nx-oss-content-sha256:UNSIGNED-PAYLOAD\nx-oss-meta-z:z\n\n\nUNSIGNED-PAYLOAD")
+    }
+
+    /// What `sign` hashes without merging: the request's headers with the signer's overlaid
+    /// reads the same as the merged request (any case, a replaced header repeated).
+    @Test func overlaidHeadersReadAsTheMergedRequest() {
+        let request = SigningRequest(
+            method: "PUT", bucket: "b", key: "k",
+            headers: [("X-OSS-Date", "stale"), ("x-oss-meta-a", "1"), ("x-oss-date", "stale2"), ("Content-Type", "t")])
+        let overlay: [(name: String, value: String)] = [
+            ("x-oss-date", "20231216T162057Z"), ("Date", "d"), ("x-oss-content-sha256", "UNSIGNED-PAYLOAD"),
+        ]
+        let signer = SignerV4(region: "r")
+        let merged = signer.canonicalRequest(request.settingHeaders(overlay), additionalHeaders: [])
+        #expect(String(decoding: signer.canonicalRequestBytes(request, replacedBy: overlay, additionalHeaders: []), as: UTF8.self) == merged)
+        #expect(merged.contains("x-oss-date:20231216T162057Z\n") && !merged.contains("stale"))
     }
 
     @Test(arguments: [
