@@ -1,9 +1,10 @@
 /// Byte-wise checks of protocol text over a string's contiguous UTF-8 (every request's method,
 /// bucket, key, header names and values pass through several of them): a loop over a buffer,
-/// not the UTF8View's iterator or a walk of Characters.
+/// not the UTF8View's iterator or a walk of Characters. The two that take a test are inlinable,
+/// so each caller's test is inlined into the loop instead of called per byte.
 package enum ByteScan {
     /// Whether every UTF-8 byte of `s` passes `test` (true for an empty string).
-    @inline(__always)
+    @inlinable
     package static func allSatisfy(_ s: String, _ test: (UInt8) -> Bool) -> Bool {
         if let result = s.utf8.withContiguousStorageIfAvailable({ buffer in
             for b in buffer where !test(b) { return false }
@@ -15,7 +16,7 @@ package enum ByteScan {
     }
 
     /// Whether some UTF-8 byte of `s` passes `test`.
-    @inline(__always)
+    @inlinable
     package static func contains(_ s: String, where test: (UInt8) -> Bool) -> Bool {
         !allSatisfy(s) { !test($0) }
     }
