@@ -7,10 +7,21 @@ import Testing
 @Suite struct FuzzTests {
     static let interesting: [UInt8] = Array("<>/&;\"'=![]?-#x \t\r\n".utf8) + [0x00, 0x80, 0xC3, 0xE4, 0xF0, 0xFF]
 
-    @Test func mutatedSamplesNeverCrashTheReaderOrTheDecoders() throws {
+    /// Run on a thread of its own (`Blocking.run`): seconds of parsing on a cooperative thread
+    /// starved the in-process servers of the suites running beside it.
+    @Test func mutatedSamplesNeverCrashTheReaderOrTheDecoders() async throws {
+        let (accepted, refused, badErrors) = try await Blocking.run { try Self.fuzz() }
+        #expect(badErrors.isEmpty, "\(badErrors.prefix(5))")
+        #expect(accepted > 0 && refused > 0)
+    }
+
+    /// Parses 200 mutations of each sample: how many were accepted and refused, and the errors
+    /// whose offset or message was wrong.
+    static func fuzz() throws -> (accepted: Int, refused: Int, badErrors: [String]) {
         var random = SplitMix64(state: 0x0551_7EE5)
         var accepted = 0
         var refused = 0
+        var badErrors: [String] = []
         for name in try Fixtures.responseNames() {
             let original = try Fixtures.response(name)
             for _ in 0..<200 {
@@ -40,11 +51,12 @@ import Testing
                     _ = try? CopyObjectResult(xml: root)
                 } catch {
                     refused += 1
-                    #expect(error.offset >= 0 && error.offset <= bytes.count, "\(error)")
-                    #expect(!error.message.isEmpty)
+                    if !(error.offset >= 0 && error.offset <= bytes.count) || error.message.isEmpty {
+                        badErrors.append("\(name): \(error)")
+                    }
                 }
             }
         }
-        #expect(accepted > 0 && refused > 0)
+        return (accepted, refused, badErrors)
     }
 }
