@@ -42,7 +42,9 @@ struct MetricsPhaseTests {
         var request = HTTPRequest(
             method: .put, endpoint: server.endpoint, target: "/a", body: .bytes([UInt8](repeating: 1, count: 200_000)))
         request.metricsHandler = reports.handler
+        let started = ContinuousClock.now
         let response = try await client.execute(request)
+        let elapsed = started.duration(to: .now)
         #expect(response.status == 200 && response.body.count == 1024)
         let m = response.metrics
         #expect(m.requestSent > .zero)
@@ -51,8 +53,9 @@ struct MetricsPhaseTests {
         // The server waited `delay` after the whole request arrived: the first byte cannot come sooner.
         #expect(m.timeToFirstByte >= Self.delay)
         #expect(m.total >= Self.delay)
-        // Generous: an instrument that counted something else (a second wait) would show here.
-        #expect(m.timeToFirstByte < Self.delay + .seconds(30))
+        // An instrument that counted something else (a wait before the call) would show here; the
+        // bound is the call itself, not a tolerance (30 s tripped with the suite on two busy cores).
+        #expect(m.total <= elapsed)
         #expect(m.tlsVersion.isEmpty && m.tlsCipher.isEmpty)
         #expect(m.bytesSent > 200_000)
         // The handler got the final metrics once, the same as the response's.
