@@ -57,7 +57,7 @@ struct HTTPCommandMoreTests {
         let base = "http://127.0.0.1:\(server.port)"
         for verb in ["head", "post", "delete", "get"] {
             let r = try await Products.runOSSWire([
-                "http", verb, base + "/obj", "-H", "X-Probe: \(verb)", "--timeout", "30",
+                "http", verb, base + "/obj", "-H", "X-Probe: \(verb)", "--timeout", "300",
             ])
             #expect(r.status == 0, "\(verb): \(r.stderr)")
             #expect(r.stdout.contains("< HTTP/1.1 200 OK"), "\(verb): \(r.stdout)")
@@ -111,7 +111,7 @@ struct HTTPCommandMoreTests {
         defer { server.stop() }
         let base = "http://127.0.0.1:\(server.port)"
         let r = try await Products.runOSSWire(
-            ["http", "get", base + "/obj", "--count", "40", "--concurrency", "4", "--json", "--timeout", "30"])
+            ["http", "get", base + "/obj", "--count", "40", "--concurrency", "4", "--json", "--timeout", "300"])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try json(r.stdout)
         #expect(o["count"] as? Int == 40 && o["ok"] as? Int == 40 && o["failed"] as? Int == 0)
@@ -145,7 +145,7 @@ struct HTTPCommandMoreTests {
         defer { server.stop() }
         let url = "https://localhost:\(server.port)/obj"
         let r = try await Products.runOSSWire([
-            "http", "get", url, "--cacert", certs.caFile, "--json", "--timeout", "30",
+            "http", "get", url, "--cacert", certs.caFile, "--json", "--timeout", "300",
         ])
         #expect(r.status == 0, "\(r.stderr)")
         let o = try json(r.stdout)
