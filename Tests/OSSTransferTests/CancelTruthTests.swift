@@ -92,12 +92,20 @@ struct CancelTruthTests {
         if o.bodyFullySent == false { #expect(!stored) }
     }
 
-    @Test(arguments: sizes, StopKind.allCases)
-    func againstTheMockReadingSlowly(size: Int, kind: StopKind) async throws {
+    /// The mock reads at 1 MiB/s; a body larger than the socket buffers also stops being read
+    /// after 1 MiB until the stop has returned, so the stop lands with the body in flight however
+    /// late a loaded machine runs it (at 1 MiB/s alone, a stop 4 s late found 4 MiB stored).
+    static func slowReader(size: Int) -> MockServerConfiguration {
         var config = MockServerConfiguration()
         config.buckets = ["truth"]
         config.faults.maxReceiveRate = 1 << 20
-        try await withMockServer(configuration: config) { server in
+        if size >= 4 << 20 { config.faults.stallAfterBodyBytes = 1 << 20 }
+        return config
+    }
+
+    @Test(arguments: sizes, StopKind.allCases)
+    func againstTheMockReadingSlowly(size: Int, kind: StopKind) async throws {
+        try await withMockServer(configuration: Self.slowReader(size: size)) { server in
             let scratch = Scratch()
             let (path, _) = scratch.file("f", size: size, seed: UInt64(size))
             let client = try makeClient(server)
@@ -107,6 +115,7 @@ struct CancelTruthTests {
                 // Late enough that the client has handed the socket all it can take (the
                 // whole body, up to 4 MiB): the case a graceful shutdown got wrong.
                 inFlight: { service.bodyBytesReceived >= min(Int64(size / 2), 256 << 10) })
+            service.updateFaults { $0.stallAfterBodyBytes = nil }  // the mock reads on and finds the reset
             await client.shutdown()
             // The server is done with the request once its connection is closed.
             try await eventually("the mock closed the connection") { server.openConnections == 0 }
@@ -259,10 +268,7 @@ struct CpInterruptTruthTests {
 
     @Test(arguments: CancelTruthTests.sizes)
     func againstTheMockReadingSlowly(size: Int) async throws {
-        var config = MockServerConfiguration()
-        config.buckets = ["truth"]
-        config.faults.maxReceiveRate = 1 << 20
-        try await withMockServer(configuration: config) { server in
+        try await withMockServer(configuration: CancelTruthTests.slowReader(size: size)) { server in
             let scratch = Scratch()
             let (path, _) = scratch.file("f", size: size, seed: UInt64(size) &+ 3)
             let p = try OSSWireProcess(
@@ -272,6 +278,7 @@ struct CpInterruptTruthTests {
             let (status, json) = try await Self.interrupt(p) {
                 service.bodyBytesReceived >= min(Int64(size / 2), 256 << 10)
             }
+            service.updateFaults { $0.stallAfterBodyBytes = nil }  // the mock reads on and finds the reset
             try await eventually("the mock closed the connection") { server.openConnections == 0 }
             let stored = service.objectKeys(bucket: "truth").contains("k")
             Self.check(status: status, json: json, stored: stored, stderr: p.stderr)
