@@ -29,16 +29,19 @@ package enum ByteScan {
     /// Whether `s` starts with the bytes of `prefix`; with `ignoringCase`, ASCII letters of `s`
     /// are compared lowered (`prefix` is then given in lower case).
     package static func hasPrefix(_ s: String, _ prefix: StaticString, ignoringCase: Bool = false) -> Bool {
-        let n = prefix.utf8CodeUnitCount
-        guard s.utf8.count >= n else { return false }
-        let p = UnsafeBufferPointer(start: prefix.utf8Start, count: n)
-        if let result = s.utf8.withContiguousStorageIfAvailable({ b in
-            for i in 0..<n where b[i] != p[i] && !(ignoringCase && ASCIICase.lower(b[i]) == p[i]) { return false }
-            return true
-        }) {
-            return result
+        // withUTF8Buffer: a one-character literal is held as a scalar, without a pointer.
+        prefix.withUTF8Buffer { p in
+            guard s.utf8.count >= p.count else { return false }
+            if let result = s.utf8.withContiguousStorageIfAvailable({ b in
+                for i in 0..<p.count where b[i] != p[i] && !(ignoringCase && ASCIICase.lower(b[i]) == p[i]) {
+                    return false
+                }
+                return true
+            }) {
+                return result
+            }
+            return s.utf8.starts(with: p) { ignoringCase ? ASCIICase.lower($0) == $1 : $0 == $1 }
         }
-        return s.utf8.starts(with: p) { ignoringCase ? ASCIICase.lower($0) == $1 : $0 == $1 }
     }
 
     /// Whether `a`'s UTF-8 bytes sort before `b`'s (byte order, the order V4 signing sorts by).

@@ -277,6 +277,8 @@ import Testing
         #expect(!ByteScan.hasPrefix("x-os", "x-oss-", ignoringCase: true))
         #expect(!ByteScan.hasPrefix("x_oss-a", "x-oss-", ignoringCase: true))
         #expect(ByteScan.hasPrefix("", ""))
+        #expect(ByteScan.hasPrefix("Xy", "x", ignoringCase: true))  // a one-character literal has no pointer
+        #expect(!ByteScan.hasPrefix("", "x"))
     }
 
     /// Byte order, as V4 signing sorts: upper case before lower, a prefix before what extends it,
