@@ -29,7 +29,9 @@ struct RequestMetricsTests {
         #expect(m.timeToFirstByte <= m.total, "\(what): \(m)", sourceLocation: sourceLocation)
         #expect(m.timeToFirstByte >= delay, "\(what): \(m)", sourceLocation: sourceLocation)
         #expect(m.total >= delay, "\(what): \(m)", sourceLocation: sourceLocation)
-        if let started = Self.started {
+        let started = Self.started
+        #expect(started != nil, "check runs inside $started.withValue", sourceLocation: sourceLocation)
+        if let started {
             #expect(m.total <= started.duration(to: .now), "\(what): \(m)", sourceLocation: sourceLocation)
         }
         #expect(m.bytesSent > 0 && m.bytesReceived > 0, "\(what): \(m)", sourceLocation: sourceLocation)
