@@ -27,25 +27,32 @@ package enum Hex {
 
     /// Encodes the bytes of a buffer as hex digits, written straight into the string.
     package static func encode(_ bytes: UnsafeRawBufferPointer, uppercase: Bool = false) -> String {
-        let a = UInt8(ascii: uppercase ? "A" : "a") &- 10
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { out in
-            for (i, b) in bytes.enumerated() {
-                let hi = b >> 4, lo = b & 0x0F
-                out[2 * i] = hi < 10 ? 0x30 &+ hi : a &+ hi
-                out[2 * i + 1] = lo < 10 ? 0x30 &+ lo : a &+ lo
-            }
-            return bytes.count * 2
+        String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            write(bytes, into: out, uppercase: uppercase)
         }
     }
 
     /// Appends the bytes of a buffer as lower-case hex digits to `out`: no string in between.
     package static func append(_ bytes: UnsafeRawBufferPointer, to out: inout [UInt8]) {
-        out.reserveCapacity(out.count + bytes.count * 2)
-        for b in bytes {
-            let hi = b >> 4, lo = b & 0x0F
-            out.append(hi < 10 ? 0x30 &+ hi : 0x57 &+ hi)
-            out.append(lo < 10 ? 0x30 &+ lo : 0x57 &+ lo)
+        let start = out.count
+        out.append(contentsOf: repeatElement(0, count: bytes.count * 2))
+        out.withUnsafeMutableBufferPointer { all in
+            _ = write(bytes, into: UnsafeMutableBufferPointer(rebasing: all[start...]), uppercase: false)
         }
+    }
+
+    /// Writes two digits a byte to the start of `out` (at least twice as long as `bytes`).
+    /// - Returns: the number of digits written.
+    private static func write(_ bytes: UnsafeRawBufferPointer, into out: UnsafeMutableBufferPointer<UInt8>, uppercase: Bool)
+        -> Int
+    {
+        let a = UInt8(ascii: uppercase ? "A" : "a") &- 10
+        for (i, b) in bytes.enumerated() {
+            let hi = b >> 4, lo = b & 0x0F
+            out[2 * i] = hi < 10 ? 0x30 &+ hi : a &+ hi
+            out[2 * i + 1] = lo < 10 ? 0x30 &+ lo : a &+ lo
+        }
+        return bytes.count * 2
     }
 
     /// Decodes hex digits (either case) into bytes.

@@ -42,6 +42,10 @@ import Testing
         #expect(Hex.decode("00AbfF") == [0x00, 0xab, 0xff])
         #expect(Hex.decode("abc") == nil)
         #expect(Hex.decode("zz") == nil)
+        // Appended after what is there, lower case, the same digits as encode.
+        var out: [UInt8] = Array("x:".utf8)
+        [UInt8]([0x00, 0x9f, 0xa0, 0xff]).withUnsafeBytes { Hex.append($0, to: &out) }
+        #expect(String(decoding: out, as: UTF8.self) == "x:009fa0ff")
     }
 
     @Test func base64KnownAnswers() {
