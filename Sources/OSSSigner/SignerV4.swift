@@ -93,8 +93,8 @@ public struct SignerV4: Sendable {
                 code: .missingRegion,
                 message: "V4 signing needs a region (--region, OSS_REGION or an oss-<region> endpoint)")
         }
-        guard !SigningRequest.hasLineBreak(region), !ByteScan.contains(region, where: { $0 == UInt8(ascii: "/") }),
-            !SigningRequest.hasLineBreak(product)
+        guard !ByteScan.hasLineBreak(region), !ByteScan.contains(region, where: { $0 == UInt8(ascii: "/") }),
+            !ByteScan.hasLineBreak(product)
         else {
             throw SigningError.invalidInput("the region or product contains '/', CR, LF or NUL")
         }
@@ -135,18 +135,17 @@ public struct SignerV4: Sendable {
 
     /// The lower-case name when a header of this name is signed, else `nil`.
     static func signedName(_ name: String, additionalHeaders: [String]) -> String? {
-        if ByteScan.hasPrefix(name, "x-oss-", ignoringCase: true) || ASCIICase.equal(name, "content-type")
-            || ASCIICase.equal(name, "content-md5")
-        {
-            return ASCIICase.lowercased(name)
-        }
+        if isDefaultSigned(name) { return ASCIICase.lowercased(name) }
         guard !additionalHeaders.isEmpty else { return nil }
         let lower = ASCIICase.lowercased(name)
         return additionalHeaders.contains(lower) ? lower : nil
     }
 
-    static func isDefaultSigned(_ lower: String) -> Bool {
-        ByteScan.hasPrefix(lower, "x-oss-") || lower == "content-type" || lower == "content-md5"
+    /// Whether V4 signs a header of this name whatever is asked (`x-oss-*`, `Content-Type`,
+    /// `Content-MD5`), in any case.
+    static func isDefaultSigned(_ name: String) -> Bool {
+        ByteScan.hasPrefix(name, "x-oss-", ignoringCase: true) || ASCIICase.equal(name, "content-type")
+            || ASCIICase.equal(name, "content-md5")
     }
 
     /// The V4 canonical request of a request whose headers and query are final.
