@@ -1,3 +1,5 @@
+import OSSCore
+
 /// Turns a request into HTTP/1.1 bytes (RFC 9112 §3, §6), after checking nothing unsafe can reach
 /// the wire.
 public enum HTTPRequestEncoder {
@@ -32,11 +34,11 @@ public enum HTTPRequestEncoder {
             throw HTTPValidationError("the method is not a token")
         }
         guard !request.target.isEmpty else { throw HTTPValidationError("the request target is empty") }
-        guard HTTPSyntax.allBytes(request.target, { $0 > 0x20 && $0 != 0x7F }) else {
+        guard ByteScan.allSatisfy(request.target, { $0 > 0x20 && $0 != 0x7F }) else {
             throw HTTPValidationError("the request target contains a space, CR, LF, NUL or another control character")
         }
         guard !request.endpoint.host.isEmpty,
-            HTTPSyntax.allBytes(request.endpoint.host, { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "/") })
+            ByteScan.allSatisfy(request.endpoint.host, { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "/") })
         else { throw HTTPValidationError("the host is empty or contains a forbidden character") }
         var present = Present()
         var lengths = 0

@@ -15,17 +15,13 @@ enum HTTPSyntax {
     @inline(__always)
     static func isTokenChar(_ c: UInt8) -> Bool { HTTPToken.isTokenChar(c) }
 
-    static func isToken(_ s: String) -> Bool { !s.isEmpty && allBytes(s, HTTPToken.isTokenChar) }
+    static func isToken(_ s: String) -> Bool { HTTPToken.isToken(s) }
 
     /// A field value as RFC 9110 §5.5 allows it on the wire: no CR, LF or NUL (and no other controls
     /// except HTAB).
     static func isValidFieldValue(_ s: String) -> Bool {
-        allBytes(s) { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
+        ByteScan.allSatisfy(s) { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
     }
-
-    /// Whether every UTF-8 byte of `s` passes `test` (every request's head is checked byte by byte).
-    @inline(__always)
-    static func allBytes(_ s: String, _ test: (UInt8) -> Bool) -> Bool { ByteScan.allSatisfy(s, test) }
 
     static func append(_ s: String, to out: inout [UInt8]) {
         out.append(contentsOf: s.utf8)

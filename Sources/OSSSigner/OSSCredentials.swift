@@ -43,10 +43,10 @@ public struct OSSCredentials: Sendable, Hashable, CustomStringConvertible, Custo
         guard hasKeys else {
             throw SigningError(code: .missingCredentials, message: "the access key id or secret is empty")
         }
-        if SigningRequest.hasLineBreak(accessKeyId) {
+        if ByteScan.hasLineBreak(accessKeyId) {
             throw SigningError(code: .missingCredentials, message: "the access key id contains CR, LF or NUL")
         }
-        if let token, SigningRequest.hasLineBreak(token) {
+        if let token, ByteScan.hasLineBreak(token) {
             throw SigningError(code: .missingCredentials, message: "the security token contains CR, LF or NUL")
         }
     }

@@ -62,7 +62,7 @@ public struct PostObjectSigner: Sendable {
                 code: .missingRegion,
                 message: "V4 signing needs a region (--region, OSS_REGION or an oss-<region> endpoint)")
         }
-        guard !SigningRequest.hasLineBreak(region), !region.contains("/"), !product.contains("/") else {
+        guard !ByteScan.hasLineBreak(region), !region.contains("/"), !product.contains("/") else {
             throw SigningError.invalidInput("the region or product contains '/', CR, LF or NUL")
         }
         guard expires >= 1, expires <= PostObjectSigner.maxExpiry else {

@@ -91,7 +91,7 @@ public struct SigningRequest: Sendable {
         }
         if let bucket {
             guard !bucket.isEmpty else { throw SigningError.invalidInput("the bucket name is empty") }
-            guard !SigningRequest.hasLineBreak(bucket) else {
+            guard !ByteScan.hasLineBreak(bucket) else {
                 throw SigningError.invalidInput("the bucket name contains CR, LF or NUL")
             }
             // A bucket is one host label or path segment: `/`, `?`, `#`, `@`, `:` or spaces would
@@ -101,11 +101,11 @@ public struct SigningRequest: Sendable {
                     "the bucket name '\(SigningRequest.printable(bucket))' may only hold letters, digits, '-', '_' and '.'")
             }
         }
-        if let key, SigningRequest.hasLineBreak(key) {
+        if let key, ByteScan.hasLineBreak(key) {
             throw SigningError.invalidInput("the object key contains CR, LF or NUL")
         }
         for item in query {
-            if SigningRequest.hasLineBreak(item.name) || item.value.map(SigningRequest.hasLineBreak) == true {
+            if ByteScan.hasLineBreak(item.name) || item.value.map(ByteScan.hasLineBreak) == true {
                 throw SigningError.invalidInput(
                     "the query parameter '\(SigningRequest.printable(item.name))' contains CR, LF or NUL")
             }
@@ -115,17 +115,13 @@ public struct SigningRequest: Sendable {
                 throw SigningError.invalidInput(
                     "the header name '\(SigningRequest.printable(h.name))' is not an HTTP token")
             }
-            if SigningRequest.hasLineBreak(h.value) {
+            if ByteScan.hasLineBreak(h.value) {
                 throw SigningError.invalidInput("the value of header '\(h.name)' contains CR, LF or NUL")
             }
         }
     }
 
     // MARK: Helpers
-
-    static func hasLineBreak(_ s: String) -> Bool {
-        ByteScan.hasLineBreak(s)
-    }
 
     static func isBucketByte(_ c: UInt8) -> Bool {
         switch c {
