@@ -44,13 +44,7 @@ final class ConnectionPool: Sendable {
                 return (true, h.idle.popLast())
             }
         }
-        if fast.granted {
-            if let conn = fast.idle {
-                if isUsable(conn) { return conn }
-                conn.close()
-            }
-            return takeIdle(endpoint)
-        }
+        if fast.granted { return takeIdle(endpoint, first: fast.idle) }
         let id = state.withLock { s -> Int in
             s.nextID += 1
             return s.nextID
@@ -85,12 +79,6 @@ final class ConnectionPool: Sendable {
     /// Runs `body` on a host's entry in place: one lookup for a read and a write.
     private static func update<R>(_ host: inout Host, _ body: (inout Host) -> R) -> R { body(&host) }
 
-    /// Whether an idle connection may carry the next request: not expired, and nothing waiting
-    /// on it (no stray bytes, no close from the server).
-    private func isUsable(_ conn: HTTPConnection) -> Bool {
-        ContinuousClock.now - conn.idleSince < idleExpiry && conn.stream.isReusable
-    }
-
     private func cancelWaiter(_ endpoint: Endpoint, id: Int) {
         let waiter = state.withLock { s -> Waiter? in
             guard let i = s.hosts[endpoint]?.waiters.firstIndex(where: { $0.id == id }) else { return nil }
@@ -99,13 +87,19 @@ final class ConnectionPool: Sendable {
         waiter?.continuation.resume(throwing: CancellationError())
     }
 
-    private func takeIdle(_ endpoint: Endpoint) -> HTTPConnection? {
+    /// The newest idle connection that is still good (not expired, nothing waiting on it: no
+    /// stray bytes, no close from the server), closing those that are not; `first` is tried
+    /// before the list (the one `acquire` took with its slot).
+    private func takeIdle(_ endpoint: Endpoint, first: HTTPConnection? = nil) -> HTTPConnection? {
+        var candidate = first
         while true {
             // In place (the `default:` subscript): through `hosts[endpoint]?` the Host was copied out
             // and its idle list copied on write, an allocation on every request.
-            let conn = state.withLock { s -> HTTPConnection? in s.hosts[endpoint, default: Host()].idle.popLast() }
+            let conn =
+                candidate ?? state.withLock { s -> HTTPConnection? in s.hosts[endpoint, default: Host()].idle.popLast() }
+            candidate = nil
             guard let conn else { return nil }
-            if isUsable(conn) { return conn }
+            if ContinuousClock.now - conn.idleSince < idleExpiry && conn.stream.isReusable { return conn }
             conn.close()
         }
     }

@@ -20,7 +20,7 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
     public init() {}
 
     public init(_ fields: [(String, String)]) {
-        self.fields = fields.map { HTTPField(name: $0.0, value: $0.1) }
+        self.init(fields, reservingExtra: 0)
     }
 
     /// The fields, with room for `extra` more added without regrowing.
