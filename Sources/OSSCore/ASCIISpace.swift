@@ -20,6 +20,15 @@ package enum ASCIISpace {
         }
     }
 
+    /// Appends the bytes of `trimmed(s)` to `out`, with no string in between.
+    package static func appendTrimmed(_ s: String, to out: inout [UInt8]) {
+        let done: Void? = s.utf8.withContiguousStorageIfAvailable { b in
+            let (lo, hi) = bounds(b, lineBreaks: false)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: b[lo..<hi]))
+        }
+        if done == nil { out.append(contentsOf: trimmedByIndex(s, lineBreaks: false).utf8) }
+    }
+
     /// `trimmed` for a substring or any other string type.
     package static func trimmed<S: StringProtocol>(_ s: S, lineBreaks: Bool = false) -> String {
         if let whole = s as? String { return trimmed(whole, lineBreaks: lineBreaks) }

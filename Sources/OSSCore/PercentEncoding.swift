@@ -54,7 +54,13 @@ package enum PercentEncoding {
         }
         if clean { return string }
         var out = [UInt8]()
-        out.reserveCapacity(text.utf8.count)
+        out.reserveCapacity(text.utf8.count * 3)
+        append(string, allowed: allowed, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `encode(text, allowed:)`'s bytes to `out`, with no string in between.
+    package static func append(_ text: String, allowed: Allowed, to out: inout [UInt8]) {
         for b in text.utf8 {
             if allowed.contains(b) {
                 out.append(b)
@@ -64,7 +70,6 @@ package enum PercentEncoding {
                 out.append(upperHex[Int(b & 0x0f)])
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// Decodes `%XX` sequences.

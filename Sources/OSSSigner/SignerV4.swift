@@ -133,14 +133,6 @@ public struct SignerV4: Sendable {
         return names.sorted { ByteScan.precedes($0, $1) }
     }
 
-    /// The lower-case name when a header of this name is signed, else `nil`.
-    static func signedName(_ name: String, additionalHeaders: [String]) -> String? {
-        if isDefaultSigned(name) { return ASCIICase.lowercased(name) }
-        guard !additionalHeaders.isEmpty else { return nil }
-        let lower = ASCIICase.lowercased(name)
-        return additionalHeaders.contains(lower) ? lower : nil
-    }
-
     /// Whether V4 signs a header of this name whatever is asked (`x-oss-*`, `Content-Type`,
     /// `Content-MD5`), in any case.
     static func isDefaultSigned(_ name: String) -> Bool {
@@ -164,43 +156,73 @@ public struct SignerV4: Sendable {
 
     /// The canonical request's bytes of `request.settingHeaders(overlay)`, for an `overlay` whose
     /// names are distinct, read without building that request.
+    ///
+    /// Written byte by byte into one array: no name is lower-cased into a new string, no value
+    /// trimmed into one, no path or joined value built as a string first. The signed headers are
+    /// references into the request (no copy), put in order by an insertion sort on their
+    /// lower-cased names: stable, so the values of a repeated name are joined in the order sent
+    /// (as `SigningRequest.header` does), and quick for the handful a request signs.
     func canonicalRequestBytes(
         _ request: SigningRequest, replacedBy overlay: [(name: String, value: String)], additionalHeaders: [String]
     ) -> [UInt8] {
-        // One pass over the headers: each signed name lower-cased once, the values of a repeated
-        // name trimmed and joined with `,` in the order sent (as `SigningRequest.header` does).
+        func isSigned(_ name: String) -> Bool {
+            SignerV4.isDefaultSigned(name) || additionalHeaders.contains { ASCIICase.equal($0, name) }
+        }
         var signed: [(name: String, value: String)] = []
         signed.reserveCapacity(request.headers.count + overlay.count)
-        var payload: String? = nil
-        func take(_ h: (name: String, value: String)) {
-            // Only a name that is signed is lowered (User-Agent, Content-Length, Date... are not).
-            guard let lower = SignerV4.signedName(h.name, additionalHeaders: additionalHeaders) else { return }
-            let value = ASCIISpace.trimmed(h.value)
-            if lower == "x-oss-content-sha256" { payload = payload.map { $0 + "," + value } ?? value }
-            if let i = signed.firstIndex(where: { $0.name == lower }) {
-                signed[i].value += "," + value
-            } else {
-                signed.append((lower, value))
+        var valueBytes = 0
+        for h in request.headers where isSigned(h.name) && !overlay.contains(where: { ASCIICase.equal($0.name, h.name) }) {
+            signed.append(h)
+            valueBytes += h.name.utf8.count + h.value.utf8.count + 2
+        }
+        for h in overlay where isSigned(h.name) {
+            signed.append(h)
+            valueBytes += h.name.utf8.count + h.value.utf8.count + 2
+        }
+        if signed.count > 1 {
+            for i in 1..<signed.count {
+                var j = i
+                while j > 0 && ASCIICase.precedes(signed[j].name, signed[j - 1].name) {
+                    signed.swapAt(j, j - 1)
+                    j -= 1
+                }
             }
         }
-        for h in request.headers where !overlay.contains(where: { ASCIICase.equal($0.name, h.name) }) { take(h) }
-        for h in overlay { take(h) }
-        signed.sort { ByteScan.precedes($0.name, $1.name) }
         var out: [UInt8] = []
-        out.reserveCapacity(
-            signed.reduce(256 + (request.key?.utf8.count ?? 0) * 3) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 })
+        let pathBytes = (request.bucket?.utf8.count ?? 0) + (request.key?.utf8.count ?? 0)
+        out.reserveCapacity(192 + pathBytes * 3 + valueBytes + additionalHeaders.count * 24)
         let newline = UInt8(ascii: "\n")
         out.append(contentsOf: request.method.utf8)
         out.append(newline)
-        out.append(contentsOf: URIEncoding.encode(request.resourcePath, keepSlash: true).utf8)
+        // `/bucket/key` encoded keeping `/`: the encoding of the parts, as `/` is kept.
+        out.append(UInt8(ascii: "/"))
+        if let bucket = request.bucket {
+            PercentEncoding.append(bucket, allowed: .unreservedAndSlash, to: &out)
+            out.append(UInt8(ascii: "/"))
+        }
+        if let key = request.key { PercentEncoding.append(key, allowed: .unreservedAndSlash, to: &out) }
         out.append(newline)
         if !request.query.isEmpty { out.append(contentsOf: URIEncoding.canonicalQuery(request.query).utf8) }
         out.append(newline)
-        for h in signed {
-            out.append(contentsOf: h.name.utf8)
+        var payload: String? = nil
+        var i = 0
+        while i < signed.count {
+            let name = signed[i].name
+            for c in name.utf8 { out.append(ASCIICase.lower(c)) }
             out.append(UInt8(ascii: ":"))
-            out.append(contentsOf: h.value.utf8)
+            let isPayload = ASCIICase.equal(name, "x-oss-content-sha256")
+            var j = i
+            while j < signed.count && (j == i || ASCIICase.equal(signed[j].name, name)) {
+                if j > i { out.append(UInt8(ascii: ",")) }
+                ASCIISpace.appendTrimmed(signed[j].value, to: &out)
+                if isPayload {
+                    let value = ASCIISpace.trimmed(signed[j].value)
+                    payload = payload.map { $0 + "," + value } ?? value
+                }
+                j += 1
+            }
             out.append(newline)
+            i = j
         }
         out.append(newline)
         for (i, name) in additionalHeaders.enumerated() {
