@@ -222,7 +222,6 @@ extension OSSClient {
         defer { epoch.remove(epochKey) }
         let callerKey = signal?.forward(to: callSignal)
         defer { signal?.remove(callerKey) }
-        let wakers = [callSignal]
 
         var headers = op.headers
         let contentLength: Int64?
@@ -253,7 +252,8 @@ extension OSSClient {
         let uploadCRC = checkUpload ? CRC64Accumulator() : nil
         let isRangeRead = op.header("range") != nil
         let checkDownload = configuration.crcCheckEnabled && op.operation == .getObject && !isRangeRead
-        let tracker = ProgressTracker(total: hasBody ? contentLength : nil, handler: progress)
+        // Without a handler nobody hears about progress: no tracker, and no per-chunk callback below.
+        let tracker = progress.map { ProgressTracker(total: hasBody ? contentLength : nil, handler: $0) }
         let policy = retries ?? configuration.retryPolicy
 
         var attempt = 0
@@ -272,12 +272,14 @@ extension OSSClient {
                 signed.append(("Date", time.rfc1123))
                 try await signer.sign(
                     method: op.method, bucket: op.bucket, key: op.key, query: op.query, headers: &signed, time: time)
+                var reached: (@Sendable (Int64) -> Void)? = nil
+                if let tracker { reached = { tracker.reached($0) } }
                 let upload =
                     hasBody
                     ? UploadBody(
                         body: body,
-                        observer: UploadObserver(crc: uploadCRC, limiter: sendLimiter, signals: wakers),
-                        progress: { tracker.reached($0) })
+                        observer: UploadObserver(crc: uploadCRC, limiter: sendLimiter, signal: callSignal),
+                        progress: reached)
                     : nil
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: upload,
@@ -292,9 +294,9 @@ extension OSSClient {
                         try OSSClient.verifyUpload(uploadCRC, base: uploadCRCBase, head: head, operation: op.operation.name)
                     }
                     let pump = BodyPump(
-                        body: response.body, limiter: receiveLimiter, wakers: wakers,
+                        body: response.body, limiter: receiveLimiter, signal: callSignal,
                         crc: checkDownload && head.statusCode == 200 ? CRC64Accumulator() : nil,
-                        progress: hasBody
+                        progress: hasBody || progress == nil
                             ? nil : ProgressTracker(total: head.header("content-length").flatMap { Int64($0) }, handler: progress),
                         highWater: tracker, operation: op.operation.name, serverCRC: head.header(OSSHeader.crc64))
                     return try await consume(head, pump)
@@ -341,7 +343,7 @@ extension OSSClient {
                     guard left > wait else { throw OSSClient.deadlinePassed(after: failure) }
                     wait = min(wait, left)
                 }
-                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: wakers) {
+                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: [callSignal]) {
                     if reason == .disabled {
                         throw OSSClientError(
                             .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
@@ -423,7 +425,8 @@ extension OSSClient {
 final class BodyPump {
     let body: any WireResponseBody
     let limiter: RateLimiter
-    let wakers: [CancellationSignal]
+    /// The call's signal: it ends a rate-limit wait at once.
+    let signal: CancellationSignal
     let crc: CRC64Accumulator?
     let progress: ProgressTracker?
     let operation: String
@@ -431,12 +434,12 @@ final class BodyPump {
     private var finished = false
 
     init(
-        body: any WireResponseBody, limiter: RateLimiter, wakers: [CancellationSignal], crc: CRC64Accumulator?,
+        body: any WireResponseBody, limiter: RateLimiter, signal: CancellationSignal, crc: CRC64Accumulator?,
         progress: ProgressTracker?, highWater: ProgressTracker? = nil, operation: String, serverCRC: String?
     ) {
         self.body = body
         self.limiter = limiter
-        self.wakers = wakers
+        self.signal = signal
         self.crc = crc
         // A download's progress continues the request's tracker, so a retried download is not
         // counted twice.
@@ -458,7 +461,7 @@ final class BodyPump {
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return nil
         }
-        if let reason = await limiter.acquire(chunk.count, wakingOn: wakers) {
+        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(chunk.count, wakingOn: [signal]) {
             throw reason == .disabled
                 ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
                 : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
@@ -487,7 +490,7 @@ final class BodyPump {
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return 0
         }
-        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(n, wakingOn: wakers) {
+        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(n, wakingOn: [signal]) {
             throw reason == .disabled
                 ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
                 : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)

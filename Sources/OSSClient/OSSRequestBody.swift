@@ -264,12 +264,13 @@ final class CRC64Accumulator: Sendable {
 final class UploadObserver: HTTPBodyObserver {
     let crc: CRC64Accumulator?
     let limiter: RateLimiter?
-    let signals: [CancellationSignal]
+    /// The call's signal: it ends a rate-limit wait at once.
+    let signal: CancellationSignal
 
-    init(crc: CRC64Accumulator?, limiter: RateLimiter?, signals: [CancellationSignal]) {
+    init(crc: CRC64Accumulator?, limiter: RateLimiter?, signal: CancellationSignal) {
         self.crc = crc
         self.limiter = limiter
-        self.signals = signals
+        self.signal = signal
     }
 
     func attemptStarted() {
@@ -280,7 +281,7 @@ final class UploadObserver: HTTPBodyObserver {
     /// then with the signal's reason (OSSHTTP keeps this error as its cause).
     func admit(_ count: Int) async throws {
         guard let limiter, limiter.bytesPerSecond != nil else { return }
-        if let reason = await limiter.acquire(count, wakingOn: signals) {
+        if let reason = await limiter.acquire(count, wakingOn: [signal]) {
             throw reason == .disabled
                 ? OSSClientError(.abortedInFlight, "requests were disabled while the body was sent", bodyFullySent: false)
                 : OSSClientError(.cancelled, "cancelled while the body was sent (\(reason))", bodyFullySent: false)

@@ -152,7 +152,7 @@ struct BodyTests {
         let crc = CRC64Accumulator()
         let progress = ProgressTracker(total: Int64(data.count), handler: nil)
         let upload = UploadBody(
-            body: .bytes(data), observer: UploadObserver(crc: crc, limiter: nil, signals: []),
+            body: .bytes(data), observer: UploadObserver(crc: crc, limiter: nil, signal: CancellationSignal()),
             progress: { progress.reached($0) })
         for _ in 0..<2 {
             var got: [UInt8] = []
@@ -191,7 +191,7 @@ struct BodyTests {
             c.finish()
         }
         let upload = UploadBody(
-            body: .stream(short, length: 3), observer: UploadObserver(crc: nil, limiter: nil, signals: []), progress: nil)
+            body: .stream(short, length: 3), observer: UploadObserver(crc: nil, limiter: nil, signal: CancellationSignal()), progress: nil)
         await #expect(throws: OSSClientError.self) { try await upload.read(length: 3) { _ in true } }
     }
 
