@@ -1,6 +1,7 @@
 import OSSCore
 import OSSHTTP
 import OSSSigner
+import OSSTestSupport
 import OSSTransport
 import Synchronization
 import Testing
@@ -142,10 +143,11 @@ struct PeerTests {
 
     @Test("a refused connection is a connect error, retried, then reported")
     func connectionRefused() async throws {
-        let peer = try ScriptedPeer { _ in PeerResponse(200) }
-        let endpoint = peer.endpoint
-        peer.stop()
-        var c = try OSSClientConfiguration(endpoint: endpoint, region: "cn-hangzhou")
+        // Bound and never listening for the whole test: a port freed by a stopped server could
+        // be handed to another test's server meanwhile, which would answer the "refused" connect.
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        var c = try OSSClientConfiguration(endpoint: refusing.url, region: "cn-hangzhou")
         c.credentialsProvider = StaticCredentialsProvider(testCredentials)
         c.retryPolicy = RetryPolicy(maxRetries: 1, baseDelay: .milliseconds(1), maxDelay: .milliseconds(1))
         let client = try OSSClient(configuration: c)

@@ -159,11 +159,11 @@ struct SecretLeakLibraryTests {
 
     @Test("bad endpoint, refused connection, TLS failure, timeout: no secret in any error")
     func transportFailures() async throws {
-        // Refused: a port nothing listens on (bound then closed).
-        let closed = try TCPListener(host: "127.0.0.1", port: 0)
-        let closedPort = closed.localPort
-        closed.close()
-        let errors = await Self.failures(try Self.client(endpoint: "http://127.0.0.1:\(closedPort)"))
+        // Refused: a port bound and never listening while the test runs (a port freed by a
+        // closed listener could be handed to another test's server meanwhile).
+        let refusing = try RefusingPort()
+        let errors = await Self.failures(try Self.client(endpoint: refusing.url))
+        withExtendedLifetime(refusing) {}
         #expect(errors.allSatisfy { ($0 as? OSSClientError)?.kind == .connect }, "\(errors)")
         Self.expectNoLeak(errors, minimum: 6, "refused")
 

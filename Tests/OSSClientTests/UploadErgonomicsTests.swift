@@ -222,10 +222,11 @@ struct UploadErgonomicsTests {
     @Test("a failed callback is 203 CallbackFailed: the client says the object was stored, and it is")
     func callbackFails() async throws {
         let peer = try ScriptedPeer { _ in PeerResponse(500, body: Array("no".utf8)) }
-        // A port nothing listens on: the connect is refused.
-        let closed = try ScriptedPeer { _ in PeerResponse(200) }
-        let closedURL = closed.endpoint + "/x"
-        await closed.stopAndWait()
+        // A port bound and never listening while the test runs: the connect is refused (a port
+        // freed by a stopped server could be handed to another test's server meanwhile).
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let closedURL = refusing.url + "/x"
         do {
             try await withMockServer(configuration: mockConfiguration()) { server in
                 let client = try mockClient(server)

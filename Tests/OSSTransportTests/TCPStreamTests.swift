@@ -69,10 +69,11 @@ struct TCPStreamTests {
     }
 
     @Test func connectionRefusedNamesTheConnectPhase() async throws {
-        // Bind then close a listener: nothing listens on that port any more.
-        let listener = try TCPListener()
-        let port = listener.localPort
-        listener.close()
+        // Bound and never listening for the whole test (a port freed by a closed listener could
+        // be handed to another test's server meanwhile, which would accept the connect).
+        let refusing = try RefusingPort()
+        defer { withExtendedLifetime(refusing) {} }
+        let port = refusing.port
         let error = await transportError {
             _ = try await connector.connect(
                 to: Endpoint(host: "127.0.0.1", port: port, tls: false), tls: TLSConfiguration(),
