@@ -23,24 +23,6 @@ package enum ASCIICase {
         return true
     }
 
-    /// Whether `a` sorts before `b` when both are lower-cased (ASCII letters), by bytes: the order
-    /// of V4's signed header names, found without lowering either. Never allocates.
-    package static func precedes(_ a: String, _ b: String) -> Bool {
-        if let result = a.utf8.withContiguousStorageIfAvailable({ x in
-            b.utf8.withContiguousStorageIfAvailable { y -> Bool in
-                let n = min(x.count, y.count)
-                for i in 0..<n {
-                    let p = lower(x[i]), q = lower(y[i])
-                    if p != q { return p < q }
-                }
-                return x.count < y.count
-            }
-        }), let result {
-            return result
-        }
-        return a.utf8.lazy.map(lower).lexicographicallyPrecedes(b.utf8.lazy.map(lower))
-    }
-
     /// `s` with ASCII `A-Z` lowered (other bytes kept): `s` itself when it has none, no allocation.
     package static func lowercased(_ s: String) -> String {
         guard ByteScan.contains(s, where: { $0 >= 0x41 && $0 <= 0x5A }) else { return s }

@@ -44,17 +44,19 @@ package enum ByteScan {
         }
     }
 
-    /// Whether `a`'s UTF-8 bytes sort before `b`'s (byte order, the order V4 signing sorts by).
-    package static func precedes(_ a: String, _ b: String) -> Bool {
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s (byte order, the order V4 signing sorts by);
+    /// with `ignoringCase`, as if both were lower-cased (ASCII letters), without lowering either.
+    package static func precedes(_ a: String, _ b: String, ignoringCase: Bool = false) -> Bool {
+        @inline(__always) func byte(_ c: UInt8) -> UInt8 { ignoringCase ? ASCIICase.lower(c) : c }
         if let result = a.utf8.withContiguousStorageIfAvailable({ x in
             b.utf8.withContiguousStorageIfAvailable { y -> Bool in
                 let n = min(x.count, y.count)
-                for i in 0..<n where x[i] != y[i] { return x[i] < y[i] }
+                for i in 0..<n where byte(x[i]) != byte(y[i]) { return byte(x[i]) < byte(y[i]) }
                 return x.count < y.count
             }
         }), let result {
             return result
         }
-        return a.utf8.lexicographicallyPrecedes(b.utf8)
+        return a.utf8.lazy.map(byte).lexicographicallyPrecedes(b.utf8.lazy.map(byte))
     }
 }

@@ -170,19 +170,14 @@ public struct SignerV4: Sendable {
         }
         var signed: [(name: String, value: String)] = []
         signed.reserveCapacity(request.headers.count + overlay.count)
-        var valueBytes = 0
         for h in request.headers where isSigned(h.name) && !overlay.contains(where: { ASCIICase.equal($0.name, h.name) }) {
             signed.append(h)
-            valueBytes += h.name.utf8.count + h.value.utf8.count + 2
         }
-        for h in overlay where isSigned(h.name) {
-            signed.append(h)
-            valueBytes += h.name.utf8.count + h.value.utf8.count + 2
-        }
+        for h in overlay where isSigned(h.name) { signed.append(h) }
         if signed.count > 1 {
             for i in 1..<signed.count {
                 var j = i
-                while j > 0 && ASCIICase.precedes(signed[j].name, signed[j - 1].name) {
+                while j > 0 && ByteScan.precedes(signed[j].name, signed[j - 1].name, ignoringCase: true) {
                     signed.swapAt(j, j - 1)
                     j -= 1
                 }
@@ -190,7 +185,8 @@ public struct SignerV4: Sendable {
         }
         var out: [UInt8] = []
         let pathBytes = (request.bucket?.utf8.count ?? 0) + (request.key?.utf8.count ?? 0)
-        out.reserveCapacity(192 + pathBytes * 3 + valueBytes + additionalHeaders.count * 24)
+        let fieldBytes = signed.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 2 }
+        out.reserveCapacity(192 + pathBytes * 3 + fieldBytes + additionalHeaders.count * 24)
         let newline = UInt8(ascii: "\n")
         out.append(contentsOf: request.method.utf8)
         out.append(newline)
@@ -204,23 +200,21 @@ public struct SignerV4: Sendable {
         out.append(newline)
         if !request.query.isEmpty { out.append(contentsOf: URIEncoding.canonicalQuery(request.query).utf8) }
         out.append(newline)
-        var payload: String? = nil
+        // Where the `x-oss-content-sha256` line's value was written: the last line repeats it.
+        var payload: Range<Int>? = nil
         var i = 0
         while i < signed.count {
             let name = signed[i].name
             for c in name.utf8 { out.append(ASCIICase.lower(c)) }
             out.append(UInt8(ascii: ":"))
-            let isPayload = ASCIICase.equal(name, "x-oss-content-sha256")
+            let valueStart = out.count
             var j = i
             while j < signed.count && (j == i || ASCIICase.equal(signed[j].name, name)) {
                 if j > i { out.append(UInt8(ascii: ",")) }
                 ASCIISpace.appendTrimmed(signed[j].value, to: &out)
-                if isPayload {
-                    let value = ASCIISpace.trimmed(signed[j].value)
-                    payload = payload.map { $0 + "," + value } ?? value
-                }
                 j += 1
             }
+            if ASCIICase.equal(name, "x-oss-content-sha256") { payload = valueStart..<out.count }
             out.append(newline)
             i = j
         }
@@ -230,7 +224,11 @@ public struct SignerV4: Sendable {
             out.append(contentsOf: name.utf8)
         }
         out.append(newline)
-        out.append(contentsOf: (payload ?? SignerV4.unsignedPayload).utf8)
+        if let payload {
+            for k in payload { out.append(out[k]) }
+        } else {
+            out.append(contentsOf: SignerV4.unsignedPayload.utf8)
+        }
         return out
     }
 

@@ -292,6 +292,13 @@ import Testing
         #expect(names.sorted { ByteScan.precedes($0, $1) } == names.sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
         #expect(!ByteScan.precedes("a", "a"))
         #expect(ByteScan.precedes("", "a"))
+        // Ignoring case: the order of the lower-cased names, with neither lowered.
+        let lowered = { (s: String) in Array(s.utf8).map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 } }
+        #expect(
+            names.sorted { ByteScan.precedes($0, $1, ignoringCase: true) }
+                == names.sorted { lowered($0).lexicographicallyPrecedes(lowered($1)) })
+        #expect(ByteScan.precedes("Content-MD5", "content-type", ignoringCase: true))
+        #expect(!ByteScan.precedes("X-OSS-Date", "x-oss-date", ignoringCase: true))
     }
 }
 
