@@ -269,10 +269,11 @@ struct ReferenceBenchmark {
         configuration.maxConnectionsPerHost = 1
         let client = try OSSClient(configuration: configuration)
         let body = [UInt8](repeating: 0x61, count: 4096)
-        var c: [Double] = [], cv4: [Double] = [], curl: [Double] = [], ours: [Double] = []
+        var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], curl: [Double] = [], ours: [Double] = []
         for _ in 0..<rounds {
             c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
             cv4.append(Double(count) / (try Self.timed(clientBinary, ["smallv4", "\(server.port)", "/bench/small", "\(count)"])))
+            bare.append(Double(count) / (try BareSwiftPuts.run(port: server.port, count: count)))
             curl.append(Double(count) / (try Self.timed("/usr/bin/curl", ["-s", "-S", "-f", "-H", "Expect:", "-K", configPath])))
             let seconds = try await Stats.time {
                 for i in 0..<count {
@@ -282,14 +283,17 @@ struct ReferenceBenchmark {
             ours.append(Double(count) / seconds)
         }
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
+        let mbare = Stats.median(bare)
         print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
         Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
         Stats.line("C client, OSS's work (smallv4)", Stats.fixed(mcv4, 0) + " req/s (" + Stats.fixed(1e6 / mcv4, 1) + " µs each)")
+        Stats.line("Swift, no stack (bare loop)", Stats.fixed(mbare, 0) + " req/s (" + Stats.fixed(1e6 / mbare, 1) + " µs each)")
         Stats.line("curl -K, -H 'Expect:'", Stats.fixed(mcurl, 0) + " req/s (" + Stats.fixed(1e6 / mcurl, 1) + " µs each)")
         Stats.line("ours (OSSClient.putObject)", Stats.fixed(mo, 0) + " req/s (" + Stats.fixed(1e6 / mo, 1) + " µs each)")
         Stats.line("ours / curl", Stats.fixed(mo / mcurl) + "x   (target >= 3x)")
         Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
         Stats.line("ours / C with OSS's work", Stats.fixed(mo / mcv4) + "x")
+        Stats.line("ours / Swift, no stack", Stats.fixed(mo / mbare) + "x   (the stack's share: " + Stats.fixed(1e6 / mo - 1e6 / mbare, 1) + " µs a PUT)")
         Stats.line("3x curl means", Stats.fixed(1e6 / (3 * mcurl), 1) + " µs a PUT, " + Stats.fixed(mcv4 / (3 * mcurl)) + "x the time of the C client with OSS's work")
         await client.shutdown()
     }
@@ -311,6 +315,11 @@ struct ReferenceBenchmark {
                 }
             }
             print("sign: \(count) signs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each \(n)")
+            return
+        }
+        if layer == "bare" {
+            let seconds = try BareSwiftPuts.run(port: port, count: count)
+            print("bare Swift: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
         if layer == "http" {
