@@ -2,6 +2,7 @@ import Foundation
 import Glibc
 import OSSClient
 import OSSCore
+import OSSHTTP
 import OSSSigner
 
 /// `reference`: OSSWire against an independent server, the figures of issue 12 and DESIGN.md.
@@ -320,6 +321,49 @@ struct ReferenceBenchmark {
         if layer == "bare" {
             let seconds = try BareSwiftPuts.run(port: port, count: count)
             print("bare Swift: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+            return
+        }
+        if layer == "memory" || layer == "memory-http" {
+            // The stack alone: the same calls against an in-memory server that answers at once
+            // (InstantStream), so every microsecond is the stack's own CPU.
+            let body = [UInt8](repeating: 0x61, count: 4096)
+            let connector = InstantConnector(bodyLength: body.count)
+            if layer == "memory-http" {
+                let http = HTTPClient(configuration: HTTPClientConfiguration(), connector: connector)
+                let signer = SignerV4(region: "cn-hangzhou")
+                let credentials = OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
+                let endpoint = Endpoint(host: "127.0.0.1", port: port, tls: false)
+                let seconds = try await Stats.time {
+                    for i in 0..<count {
+                        let key = "small-\(i)"
+                        let signing = SigningRequest(
+                            method: "PUT", bucket: "bench", key: key,
+                            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "4096")])
+                        var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
+                        for (name, value) in try signer.sign(signing, credentials: credentials, time: .now()) {
+                            headers.add(name: name, value: value)
+                        }
+                        let request = HTTPRequest(
+                            method: .put, endpoint: endpoint, target: "/bench/" + key, headers: headers, body: .bytes(body))
+                        let response = try await http.execute(request)
+                        guard response.status == 200 else { throw Sockets.Failure("PUT answered \(response.status)") }
+                    }
+                }
+                print("HTTPClient, in memory: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
+                return
+            }
+            var configuration = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(port)", region: "cn-hangzhou")
+            configuration.credentialsProvider = StaticCredentialsProvider(
+                accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
+            configuration.maxConnectionsPerHost = 1
+            let client = try OSSClient(configuration: configuration, connector: connector)
+            let seconds = try await Stats.time {
+                for i in 0..<count {
+                    _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
+                }
+            }
+            print("ours, in memory: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
+            await client.shutdown()
             return
         }
         if layer == "http" {
