@@ -67,7 +67,7 @@ final class HTTPWire: Wire {
             http.uploadProgress = { sent, _ in progress(sent) }
         }
         do {
-            return try await client.execute(http, signal: request.signal) { response in
+            return try await client.exchange(http, signal: request.signal) { response in
                 let head = OSSResponseHead(
                     statusCode: response.status, headers: response.headers.map { (name: $0.name, value: $0.value) })
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))

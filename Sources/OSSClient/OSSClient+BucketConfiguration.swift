@@ -15,24 +15,24 @@ extension OSSClient {
     // MARK: Bucket reads
 
     /// The bucket's settings (GetBucketInfo).
-    public func getBucketInfo(_ bucket: String) async throws -> BucketInfo {
+    @concurrent public func getBucketInfo(_ bucket: String) async throws -> BucketInfo {
         try await read(.bucket(.getBucketInfo, bucket), as: BucketInfo.self) { $0.metrics = $1 }
     }
 
     /// The bucket's region id, `oss-cn-hangzhou` (GetBucketLocation).
-    public func getBucketLocation(_ bucket: String) async throws -> BucketLocation {
+    @concurrent public func getBucketLocation(_ bucket: String) async throws -> BucketLocation {
         try await read(.bucket(.getBucketLocation, bucket), as: BucketLocation.self) { $0.metrics = $1 }
     }
 
     /// The bucket's storage and object counts (GetBucketStat).
-    public func getBucketStat(_ bucket: String) async throws -> BucketStat {
+    @concurrent public func getBucketStat(_ bucket: String) async throws -> BucketStat {
         try await read(.bucket(.getBucketStat, bucket), as: BucketStat.self) { $0.metrics = $1 }
     }
 
     /// Whether the bucket exists, as Go v2's `IsBucketExist`: `false` on 404 NoSuchBucket, `true`
     /// when it answers, or answers 403 (it exists, but belongs to someone else or the
     /// credentials may not read it). Other failures throw.
-    public func bucketExists(_ bucket: String) async throws -> Bool {
+    @concurrent public func bucketExists(_ bucket: String) async throws -> Bool {
         do {
             _ = try await perform(.bucket(.getBucketInfo, bucket))
             return true
@@ -46,7 +46,7 @@ extension OSSClient {
     /// Sets a configuration (PutBucketCors, PutBucketLifecycle, ... from the model's type), after
     /// checking it against OSS's rules (nothing is sent when it breaks one).
     @discardableResult
-    public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _ configuration: M) async throws
+    @concurrent public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _ configuration: M) async throws
         -> OSSRequestMetrics
     {
         try checkInput { try configuration.validate() }
@@ -59,7 +59,7 @@ extension OSSClient {
     /// - Throws: `.invalidArgument`, with nothing sent, for a document that is not a `M` or
     ///   breaks a rule.
     @discardableResult
-    public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, document: [UInt8], as _: M.Type) async throws
+    @concurrent public func putBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, document: [UInt8], as _: M.Type) async throws
         -> OSSRequestMetrics
     {
         let model: M
@@ -75,7 +75,7 @@ extension OSSClient {
     /// Reads a configuration (GetBucketCors, ...). A bucket without it throws OSS's error
     /// (`NoSuchCORSConfiguration`, `NoSuchLifecycle`, ...), except tags, referer and logging,
     /// which OSS answers with an empty configuration.
-    public func getBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type = M.self) async throws -> M {
+    @concurrent public func getBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type = M.self) async throws -> M {
         try await read(.bucket(M.getOperation, bucket), as: M.self) { _, _ in }
     }
 
@@ -83,7 +83,7 @@ extension OSSClient {
     /// - Throws: `.invalidArgument` for the referer configuration, which OSS cannot delete (put
     ///   an empty one).
     @discardableResult
-    public func deleteBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type) async throws
+    @concurrent public func deleteBucketConfiguration<M: BucketConfigurationModel>(_ bucket: String, _: M.Type) async throws
         -> OSSRequestMetrics
     {
         guard let op = M.deleteOperation else {
@@ -95,29 +95,29 @@ extension OSSClient {
     /// Sets the bucket policy (PutBucketPolicy) after checking it is JSON with `"Version": "1"`
     /// and a `Statement` list.
     @discardableResult
-    public func putBucketPolicy(_ bucket: String, policy: String) async throws -> OSSRequestMetrics {
+    @concurrent public func putBucketPolicy(_ bucket: String, policy: String) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkBucketPolicy(policy) }
         return try await perform(.putBucketPolicy(bucket: bucket, policy: policy)).metrics
     }
 
     /// The bucket policy's JSON text (GetBucketPolicy); `NoSuchBucketPolicy` when there is none.
-    public func getBucketPolicy(_ bucket: String) async throws -> String {
+    @concurrent public func getBucketPolicy(_ bucket: String) async throws -> String {
         String(decoding: try await perform(.bucket(.getBucketPolicy, bucket)).body, as: UTF8.self)
     }
 
     @discardableResult
-    public func deleteBucketPolicy(_ bucket: String) async throws -> OSSRequestMetrics {
+    @concurrent public func deleteBucketPolicy(_ bucket: String) async throws -> OSSRequestMetrics {
         try await perform(.bucket(.deleteBucketPolicy, bucket)).metrics
     }
 
     /// Whether the bucket policy makes the bucket public (GetBucketPolicyStatus).
-    public func getBucketPolicyStatus(_ bucket: String) async throws -> PolicyStatus {
+    @concurrent public func getBucketPolicyStatus(_ bucket: String) async throws -> PolicyStatus {
         try await read(.bucket(.getBucketPolicyStatus, bucket), as: PolicyStatus.self) { _, _ in }
     }
 
     /// Asks what a browser's preflight would be allowed (OptionObject, bucket or object level).
     /// A request no CORS rule allows throws 403 `AccessForbidden`.
-    public func optionObject(
+    @concurrent public func optionObject(
         bucket: String, key: String? = nil, origin: String, method: String, headers: [String] = []
     ) async throws -> CORSPreflight {
         let r = try await perform(.optionObject(bucket: bucket, key: key, origin: origin, method: method, headers: headers))
@@ -143,12 +143,12 @@ extension OSSClient {
 extension OSSClient {
     /// Replaces the bucket's tags (PutBucketTags): at most 20, keys 1 to 64 bytes, values up to 128.
     @discardableResult
-    public func putBucketTags(_ bucket: String, _ tags: [OSSTag]) async throws -> OSSRequestMetrics {
+    @concurrent public func putBucketTags(_ bucket: String, _ tags: [OSSTag]) async throws -> OSSRequestMetrics {
         try await putBucketConfiguration(bucket, BucketTags(tags))
     }
 
     /// The bucket's tags (GetBucketTags); none is an empty list.
-    public func getBucketTags(_ bucket: String) async throws -> [OSSTag] {
+    @concurrent public func getBucketTags(_ bucket: String) async throws -> [OSSTag] {
         try await getBucketConfiguration(bucket, BucketTags.self).tags
     }
 }

@@ -40,7 +40,7 @@ extension OSSClient {
     // MARK: Objects
 
     /// Lists objects (ListObjectsV2), one page. Keys come URL-decoded (`encoding-type=url`).
-    public func listObjectsV2(bucket: String, _ parameters: ListObjectsV2Parameters = .init()) async throws
+    @concurrent public func listObjectsV2(bucket: String, _ parameters: ListObjectsV2Parameters = .init()) async throws
         -> ListBucketResult
     {
         if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
@@ -51,7 +51,7 @@ extension OSSClient {
     }
 
     /// Lists objects (ListObjects, v1), one page.
-    public func listObjects(bucket: String, _ parameters: ListObjectsParameters = .init()) async throws -> ListBucketResult {
+    @concurrent public func listObjects(bucket: String, _ parameters: ListObjectsParameters = .init()) async throws -> ListBucketResult {
         if let m = parameters.maxKeys { try checkInput { try Validation.checkPageSize(m, name: "max-keys") } }
         let r = try await perform(.listObjects(bucket: bucket, parameters))
         var result = try OSSClient.decode(ListBucketResult.self, r.body, operation: .listObjects)
@@ -62,7 +62,7 @@ extension OSSClient {
     /// Deletes up to 1000 objects in one request (DeleteMultipleObjects).
     /// - Parameter quiet: the answer then lists no deleted keys (only failures would show).
     @discardableResult
-    public func deleteMultipleObjects(bucket: String, keys: [String], quiet: Bool = false) async throws -> DeleteResult {
+    @concurrent public func deleteMultipleObjects(bucket: String, keys: [String], quiet: Bool = false) async throws -> DeleteResult {
         guard !keys.isEmpty else { throw OSSClientError.invalidArgument("no keys to delete") }
         guard keys.count <= 1000 else {
             throw OSSClientError.invalidArgument("at most 1000 keys per DeleteMultipleObjects, not \(keys.count)")
@@ -82,7 +82,7 @@ extension OSSClient {
 
     /// Copies an object on the server (CopyObject), up to 5 GiB.
     @discardableResult
-    public func copyObject(
+    @concurrent public func copyObject(
         sourceBucket: String, sourceKey: String, bucket: String, key: String, replaceMetadata: Bool = false,
         options: PutObjectOptions = .init()
     ) async throws -> CopiedObject {
@@ -102,7 +102,7 @@ extension OSSClient {
     // MARK: Multipart
 
     /// Starts a multipart upload (InitiateMultipartUpload) and returns its upload id.
-    public func initiateMultipartUpload(bucket: String, key: String, options: PutObjectOptions = .init()) async throws
+    @concurrent public func initiateMultipartUpload(bucket: String, key: String, options: PutObjectOptions = .init()) async throws
         -> InitiateMultipartUploadResult
     {
         try checkInput { try Validation.checkMetadata(options.metadata) }
@@ -121,7 +121,7 @@ extension OSSClient {
     ///   `CRC64.combine`); when given and CRC checking is on, a different server CRC64 throws
     ///   `.crcMismatch`.
     @discardableResult
-    public func completeMultipartUpload(
+    @concurrent public func completeMultipartUpload(
         bucket: String, key: String, uploadId: String, parts: [CompleteMultipartUpload.Part], expectedCRC64: UInt64? = nil
     ) async throws -> CompletedMultipartUpload {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
@@ -141,7 +141,7 @@ extension OSSClient {
 
     /// Copies a range of an existing object into a part of a multipart upload (UploadPartCopy).
     /// - Parameter sourceRange: the bytes of the source (`nil` for all of it).
-    public func uploadPartCopy(
+    @concurrent public func uploadPartCopy(
         sourceBucket: String, sourceKey: String, sourceRange: ByteRange? = nil, bucket: String, key: String,
         uploadId: String, partNumber: Int
     ) async throws -> UploadPartResult {
@@ -161,7 +161,7 @@ extension OSSClient {
     }
 
     /// Lists the parts uploaded so far (ListParts), one page.
-    public func listParts(
+    @concurrent public func listParts(
         bucket: String, key: String, uploadId: String, partNumberMarker: Int? = nil, maxParts: Int? = nil
     ) async throws -> ListPartsResult {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
@@ -174,7 +174,7 @@ extension OSSClient {
     }
 
     /// Lists multipart uploads in progress (ListMultipartUploads), one page.
-    public func listMultipartUploads(bucket: String, _ parameters: ListMultipartUploadsParameters = .init()) async throws
+    @concurrent public func listMultipartUploads(bucket: String, _ parameters: ListMultipartUploadsParameters = .init()) async throws
         -> ListMultipartUploadsResult
     {
         if let m = parameters.maxUploads { try checkInput { try Validation.checkPageSize(m, name: "max-uploads") } }
@@ -188,7 +188,7 @@ extension OSSClient {
 
     /// Lists the account's buckets (ListBuckets / GetService), one page; `tags` keeps only the
     /// buckets with those tags (PutBucketTags).
-    public func listBuckets(
+    @concurrent public func listBuckets(
         prefix: String? = nil, marker: String? = nil, maxKeys: Int? = nil, tags: BucketTagFilter? = nil
     ) async throws -> ListAllMyBucketsResult {
         let r = try await perform(.listBuckets(prefix: prefix, marker: marker, maxKeys: maxKeys, tags: tags))

@@ -92,13 +92,13 @@ extension OSSClient {
     /// Replaces an object's tags (PutObjectTagging). At most 10; keys 1...128 characters, values
     /// 0...256, of letters, digits, spaces and `+ - = . _ : /` (checked before sending).
     @discardableResult
-    public func putObjectTagging(bucket: String, key: String, tags: [ObjectTag]) async throws -> OSSRequestMetrics {
+    @concurrent public func putObjectTagging(bucket: String, key: String, tags: [ObjectTag]) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkObjectTags(tags) }
         return try await perform(.putObjectTagging(bucket: bucket, key: key, tagging: ObjectTagging(tagSet: tags))).metrics
     }
 
     /// An object's tags (GetObjectTagging).
-    public func getObjectTagging(bucket: String, key: String) async throws -> GetObjectTaggingResult {
+    @concurrent public func getObjectTagging(bucket: String, key: String) async throws -> GetObjectTaggingResult {
         let r = try await perform(.getObjectTagging(bucket: bucket, key: key))
         let t = try OSSClient.decode(ObjectTagging.self, r.body, operation: .getObjectTagging)
         return GetObjectTaggingResult(metrics: r.metrics, tags: t.tagSet, requestId: r.head.requestId)
@@ -106,7 +106,7 @@ extension OSSClient {
 
     /// Removes every tag of an object (DeleteObjectTagging).
     @discardableResult
-    public func deleteObjectTagging(bucket: String, key: String) async throws -> OSSRequestMetrics {
+    @concurrent public func deleteObjectTagging(bucket: String, key: String) async throws -> OSSRequestMetrics {
         try await perform(.deleteObjectTagging(bucket: bucket, key: key)).metrics
     }
 
@@ -115,13 +115,13 @@ extension OSSClient {
     /// Sets an object's ACL (PutObjectAcl): `default`, `private`, `public-read` or
     /// `public-read-write`. OSS refuses a public one while Block Public Access is on.
     @discardableResult
-    public func putObjectAcl(bucket: String, key: String, acl: String) async throws -> OSSRequestMetrics {
+    @concurrent public func putObjectAcl(bucket: String, key: String, acl: String) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkObjectACL(acl) }
         return try await perform(.putObjectAcl(bucket: bucket, key: key, acl: acl)).metrics
     }
 
     /// An object's ACL (GetObjectAcl).
-    public func getObjectAcl(bucket: String, key: String) async throws -> ACLResult {
+    @concurrent public func getObjectAcl(bucket: String, key: String) async throws -> ACLResult {
         let r = try await perform(.getObjectAcl(bucket: bucket, key: key))
         let p = try OSSClient.decode(AccessControlPolicy.self, r.body, operation: .getObjectAcl)
         return ACLResult(metrics: r.metrics, acl: p.grant, owner: p.owner, requestId: r.head.requestId)
@@ -129,13 +129,13 @@ extension OSSClient {
 
     /// Sets a bucket's ACL (PutBucketAcl): `private`, `public-read` or `public-read-write`.
     @discardableResult
-    public func putBucketAcl(_ bucket: String, acl: String) async throws -> OSSRequestMetrics {
+    @concurrent public func putBucketAcl(_ bucket: String, acl: String) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkBucketACL(acl) }
         return try await perform(.putBucketAcl(bucket: bucket, acl: acl)).metrics
     }
 
     /// A bucket's ACL (GetBucketAcl).
-    public func getBucketAcl(_ bucket: String) async throws -> ACLResult {
+    @concurrent public func getBucketAcl(_ bucket: String) async throws -> ACLResult {
         let r = try await perform(.getBucketAcl(bucket: bucket))
         let p = try OSSClient.decode(AccessControlPolicy.self, r.body, operation: .getBucketAcl)
         return ACLResult(metrics: r.metrics, acl: p.grant, owner: p.owner, requestId: r.head.requestId)
@@ -146,12 +146,12 @@ extension OSSClient {
     /// Turns Block Public Access on or off (PutPublicAccessBlock for the whole account when
     /// `bucket` is `nil`, PutBucketPublicAccessBlock for one bucket).
     @discardableResult
-    public func putPublicAccessBlock(bucket: String? = nil, blockPublicAccess: Bool) async throws -> OSSRequestMetrics {
+    @concurrent public func putPublicAccessBlock(bucket: String? = nil, blockPublicAccess: Bool) async throws -> OSSRequestMetrics {
         try await perform(.putPublicAccessBlock(bucket: bucket, blockPublicAccess: blockPublicAccess)).metrics
     }
 
     /// Whether Block Public Access is on (GetPublicAccessBlock, or GetBucketPublicAccessBlock).
-    public func getPublicAccessBlock(bucket: String? = nil) async throws -> Bool {
+    @concurrent public func getPublicAccessBlock(bucket: String? = nil) async throws -> Bool {
         let r = try await perform(.getPublicAccessBlock(bucket: bucket))
         let op: OSSOperation = bucket == nil ? .getPublicAccessBlock : .getBucketPublicAccessBlock
         return try OSSClient.decode(PublicAccessBlockConfiguration.self, r.body, operation: op).blockPublicAccess
@@ -159,7 +159,7 @@ extension OSSClient {
 
     /// Removes the Block Public Access setting (DeletePublicAccessBlock, or DeleteBucketPublicAccessBlock).
     @discardableResult
-    public func deletePublicAccessBlock(bucket: String? = nil) async throws -> OSSRequestMetrics {
+    @concurrent public func deletePublicAccessBlock(bucket: String? = nil) async throws -> OSSRequestMetrics {
         try await perform(.deletePublicAccessBlock(bucket: bucket)).metrics
     }
 
@@ -170,7 +170,7 @@ extension OSSClient {
     /// - Parameter options: content type, metadata, and headers (`x-oss-object-acl`,
     ///   `x-oss-storage-class`, `x-oss-forbid-overwrite`).
     @discardableResult
-    public func putSymlink(bucket: String, key: String, target: String, options: PutObjectOptions = .init()) async throws
+    @concurrent public func putSymlink(bucket: String, key: String, target: String, options: PutObjectOptions = .init()) async throws
         -> PutObjectResult
     {
         try checkInput {
@@ -184,7 +184,7 @@ extension OSSClient {
     }
 
     /// Where a symlink points (GetSymlink). A key that is not a symlink is `NotSymlink`.
-    public func getSymlink(bucket: String, key: String) async throws -> SymlinkResult {
+    @concurrent public func getSymlink(bucket: String, key: String) async throws -> SymlinkResult {
         let r = try await perform(.getSymlink(bucket: bucket, key: key))
         guard let raw = r.head.header(OSSHeader.symlinkTarget) else {
             throw OSSClientError.invalidResponse("GetSymlink: the answer has no \(OSSHeader.symlinkTarget)")
@@ -197,7 +197,7 @@ extension OSSClient {
     // MARK: GetObjectMeta
 
     /// An object's size, ETag and times (GetObjectMeta): lighter than HeadObject.
-    public func getObjectMeta(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetaResult {
+    @concurrent public func getObjectMeta(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetaResult {
         let r = try await perform(.getObjectMeta(bucket: bucket, key: key, versionId: versionId))
         let h = r.head
         return ObjectMetaResult(
@@ -216,7 +216,7 @@ extension OSSClient {
     ///   - tier: `Expedited`, `Standard` or `Bulk` (Cold and Deep Cold Archive only).
     /// - Throws: `OSSServiceError` `RestoreAlreadyInProgress` (409) while a restore runs.
     @discardableResult
-    public func restoreObject(bucket: String, key: String, days: Int? = nil, tier: String? = nil) async throws
+    @concurrent public func restoreObject(bucket: String, key: String, days: Int? = nil, tier: String? = nil) async throws
         -> RestoreObjectResult
     {
         let request = (days != nil || tier != nil) ? RestoreRequest(days: days, tier: tier) : nil
@@ -231,7 +231,7 @@ extension OSSClient {
     /// - Throws: `OSSServiceError` `ArchiveRestoreFileStale` (nothing restored) or
     ///   `ArchiveRestoreNotFinished` (409).
     @discardableResult
-    public func cleanRestoredObject(bucket: String, key: String) async throws -> OSSRequestMetrics {
+    @concurrent public func cleanRestoredObject(bucket: String, key: String) async throws -> OSSRequestMetrics {
         try await perform(.cleanRestoredObject(bucket: bucket, key: key)).metrics
     }
 
@@ -239,7 +239,7 @@ extension OSSClient {
 
     /// Downloads an object into memory with conditions (`If-Match`, ...: a failed one throws
     /// `OSSServiceError` 304 or 412), `response-*` header overrides and a traffic limit.
-    public func getObject(bucket: String, key: String, options: GetObjectOptions) async throws -> GetObjectResult {
+    @concurrent public func getObject(bucket: String, key: String, options: GetObjectOptions) async throws -> GetObjectResult {
         try options.validate()
         let r = try await perform(.getObject(bucket: bucket, key: key, options: options), progress: options.progress)
         var metadata = ObjectMetadata(r.head)
@@ -250,7 +250,7 @@ extension OSSClient {
     /// Downloads an object into a file (written to `path.osswire-part`, renamed when complete)
     /// with GetObject's options.
     @discardableResult
-    public func getObject(bucket: String, key: String, toFile path: String, options: GetObjectOptions) async throws
+    @concurrent public func getObject(bucket: String, key: String, toFile path: String, options: GetObjectOptions) async throws
         -> ObjectMetadata
     {
         try options.validate()
@@ -269,7 +269,7 @@ extension OSSClient {
     /// Downloads an object, or a range of it, into an open file at `offset` with GetObject's
     /// options, as `getObject(bucket:key:range:into:at:...)` does (nothing retried once bytes were
     /// written; more bytes than `limit` fail before they are written).
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, options: GetObjectOptions, into file: FileDescriptor, at offset: Int64,
         limit: Int64 = .max, buffer: IOBuffer? = nil, progress: OSSProgressHandler? = nil, retryPolicy: RetryPolicy? = nil
     ) async throws -> ObjectDownload {

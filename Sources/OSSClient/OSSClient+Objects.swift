@@ -9,7 +9,7 @@ extension OSSClient {
     ///   - options: content type, metadata, Content-MD5, extra headers, progress.
     /// - Throws: `OSSServiceError`, `OSSClientError`.
     @discardableResult
-    public func putObject(bucket: String, key: String, body: OSSRequestBody, options: PutObjectOptions = .init())
+    @concurrent public func putObject(bucket: String, key: String, body: OSSRequestBody, options: PutObjectOptions = .init())
         async throws -> PutObjectResult
     {
         try checkInput { try Validation.checkMetadata(options.metadata) }
@@ -32,7 +32,7 @@ extension OSSClient {
 
     /// Downloads an object, or a range of it, into memory (GetObject). A whole object's CRC64 is checked.
     /// - Parameter progress: called as bytes arrive.
-    public func getObject(bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil)
+    @concurrent public func getObject(bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil)
         async throws -> GetObjectResult
     {
         try range?.validate()
@@ -45,7 +45,7 @@ extension OSSClient {
     /// Downloads an object, or a range of it, into a file. The bytes go to `path.osswire-part`
     /// first, renamed to `path` once complete (and checked), so a failure leaves no partial file.
     @discardableResult
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, toFile path: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
     ) async throws -> ObjectMetadata {
         try range?.validate()
@@ -71,7 +71,7 @@ extension OSSClient {
     /// - Parameter retryPolicy: this call's retry policy (before bytes were written); `nil` is the
     ///   client's. A transfer that retries its ranges itself passes `.none`.
     /// - Returns: the metadata, the bytes written and their CRC64.
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, range: ByteRange? = nil, into file: FileDescriptor, at offset: Int64,
         limit: Int64 = .max, buffer: IOBuffer? = nil, progress: OSSProgressHandler? = nil, retryPolicy: RetryPolicy? = nil
     ) async throws -> ObjectDownload {
@@ -94,7 +94,7 @@ extension OSSClient {
     /// is retried once the head arrived; a whole object's CRC64 is checked when the stream ends.
     /// The stream is valid only inside `body`.
     /// - Parameter retryPolicy: this call's retry policy (before the head); `nil` is the client's.
-    public func withObjectStream<T: Sendable>(
+    @concurrent public func withObjectStream<T: Sendable>(
         bucket: String, key: String, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
         retryPolicy: RetryPolicy? = nil, _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
     ) async throws -> T {
@@ -114,7 +114,7 @@ extension OSSClient {
     }
 
     /// An object's metadata (HeadObject). A failure's code comes from the `x-oss-err` header.
-    public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetadata {
+    @concurrent public func headObject(bucket: String, key: String, versionId: String? = nil) async throws -> ObjectMetadata {
         try OSSClient.checkVersionId(versionId)
         let r = try await perform(.headObject(bucket: bucket, key: key, versionId: versionId))
         var metadata = ObjectMetadata(r.head)
@@ -124,7 +124,7 @@ extension OSSClient {
 
     /// Deletes an object (DeleteObject). Deleting a missing key succeeds, as in OSS.
     @discardableResult
-    public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
+    @concurrent public func deleteObject(bucket: String, key: String, versionId: String? = nil) async throws -> DeleteObjectResult {
         try OSSClient.checkVersionId(versionId)
         let r = try await perform(.deleteObject(bucket: bucket, key: key, versionId: versionId))
         return DeleteObjectResult(
@@ -136,7 +136,7 @@ extension OSSClient {
     /// - Parameter previousCRC64: the object's CRC64 before this append (the last result's
     ///   `crc64`); with it the whole object's CRC64 is checked. Not needed at position 0.
     @discardableResult
-    public func appendObject(
+    @concurrent public func appendObject(
         bucket: String, key: String, position: Int64, body: OSSRequestBody, previousCRC64: UInt64? = nil,
         options: PutObjectOptions = .init()
     ) async throws -> AppendObjectResult {
@@ -159,7 +159,7 @@ extension OSSClient {
     ///   closes the part's socket at once and the call throws `.cancelled`.
     /// - Parameter retryPolicy: this call's retry policy; `nil` is the client's. A transfer that
     ///   retries its parts itself passes `.none`.
-    public func uploadPart(
+    @concurrent public func uploadPart(
         bucket: String, key: String, uploadId: String, partNumber: Int, body: OSSRequestBody, contentMD5: Bool = false,
         progress: OSSProgressHandler? = nil, signal: CancellationSignal? = nil, retryPolicy: RetryPolicy? = nil
     ) async throws -> UploadPartResult {
@@ -178,7 +178,7 @@ extension OSSClient {
     /// becomes unusable (`NoSuchUpload`).
     /// - Returns: what the call cost.
     @discardableResult
-    public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> OSSRequestMetrics {
+    @concurrent public func abortMultipartUpload(bucket: String, key: String, uploadId: String) async throws -> OSSRequestMetrics {
         guard !uploadId.isEmpty else { throw OSSClientError.invalidArgument("the upload id is empty") }
         return try await perform(.abortMultipartUpload(bucket: bucket, key: key, uploadId: uploadId)).metrics
     }
@@ -189,7 +189,7 @@ extension OSSClient {
     ///   - storageClass: `Standard`, `IA`, `Archive`, ...
     /// - Returns: what the call cost.
     @discardableResult
-    public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws
+    @concurrent public func createBucket(_ bucket: String, acl: String? = nil, storageClass: String? = nil) async throws
         -> OSSRequestMetrics
     {
         try await perform(.putBucket(bucket: bucket, acl: acl, storageClass: storageClass)).metrics
@@ -198,14 +198,14 @@ extension OSSClient {
     /// Deletes an empty bucket (DeleteBucket).
     /// - Returns: what the call cost.
     @discardableResult
-    public func deleteBucket(_ bucket: String) async throws -> OSSRequestMetrics {
+    @concurrent public func deleteBucket(_ bucket: String) async throws -> OSSRequestMetrics {
         try await perform(.deleteBucket(bucket: bucket)).metrics
     }
 
     /// Sends any operation and returns the raw answer (status, headers, body), for operations
     /// this client has no method for. Non-2xx answers throw `OSSServiceError`. The head's
     /// `metrics` say what the call cost.
-    public func send(_ operation: OSSOperationRequest, progress: OSSProgressHandler? = nil) async throws -> (
+    @concurrent public func send(_ operation: OSSOperationRequest, progress: OSSProgressHandler? = nil) async throws -> (
         OSSResponseHead, [UInt8]
     ) {
         let r = try await perform(operation, progress: progress)

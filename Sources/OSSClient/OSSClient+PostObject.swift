@@ -49,7 +49,7 @@ extension OSSClient {
     ///   - time: the signing time; by default now, corrected for clock skew.
     /// - Throws: `OSSClientError` `.invalidArgument` for conditions or fields OSS would refuse
     ///   (checked before anything is signed), `.credentials` when no credentials are available.
-    public func presignPostObject(
+    @concurrent public func presignPostObject(
         bucket: String, expires: Int64 = 3600, conditions: [PostPolicy.Condition] = [],
         fields: [(String, String)] = [], at time: UTCTime? = nil
     ) async throws -> OSSPostObjectForm {

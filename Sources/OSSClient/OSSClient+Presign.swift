@@ -20,7 +20,7 @@ extension OSSClient {
     ///   - query: extra parameters (`response-content-type`, `x-oss-process`, ...).
     ///   - time: the signing time; by default now, corrected for clock skew.
     /// - Throws: `OSSClientError` (`.invalidArgument`, `.credentials`).
-    public func presign(
+    @concurrent public func presign(
         method: String = "GET", bucket: String, key: String, expires: Int64 = 900, headers: [(String, String)] = [],
         query: [(String, String?)] = [], at time: UTCTime? = nil
     ) async throws -> OSSPresignedRequest {

@@ -31,7 +31,7 @@ extension OSSClient {
     /// callback that failed throws `OSSServiceError` `CallbackFailed` (status 203), whose message
     /// says the object was stored.
     @discardableResult
-    public func putObject(
+    @concurrent public func putObject(
         bucket: String, key: String, body: OSSRequestBody, headers: UploadHeaders, options: PutObjectOptions = .init()
     ) async throws -> PutObjectResult {
         try checkInput { try headers.validate() }
@@ -43,7 +43,7 @@ extension OSSClient {
     /// Starts a multipart upload (InitiateMultipartUpload) with the headers the object will have
     /// (Content-Type, metadata, storage class, ACL, tagging, encryption), checked before a byte is
     /// sent. The callback is not sent here: pass it to ``completeMultipartUpload(bucket:key:uploadId:parts:expectedCRC64:callback:)``.
-    public func initiateMultipartUpload(bucket: String, key: String, headers: UploadHeaders) async throws
+    @concurrent public func initiateMultipartUpload(bucket: String, key: String, headers: UploadHeaders) async throws
         -> InitiateMultipartUploadResult
     {
         try checkInput { try headers.validate() }
@@ -57,7 +57,7 @@ extension OSSClient {
     /// no XML). A callback that failed throws `OSSServiceError` `CallbackFailed` (status 203):
     /// the object is stored all the same.
     @discardableResult
-    public func completeMultipartUpload(
+    @concurrent public func completeMultipartUpload(
         bucket: String, key: String, uploadId: String, parts: [CompleteMultipartUpload.Part], expectedCRC64: UInt64? = nil,
         callback: UploadCallback?
     ) async throws -> CompletedMultipartUpload {
@@ -104,7 +104,7 @@ extension OSSClient {
     /// 412 PreconditionFailed instead of mixing two versions in one object).
     /// - Parameter retryPolicy: this call's retry policy; `nil` is the client's. A transfer that
     ///   retries its parts itself passes `.none`.
-    public func uploadPartCopy(
+    @concurrent public func uploadPartCopy(
         sourceBucket: String, sourceKey: String, sourceRange: ByteRange?, sourceETag: String?, bucket: String, key: String,
         uploadId: String, partNumber: Int, retryPolicy: RetryPolicy? = nil
     ) async throws -> UploadPartResult {

@@ -10,21 +10,21 @@ extension OSSClient {
     ///   before a byte is sent.
     /// - Returns: what the call cost.
     @discardableResult
-    public func putBucketVersioning(_ bucket: String, status: String) async throws -> OSSRequestMetrics {
+    @concurrent public func putBucketVersioning(_ bucket: String, status: String) async throws -> OSSRequestMetrics {
         try checkInput { try Validation.checkVersioningStatus(status) }
         return try await perform(.putBucketVersioning(bucket: bucket, status: status)).metrics
     }
 
     /// A bucket's versioning state (GetBucketVersioning): `status` is `Enabled`, `Suspended`, or
     /// `nil` for a bucket never versioned.
-    public func getBucketVersioning(_ bucket: String) async throws -> VersioningConfiguration {
+    @concurrent public func getBucketVersioning(_ bucket: String) async throws -> VersioningConfiguration {
         let r = try await perform(.getBucketVersioning(bucket: bucket))
         return try OSSClient.decode(VersioningConfiguration.self, r.body, operation: .getBucketVersioning)
     }
 
     /// Lists object versions and delete markers (ListObjectVersions), one page: keys in order,
     /// each key's versions newest first. Keys come URL-decoded (`encoding-type=url`).
-    public func listObjectVersions(bucket: String, _ parameters: ListObjectVersionsParameters = .init()) async throws
+    @concurrent public func listObjectVersions(bucket: String, _ parameters: ListObjectVersionsParameters = .init()) async throws
         -> ListVersionsResult
     {
         try checkInput {
@@ -65,7 +65,7 @@ extension OSSClient {
     /// says `deleteMarker` and `deleteMarkerVersionId`); one with a version id deletes that
     /// version for good.
     @discardableResult
-    public func deleteMultipleObjects(bucket: String, objects: [Delete.Object], quiet: Bool = false) async throws
+    @concurrent public func deleteMultipleObjects(bucket: String, objects: [Delete.Object], quiet: Bool = false) async throws
         -> DeleteResult
     {
         guard !objects.isEmpty else { throw OSSClientError.invalidArgument("no objects to delete") }
@@ -92,7 +92,7 @@ extension OSSClient {
     /// `versionId`; `nil` is the current version). A whole object's CRC64 is checked.
     /// - Throws: `OSSServiceError` `NoSuchVersion`, or `MethodNotAllowed` for a delete marker's
     ///   id (`isDeleteMarker`).
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, versionId: String?, range: ByteRange? = nil, progress: OSSProgressHandler? = nil
     ) async throws -> GetObjectResult {
         try OSSClient.checkVersionId(versionId)
@@ -106,7 +106,7 @@ extension OSSClient {
 
     /// Downloads one version of an object into a file, as `getObject(bucket:key:toFile:range:progress:)`.
     @discardableResult
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, versionId: String?, toFile path: String, range: ByteRange? = nil,
         progress: OSSProgressHandler? = nil
     ) async throws -> ObjectMetadata {
@@ -126,7 +126,7 @@ extension OSSClient {
 
     /// Downloads one version of an object, or a range of it, into an open file at `offset`, as
     /// `getObject(bucket:key:range:into:at:limit:buffer:progress:retryPolicy:)` (the Downloader's path).
-    public func getObject(
+    @concurrent public func getObject(
         bucket: String, key: String, versionId: String?, range: ByteRange? = nil, into file: FileDescriptor,
         at offset: Int64, limit: Int64 = .max, buffer: IOBuffer? = nil, progress: OSSProgressHandler? = nil,
         retryPolicy: RetryPolicy? = nil
@@ -148,7 +148,7 @@ extension OSSClient {
     }
 
     /// Streams one version of an object, as `withObjectStream(bucket:key:range:progress:retryPolicy:_:)`.
-    public func withObjectStream<T: Sendable>(
+    @concurrent public func withObjectStream<T: Sendable>(
         bucket: String, key: String, versionId: String?, range: ByteRange? = nil, progress: OSSProgressHandler? = nil,
         retryPolicy: RetryPolicy? = nil, _ body: (ObjectMetadata, OSSObjectStream) async throws -> T
     ) async throws -> T {
@@ -172,7 +172,7 @@ extension OSSClient {
     /// `x-oss-copy-source: /bucket/key?versionId=...`), up to 5 GiB. The result's `versionId` is
     /// the new object's (in a versioned destination bucket).
     @discardableResult
-    public func copyObject(
+    @concurrent public func copyObject(
         sourceBucket: String, sourceKey: String, sourceVersionId: String?, bucket: String, key: String,
         replaceMetadata: Bool = false, options: PutObjectOptions = .init()
     ) async throws -> CopiedObject {

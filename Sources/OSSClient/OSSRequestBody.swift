@@ -188,9 +188,10 @@ final class StreamBox: Sendable {
     }
 }
 
-/// An erased async iterator of chunks, used by one task at a time.
+/// An erased async iterator of chunks, used by one task at a time. `@concurrent` for the reason
+/// `ChunkSource` gives: the user's iterator runs on the pool, as it always did.
 final class ErasedIterator {
-    private let nextChunk: () async throws -> [UInt8]?
+    private let nextChunk: @concurrent () async throws -> [UInt8]?
 
     init<I: AsyncIteratorProtocol>(_ iterator: I) where I.Element == [UInt8] {
         var it = iterator

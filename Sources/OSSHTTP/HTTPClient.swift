@@ -38,8 +38,8 @@ public final class HTTPClient: Sendable {
     ///   - signal: an extra cancel source (an upload handle's pause or abort); optional.
     /// - Returns: head, body and metrics.
     /// - Throws: `HTTPClientError`.
-    public func execute(_ request: HTTPRequest, signal: CancellationSignal? = nil) async throws -> HTTPResponse {
-        try await execute(request, signal: signal) { response in
+    @concurrent public func execute(_ request: HTTPRequest, signal: CancellationSignal? = nil) async throws -> HTTPResponse {
+        try await exchange(request, signal: signal) { response in
             let body = try await response.collect()
             return HTTPResponse(head: response.head, body: body, metrics: response.metrics)
         }
@@ -50,7 +50,16 @@ public final class HTTPClient: Sendable {
     /// The request stays cancellable while `handler` runs. If `handler` returns before reading the
     /// body to its end, the connection is closed rather than kept.
     /// - Throws: `HTTPClientError`, or what `handler` throws.
-    public func execute<T>(
+    @concurrent public func execute<T>(
+        _ request: HTTPRequest, signal external: CancellationSignal? = nil,
+        handler: (HTTPStreamingResponse) async throws -> T
+    ) async throws -> T {
+        try await exchange(request, signal: external, handler: handler)
+    }
+
+    /// `execute(_:signal:handler:)` on the caller's executor: for the layer above (OSSClient),
+    /// whose own public calls already left the caller's actor, so each request makes no hop here.
+    package func exchange<T>(
         _ request: HTTPRequest, signal external: CancellationSignal? = nil,
         handler: (HTTPStreamingResponse) async throws -> T
     ) async throws -> T {

@@ -111,9 +111,11 @@ public protocol HTTPBodyObserver: Sendable {
     func observe(_ bytes: UnsafeRawBufferPointer)
 }
 
-/// Pulls chunks from a user's async sequence. Used by one task only.
+/// Pulls chunks from a user's async sequence. Used by one task only. `@concurrent`: the
+/// sequence's iterator lives in this closure, and a user's `next()` runs where it always ran (the
+/// pool), not on whatever executor the request happens to be on.
 final class ChunkSource {
-    private let nextChunk: () async throws -> [UInt8]?
-    init(_ next: @escaping () async throws -> [UInt8]?) { nextChunk = next }
+    private let nextChunk: @concurrent () async throws -> [UInt8]?
+    init(_ next: @escaping @concurrent () async throws -> [UInt8]?) { nextChunk = next }
     func next() async throws -> [UInt8]? { try await nextChunk() }
 }

@@ -66,7 +66,7 @@ public struct Copier: Sendable {
     }
 
     /// Copies and waits for the outcome. Cancelling the calling task pauses the copy.
-    public func copy(sourceBucket: String, sourceKey: String, bucket: String, key: String) async -> TransferOutcome {
+    @concurrent public func copy(sourceBucket: String, sourceKey: String, bucket: String, key: String) async -> TransferOutcome {
         await start(sourceBucket: sourceBucket, sourceKey: sourceKey, bucket: bucket, key: key).outcome()
     }
 }

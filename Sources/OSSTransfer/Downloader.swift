@@ -40,7 +40,7 @@ public struct Downloader: Sendable {
     }
 
     /// Downloads and waits for the outcome. Cancelling the calling task pauses the download.
-    public func download(bucket: String, key: String, file: String) async -> TransferOutcome {
+    @concurrent public func download(bucket: String, key: String, file: String) async -> TransferOutcome {
         await start(bucket: bucket, key: key, file: file).outcome()
     }
 

@@ -58,7 +58,7 @@ public struct Uploader: Sendable {
 
     /// Uploads `file` to `bucket`/`key` and waits for the outcome. Cancelling the calling task
     /// pauses the upload (its sockets are shut down at once; the checkpoint stays).
-    public func upload(file: String, bucket: String, key: String) async -> TransferOutcome {
+    @concurrent public func upload(file: String, bucket: String, key: String) async -> TransferOutcome {
         await start(file: file, bucket: bucket, key: key).outcome()
     }
 }

@@ -38,7 +38,8 @@ func asksForHelp(_ args: some Sequence<String>) -> Bool {
     return false
 }
 
-func dispatch(_ argv: [String]) async -> Int32 {
+/// `@concurrent`: the commands run on the cooperative pool, not on the main actor of this file's top level.
+@concurrent func dispatch(_ argv: [String]) async -> Int32 {
     guard let name = argv.first else {
         printError(generalUsage())
         return ExitCode.usage

@@ -70,7 +70,7 @@ final class ScriptedWire: Wire {
     var seen: [SeenRequest] { state.withLock { $0.seen } }
     var executeCount: Int { state.withLock { $0.executeCount } }
 
-    func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
+    nonisolated(nonsending) func execute<T: Sendable>(_ request: WireRequest, handler: nonisolated(nonsending) (WireResponse) async throws -> T) async throws -> T {
         let step: Step = state.withLock { s in
             s.executeCount += 1
             guard !s.steps.isEmpty else { return .fail(OSSClientError(.network, "script exhausted")) }
