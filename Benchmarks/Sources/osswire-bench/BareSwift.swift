@@ -36,29 +36,10 @@ enum BareSwiftPuts {
                 var wire = Array(head.utf8)
                 wire.append(contentsOf: body)
                 guard wire.withUnsafeBytes({ Sockets.sendAll(fd, $0) }) else { throw Sockets.Failure("send") }
-                let end = try readHead(fd, into: answer)
+                let end = try Sockets.readHead(fd, into: answer)
                 let head200 = UnsafeRawBufferPointer(rebasing: answer[0..<end])
                 guard head200.starts(with: "HTTP/1.1 200 ".utf8) else { throw Sockets.Failure("status") }
                 guard crc64Header(head200) == crc else { throw Sockets.Failure("CRC64") }
-            }
-        }
-    }
-
-    /// Receives up to the end of a response head (the servers here send no body on a PUT);
-    /// returns the head's length.
-    static func readHead(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        var have = 0
-        var scanned = 0
-        while true {
-            let n = recv(fd, buffer.baseAddress! + have, buffer.count - have, 0)
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { throw Sockets.Failure("recv") }
-            have += n
-            while scanned + 4 <= have {
-                if buffer[scanned] == 13 && buffer[scanned + 1] == 10 && buffer[scanned + 2] == 13 && buffer[scanned + 3] == 10 {
-                    return scanned + 4
-                }
-                scanned += 1
             }
         }
     }

@@ -44,9 +44,9 @@ enum Ours {
         guard chunks.crc.value != 0 else { throw Failure(description: "no CRC computed") }
     }
 
-    /// `count` V4-signed PUTs of `body` on one keep-alive connection.
-    static func putSmall(baseURL: String, body: [UInt8], count: Int) async throws {
-        let client = client()
+    /// `count` V4-signed PUTs of `body` on one keep-alive connection (of `client`, by default one
+    /// on sockets).
+    static func putSmall(client: HTTPClient = client(), baseURL: String, body: [UInt8], count: Int) async throws {
         let signer = SignerV4(region: "cn-hangzhou")
         let credentials = OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
         for i in 0..<count {

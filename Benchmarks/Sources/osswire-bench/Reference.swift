@@ -330,40 +330,14 @@ struct ReferenceBenchmark {
             let connector = InstantConnector(bodyLength: body.count)
             if layer == "memory-http" {
                 let http = HTTPClient(configuration: HTTPClientConfiguration(), connector: connector)
-                let signer = SignerV4(region: "cn-hangzhou")
-                let credentials = OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
-                let endpoint = Endpoint(host: "127.0.0.1", port: port, tls: false)
                 let seconds = try await Stats.time {
-                    for i in 0..<count {
-                        let key = "small-\(i)"
-                        let signing = SigningRequest(
-                            method: "PUT", bucket: "bench", key: key,
-                            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "4096")])
-                        var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
-                        for (name, value) in try signer.sign(signing, credentials: credentials, time: .now()) {
-                            headers.add(name: name, value: value)
-                        }
-                        let request = HTTPRequest(
-                            method: .put, endpoint: endpoint, target: "/bench/" + key, headers: headers, body: .bytes(body))
-                        let response = try await http.execute(request)
-                        guard response.status == 200 else { throw Sockets.Failure("PUT answered \(response.status)") }
-                    }
+                    try await Ours.putSmall(client: http, baseURL: "http://127.0.0.1:\(port)", body: body, count: count)
                 }
                 print("HTTPClient, in memory: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
                 return
             }
-            var configuration = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(port)", region: "cn-hangzhou")
-            configuration.credentialsProvider = StaticCredentialsProvider(
-                accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
-            configuration.maxConnectionsPerHost = 1
-            let client = try OSSClient(configuration: configuration, connector: connector)
-            let seconds = try await Stats.time {
-                for i in 0..<count {
-                    _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
-                }
-            }
+            let seconds = try await putObjects(port: port, count: count, connector: connector)
             print("ours, in memory: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
-            await client.shutdown()
             return
         }
         if layer == "http" {
@@ -375,18 +349,26 @@ struct ReferenceBenchmark {
             print("HTTPClient: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
+        let seconds = try await putObjects(port: port, count: count)
+        print("ours: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+    }
+
+    /// Seconds for `count` V4-signed 4 KiB PutObjects through the public API on one connection to
+    /// 127.0.0.1:`port` (or to what `connector` opens).
+    static func putObjects(port: Int, count: Int, connector: (any StreamConnector)? = nil) async throws -> Double {
         var configuration = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(port)", region: "cn-hangzhou")
         configuration.credentialsProvider = StaticCredentialsProvider(
             accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
         configuration.maxConnectionsPerHost = 1
-        let client = try OSSClient(configuration: configuration)
+        let client = try connector.map { try OSSClient(configuration: configuration, connector: $0) }
+            ?? OSSClient(configuration: configuration)
         let body = [UInt8](repeating: 0x61, count: 4096)
         let seconds = try await Stats.time {
             for i in 0..<count {
                 _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
             }
         }
-        print("ours: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
         await client.shutdown()
+        return seconds
     }
 }

@@ -85,6 +85,25 @@ enum Sockets {
         return text.withUTF8 { sendAll(fd, UnsafeRawBufferPointer($0)) }
     }
 
+    /// Receives into `buffer` up to the end of a response head (the servers here send no body
+    /// on a PUT); returns the head's length.
+    static func readHead(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var have = 0
+        var scanned = 0
+        while true {
+            let n = recv(fd, buffer.baseAddress! + have, buffer.count - have, 0)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw Failure("recv") }
+            have += n
+            while scanned + 4 <= have {
+                if buffer[scanned] == 13 && buffer[scanned + 1] == 10 && buffer[scanned + 2] == 13 && buffer[scanned + 3] == 10 {
+                    return scanned + 4
+                }
+                scanned += 1
+            }
+        }
+    }
+
     /// Reads one HTTP response head (and ignores any body: the servers here send none).
     static func readResponseHead(_ fd: Int32) -> String? {
         var head: [UInt8] = []

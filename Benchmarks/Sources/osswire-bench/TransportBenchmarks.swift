@@ -248,18 +248,7 @@ struct SmallPutBenchmark {
         defer { response.deallocate() }
         for _ in 0..<count {
             guard request.withUnsafeBytes({ Sockets.sendAll(fd, $0) }) else { throw Sockets.Failure("send") }
-            var filled = 0
-            while true {
-                let n = recv(fd, response.baseAddress! + filled, response.count - filled, 0)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else { throw Sockets.Failure("recv") }
-                filled += n
-                if filled >= 4, response[filled - 4] == 13, response[filled - 3] == 10, response[filled - 2] == 13,
-                    response[filled - 1] == 10
-                {
-                    break
-                }
-            }
+            _ = try Sockets.readHead(fd, into: response)
             guard response[9] == UInt8(ascii: "2") else { throw Sockets.Failure("raw loop response", EPROTO) }
         }
     }
