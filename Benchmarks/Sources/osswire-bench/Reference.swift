@@ -318,9 +318,12 @@ struct ReferenceBenchmark {
             print("sign: \(count) signs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each \(n)")
             return
         }
-        if layer == "bare" {
-            let seconds = try BareSwiftPuts.run(port: port, count: count)
-            print("bare Swift: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+        if layer == "bare" || layer == "bare-async" {
+            let seconds = layer == "bare"
+                ? try BareSwiftPuts.run(port: port, count: count)
+                : try await BareSwiftPuts.runOnTCPStream(port: port, count: count)
+            print("\(layer == "bare" ? "bare Swift" : "bare Swift on TCPStream"): \(count) PUTs, "
+                + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
         if layer == "memory" || layer == "memory-http" {
