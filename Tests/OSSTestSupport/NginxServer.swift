@@ -52,6 +52,7 @@ public final class NginxServer: @unchecked Sendable {
         guard let nginx = Self.binary else {
             throw Shell.Failure(command: "nginx", status: 127, output: "nginx not found (apt install nginx-light)")
         }
+        _ = Self.reapedOrphans
         directory = try Shell.makeTemporaryDirectory("osswire-nginx")
         root = directory.appendingPathComponent("root")
         try FileManager.default.createDirectory(
@@ -229,6 +230,36 @@ public final class NginxServer: @unchecked Sendable {
 
     deinit {
         stop()
+    }
+
+    /// The nginx servers of earlier test runs whose process died without stopping them (a crash
+    /// runs no `stop()`, and the orphans keep their ports): killed by the pid in their pid file
+    /// and their directories removed, once per process, before the first server starts. Only a
+    /// directory whose owning test process (the pid in its name) is gone is touched, and only a
+    /// process whose command line names that directory is killed.
+    /// - Returns: how many orphans were killed.
+    static let reapedOrphans: Int = reapOrphans()
+
+    /// The sweep `reapedOrphans` runs once (public for its test).
+    public static func reapOrphans() -> Int {
+        let temporary = FileManager.default.temporaryDirectory
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return 0 }
+        var killed = 0
+        for name in names where name.hasPrefix("osswire-nginx-") {
+            let owner = name.dropFirst("osswire-nginx-".count).prefix { $0.isNumber }
+            guard let ownerPid = Int32(owner), ownerPid != getpid(), kill(ownerPid, 0) != 0, errno == ESRCH else { continue }
+            let dir = temporary.appendingPathComponent(name).path
+            if let text = try? String(contentsOfFile: dir + "/nginx.pid", encoding: .utf8),
+                let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+                let command = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8),
+                command.contains(dir)
+            {
+                kill(pid, SIGKILL)
+                killed += 1
+            }
+            try? FileManager.default.removeItem(atPath: dir)
+        }
+        return killed
     }
 }
 

@@ -1,0 +1,44 @@
+import Foundation
+import OSSTestSupport
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A test run that crashes runs no `NginxServer.stop()`: its nginx servers outlive it, holding
+/// their ports. The next run kills them before it starts its own.
+@Suite("nginx servers a crashed run left behind")
+struct NginxOrphanTests {
+    @Test("an orphan of a dead test process is killed and its directory removed; a live owner's is left alone")
+    func orphansOfDeadRunsAreReaped() throws {
+        let temporary = FileManager.default.temporaryDirectory.path
+        // A test process that is gone: a pid with no process (searched down from the top of
+        // the pid range, where none has been handed out yet on a machine up for hours).
+        var dead = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 32768) - 1
+        while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
+        let orphanDir = temporary + "/osswire-nginx-\(dead)-REAPTEST"
+        try FileManager.default.createDirectory(atPath: orphanDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: orphanDir) }
+        // The stand-in for its nginx: a process whose command line names the directory, as
+        // nginx's `-p DIR` does, and whose pid is in DIR/nginx.pid.
+        let orphan = Process()
+        orphan.executableURL = URL(fileURLWithPath: "/bin/sh")
+        orphan.arguments = ["-c", "while :; do sleep 1; done", orphanDir]
+        try orphan.run()
+        defer { if orphan.isRunning { kill(orphan.processIdentifier, SIGKILL) } }
+        try "\(orphan.processIdentifier)\n".write(toFile: orphanDir + "/nginx.pid", atomically: true, encoding: .utf8)
+        // A directory of this (live) process: never touched.
+        let liveDir = temporary + "/osswire-nginx-\(getpid())-REAPTEST"
+        try FileManager.default.createDirectory(atPath: liveDir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: liveDir) }
+
+        let killed = NginxServer.reapOrphans()
+        #expect(killed >= 1)
+        // The orphan ends (the reaper's SIGKILL); waited for only once it was sent.
+        if killed >= 1 { ChildExit.wait(orphan.processIdentifier) }
+        #expect(!FileManager.default.fileExists(atPath: orphanDir))
+        #expect(FileManager.default.fileExists(atPath: liveDir))
+    }
+}
