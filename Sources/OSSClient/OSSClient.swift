@@ -461,14 +461,19 @@ final class BodyPump {
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return nil
         }
-        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(chunk.count, wakingOn: [signal]) {
-            throw reason == .disabled
-                ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
-                : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
-        }
+        try await admit(chunk.count)
         crc?.update(chunk)
         progress?.add(chunk.count)
         return chunk
+    }
+
+    /// Waits for the receive rate limit to let `count` bytes pass (no wait, and no call, without
+    /// a limit); the call's signal ends the wait with the public error of its reason.
+    private func admit(_ count: Int) async throws {
+        guard limiter.bytesPerSecond != nil, let reason = await limiter.acquire(count, wakingOn: [signal]) else { return }
+        throw reason == .disabled
+            ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
+            : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
     }
 
     /// The rest of the body in memory.
@@ -490,11 +495,7 @@ final class BodyPump {
             try crc?.verify(serverHeader: serverCRC, what: operation)
             return 0
         }
-        if limiter.bytesPerSecond != nil, let reason = await limiter.acquire(n, wakingOn: [signal]) {
-            throw reason == .disabled
-                ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
-                : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)
-        }
+        try await admit(n)
         let piece = UnsafeRawBufferPointer(rebasing: buffer[0..<n])
         crc?.update(piece)
         progress?.add(n)
