@@ -264,24 +264,14 @@ struct ReferenceBenchmark {
         }
         let configPath = Scratch.directory + "/curl-small.conf"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
-        var configuration = try OSSClientConfiguration(endpoint: server.endpoint, region: "cn-hangzhou")
-        configuration.credentialsProvider = StaticCredentialsProvider(
-            accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
-        configuration.maxConnectionsPerHost = 1
-        let client = try OSSClient(configuration: configuration)
-        let body = [UInt8](repeating: 0x61, count: 4096)
+        let client = try Self.smallClient(port: server.port)
         var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], curl: [Double] = [], ours: [Double] = []
         for _ in 0..<rounds {
             c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
             cv4.append(Double(count) / (try Self.timed(clientBinary, ["smallv4", "\(server.port)", "/bench/small", "\(count)"])))
             bare.append(Double(count) / (try BareSwiftPuts.run(port: server.port, count: count)))
             curl.append(Double(count) / (try Self.timed("/usr/bin/curl", ["-s", "-S", "-f", "-H", "Expect:", "-K", configPath])))
-            let seconds = try await Stats.time {
-                for i in 0..<count {
-                    _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
-                }
-            }
-            ours.append(Double(count) / seconds)
+            ours.append(Double(count) / (try await Self.putObjects(client, count: count)))
         }
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
         let mbare = Stats.median(bare)
@@ -357,21 +347,31 @@ struct ReferenceBenchmark {
     }
 
     /// Seconds for `count` V4-signed 4 KiB PutObjects through the public API on one connection to
-    /// 127.0.0.1:`port` (or to what `connector` opens).
+    /// 127.0.0.1:`port` (or to what `connector` opens), on a client of their own.
     static func putObjects(port: Int, count: Int, connector: (any StreamConnector)? = nil) async throws -> Double {
+        let client = try smallClient(port: port, connector: connector)
+        let seconds = try await putObjects(client, count: count)
+        await client.shutdown()
+        return seconds
+    }
+
+    /// The client of the small-PUT figures: V4, the benchmark's key, one connection.
+    static func smallClient(port: Int, connector: (any StreamConnector)? = nil) throws -> OSSClient {
         var configuration = try OSSClientConfiguration(endpoint: "http://127.0.0.1:\(port)", region: "cn-hangzhou")
         configuration.credentialsProvider = StaticCredentialsProvider(
             accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
         configuration.maxConnectionsPerHost = 1
-        let client = try connector.map { try OSSClient(configuration: configuration, connector: $0) }
+        return try connector.map { try OSSClient(configuration: configuration, connector: $0) }
             ?? OSSClient(configuration: configuration)
+    }
+
+    /// Seconds for `count` 4 KiB PutObjects on `client`, keys `small-0`, `small-1`, ...
+    static func putObjects(_ client: OSSClient, count: Int) async throws -> Double {
         let body = [UInt8](repeating: 0x61, count: 4096)
-        let seconds = try await Stats.time {
+        return try await Stats.time {
             for i in 0..<count {
                 _ = try await client.putObject(bucket: "bench", key: "small-\(i)", body: .bytes(body))
             }
         }
-        await client.shutdown()
-        return seconds
     }
 }
