@@ -3,28 +3,24 @@ import OSSCore
 /// A sleep that ends early, at once, when a `CancellationSignal` fires or the task is cancelled.
 /// Retry back-off and rate-limit waits use it, so `disableRequests()` wakes them immediately.
 enum InterruptibleSleep {
-    /// Sleeps for `duration` unless interrupted.
+    /// Sleeps for `duration` unless `signal` fires or the task is cancelled.
     /// - Returns: `nil` after the full duration, else why it was interrupted.
-    static func sleep(for duration: Duration, wakingOn signals: [CancellationSignal]) async -> CancellationSignal.Reason? {
-        for s in signals { if let r = s.reason { return r } }
+    static func sleep(for duration: Duration, wakingOn signal: CancellationSignal?) async -> CancellationSignal.Reason? {
+        if let r = signal?.reason { return r }
         if Task.isCancelled { return .taskCancelled }
         if duration <= .zero { return nil }
         let waiter = Waiter()
         return await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<CancellationSignal.Reason?, Never>) in
                 guard waiter.install(continuation) else { return }
-                var keys: [(CancellationSignal, Int?)] = []
-                for s in signals {
-                    keys.append((s, s.onCancel { reason in waiter.finish(reason) }))
-                }
+                let key = signal?.onCancel { reason in waiter.finish(reason) }
                 let timer = Task {
                     try? await Task.sleep(for: duration)
                     waiter.finish(nil)
                 }
-                let registered = keys
                 waiter.onFinish {
                     timer.cancel()
-                    for (s, k) in registered { s.remove(k) }
+                    signal?.remove(key)
                 }
             }
         } onCancel: {
@@ -32,7 +28,7 @@ enum InterruptibleSleep {
         }
     }
 
-    /// Settles the race between the timer, the signals and task cancellation: the first finish
+    /// Settles the race between the timer, the signal and task cancellation: the first finish
     /// resumes the continuation; later ones do nothing.
     private final class Waiter: Sendable {
         private struct State {

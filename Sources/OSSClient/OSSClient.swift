@@ -343,7 +343,7 @@ extension OSSClient {
                     guard left > wait else { throw OSSClient.deadlinePassed(after: failure) }
                     wait = min(wait, left)
                 }
-                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: [callSignal]) {
+                if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: callSignal) {
                     if reason == .disabled {
                         throw OSSClientError(
                             .abortedInFlight, "requests were disabled while waiting to retry after: \(failure)",
@@ -470,7 +470,7 @@ final class BodyPump {
     /// Waits for the receive rate limit to let `count` bytes pass (no wait, and no call, without
     /// a limit); the call's signal ends the wait with the public error of its reason.
     private func admit(_ count: Int) async throws {
-        guard limiter.bytesPerSecond != nil, let reason = await limiter.acquire(count, wakingOn: [signal]) else { return }
+        guard let reason = await limiter.acquire(count, wakingOn: signal) else { return }
         throw reason == .disabled
             ? OSSClientError(.abortedInFlight, "requests were disabled while the answer was read", bodyFullySent: true)
             : OSSClientError(.cancelled, "cancelled while the answer was read", bodyFullySent: true)

@@ -281,12 +281,10 @@ final class UploadObserver: HTTPBodyObserver {
     /// Waits for the send rate limit. A wait the call's signal ends throws; the request fails
     /// then with the signal's reason (OSSHTTP keeps this error as its cause).
     func admit(_ count: Int) async throws {
-        guard let limiter, limiter.bytesPerSecond != nil else { return }
-        if let reason = await limiter.acquire(count, wakingOn: [signal]) {
-            throw reason == .disabled
-                ? OSSClientError(.abortedInFlight, "requests were disabled while the body was sent", bodyFullySent: false)
-                : OSSClientError(.cancelled, "cancelled while the body was sent (\(reason))", bodyFullySent: false)
-        }
+        guard let limiter, let reason = await limiter.acquire(count, wakingOn: signal) else { return }
+        throw reason == .disabled
+            ? OSSClientError(.abortedInFlight, "requests were disabled while the body was sent", bodyFullySent: false)
+            : OSSClientError(.cancelled, "cancelled while the body was sent (\(reason))", bodyFullySent: false)
     }
 
     func observe(_ bytes: UnsafeRawBufferPointer) {

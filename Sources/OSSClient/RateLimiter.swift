@@ -71,13 +71,19 @@ package final class RateLimiter: Sendable {
         bucket.withLock { $0.setRate(rate, now: .now) }
     }
 
-    /// Waits until `count` bytes may pass.
-    /// - Parameter signals: signals that end the wait at once (disable, cancel).
+    /// Waits until `count` bytes may pass. Without a limit it returns at once: one lock, no clock
+    /// read and no suspension, so callers need no check of their own on every chunk.
+    /// - Parameter signal: ends the wait at once (the call's signal: disable, cancel, pause).
     /// - Returns: `nil` when the bytes may pass, else why the wait was interrupted.
-    func acquire(_ count: Int, wakingOn signals: [CancellationSignal]) async -> CancellationSignal.Reason? {
+    func acquire(_ count: Int, wakingOn signal: CancellationSignal?) async -> CancellationSignal.Reason? {
         while true {
-            guard let wait = bucket.withLock({ $0.take(count, now: .now) }) else { return nil }
-            if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: signals) { return reason }
+            let wait = bucket.withLock { b -> Duration? in
+                // `last` goes stale while there is no rate; setRate refills (resetting it) first.
+                guard b.rate != nil else { return nil }
+                return b.take(count, now: .now)
+            }
+            guard let wait else { return nil }
+            if let reason = await InterruptibleSleep.sleep(for: wait, wakingOn: signal) { return reason }
         }
     }
 }

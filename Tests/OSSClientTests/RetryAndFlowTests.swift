@@ -66,7 +66,7 @@ struct InterruptibleSleepTests {
     @Test("a back-off wait wakes at once when its signal fires")
     func wakesOnSignal() async {
         let signal = CancellationSignal()
-        async let reason = InterruptibleSleep.sleep(for: .seconds(600), wakingOn: [signal])
+        async let reason = InterruptibleSleep.sleep(for: .seconds(600), wakingOn: signal)
         try? await Task.sleep(for: .milliseconds(20))
         signal.cancel(.disabled)
         #expect(await reason == .disabled)
@@ -76,19 +76,19 @@ struct InterruptibleSleepTests {
     func alreadyFired() async {
         let signal = CancellationSignal()
         signal.cancel(.disabled)
-        #expect(await InterruptibleSleep.sleep(for: .seconds(600), wakingOn: [signal]) == .disabled)
+        #expect(await InterruptibleSleep.sleep(for: .seconds(600), wakingOn: signal) == .disabled)
     }
 
     @Test("task cancellation ends the wait")
     func taskCancel() async {
-        let t = Task { await InterruptibleSleep.sleep(for: .seconds(600), wakingOn: []) }
+        let t = Task { await InterruptibleSleep.sleep(for: .seconds(600), wakingOn: nil) }
         t.cancel()
         #expect(await t.value == .taskCancelled)
     }
 
     @Test("a short wait completes normally")
     func completes() async {
-        #expect(await InterruptibleSleep.sleep(for: .milliseconds(1), wakingOn: [CancellationSignal()]) == nil)
+        #expect(await InterruptibleSleep.sleep(for: .milliseconds(1), wakingOn: CancellationSignal()) == nil)
     }
 }
 
@@ -135,10 +135,10 @@ struct ProgressTests {
         #expect(limiter.bytesPerSecond == 1)
         limiter.setLimit(nil)
         #expect(limiter.bytesPerSecond == nil)
-        #expect(await limiter.acquire(1 << 30, wakingOn: []) == nil)
+        #expect(await limiter.acquire(1 << 30, wakingOn: nil) == nil)
         limiter.setLimit(1)
         let signal = CancellationSignal()
-        async let waiting = limiter.acquire(1 << 20, wakingOn: [signal])
+        async let waiting = limiter.acquire(1 << 20, wakingOn: signal)
         signal.cancel(.disabled)
         #expect(await waiting == .disabled)
     }
