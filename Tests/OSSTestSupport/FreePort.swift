@@ -3,19 +3,24 @@ import Foundation
     import Glibc
 #endif
 
-/// Free TCP ports on the loopback interface, for servers that cannot bind port 0 themselves.
+/// Free TCP ports on the loopback interface, held while in use (`RefusingPort`, `ReservedPort`):
+/// a port found free and released before its server binds it can be given to another test's
+/// server meanwhile.
 public enum FreePort {
-    /// A port the kernel just handed out for 127.0.0.1 (released again before returning).
-    public static func find() throws -> Int {
-        let (fd, port) = try bindLoopback()
-        close(fd)
-        return port
-    }
-
     /// A TCP socket bound to a free port of 127.0.0.1, and the port.
-    static func bindLoopback() throws -> (fd: Int32, port: Int) {
+    /// - Parameter reusePort: sets `SO_REUSEPORT` first, so a server that sets it too (nginx's
+    ///   `listen ... reuseport`) can bind the port while this socket holds it.
+    static func bindLoopback(reusePort: Bool = false) throws -> (fd: Int32, port: Int) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        if reusePort {
+            var one: Int32 = 1
+            guard setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) == 0 else {
+                let code = errno
+                close(fd)
+                throw POSIXError(POSIXErrorCode(rawValue: code) ?? .EINVAL)
+            }
+        }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = 0
@@ -82,4 +87,32 @@ public final class RefusingPort: Sendable {
 
     /// `http://127.0.0.1:PORT`.
     public var url: String { "http://127.0.0.1:\(port)" }
+}
+
+/// A loopback port held for a server that binds it with `SO_REUSEPORT` (nginx, `listen ...
+/// reuseport`): bound here with that option and never listening, so between finding the port and
+/// the server binding it no other test's listener can be given it (a port found free and
+/// released can be: nginx then failed to start, and an `isAccepting` check saw the other
+/// test's server). Connections go only to the server's listening socket. Release it once the
+/// server listens; the kernel never hands a held port to a `bind` of port 0 or to a `connect`.
+public final class ReservedPort: @unchecked Sendable {
+    public let port: Int
+    private let lock = NSLock()
+    private var fd: Int32?
+
+    public init() throws {
+        let (fd, port) = try FreePort.bindLoopback(reusePort: true)
+        self.fd = fd
+        self.port = port
+    }
+
+    /// Closes the holding socket. Idempotent.
+    public func release() {
+        lock.lock()
+        defer { lock.unlock() }
+        if let fd { close(fd) }
+        fd = nil
+    }
+
+    deinit { release() }
 }

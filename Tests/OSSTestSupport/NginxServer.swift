@@ -61,10 +61,19 @@ public final class NginxServer: @unchecked Sendable {
             try FileManager.default.createDirectory(
                 at: directory.appendingPathComponent(sub), withIntermediateDirectories: true)
         }
-        port = try FreePort.find()
-        tlsPort = certificate == nil ? nil : try FreePort.find()
-        var tls11 = tls11Only == nil ? nil : try FreePort.find()
-        tls12Port = tls12Only == nil ? nil : try FreePort.find()
+        // Each port is held until nginx listens on it (it binds beside the holder: `reuseport`),
+        // so no server of a test running beside this one can be given it meanwhile.
+        let nginxTLS11 = tls11Only != nil && ProcessInfo.processInfo.environment["OSSWIRE_TLS11_S_SERVER"] == nil
+        let reserved = try ReservedPort()
+        let reservedTLS = certificate == nil ? nil : try ReservedPort()
+        let reservedTLS11 = nginxTLS11 ? try ReservedPort() : nil
+        let reservedTLS12 = tls12Only == nil ? nil : try ReservedPort()
+        let reservations = [reserved, reservedTLS, reservedTLS11, reservedTLS12].compactMap { $0 }
+        defer { for r in reservations { r.release() } }
+        port = reserved.port
+        tlsPort = reservedTLS?.port
+        var tls11 = reservedTLS11?.port
+        tls12Port = reservedTLS12?.port
         let d = directory.path
         let locations = """
                     root \(root.path);
@@ -82,7 +91,7 @@ public final class NginxServer: @unchecked Sendable {
             """
         var servers = """
                 server {
-                    listen 127.0.0.1:\(port);
+                    listen 127.0.0.1:\(port) reuseport;
             \(locations)
                 }
             """
@@ -90,7 +99,7 @@ public final class NginxServer: @unchecked Sendable {
             servers += """
 
                     server {
-                        listen 127.0.0.1:\(tlsPort) ssl;
+                        listen 127.0.0.1:\(tlsPort) ssl reuseport;
                         ssl_certificate \(certificate.certificate);
                         ssl_certificate_key \(certificate.key);
                         ssl_protocols TLSv1.2 TLSv1.3;
@@ -102,7 +111,7 @@ public final class NginxServer: @unchecked Sendable {
             servers += """
 
                     server {
-                        listen 127.0.0.1:\(p) ssl;
+                        listen 127.0.0.1:\(p) ssl reuseport;
                         ssl_certificate \(tls12Only.certificate);
                         ssl_certificate_key \(tls12Only.key);
                         ssl_protocols TLSv1.2;
@@ -110,12 +119,11 @@ public final class NginxServer: @unchecked Sendable {
                     }
                 """
         }
-        let nginxTLS11 = tls11Only != nil && ProcessInfo.processInfo.environment["OSSWIRE_TLS11_S_SERVER"] == nil
         if let tls11Only, let p = tls11, nginxTLS11 {
             servers += """
 
                     server {
-                        listen 127.0.0.1:\(p) ssl;
+                        listen 127.0.0.1:\(p) ssl reuseport;
                         ssl_certificate \(tls11Only.certificate);
                         ssl_certificate_key \(tls11Only.key);
                         ssl_protocols TLSv1.1;
@@ -157,27 +165,27 @@ public final class NginxServer: @unchecked Sendable {
         try process.run()
 
         // The TLS 1.1-only server through openssl s_server when nginx is told not to do it.
-        if let tls11Only, let p = tls11, !nginxTLS11, let openssl = Shell.which("openssl") {
-            let h = Process()
-            h.executableURL = URL(fileURLWithPath: openssl)
-            h.arguments = [
-                "s_server", "-accept", "127.0.0.1:\(p)", "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0",
-                "-cert", tls11Only.certificate, "-key", tls11Only.key, "-quiet", "-www",
-            ]
-            h.standardOutput = FileHandle.nullDevice
-            h.standardError = FileHandle.nullDevice
-            h.standardInput = FileHandle.nullDevice
-            try h.run()
-            helper = h
-        } else if !nginxTLS11 {
-            tls11 = nil
+        // It binds a port the kernel picks, and says which.
+        if let tls11Only, !nginxTLS11, Shell.which("openssl") != nil {
+            do {
+                let (h, p) = try SServer.start([
+                    "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-cert", tls11Only.certificate, "-key", tls11Only.key,
+                    "-www",
+                ])
+                helper = h
+                tls11 = p
+            } catch {
+                kill(process.processIdentifier, SIGKILL)
+                ChildExit.wait(process.processIdentifier)
+                try? FileManager.default.removeItem(at: directory)
+                throw error
+            }
         }
         tls11Port = tls11
 
         // Up only when *this* nginx wrote its pid file (it does so after binding every listener)
-        // and the ports accept. Checking the ports alone is not enough: a port picked by
-        // FreePort can be taken by a server of a test running beside this one before nginx
-        // binds it; nginx then exits, and the ports accept, but for someone else.
+        // and the ports accept. The ports alone would not say whose listener accepts, had
+        // another server got one of them (the holders above are meant to rule that out).
         let ports = [port, tlsPort, tls11Port, tls12Port].compactMap { $0 }
         let deadline = Date().addingTimeInterval(15)
         let pidFile = "\(d)/nginx.pid"

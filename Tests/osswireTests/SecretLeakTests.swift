@@ -96,20 +96,9 @@ struct SecretLeakTests {
         var description: String { "osswire mock-server did not start: \(output)" }
     }
 
-    /// `openssl s_server -www` on a free loopback port with `pair`, once it accepts connections.
-    static func startSServer(_ pair: CertificateFactory.Pair) async throws -> (Process, Int) {
-        let port = try FreePort.find()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: Shell.which("openssl")!)
-        p.arguments = ["s_server", "-accept", "127.0.0.1:\(port)", "-cert", pair.certificate, "-key", pair.key, "-www", "-quiet"]
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        for _ in 0..<200 where !FreePort.isAccepting(port) {
-            try await Task.sleep(for: .milliseconds(25))
-        }
-        return (p, port)
+    /// `openssl s_server -www` with `pair` on a loopback port it binds itself, once it listens.
+    static func startSServer(_ pair: CertificateFactory.Pair) throws -> (Process, Int) {
+        try SServer.start(["-cert", pair.certificate, "-key", pair.key, "-www"])
     }
 
     /// HMAC-SHA256 in process (OSSCrypto, checked against published vectors in OSSCryptoTests).
@@ -195,7 +184,7 @@ struct SecretLeakTests {
         var sServer: Process?
         if Shell.which("openssl") != nil {
             let certs = try await CertificateFactory.shared()
-            let (p, tlsPort) = try await Self.startSServer(certs.wrongHost)
+            let (p, tlsPort) = try Self.startSServer(certs.wrongHost)
             sServer = p
             var tls = base
             tls["OSS_ENDPOINT"] = "https://localhost:\(tlsPort)"
