@@ -44,11 +44,15 @@ public final class FileDescriptor: Sendable {
     private let fd: Int32
     /// The path the file was opened with (for errors; never re-opened by this type).
     public let path: String
+    /// With a window, each write that completes one (windows aligned on multiples of it) starts
+    /// writing that window to the device at once (`startWriteback`).
+    public let writeBehindWindow: Int64?
     private let closed = PThreadMutex(false)
 
-    private init(fd: Int32, path: String) {
+    private init(fd: Int32, path: String, writeBehindWindow: Int64? = nil) {
         self.fd = fd
         self.path = path
+        self.writeBehindWindow = writeBehindWindow.map { max($0, 4096) }
     }
 
     deinit {
@@ -59,13 +63,18 @@ public final class FileDescriptor: Sendable {
     /// - Parameters:
     ///   - permissions: the mode of a file `create` makes (before the umask).
     /// - Throws: `SystemError` ("open PATH").
+    ///   - writeBehind: a window in bytes for a file that will be `sync()`ed once written (a
+    ///     download before its rename): each window is handed to the device as soon as the writes
+    ///     complete it, so the disk works while the rest arrives and the final `sync()` waits
+    ///     only for the tail. Without it the dirty pages wait in memory for that `sync()`.
     public static func open(
-        _ path: String, _ mode: AccessMode, options: OpenOptions = [], permissions: mode_t = 0o644
+        _ path: String, _ mode: AccessMode, options: OpenOptions = [], permissions: mode_t = 0o644,
+        writeBehind: Int64? = nil
     ) throws(SystemError) -> FileDescriptor {
         let fd = try SystemCall.retrying("open \(path)") {
             Glibc.open(path, mode.flags | options.rawValue | O_CLOEXEC, permissions)
         }
-        return FileDescriptor(fd: fd, path: path)
+        return FileDescriptor(fd: fd, path: path, writeBehindWindow: writeBehind)
     }
 
     /// Reads into `buffer` from `offset` until it is full or the file ends (short reads are
@@ -97,6 +106,20 @@ public final class FileDescriptor: Sendable {
             if n == 0 { throw SystemError(errno: EIO, operation: "write \(path) (no progress)") }
             done += n
         }
+        if let window = writeBehindWindow {
+            // The windows this write completed: from the one it started in to the one it ends in.
+            // No state: concurrent writers (a download's parts) each complete their own windows.
+            let first = offset / window, end = (offset + Int64(bytes.count)) / window
+            if end > first { startWriteback(offset: first * window, length: (end - first) * window) }
+        }
+    }
+
+    /// Starts writing `length` bytes at `offset` to the device without waiting for them
+    /// (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`): a later `sync()` then has less to wait
+    /// for. Best effort: a file system that cannot is left to `sync()`. It may block while the
+    /// device's queue is full, as a writer is throttled by the kernel anyway.
+    public func startWriteback(offset: Int64, length: Int64) {
+        _ = startWritebackCall(fd, offset, length)
     }
 
     /// Writes all of `bytes` at `offset`.

@@ -35,6 +35,44 @@ struct FileDescriptorTests {
         #expect(try file.status().st_mode & 0o777 == 0o600)
     }
 
+    @Test(
+        "write-behind (a download's file) keeps every byte where it was written, writers in parallel, windows crossed or spanned, on disk and on tmpfs",
+        arguments: ["/tmp", "/dev/shm"])
+    func writeBehind(directory: String) async throws {
+        let path = directory + "/osswire-fd-wb-\(UInt64.random(in: 0...UInt64.max))"
+        defer { FileDescriptor.remove(path) }
+        let window: Int64 = 64 << 10
+        let size = 1_000_003
+        let data = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ $0 >> 9) }
+        let file = try FileDescriptor.open(path, .readWrite, options: [.create, .truncate], writeBehind: window)
+        defer { file.close() }
+        #expect(file.writeBehindWindow == window)
+        // Four writers on interleaved quarters, in pieces that end inside a window, on its edge,
+        // or span several: the writes each kick the windows they complete.
+        let pieces = [1, 4095, 65_536, 70_000, 200_001, 17]
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for quarter in 0..<4 {
+                group.addTask {
+                    let start = quarter * size / 4, end = (quarter + 1) * size / 4
+                    var at = start, i = quarter
+                    while at < end {
+                        let n = min(pieces[i % pieces.count], end - at)
+                        try data.withUnsafeBytes { all in
+                            try file.write(UnsafeRawBufferPointer(rebasing: all[at..<(at + n)]), at: Int64(at))
+                        }
+                        at += n
+                        i += 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
+        defer { buffer.deallocate() }
+        #expect(try file.read(into: buffer, at: 0) == size)
+        #expect(Array(buffer[0..<size]) == data)
+    }
+
     @Test("truncate cuts and extends; a file that shrank reads short, not stale bytes")
     func shrink() throws {
         let path = Self.scratchPath("shrink")

@@ -12,6 +12,13 @@
 #include <netinet/in.h>
 #include <netdb.h>
 
+// ---- Files (OSSCore's FileDescriptor) ----
+
+/// Starts writing the dirty pages of `length` bytes at `offset` to the device, without waiting
+/// for them (sync_file_range with SYNC_FILE_RANGE_WRITE); -1 with errno when the file system
+/// cannot.
+int coss_start_writeback(int fd, int64_t offset, int64_t length);
+
 // ---- Transport (OSSTransport owns this block) ----
 
 /// epoll_event is packed on x86_64; these helpers keep the packed layout out of Swift.
