@@ -7,6 +7,9 @@
 //                                      send(2): what any client that checks CRC64 must at least do
 //   refclient get   PORT PATH OUTFILE  a raw read loop: one GET, recv(2) into a 256 KiB buffer
 //                                      and write(2) to OUTFILE until Content-Length bytes came
+//   refclient getsync PORT PATH OUTFILE  the same, then fsync(2) before close: the floor of a
+//                                      download that is on the disk when it ends (as OSSWire's
+//                                      cp makes it before renaming the file into place)
 //   refclient small PORT PATH COUNT    COUNT PUTs of 4 KiB on one kept-alive connection to
 //                                      PATH-0, PATH-1, ..., each with the head curl sends
 //                                      (Host, User-Agent, Accept, Content-Length), head and body
@@ -168,7 +171,7 @@ static void put_v4(int fd, const char *path, int i, int port, const char *body, 
 
 int main(int argc, char **argv) {
     if (argc != 5) {
-        fprintf(stderr, "usage: refclient put|putfile|get|small|smallv4 PORT PATH BYTES|FILE|OUTFILE|COUNT\n");
+        fprintf(stderr, "usage: refclient put|putfile|get|getsync|small|smallv4 PORT PATH BYTES|FILE|OUTFILE|COUNT\n");
         return 2;
     }
     const char *mode = argv[1], *path = argv[3];
@@ -211,7 +214,7 @@ int main(int argc, char **argv) {
         char *h = strcasestr(buf, "x-oss-hash-crc64ecma:");
         if (h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
         close(in);
-    } else if (!strcmp(mode, "get")) {
+    } else if (!strcmp(mode, "get") || !strcmp(mode, "getsync")) {
         int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
         if (out < 0) die("open output");
         int n = snprintf(head, sizeof head, "GET %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n\r\n", path, port);
@@ -232,6 +235,7 @@ int main(int argc, char **argv) {
             }
             left -= r;
         }
+        if (!strcmp(mode, "getsync") && fsync(out) != 0) die("fsync");
         close(out);
     } else if (!strcmp(mode, "small")) {
         // The request curl sends for `curl -H 'Expect:' -T FILE URL` (its head byte for byte,

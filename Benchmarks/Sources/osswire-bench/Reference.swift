@@ -218,6 +218,12 @@ struct ReferenceBenchmark {
                             unlink(output)
                             return try Self.timed(clientBinary, ["get", "\(server.port)", "/bench/" + key, output])
                         }))
+                        // What cp does beyond curl: the file is on the disk before it is renamed
+                        // into place, so the device's write speed bounds it.
+                        steps.append(("C read loop + fsync", {
+                            unlink(output)
+                            return try Self.timed(clientBinary, ["getsync", "\(server.port)", "/bench/" + key, output])
+                        }))
                     }
                     steps.append((tls ? "curl -k -o FILE" : "curl -o FILE", {
                         unlink(output)
