@@ -62,11 +62,11 @@ public final class FileDescriptor: Sendable {
     /// Opens a file (close-on-exec).
     /// - Parameters:
     ///   - permissions: the mode of a file `create` makes (before the umask).
-    /// - Throws: `SystemError` ("open PATH").
     ///   - writeBehind: a window in bytes for a file that will be `sync()`ed once written (a
     ///     download before its rename): each window is handed to the device as soon as the writes
     ///     complete it, so the disk works while the rest arrives and the final `sync()` waits
     ///     only for the tail. Without it the dirty pages wait in memory for that `sync()`.
+    /// - Throws: `SystemError` ("open PATH").
     public static func open(
         _ path: String, _ mode: AccessMode, options: OpenOptions = [], permissions: mode_t = 0o644,
         writeBehind: Int64? = nil

@@ -224,13 +224,13 @@ struct DownloadRun: Sendable {
         progress.completed()
     }
 
-    /// Opens (creating) the temporary file a download writes into, at the object's size. Its
-    /// data goes to the device window by window as it arrives (`writeBehind`), so the sync before
-    /// the rename waits for the last window rather than for the whole file.
     /// The write-behind window of a download's file: large enough that the device gets long
     /// sequential writes, small enough that it starts early.
     static let writeBehindWindow: Int64 = 8 << 20
 
+    /// Opens (creating) the temporary file a download writes into, at the object's size. Its
+    /// data goes to the device window by window as it arrives (`writeBehind`), so the sync before
+    /// the rename waits for the last window rather than for the whole file.
     private static func openTemporary(_ path: String, size: Int64) throws(TransferError) -> FileDescriptor {
         let file: FileDescriptor
         do {
