@@ -12,7 +12,14 @@ import Testing
 struct NginxOrphanTests {
     @Test("an orphan of a dead test process is killed and its directory removed; a live owner's is left alone")
     func orphansOfDeadRunsAreReaped() throws {
-        let temporary = FileManager.default.temporaryDirectory.path
+        // A directory of the test's own: the once-per-run sweep of an NginxServer started by a
+        // test running beside this one looks in the temporary directory itself, and would reap
+        // the stand-in below (as it must: it is an orphan by every sign) before this test can.
+        let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "osswire-reaptest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: parent) }
+        let temporary = parent.path
         // A test process that is gone: a pid with no process (searched down from the top of
         // the pid range, where none has been handed out yet on a machine up for hours).
         var dead = Int32((try? String(contentsOfFile: "/proc/sys/kernel/pid_max", encoding: .utf8))
@@ -34,7 +41,7 @@ struct NginxOrphanTests {
         try FileManager.default.createDirectory(atPath: liveDir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: liveDir) }
 
-        let killed = NginxServer.reapOrphans()
+        let killed = NginxServer.reapOrphans(in: parent)
         #expect(killed >= 1)
         // The orphan ends (the reaper's SIGKILL); waited for only once it was sent.
         if killed >= 1 { ChildExit.wait(orphan.processIdentifier) }

@@ -248,9 +248,11 @@ public final class NginxServer: @unchecked Sendable {
     /// - Returns: how many orphans were killed.
     static let reapedOrphans: Int = reapOrphans()
 
-    /// The sweep `reapedOrphans` runs once (public for its test).
-    public static func reapOrphans() -> Int {
-        let temporary = FileManager.default.temporaryDirectory
+    /// The sweep `reapedOrphans` runs once, over the temporary directory where every
+    /// `NginxServer` makes its own (public for its test, which sweeps a directory of its own:
+    /// its stand-in orphans are then out of reach of the sweep of a server starting beside it).
+    public static func reapOrphans(in parent: URL = FileManager.default.temporaryDirectory) -> Int {
+        let temporary = parent
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return 0 }
         var killed = 0
         for name in names where name.hasPrefix("osswire-nginx-") {
