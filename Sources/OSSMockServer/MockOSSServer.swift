@@ -26,7 +26,8 @@ public final class MockOSSServer: Sendable {
     /// - Throws: `TransportError` when the address cannot be bound; `MockOSSError` or
     ///   `SystemError` for a bad configuration.
     public init(configuration: MockServerConfiguration = MockServerConfiguration()) throws {
-        listener = try TCPListener(host: configuration.host, port: configuration.port)
+        listener = try TCPListener(
+            host: configuration.host, port: configuration.port, receiveBufferSize: configuration.receiveBufferSize)
         endpoint = Endpoint(host: configuration.host, port: listener.localPort, tls: false)
         var configuration = configuration
         if configuration.advertisedEndpoint == nil, !["0.0.0.0", "::", "[::]", ""].contains(configuration.host) {

@@ -47,6 +47,11 @@ public struct MockServerConfiguration: Sendable {
     public var discardBodies: Bool = false
     /// Buckets created at start.
     public var buckets: [String] = []
+    /// Each connection's kernel receive buffer in bytes (`SO_RCVBUF`, fixed), or `nil` for the
+    /// kernel's default, which grows with the connection (to `tcp_rmem`'s maximum, 32 MiB on some
+    /// machines). A test that stops a body larger than the buffers fixes it, so that what the
+    /// server has not read is still the client's when the stop resets the connection.
+    public var receiveBufferSize: Int? = nil
     /// The smallest size of every part but the last in CompleteMultipartUpload (OSS: 100 KiB).
     public var minimumPartSize: Int64 = 100 * 1024
     /// The largest difference between a request's date and the server clock (OSS: 15 minutes).

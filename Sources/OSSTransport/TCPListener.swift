@@ -16,7 +16,12 @@ package final class TCPListener: Sendable {
     ///   - port: the port, 0 for any free one.
     ///   - backlog: the accept queue length given to listen(2).
     /// - Throws: `TransportError` (phase `.configuration` for a bad host, `.connect` for bind/listen).
-    package init(host: String = "127.0.0.1", port: Int = 0, backlog: Int32 = 128) throws {
+    /// - Parameter receiveBufferSize: fixes each accepted connection's kernel receive buffer
+    ///   (`SO_RCVBUF`, no autotuning; the kernel doubles it for its bookkeeping), so that a
+    ///   client's body larger than it stays in the client's send queue until it is read. `nil`
+    ///   leaves the kernel's default, which grows (to `tcp_rmem`'s maximum, 32 MiB on some
+    ///   machines).
+    package init(host: String = "127.0.0.1", port: Int = 0, backlog: Int32 = 128, receiveBufferSize: Int? = nil) throws {
         let address: SocketAddress
         if let literal = SocketAddress(ipLiteral: host, port: port) {
             address = literal
@@ -33,6 +38,11 @@ package final class TCPListener: Sendable {
         } catch {
             throw TransportError(
                 phase: .connect, errno: error.errno, message: "socket for \(address) failed: \(error.message)")
+        }
+        if let receiveBufferSize, !Syscall.setReceiveBuffer(fd, bytes: receiveBufferSize) {
+            let code = errno
+            Syscall.close(fd)
+            throw TransportError(phase: .connect, errno: code, message: "setting the receive buffer of \(address) failed")
         }
         do {
             try Syscall.bindAndListen(fd, to: address, backlog: backlog)

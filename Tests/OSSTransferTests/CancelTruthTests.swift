@@ -99,9 +99,17 @@ struct CancelTruthTests {
         var config = MockServerConfiguration()
         config.buckets = ["truth"]
         config.faults.maxReceiveRate = 1 << 20
-        if size >= 4 << 20 { config.faults.stallAfterBodyBytes = 1 << 20 }
+        if size >= 4 << 20 {
+            config.faults.stallAfterBodyBytes = 1 << 20
+            config.receiveBufferSize = smallReceiveBuffer
+        }
         return config
     }
+
+    /// The mock's receive buffer where a body must stay larger than the socket buffers: fixed,
+    /// since a buffer the kernel lets grow (to 32 MiB where `tcp_rmem` allows it) took a whole
+    /// 4 MiB part in while the mock stalled, and the part arrived after the stop.
+    static let smallReceiveBuffer = 256 << 10
 
     @Test(arguments: sizes, StopKind.allCases)
     func againstTheMockReadingSlowly(size: Int, kind: StopKind) async throws {
@@ -135,12 +143,19 @@ struct CancelTruthTests {
     /// Per part: a multipart upload stopped with parts in flight. Every part the server holds
     /// beyond those counted done was cut short with `bodyFullySent` true; a part whose flag is
     /// false is not on the server. 512 KiB parts fit in the socket buffers (they usually all
-    /// arrive, and the outcome says they may exist); 4 MiB parts do not (none arrives).
+    /// arrive, and the outcome says they may exist); 4 MiB parts do not (none arrives): as in
+    /// `slowReader`, the mock stops reading each after 1 MiB until the stop has returned, with a
+    /// fixed receive buffer, so the stop finds them in flight however late a loaded machine runs
+    /// it and however large the kernel would let the buffer grow.
     @Test(arguments: [StopKind.taskCancel, .disable, .pause], [512 << 10, 4 << 20])
     func multipartPartsInFlight(kind: StopKind, partSize: Int) async throws {
         var config = MockServerConfiguration()
         config.buckets = ["truth"]
         config.faults.maxReceiveRate = 1 << 20
+        if partSize >= 4 << 20 {
+            config.faults.stallAfterBodyBytes = 1 << 20
+            config.receiveBufferSize = Self.smallReceiveBuffer
+        }
         try await withMockServer(configuration: config) { server in
             let scratch = Scratch()
             let (path, _) = scratch.file("f", size: 6 * partSize, seed: 99)
@@ -169,6 +184,7 @@ struct CancelTruthTests {
             }
             let outcome = await caller.value
             client.enableRequests()
+            service.updateFaults { $0.stallAfterBodyBytes = nil }  // the mock reads on and finds the resets
             #expect(outcome.state == .paused, "\(outcome)")
             let uploadId = try #require(outcome.uploadId)
             // Idle kept-alive connections of parts done close with the client.
