@@ -124,8 +124,8 @@ enum Syscall {
     /// Sets TCP_NODELAY and SO_KEEPALIVE (best effort: a failure only costs latency).
     /// Fixes the kernel's receive buffer at `bytes` (`SO_RCVBUF`; it then no longer grows with
     /// the connection). Set on a listener, before `listen`, it holds for every accepted socket.
-    static func setReceiveBuffer(_ fd: Int32, bytes: Int) -> Bool {
-        coss_set_buffers(fd, 0, Int32(clamping: bytes)) == 0
+    static func setReceiveBuffer(_ fd: Int32, bytes: Int) throws(SystemError) {
+        guard coss_set_buffers(fd, 0, Int32(clamping: bytes)) == 0 else { throw SystemError.current("setsockopt(SO_RCVBUF)") }
     }
 
     static func tuneStream(_ fd: Int32) {

@@ -39,12 +39,8 @@ package final class TCPListener: Sendable {
             throw TransportError(
                 phase: .connect, errno: error.errno, message: "socket for \(address) failed: \(error.message)")
         }
-        if let receiveBufferSize, !Syscall.setReceiveBuffer(fd, bytes: receiveBufferSize) {
-            let code = errno
-            Syscall.close(fd)
-            throw TransportError(phase: .connect, errno: code, message: "setting the receive buffer of \(address) failed")
-        }
         do {
+            if let receiveBufferSize { try Syscall.setReceiveBuffer(fd, bytes: receiveBufferSize) }
             try Syscall.bindAndListen(fd, to: address, backlog: backlog)
             local = try Syscall.localAddress(fd)
         } catch {
