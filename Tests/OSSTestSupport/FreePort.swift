@@ -93,26 +93,13 @@ public final class RefusingPort: Sendable {
 /// reuseport`): bound here with that option and never listening, so between finding the port and
 /// the server binding it no other test's listener can be given it (a port found free and
 /// released can be: nginx then failed to start, and an `isAccepting` check saw the other
-/// test's server). Connections go only to the server's listening socket. Release it once the
-/// server listens; the kernel never hands a held port to a `bind` of port 0 or to a `connect`.
-public final class ReservedPort: @unchecked Sendable {
+/// test's server). Connections go only to the server's listening socket. Keep it alive until the
+/// server listens (`withExtendedLifetime`); the kernel never hands a held port to a `bind` of
+/// port 0 or to a `connect`.
+public final class ReservedPort: Sendable {
     public let port: Int
-    private let lock = NSLock()
-    private var fd: Int32?
+    private let fd: Int32
 
-    public init() throws {
-        let (fd, port) = try FreePort.bindLoopback(reusePort: true)
-        self.fd = fd
-        self.port = port
-    }
-
-    /// Closes the holding socket. Idempotent.
-    public func release() {
-        lock.lock()
-        defer { lock.unlock() }
-        if let fd { close(fd) }
-        fd = nil
-    }
-
-    deinit { release() }
+    public init() throws { (fd, port) = try FreePort.bindLoopback(reusePort: true) }
+    deinit { close(fd) }
 }

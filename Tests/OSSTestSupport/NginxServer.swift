@@ -68,8 +68,8 @@ public final class NginxServer: @unchecked Sendable {
         let reservedTLS = certificate == nil ? nil : try ReservedPort()
         let reservedTLS11 = nginxTLS11 ? try ReservedPort() : nil
         let reservedTLS12 = tls12Only == nil ? nil : try ReservedPort()
-        let reservations = [reserved, reservedTLS, reservedTLS11, reservedTLS12].compactMap { $0 }
-        defer { for r in reservations { r.release() } }
+        // Held until this initialiser returns: nginx is listening by then, or it failed.
+        defer { withExtendedLifetime((reserved, reservedTLS, reservedTLS11, reservedTLS12)) {} }
         port = reserved.port
         tlsPort = reservedTLS?.port
         var tls11 = reservedTLS11?.port
