@@ -18,7 +18,7 @@ struct NginxOrphanTests {
         let parent = FileManager.default.temporaryDirectory.appendingPathComponent(
             "osswire-reaptest-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: parent) }
+        defer { try? FileManager.default.removeItem(at: parent) }  // with every directory made in it
         let temporary = parent.path
         // A test process that is gone: a pid with no process (searched down from the top of
         // the pid range, where none has been handed out yet on a machine up for hours).
@@ -27,7 +27,6 @@ struct NginxOrphanTests {
         while kill(dead, 0) == 0 || errno != ESRCH { dead -= 1 }
         let orphanDir = temporary + "/osswire-nginx-\(dead)-REAPTEST"
         try FileManager.default.createDirectory(atPath: orphanDir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: orphanDir) }
         // The stand-in for its nginx: a process whose command line names the directory, as
         // nginx's `-p DIR` does, and whose pid is in DIR/nginx.pid.
         let orphan = Process()
@@ -39,7 +38,6 @@ struct NginxOrphanTests {
         // A directory of this (live) process: never touched.
         let liveDir = temporary + "/osswire-nginx-\(getpid())-REAPTEST"
         try FileManager.default.createDirectory(atPath: liveDir, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: liveDir) }
 
         let killed = NginxServer.reapOrphans(in: parent)
         #expect(killed >= 1)
