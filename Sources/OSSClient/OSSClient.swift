@@ -467,8 +467,8 @@ final class BodyPump {
         return chunk
     }
 
-    /// Waits for the receive rate limit to let `count` bytes pass (no wait, and no call, without
-    /// a limit); the call's signal ends the wait with the public error of its reason.
+    /// Waits for the receive rate limit to let `count` bytes pass (at once without a limit); the
+    /// call's signal ends the wait with the public error of its reason.
     private func admit(_ count: Int) async throws {
         guard let reason = await limiter.acquire(count, wakingOn: signal) else { return }
         throw reason == .disabled

@@ -118,7 +118,7 @@ public final class FileDescriptor: Sendable {
     /// (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`): a later `sync()` then has less to wait
     /// for. Best effort: a file system that cannot is left to `sync()`. It may block while the
     /// device's queue is full, as a writer is throttled by the kernel anyway.
-    public func startWriteback(offset: Int64, length: Int64) {
+    func startWriteback(offset: Int64, length: Int64) {
         _ = startWritebackCall(fd, offset, length)
     }
 
