@@ -88,6 +88,10 @@ int coss_tune_stream(int fd) {
     return 0;
 }
 
+int coss_set_notsent_lowat(int fd, int bytes) {
+    return setsockopt(fd, IPPROTO_TCP, TCP_NOTSENT_LOWAT, &bytes, sizeof bytes);
+}
+
 int coss_set_reuseaddr(int fd) {
     int one = 1;
     return setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);

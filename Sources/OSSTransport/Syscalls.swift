@@ -121,15 +121,21 @@ enum Syscall {
         }
     }
 
-    /// Sets TCP_NODELAY and SO_KEEPALIVE (best effort: a failure only costs latency).
     /// Fixes the kernel's receive buffer at `bytes` (`SO_RCVBUF`; it then no longer grows with
     /// the connection). Set on a listener, before `listen`, it holds for every accepted socket.
     static func setReceiveBuffer(_ fd: Int32, bytes: Int) throws(SystemError) {
         guard coss_set_buffers(fd, 0, Int32(clamping: bytes)) == 0 else { throw SystemError.current("setsockopt(SO_RCVBUF)") }
     }
 
+    /// Sets TCP_NODELAY and SO_KEEPALIVE (best effort: a failure only costs latency).
     static func tuneStream(_ fd: Int32) {
         _ = coss_tune_stream(fd)
+    }
+
+    /// Limits the bytes the kernel holds unsent (`TCP_NOTSENT_LOWAT`; best effort: without it a
+    /// cancel only frees more).
+    static func setUnsentLimit(_ fd: Int32, bytes: Int) {
+        _ = coss_set_notsent_lowat(fd, Int32(clamping: max(1, bytes)))
     }
 
     /// strerror text for errno.

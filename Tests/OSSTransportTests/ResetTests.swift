@@ -60,6 +60,40 @@ struct ResetTests {
         }
     }
 
+    /// A writer to a peer that stopped reading is held back once `unsentLimit` bytes wait
+    /// unsent, not once the send buffer (up to 4 MiB) is full: that is all an abort has to
+    /// throw away, and free before it returns.
+    @Test(arguments: [SocketConnector.defaultUnsentLimit, 128 << 10])
+    func aStalledWriterHoldsAtMostTheUnsentLimit(limit: Int) async throws {
+        let listener = try TCPListener(receiveBufferSize: 64 << 10)
+        defer { listener.close() }
+        let (client, server) = try await connectWhileAccepting(listener) {
+            try await SocketConnector(unsentLimit: limit).connectTCP(host: "127.0.0.1", port: listener.localPort)
+        }
+        defer { client.close() }
+        defer { server.close() }
+        // Non-blocking sends until the kernel takes no more (the peer never reads).
+        let piece = [UInt8](repeating: 0x5A, count: 64 << 10)
+        var accepted = 0
+        var refusal: Int32 = 0
+        while accepted < 1 << 30 {
+            let (n, e) = piece.withUnsafeBytes { client.socket.send($0.baseAddress!, $0.count) }
+            if n < 0 {
+                refusal = e
+                break
+            }
+            accepted += n
+        }
+        #expect(refusal == EAGAIN, "the kernel took \(accepted) bytes and then: \(refusal)")
+        let q = try #require(client.writtenBytes())
+        #expect(q.written == Int64(accepted))
+        let unsent = q.written - q.transmitted
+        // Held back by the closed window, by at most the limit and the one segment (64 KiB on
+        // loopback) being filled when the kernel checked it.
+        #expect(unsent > 0)
+        #expect(unsent <= Int64(limit + 64 << 10), "\(unsent) bytes unsent with a limit of \(limit)")
+    }
+
     @Test func aLiveStreamCountsWhatThePeerAcknowledged() async throws {
         try await withTCPPair { client, server, _ in
             try await client.write([UInt8](repeating: 1, count: 100_000))

@@ -15,10 +15,10 @@ enum Ours {
         var description: String
     }
 
-    static func client(insecure: Bool = false) -> HTTPClient {
+    static func client(insecure: Bool = false, unsentLimit: Int? = SocketConnector.defaultUnsentLimit) -> HTTPClient {
         var configuration = HTTPClientConfiguration()
         configuration.tls.insecureSkipVerify = insecure
-        return HTTPClient(configuration: configuration, connector: SocketConnector())
+        return HTTPClient(configuration: configuration, connector: SocketConnector(unsentLimit: unsentLimit))
     }
 
     /// One PUT of the whole file at `path` (`size` bytes) to `url`, CRC64 computed while
@@ -69,11 +69,11 @@ enum Ours {
     /// connection and the send is blocked, cancels it and returns the seconds from the
     /// cancel to the call returning, and the server side of the connection. `accepted` returns
     /// the server side once the server has accepted (poll it; it does not block).
-    static func cancelLatency(url: String, accepted: @Sendable () -> Int32?) async throws -> (
+    static func cancelLatency(client: HTTPClient = cancelClient, url: String, accepted: @Sendable () -> Int32?) async throws -> (
         seconds: Double, fd: Int32
     ) {
         let request = try HTTPRequest(method: .put, url: url, body: .bytes(cancelBody))
-        let task = Task { try await cancelClient.execute(request) }
+        let task = Task { try await client.execute(request) }
         var fd: Int32? = nil
         while fd == nil {
             try await Task.sleep(for: .milliseconds(1))

@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import OSSTransport
 
 /// Scratch files for the benchmarks, in one temporary directory removed at exit.
 enum Scratch {
@@ -277,32 +278,47 @@ struct CancelBenchmark {
         // What ours does since issue 13: a reset (connect(AF_UNSPEC): RST, the send queue
         // dropped), then shutdown(2) to wake the blocked sender. Freeing the queued body is part
         // of the cost, so this is the floor ours is compared with.
-        var resetFloor: [Double] = []
-        var resetClosed = 0
-        for _ in 0..<count {
-            let (seconds, serverFD) = try blockedSendShutdown(
-                port: server.port, accepted: server.nextConnection, reset: true)
-            resetFloor.append(seconds)
-            if StalledServer.peerClosed(serverFD) { resetClosed += 1 }
-            close(serverFD)
+        // Twice: with the kernel's send buffer alone, and with the unsent limit ours sets
+        // (`SocketConnector.defaultUnsentLimit`, TCP_NOTSENT_LOWAT), its like-for-like floor.
+        let limit = SocketConnector.defaultUnsentLimit
+        for unsentLimit in [nil, limit] {
+            var resetFloor: [Double] = []
+            var resetClosed = 0
+            for _ in 0..<count {
+                let (seconds, serverFD) = try blockedSendShutdown(
+                    port: server.port, accepted: server.nextConnection, reset: true, unsentLimit: unsentLimit)
+                resetFloor.append(seconds)
+                if StalledServer.peerClosed(serverFD) { resetClosed += 1 }
+                close(serverFD)
+            }
+            let label = unsentLimit == nil ? "raw send + reset + shutdown floor" : "the same, unsent <= \(limit >> 10) KiB"
+            report(label, resetFloor, closed: resetClosed)
         }
-        report("raw send(2) + reset + shutdown floor", resetFloor, closed: resetClosed)
 
         if let why = Ours.unavailable {
             Stats.notAvailable("ours (HTTPClient, Task.cancel)", why)
             return
         }
-        var ours: [Double] = []
-        var oursClosed = 0
-        for _ in 0..<count {
-            let (seconds, serverFD) = try await Ours.cancelLatency(
-                url: server.baseURL + "/bench/stalled", accepted: { server.tryNextConnection() })
-            ours.append(seconds)
-            if StalledServer.peerClosed(serverFD) { oursClosed += 1 }
-            close(serverFD)
+        var p99 = 0.0
+        // Ours as shipped, then with no unsent limit (the kernel's send buffer alone).
+        for client in [Ours.cancelClient, Ours.client(unsentLimit: nil)] {
+            var ours: [Double] = []
+            var oursClosed = 0
+            for _ in 0..<count {
+                let (seconds, serverFD) = try await Ours.cancelLatency(
+                    client: client, url: server.baseURL + "/bench/stalled", accepted: { server.tryNextConnection() })
+                ours.append(seconds)
+                if StalledServer.peerClosed(serverFD) { oursClosed += 1 }
+                close(serverFD)
+            }
+            if client === Ours.cancelClient {
+                report("ours (HTTPClient, Task.cancel)", ours, closed: oursClosed)
+                p99 = Stats.percentile(ours, 99)
+            } else {
+                report("ours, no unsent limit", ours, closed: oursClosed)
+            }
         }
-        report("ours (HTTPClient, Task.cancel)", ours, closed: oursClosed)
-        Stats.line("ours p99", Stats.fixed(Stats.percentile(ours, 99) * 1e3, 3) + " ms   (target < 1 ms)")
+        Stats.line("ours p99", Stats.fixed(p99 * 1e3, 3) + " ms   (target < 1 ms)")
     }
 
     private func report(_ label: String, _ seconds: [Double], closed: Int) {
@@ -316,8 +332,13 @@ struct CancelBenchmark {
 
     /// One reference sample: a thread fills the window, blocks in send(2); this thread shuts
     /// the socket down and waits until the sender has returned and closed it.
-    private func blockedSendShutdown(port: UInt16, accepted: () -> Int32, reset: Bool = false) throws -> (Double, Int32) {
+    private func blockedSendShutdown(
+        port: UInt16, accepted: () -> Int32, reset: Bool = false, unsentLimit: Int? = nil
+    ) throws -> (Double, Int32) {
         let fd = try Sockets.connectLoopback(port: port)
+        if var lowat = unsentLimit.map(Int32.init) {
+            _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NOTSENT_LOWAT, &lowat, socklen_t(MemoryLayout<Int32>.size))
+        }
         let serverFD = accepted()
         let full = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
         Thread.detachNewThread {

@@ -50,6 +50,8 @@ ssize_t coss_send(int fd, const void *buf, size_t len);
 ssize_t coss_peek(int fd);
 /// Sets TCP_NODELAY and SO_KEEPALIVE. Returns 0 or -1 (errno set).
 int coss_tune_stream(int fd);
+/// Sets TCP_NOTSENT_LOWAT. Returns 0 or -1 (errno set).
+int coss_set_notsent_lowat(int fd, int bytes);
 /// Sets SO_REUSEADDR. Returns 0 or -1.
 int coss_set_reuseaddr(int fd);
 /// getsockopt(SO_ERROR): the pending error (0 when none) or -1 if getsockopt itself failed.
