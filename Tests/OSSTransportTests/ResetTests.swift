@@ -88,10 +88,11 @@ struct ResetTests {
         let q = try #require(client.writtenBytes())
         #expect(q.written == Int64(accepted))
         let unsent = q.written - q.transmitted
-        // Held back by the closed window, by at most the limit and the one segment (64 KiB on
-        // loopback) being filled when the kernel checked it.
+        // Held back by the closed window, by the limit and the segment being filled when the
+        // kernel checked it (64 KiB on loopback; allowed 256 KiB, for a loopback with larger
+        // GSO segments). With no limit the kernel holds its whole send buffer: about 4 MiB.
         #expect(unsent > 0)
-        #expect(unsent <= Int64(limit + 64 << 10), "\(unsent) bytes unsent with a limit of \(limit)")
+        #expect(unsent <= Int64(limit + 256 << 10), "\(unsent) bytes unsent with a limit of \(limit)")
     }
 
     @Test func aLiveStreamCountsWhatThePeerAcknowledged() async throws {
