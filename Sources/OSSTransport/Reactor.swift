@@ -76,6 +76,15 @@ final class Reactor: Sendable {
         _ = coss_epoll_arm(epollFD, handle.fd, handle.id, read ? 1 : 0, write ? 1 : 0)
     }
 
+    /// Stops the epoll set reporting a socket at all, for one whose waiters an abort resumes
+    /// itself: the reset's error and hang-up would otherwise wake this thread (epoll reports
+    /// them whatever is armed, unless a one-shot event has just disabled the socket), which then
+    /// queues on the socket's lock behind the abort. The owner still calls `deregister` before
+    /// close(2).
+    func unwatch(_ handle: SocketHandle) {
+        _ = coss_epoll_del(epollFD, handle.fd)
+    }
+
     /// Removes a socket; called by its owner before close(2).
     func deregister(_ handle: SocketHandle) {
         _ = coss_epoll_del(epollFD, handle.fd)

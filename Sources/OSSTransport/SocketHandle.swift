@@ -210,6 +210,9 @@ final class SocketHandle: Abortable {
             guard !s.closed, !s.aborted else { return [] }
             s.aborted = true
             s.abortError = error
+            // No event is needed from here on: the waiters are resumed below, and a wait after
+            // this throws before it arms.
+            reactor.unwatch(self)
             if resetsOnAbort {
                 s.queueAtReset = measureQueue(sent: s.bytesSent, atReset: true)
                 if coss_tcp_reset(fd) != 0 { _ = coss_set_linger_zero(fd) }
