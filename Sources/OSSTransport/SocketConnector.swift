@@ -30,7 +30,7 @@ public struct SocketConnector: StreamConnector {
     }
 
     /// A connector whose sockets hold at most `unsentLimit` unsent bytes (nil: no limit but the
-    /// send buffer).
+    /// send buffer; a value below 1 counts as 1).
     public init(unsentLimit: Int?) {
         self.unsentLimit = unsentLimit
     }
