@@ -24,14 +24,9 @@ public struct SocketConnector: StreamConnector {
     /// 256 KiB cost it 14%.
     public static let defaultUnsentLimit = 512 << 10
 
-    /// A connector whose sockets hold at most `defaultUnsentLimit` unsent bytes.
-    public init() {
-        unsentLimit = SocketConnector.defaultUnsentLimit
-    }
-
     /// A connector whose sockets hold at most `unsentLimit` unsent bytes (nil: no limit but the
     /// send buffer; a value below 1 counts as 1).
-    public init(unsentLimit: Int?) {
+    public init(unsentLimit: Int? = SocketConnector.defaultUnsentLimit) {
         self.unsentLimit = unsentLimit
     }
 
