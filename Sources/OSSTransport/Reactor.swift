@@ -87,7 +87,7 @@ final class Reactor: Sendable {
 
     /// Removes a socket; called by its owner before close(2).
     func deregister(_ handle: SocketHandle) {
-        _ = coss_epoll_del(epollFD, handle.fd)
+        unwatch(handle)
         sockets.withLock { _ = $0.removeValue(forKey: handle.id) }
     }
 
