@@ -110,16 +110,8 @@ public final class FileDescriptor: Sendable {
             // The windows this write completed: from the one it started in to the one it ends in.
             // No state: concurrent writers (a download's parts) each complete their own windows.
             let first = offset / window, end = (offset + Int64(bytes.count)) / window
-            if end > first { startWriteback(offset: first * window, length: (end - first) * window) }
+            if end > first { startWriteback(fd, offset: first * window, length: (end - first) * window) }
         }
-    }
-
-    /// Starts writing `length` bytes at `offset` to the device without waiting for them
-    /// (`sync_file_range(2)`, `SYNC_FILE_RANGE_WRITE`): a later `sync()` then has less to wait
-    /// for. Best effort: a file system that cannot is left to `sync()`. It may block while the
-    /// device's queue is full, as a writer is throttled by the kernel anyway.
-    func startWriteback(offset: Int64, length: Int64) {
-        _ = startWritebackCall(fd, offset, length)
     }
 
     /// Writes all of `bytes` at `offset`.
