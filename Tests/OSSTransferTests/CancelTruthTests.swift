@@ -143,20 +143,13 @@ struct CancelTruthTests {
     /// Per part: a multipart upload stopped with parts in flight. Every part the server holds
     /// beyond those counted done was cut short with `bodyFullySent` true; a part whose flag is
     /// false is not on the server. 512 KiB parts fit in the socket buffers (they usually all
-    /// arrive, and the outcome says they may exist); 4 MiB parts do not (none arrives): as in
-    /// `slowReader`, the mock stops reading each after 1 MiB until the stop has returned, with a
+    /// arrive, and the outcome says they may exist); 4 MiB parts do not (none arrives): the mock
+    /// (`slowReader`, as for single PUTs) stops reading each after 1 MiB until the stop has returned, with a
     /// fixed receive buffer, so the stop finds them in flight however late a loaded machine runs
     /// it and however large the kernel would let the buffer grow.
     @Test(arguments: [StopKind.taskCancel, .disable, .pause], [512 << 10, 4 << 20])
     func multipartPartsInFlight(kind: StopKind, partSize: Int) async throws {
-        var config = MockServerConfiguration()
-        config.buckets = ["truth"]
-        config.faults.maxReceiveRate = 1 << 20
-        if partSize >= 4 << 20 {
-            config.faults.stallAfterBodyBytes = 1 << 20
-            config.receiveBufferSize = Self.smallReceiveBuffer
-        }
-        try await withMockServer(configuration: config) { server in
+        try await withMockServer(configuration: Self.slowReader(size: partSize)) { server in
             let scratch = Scratch()
             let (path, _) = scratch.file("f", size: 6 * partSize, seed: 99)
             let client = try makeClient(server)
