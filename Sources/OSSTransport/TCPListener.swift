@@ -15,12 +15,12 @@ package final class TCPListener: Sendable {
     ///   - host: an IP literal or a name resolved at once (`127.0.0.1`, `::1`, `localhost`).
     ///   - port: the port, 0 for any free one.
     ///   - backlog: the accept queue length given to listen(2).
+    ///   - receiveBufferSize: fixes each accepted connection's kernel receive buffer
+    ///     (`SO_RCVBUF`, no autotuning; the kernel doubles it for its bookkeeping), so that a
+    ///     client's body larger than it stays in the client's send queue until it is read. `nil`
+    ///     leaves the kernel's default, which grows (to `tcp_rmem`'s maximum, 32 MiB on some
+    ///     machines).
     /// - Throws: `TransportError` (phase `.configuration` for a bad host, `.connect` for bind/listen).
-    /// - Parameter receiveBufferSize: fixes each accepted connection's kernel receive buffer
-    ///   (`SO_RCVBUF`, no autotuning; the kernel doubles it for its bookkeeping), so that a
-    ///   client's body larger than it stays in the client's send queue until it is read. `nil`
-    ///   leaves the kernel's default, which grows (to `tcp_rmem`'s maximum, 32 MiB on some
-    ///   machines).
     package init(host: String = "127.0.0.1", port: Int = 0, backlog: Int32 = 128, receiveBufferSize: Int? = nil) throws {
         let address: SocketAddress
         if let literal = SocketAddress(ipLiteral: host, port: port) {

@@ -251,8 +251,7 @@ public final class NginxServer: @unchecked Sendable {
     /// The sweep `reapedOrphans` runs once, over the temporary directory where every
     /// `NginxServer` makes its own (public for its test, which sweeps a directory of its own:
     /// its stand-in orphans are then out of reach of the sweep of a server starting beside it).
-    public static func reapOrphans(in parent: URL = FileManager.default.temporaryDirectory) -> Int {
-        let temporary = parent
+    public static func reapOrphans(in temporary: URL = FileManager.default.temporaryDirectory) -> Int {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: temporary.path) else { return 0 }
         var killed = 0
         for name in names where name.hasPrefix("osswire-nginx-") {
