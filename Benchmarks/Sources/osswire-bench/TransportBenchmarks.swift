@@ -299,9 +299,11 @@ struct CancelBenchmark {
             Stats.notAvailable("ours (HTTPClient, Task.cancel)", why)
             return
         }
-        var p99 = 0.0
+        var p99: Double? = nil
         // Ours as shipped, then with no unsent limit (the kernel's send buffer alone).
-        for client in [Ours.cancelClient, Ours.client(unsentLimit: nil)] {
+        for (label, client) in [
+            ("ours (HTTPClient, Task.cancel)", Ours.cancelClient), ("ours, no unsent limit", Ours.client(unsentLimit: nil)),
+        ] {
             var ours: [Double] = []
             var oursClosed = 0
             for _ in 0..<count {
@@ -311,14 +313,10 @@ struct CancelBenchmark {
                 if StalledServer.peerClosed(serverFD) { oursClosed += 1 }
                 close(serverFD)
             }
-            if client === Ours.cancelClient {
-                report("ours (HTTPClient, Task.cancel)", ours, closed: oursClosed)
-                p99 = Stats.percentile(ours, 99)
-            } else {
-                report("ours, no unsent limit", ours, closed: oursClosed)
-            }
+            report(label, ours, closed: oursClosed)
+            if p99 == nil { p99 = Stats.percentile(ours, 99) }  // the target's: ours as shipped
         }
-        Stats.line("ours p99", Stats.fixed(p99 * 1e3, 3) + " ms   (target < 1 ms)")
+        Stats.line("ours p99", Stats.fixed(p99! * 1e3, 3) + " ms   (target < 1 ms)")
     }
 
     private func report(_ label: String, _ seconds: [Double], closed: Int) {
