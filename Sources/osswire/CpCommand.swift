@@ -4,11 +4,11 @@ import OSSCore
 import OSSProtocol
 import OSSTransfer
 
-/// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--json]`: uploads and
-/// downloads between a local file and `oss://bucket/key` through OSSTransfer (one PutObject up to
-/// the part size, a resumable multipart upload above it; parallel ranged GETs for downloads),
-/// server-side copies between two `oss://` objects, and streams: `-` (standard input or output)
-/// and destinations that are not regular files (devices, FIFOs), written in place.
+/// `osswire cp SRC DST [--part-size N] [--jobs N] [--checkpoint-dir DIR] [--no-fsync] [--json]`:
+/// uploads and downloads between a local file and `oss://bucket/key` through OSSTransfer (one
+/// PutObject up to the part size, a resumable multipart upload above it; parallel ranged GETs for
+/// downloads), server-side copies between two `oss://` objects, and streams: `-` (standard input
+/// or output) and destinations that are not regular files (devices, FIFOs), written in place.
 ///
 /// A progress bar shows on a terminal, then one summary line; `--json` prints one JSON object,
 /// the same shape for upload, download and copy, failures included. SIGINT and SIGTERM pause:
@@ -54,7 +54,7 @@ struct CpRun {
             argv,
             valueOptions: Arguments.commonValueOptions.union(["part-size", "jobs", "checkpoint-dir", "copy-threshold", "version-id"])
                 .union(CpRun.headerOptions),
-            flags: Arguments.commonFlags)
+            flags: Arguments.commonFlags.union(["no-fsync"]))
         guard args.positional.count == 2 else {
             throw UsageError("cp takes SRC and DST (a local path or -, and oss://bucket/key)")
         }
@@ -83,7 +83,8 @@ struct CpRun {
         }
 
         let settings = CpSettings(
-            partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory, headers: headers)
+            partSize: partSize, jobs: jobs, checkpointDirectory: checkpointDirectory, headers: headers,
+            flushToDisk: !args.flag("no-fsync"))
         // Local checks first: a missing file is not the server's business.
         var sourceKind = LocalPath.Kind.regular
         var target = ""
@@ -109,6 +110,9 @@ struct CpRun {
                 localPath = target
             }
         } else if let dst = dstURI {
+            guard settings.flushToDisk else {
+                throw UsageError("--no-fsync is for downloads: it leaves a downloaded file in the page cache")
+            }
             (bucket, key) = (dst.bucket, dst.key)
             if srcURI == nil {
                 if source == "-" {
@@ -186,6 +190,7 @@ struct CpRun {
         options.jobs = settings.jobs
         options.checkpointDirectory = settings.checkpointDirectory
         options.progress = bar.handler
+        options.flushToDisk = settings.flushToDisk
         let ops: any TransferOperations =
             versionId.map { OSSClientOperations(client: client).reading(versionId: $0) } ?? OSSClientOperations(client: client)
         let handle = Downloader(operations: ops, options: options).start(bucket: src.bucket, key: src.key, file: path)
@@ -301,6 +306,8 @@ struct CpSettings {
     var checkpointDirectory: String
     /// What the object gets (`--content-type`, `--meta`, `--storage-class`, `--acl`, `--tagging`, `--sse`).
     var headers = UploadHeaders()
+    /// A download's file is on the device before it is renamed into place (not `--no-fsync`).
+    var flushToDisk = true
 }
 
 extension CpRun {

@@ -47,6 +47,9 @@ enum Help {
                                    else ~/.local/state/osswire/checkpoints)
           --version-id ID          download or copy that version of the source object (of a
                                    versioned bucket: osswire ls lists the version ids)
+          --no-fsync               a download's file is renamed into place without waiting for
+                                   the disk (as curl leaves it): faster on a slow disk, but a
+                                   crash soon after may leave it incomplete
         what an upload (or copy) makes; checked before anything is sent:
           --content-type TYPE      Content-Type (default: the file's extension's, else the key's,
                                    else application/octet-stream)
