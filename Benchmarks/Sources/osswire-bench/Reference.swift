@@ -213,25 +213,38 @@ struct ReferenceBenchmark {
                         try Self.timed(osswire, ["cp", file, "oss://bench/" + key] + common + insecure, environment: environment)
                     }))
                 } else {
+                    // Every sample starts with no dirty pages: the one before may have left its
+                    // whole file in the page cache (curl, the C loop, --no-fsync), and its
+                    // write-back would otherwise run during the next sample, untimed there.
+                    func fresh() {
+                        unlink(output)
+                        sync()
+                    }
                     if !tls {
                         steps.append(("C read loop to a file", {
-                            unlink(output)
+                            fresh()
                             return try Self.timed(clientBinary, ["get", "\(server.port)", "/bench/" + key, output])
                         }))
                         // What cp does beyond curl: the file is on the disk before it is renamed
                         // into place, so the device's write speed bounds it.
                         steps.append(("C read loop + fsync", {
-                            unlink(output)
+                            fresh()
                             return try Self.timed(clientBinary, ["getsync", "\(server.port)", "/bench/" + key, output])
                         }))
                     }
                     steps.append((tls ? "curl -k -o FILE" : "curl -o FILE", {
-                        unlink(output)
+                        fresh()
                         return try Self.timed("/usr/bin/curl", (tls ? ["-k"] : []) + ["-s", "-S", "-f", "-o", output, url])
                     }))
                     steps.append(("osswire cp (GetObject)", {
-                        unlink(output)
+                        fresh()
                         return try Self.timed(osswire, ["cp", "oss://bench/" + key, output] + common + insecure, environment: environment)
+                    }))
+                    // What curl does: the file left in the page cache.
+                    steps.append(("osswire cp --no-fsync", {
+                        fresh()
+                        return try Self.timed(
+                            osswire, ["cp", "oss://bench/" + key, output, "--no-fsync"] + common + insecure, environment: environment)
                     }))
                 }
                 // Rotate who goes first from one sample to the next.
@@ -253,10 +266,23 @@ struct ReferenceBenchmark {
         for name in names {
             Stats.line(name, Stats.fixed(Stats.median(samples[name]!)) + " GB/s")
         }
-        let oursName = what == "put" ? "osswire cp (PutObject)" : "osswire cp (GetObject)"
-        let ours = Stats.median(samples[oursName]!)
-        for name in names where name != oursName {
-            Stats.line("ours / " + name, Stats.fixed(ours / Stats.median(samples[name]!)) + "x")
+        if what == "put" {
+            let ours = Stats.median(samples["osswire cp (PutObject)"]!)
+            for name in names where name != "osswire cp (PutObject)" {
+                Stats.line("ours / " + name, Stats.fixed(ours / Stats.median(samples[name]!)) + "x")
+            }
+            return
+        }
+        // Like for like: the durable download against the C loop that also syncs, the one that
+        // leaves the file in the page cache against curl and the plain C loop.
+        let pairs = [
+            ("osswire cp (GetObject)", "C read loop + fsync"), ("osswire cp --no-fsync", "C read loop to a file"),
+            ("osswire cp --no-fsync", tls ? "curl -k -o FILE" : "curl -o FILE"),
+            ("osswire cp (GetObject)", tls ? "curl -k -o FILE" : "curl -o FILE"),
+        ]
+        for (ours, peer) in pairs {
+            guard let a = samples[ours], let b = samples[peer] else { continue }
+            Stats.line(ours + " / " + peer, Stats.fixed(Stats.median(a) / Stats.median(b)) + "x")
         }
     }
 
