@@ -282,7 +282,8 @@ struct ReferenceBenchmark {
         ]
         for (ours, peer) in pairs {
             guard let a = samples[ours], let b = samples[peer] else { continue }
-            Stats.line(ours + " / " + peer, Stats.fixed(Stats.median(a) / Stats.median(b)) + "x")
+            let label = (ours + " / " + peer).padding(toLength: 48, withPad: " ", startingAt: 0)
+            print("  " + label + Stats.fixed(Stats.median(a) / Stats.median(b)) + "x")
         }
     }
 
