@@ -1,7 +1,7 @@
 // CRC64-ECMA as OSS computes it (reflected polynomial 0xC96C5795D7870F42). Slicing-by-8
 // tables are the portable kernel; on x86-64 the fastest kernel the CPU runs is selected once,
-// at the first call: AVX-512 VPCLMULQDQ (crc64_vpclmul.c), else PCLMULQDQ with SSE4.1
-// (crc64_clmul.c), else the tables.
+// at the first call: AVX-512 VPCLMULQDQ (crc64_vpclmul.c), else VPCLMULQDQ on 256-bit vectors
+// with AVX2 (crc64_vpclmul256.c), else PCLMULQDQ with SSE4.1 (crc64_clmul.c), else the tables.
 #include "CLinuxShims.h"
 #include <pthread.h>
 #include <string.h>
@@ -33,6 +33,8 @@ COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned cha
 COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
 COSS_HIDDEN uint64_t coss_crc64_vpclmul_internal(uint64_t crc, const unsigned char *p, size_t len);
 COSS_HIDDEN void coss_crc64_vpclmul_init(void);
+COSS_HIDDEN uint64_t coss_crc64_vpclmul256_internal(uint64_t crc, const unsigned char *p, size_t len);
+COSS_HIDDEN void coss_crc64_vpclmul256_init(void);
 COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
 
 uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len) {
@@ -106,6 +108,11 @@ static void setup(void) {
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
         kernels_available |= COSS_CRC64_KERNEL_PCLMUL;
         kernel = coss_crc64_clmul_internal;
+        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq")) {
+            coss_crc64_vpclmul256_init();
+            kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX2;
+            kernel = coss_crc64_vpclmul256_internal;
+        }
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq")) {
             coss_crc64_vpclmul_init();
             kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
@@ -136,6 +143,8 @@ uint64_t coss_crc64_update_kernel(unsigned which, uint64_t crc, const void *data
 #if defined(__x86_64__)
     if (which == COSS_CRC64_KERNEL_VPCLMUL_AVX512 && (kernels_available & which))
         return coss_crc64_vpclmul_internal(crc, p, len);
+    if (which == COSS_CRC64_KERNEL_VPCLMUL_AVX2 && (kernels_available & which))
+        return coss_crc64_vpclmul256_internal(crc, p, len);
     if (which == COSS_CRC64_KERNEL_PCLMUL && (kernels_available & which))
         return coss_crc64_clmul_internal(crc, p, len);
 #endif

@@ -64,6 +64,9 @@ extension CRC64 {
         public static let tables = Kernel(bit: UInt32(COSS_CRC64_KERNEL_TABLES), description: "portable tables")
         /// Carry-less multiplication (x86-64 PCLMULQDQ).
         public static let carryLessMultiply = Kernel(bit: UInt32(COSS_CRC64_KERNEL_PCLMUL), description: "pclmulqdq")
+        /// Carry-less multiplication on 256-bit vectors (VPCLMULQDQ with AVX2).
+        public static let carryLessMultiply256 = Kernel(
+            bit: UInt32(COSS_CRC64_KERNEL_VPCLMUL_AVX2), description: "AVX2 vpclmulqdq")
         /// Carry-less multiplication on 512-bit vectors (AVX-512 VPCLMULQDQ).
         public static let carryLessMultiply512 = Kernel(
             bit: UInt32(COSS_CRC64_KERNEL_VPCLMUL_AVX512), description: "AVX-512 vpclmulqdq")
@@ -71,7 +74,7 @@ extension CRC64 {
         /// The kernels this CPU runs, slowest first.
         public static var available: [Kernel] {
             let bits = UInt32(coss_crc64_kernels())
-            return [tables, carryLessMultiply, carryLessMultiply512].filter { bits & $0.bit != 0 }
+            return [tables, carryLessMultiply, carryLessMultiply256, carryLessMultiply512].filter { bits & $0.bit != 0 }
         }
 
         /// The kernel `CRC64` uses on this CPU: the fastest available.

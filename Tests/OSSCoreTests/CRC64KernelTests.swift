@@ -4,7 +4,7 @@ import OSSTestSupport
 import Testing
 @testable import OSSCore
 
-/// The carry-less multiply kernels this CPU runs (PCLMULQDQ, AVX-512 VPCLMULQDQ) and the one
+/// The carry-less multiply kernels this CPU runs (PCLMULQDQ, VPCLMULQDQ on 256 and 512 bits) and the one
 /// selected, against the portable slicing-by-8 tables and a bit-at-a-time reference: same
 /// register in, same register out, for every length, start alignment and split a caller can
 /// produce.
@@ -19,8 +19,10 @@ import Testing
     static let fastKernels: [Kernel] = {
         var kernels = [Kernel(description: "selected") { coss_crc64_update($0, $1.baseAddress, $1.count) }]
         let available = coss_crc64_kernels()
-        for (bit, name) in [(COSS_CRC64_KERNEL_PCLMUL, "pclmul"), (COSS_CRC64_KERNEL_VPCLMUL_AVX512, "vpclmul")]
-        where available & bit != 0 {
+        for (bit, name) in [
+            (COSS_CRC64_KERNEL_PCLMUL, "pclmul"), (COSS_CRC64_KERNEL_VPCLMUL_AVX2, "vpclmul256"),
+            (COSS_CRC64_KERNEL_VPCLMUL_AVX512, "vpclmul"),
+        ] where available & bit != 0 {
             kernels.append(Kernel(description: name) { coss_crc64_update_kernel(bit, $0, $1.baseAddress, $1.count) })
         }
         return kernels
@@ -69,9 +71,15 @@ import Testing
                 } ?? []
             let hasCLMUL = flags.contains("pclmulqdq") && flags.contains("sse4_1")
             let hasVPCLMUL = hasCLMUL && flags.contains("avx512f") && flags.contains("vpclmulqdq")
+            let hasVPCLMUL256 = hasCLMUL && flags.contains("avx2") && flags.contains("vpclmulqdq")
             #expect(CRC64.usesCarryLessMultiply == hasCLMUL)
             #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_PCLMUL != 0) == hasCLMUL)
             #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_VPCLMUL_AVX512 != 0) == hasVPCLMUL)
+            #expect((coss_crc64_kernels() & COSS_CRC64_KERNEL_VPCLMUL_AVX2 != 0) == hasVPCLMUL256)
+            // The widest this CPU runs is the one used.
+            let widest: CRC64.Kernel =
+                hasVPCLMUL ? .carryLessMultiply512 : hasVPCLMUL256 ? .carryLessMultiply256 : hasCLMUL ? .carryLessMultiply : .tables
+            #expect(CRC64.Kernel.selected == widest)
         #else
             #expect(!CRC64.usesCarryLessMultiply)
         #endif
@@ -95,8 +103,8 @@ import Testing
     }
 
     @Test(arguments: Self.fastKernels) func everyLengthOfTheFoldingPathAtEveryAlignment(kernel: Kernel) {
-        // 256...2100 crosses every main loop (128 and 256 bytes a round), the 16-byte loop and
-        // every tail length.
+        // 256...2100 crosses every main loop (128 and 256 bytes a round), the vector kernels'
+        // thresholds (512 and 1024 bytes), the 16-byte loop and every tail length.
         var gen = SplitMix64(state: 2)
         let data = gen.bytes(2100 + 16)
         data.withUnsafeBytes { all in

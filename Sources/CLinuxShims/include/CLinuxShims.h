@@ -97,10 +97,12 @@ uint64_t coss_crc64_combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
 /// 1 when a carry-less multiply kernel is in use on this CPU, else 0 (portable tables).
 int coss_crc64_uses_clmul(void);
 
-/// The CRC64 kernels: slicing-by-8 tables (everywhere), PCLMULQDQ + SSE4.1, AVX-512 VPCLMULQDQ.
+/// The CRC64 kernels: slicing-by-8 tables (everywhere), PCLMULQDQ + SSE4.1, AVX-512 VPCLMULQDQ,
+/// VPCLMULQDQ on 256-bit vectors with AVX2.
 #define COSS_CRC64_KERNEL_TABLES 1u
 #define COSS_CRC64_KERNEL_PCLMUL 2u
 #define COSS_CRC64_KERNEL_VPCLMUL_AVX512 4u
+#define COSS_CRC64_KERNEL_VPCLMUL_AVX2 8u
 
 /// The kernels this CPU runs, as a set of COSS_CRC64_KERNEL_* bits (tests, benchmarks).
 unsigned coss_crc64_kernels(void);
