@@ -32,10 +32,9 @@ static void make_tables(void) {
 COSS_HIDDEN uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len);
 COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
 COSS_HIDDEN uint64_t coss_crc64_vpclmul_internal(uint64_t crc, const unsigned char *p, size_t len);
-COSS_HIDDEN void coss_crc64_vpclmul_init(void);
 COSS_HIDDEN uint64_t coss_crc64_vpclmul256_internal(uint64_t crc, const unsigned char *p, size_t len);
-COSS_HIDDEN void coss_crc64_vpclmul256_init(void);
-COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
+// The vector kernels' fold constants (crc64_vector.h), filled by make_fold_table.
+COSS_HIDDEN uint64_t coss_crc64_fold_k[17][2];
 
 uint64_t coss_crc64_tables_internal(uint64_t crc, const unsigned char *p, size_t len) {
     while (len && ((uintptr_t)p & 7)) {
@@ -86,7 +85,14 @@ static uint64_t x2nmodp(uint64_t n, unsigned k) {
 }
 
 // x^n mod P(x): the folding constants of the AVX-512 kernel.
-uint64_t coss_crc64_xnmodp(uint64_t n) { return x2nmodp(n, 0); }
+// {x^(128N+63) mod P, x^(128N-1) mod P} for N = 1...16: folding a 128-bit block forward over
+// N blocks, as crc64_clmul.c's typed-in N = 1...8 values do.
+static void make_fold_table(void) {
+    for (uint64_t n = 1; n <= 16; n++) {
+        coss_crc64_fold_k[n][0] = x2nmodp(128 * n + 63, 0);
+        coss_crc64_fold_k[n][1] = x2nmodp(128 * n - 1, 0);
+    }
+}
 
 static void make_x2n_table(void) {
     uint64_t p = (uint64_t)1 << 62;  // x^1
@@ -108,13 +114,12 @@ static void setup(void) {
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
         kernels_available |= COSS_CRC64_KERNEL_PCLMUL;
         kernel = coss_crc64_clmul_internal;
+        if (__builtin_cpu_supports("vpclmulqdq")) make_fold_table();
         if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq")) {
-            coss_crc64_vpclmul256_init();
             kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX2;
             kernel = coss_crc64_vpclmul256_internal;
         }
         if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq")) {
-            coss_crc64_vpclmul_init();
             kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
             kernel = coss_crc64_vpclmul_internal;
         }

@@ -4,35 +4,19 @@
 // four lanes into one 128-bit block, and crc64_clmul.c finishes (16-byte blocks, Barrett,
 // table tail). Selected by crc64.c when the CPU and OS support AVX-512F and VPCLMULQDQ.
 //
-// The fold constants are computed once, at selection, as x^t mod P by square-and-multiply
-// (coss_crc64_xnmodp in crc64.c) rather than typed in: for folding a 128-bit block forward
-// over N blocks the pair is {x^(128N+63) mod P, x^(128N-1) mod P}, as in crc64_clmul.c, whose
+// The fold constants (crc64_vector.h) are computed once, at selection, as x^t mod P by
+// square-and-multiply (crc64.c) rather than typed in: for folding a 128-bit block forward over
+// N blocks the pair is {x^(128N+63) mod P, x^(128N-1) mod P}, as in crc64_clmul.c, whose
 // typed-in N = 1...8 values this reproduces.
-#include "CLinuxShims.h"
+#include "crc64_vector.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 
-#define COSS_HIDDEN __attribute__((visibility("hidden")))
 #define VPCLMUL_TARGET __attribute__((target("avx512f,vpclmulqdq,pclmul,sse4.1")))
-
-COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
-COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
-COSS_HIDDEN uint64_t coss_crc64_clmul_finish(__m128i r, const unsigned char *p, size_t len);
-
-// {lo, hi} fold constants for N = 0...16 blocks of 128 bits.
-static uint64_t fold_k[17][2];
-
-COSS_HIDDEN void coss_crc64_vpclmul_init(void) {
-    for (uint64_t n = 1; n <= 16; n++) {
-        fold_k[n][0] = coss_crc64_xnmodp(128 * n + 63);
-        fold_k[n][1] = coss_crc64_xnmodp(128 * n - 1);
-    }
-}
 
 // The {lo, hi} pair for N blocks in every lane.
 VPCLMUL_TARGET static inline __m512i consts512(int n) {
-    return _mm512_broadcast_i32x4(_mm_set_epi64x((long long)fold_k[n][1], (long long)fold_k[n][0]));
+    return _mm512_broadcast_i32x4(_mm_set_epi64x((long long)coss_crc64_fold_k[n][1], (long long)coss_crc64_fold_k[n][0]));
 }
 
 // Per-lane fold of `a` by the constants in `k`, xored into `b`.
@@ -40,11 +24,6 @@ VPCLMUL_TARGET static inline __m512i fold512(__m512i a, __m512i k, __m512i b) {
     __m512i lo = _mm512_clmulepi64_epi128(a, k, 0x00);
     __m512i hi = _mm512_clmulepi64_epi128(a, k, 0x11);
     return _mm512_ternarylogic_epi64(lo, hi, b, 0x96);  // lo ^ hi ^ b
-}
-
-VPCLMUL_TARGET static inline __m128i fold128(__m128i a, int n, __m128i b) {
-    __m128i k = _mm_set_epi64x((long long)fold_k[n][1], (long long)fold_k[n][0]);
-    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00), _mm_clmulepi64_si128(a, k, 0x11)), b);
 }
 
 COSS_HIDDEN VPCLMUL_TARGET uint64_t coss_crc64_vpclmul_internal(uint64_t crc, const unsigned char *p, size_t len) {
@@ -73,9 +52,9 @@ COSS_HIDDEN VPCLMUL_TARGET uint64_t coss_crc64_vpclmul_internal(uint64_t crc, co
     x3 = fold512(x2, consts512(4), x3);
     // ... and its four lanes into the last one (lane i is 3 - i blocks before lane 3).
     __m128i r = _mm512_extracti32x4_epi32(x3, 3);
-    r = fold128(_mm512_extracti32x4_epi32(x3, 0), 3, r);
-    r = fold128(_mm512_extracti32x4_epi32(x3, 1), 2, r);
-    r = fold128(_mm512_extracti32x4_epi32(x3, 2), 1, r);
+    r = coss_crc64_fold128(_mm512_extracti32x4_epi32(x3, 0), 3, r);
+    r = coss_crc64_fold128(_mm512_extracti32x4_epi32(x3, 1), 2, r);
+    r = coss_crc64_fold128(_mm512_extracti32x4_epi32(x3, 2), 1, r);
 
     return coss_crc64_clmul_finish(r, p, len);
 }

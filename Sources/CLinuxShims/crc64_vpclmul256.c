@@ -6,33 +6,16 @@
 // its two lanes into one 128-bit block, and crc64_clmul.c finishes (16-byte blocks, Barrett,
 // table tail). Selected by crc64.c when the CPU has AVX2 and VPCLMULQDQ and no AVX-512F.
 //
-// The fold constants are x^t mod P, computed once at selection (coss_crc64_xnmodp in crc64.c):
-// for folding a 128-bit block forward over N blocks, {x^(128N+63) mod P, x^(128N-1) mod P}.
-#include "CLinuxShims.h"
+// The fold constants are crc64_vector.h's, computed once at selection.
+#include "crc64_vector.h"
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 
-#define COSS_HIDDEN __attribute__((visibility("hidden")))
 #define VPCLMUL256_TARGET __attribute__((target("avx2,vpclmulqdq,pclmul,sse4.1")))
-
-COSS_HIDDEN uint64_t coss_crc64_xnmodp(uint64_t n);
-COSS_HIDDEN uint64_t coss_crc64_clmul_internal(uint64_t crc, const unsigned char *p, size_t len);
-COSS_HIDDEN uint64_t coss_crc64_clmul_finish(__m128i r, const unsigned char *p, size_t len);
-
-// {lo, hi} fold constants for N = 0...16 blocks of 128 bits.
-static uint64_t fold_k[17][2];
-
-COSS_HIDDEN void coss_crc64_vpclmul256_init(void) {
-    for (uint64_t n = 1; n <= 16; n++) {
-        fold_k[n][0] = coss_crc64_xnmodp(128 * n + 63);
-        fold_k[n][1] = coss_crc64_xnmodp(128 * n - 1);
-    }
-}
 
 // The {lo, hi} pair for N blocks in both lanes.
 VPCLMUL256_TARGET static inline __m256i consts256(int n) {
-    return _mm256_broadcastsi128_si256(_mm_set_epi64x((long long)fold_k[n][1], (long long)fold_k[n][0]));
+    return _mm256_broadcastsi128_si256(_mm_set_epi64x((long long)coss_crc64_fold_k[n][1], (long long)coss_crc64_fold_k[n][0]));
 }
 
 // Per-lane fold of `a` by the constants in `k`, xored into `b`.
@@ -40,11 +23,6 @@ VPCLMUL256_TARGET static inline __m256i fold256(__m256i a, __m256i k, __m256i b)
     __m256i lo = _mm256_clmulepi64_epi128(a, k, 0x00);
     __m256i hi = _mm256_clmulepi64_epi128(a, k, 0x11);
     return _mm256_xor_si256(_mm256_xor_si256(lo, hi), b);
-}
-
-VPCLMUL256_TARGET static inline __m128i fold128(__m128i a, int n, __m128i b) {
-    __m128i k = _mm_set_epi64x((long long)fold_k[n][1], (long long)fold_k[n][0]);
-    return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(a, k, 0x00), _mm_clmulepi64_si128(a, k, 0x11)), b);
 }
 
 VPCLMUL256_TARGET static inline __m256i load256(const unsigned char *p) {
@@ -74,7 +52,7 @@ COSS_HIDDEN VPCLMUL256_TARGET uint64_t coss_crc64_vpclmul256_internal(uint64_t c
     __m256i last = x[7];
     for (int i = 0; i < 7; i++) last = fold256(x[i], consts256(14 - 2 * i), last);
     // ... and its low lane one block before its high lane.
-    __m128i r = fold128(_mm256_castsi256_si128(last), 1, _mm256_extracti128_si256(last, 1));
+    __m128i r = coss_crc64_fold128(_mm256_castsi256_si128(last), 1, _mm256_extracti128_si256(last, 1));
 
     return coss_crc64_clmul_finish(r, p, len);
 }
