@@ -84,7 +84,6 @@ static uint64_t x2nmodp(uint64_t n, unsigned k) {
     return p;
 }
 
-// x^n mod P(x): the folding constants of the AVX-512 kernel.
 // {x^(128N+63) mod P, x^(128N-1) mod P} for N = 1...16: folding a 128-bit block forward over
 // N blocks, as crc64_clmul.c's typed-in N = 1...8 values do.
 static void make_fold_table(void) {
@@ -114,14 +113,16 @@ static void setup(void) {
     if (__builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1")) {
         kernels_available |= COSS_CRC64_KERNEL_PCLMUL;
         kernel = coss_crc64_clmul_internal;
-        if (__builtin_cpu_supports("vpclmulqdq")) make_fold_table();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("vpclmulqdq")) {
-            kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX2;
-            kernel = coss_crc64_vpclmul256_internal;
-        }
-        if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("vpclmulqdq")) {
-            kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
-            kernel = coss_crc64_vpclmul_internal;
+        if (__builtin_cpu_supports("vpclmulqdq")) {
+            make_fold_table();
+            if (__builtin_cpu_supports("avx2")) {
+                kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX2;
+                kernel = coss_crc64_vpclmul256_internal;
+            }
+            if (__builtin_cpu_supports("avx512f")) {
+                kernels_available |= COSS_CRC64_KERNEL_VPCLMUL_AVX512;
+                kernel = coss_crc64_vpclmul_internal;
+            }
         }
     }
 #endif
