@@ -41,10 +41,12 @@ extension Products {
     ///   - interruptAfter: sends SIGINT this long after the start.
     ///   - directory: the working directory (default: this process's).
     ///   - input: bytes for standard input (default: none, standard input is closed at once).
+    ///   - launcher: a program and its arguments that run `osswire` (its path is appended after
+    ///     them, then `arguments`), such as `strace`; empty: `osswire` itself.
     /// - Throws: when `osswire` is not built (`swift build --build-tests` builds it).
     public static func runOSSWire(
         _ arguments: [String], environment: [String: String] = [:], interruptAfter: Duration? = nil,
-        directory: String? = nil, input: Data? = nil
+        directory: String? = nil, input: Data? = nil, launcher: [String] = []
     ) async throws -> ProcessOutput {
         let binary = osswire
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
@@ -54,8 +56,13 @@ extension Products {
         let env = environment.merging(sanitizerEnvironment) { given, _ in given }
         return try await Blocking.run {
             let process = Process()
-            process.executableURL = binary
-            process.arguments = arguments
+            if let program = launcher.first {
+                process.executableURL = URL(fileURLWithPath: program)
+                process.arguments = launcher.dropFirst() + [binary.path] + arguments
+            } else {
+                process.executableURL = binary
+                process.arguments = arguments
+            }
             process.environment = env
             let out = Pipe()
             let err = Pipe()

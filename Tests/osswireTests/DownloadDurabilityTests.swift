@@ -21,30 +21,13 @@ struct DownloadDurabilityTests {
 
     /// Runs `osswire cp oss://bucket/key DIR/out/NAME` under strace and counts its syncs.
     func download(_ arguments: [String], to target: String, env: [String: String], log: String) async throws -> (
-        status: Int32, stderr: String, syncs: Syncs
+        output: ProcessOutput, syncs: Syncs
     ) {
         let strace = "/usr/bin/strace"
         guard FileManager.default.isExecutableFile(atPath: strace) else { throw MissingTool() }
-        let binary = Products.osswire.path
-        let env = env.merging(Products.sanitizerEnvironment) { given, _ in given }
-        let output = try await Blocking.run { () throws -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: strace)
-            process.arguments =
-                ["-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", log, binary] + arguments
-            process.environment = env
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            // Its output is small (a summary line): one pipe read after the other cannot fill.
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
-            _ = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: stderr, as: UTF8.self))
-        }
+        let output = try await Products.runOSSWire(
+            arguments, environment: env,
+            launcher: [strace, "-f", "-qq", "-y", "-e", "trace=fsync,fdatasync,sync_file_range", "-o", log])
         // `fsync(7</tmp/.../out/big.osswire-download>) = 0`, `fsync(8</tmp/.../out>) = 0`.
         let directory = (target as NSString).deletingLastPathComponent
         let name = (directory as NSString).lastPathComponent
@@ -53,7 +36,7 @@ struct DownloadDurabilityTests {
             if line.contains(".osswire-download>") { syncs.file += 1 }
             if line.contains("/\(name)>") { syncs.directory += 1 }
         }
-        return (output.0, output.1, syncs)
+        return (output, syncs)
     }
 
     @Test("the default syncs the file and its directory; --no-fsync leaves both to the kernel and the bytes arrive the same")
@@ -76,7 +59,7 @@ struct DownloadDurabilityTests {
                         + (noFsync ? ["--no-fsync"] : [])
                     let r = try await download(args, to: target, env: env, log: dir.path + "/strace-\(key)-\(noFsync)")
                     let syncs = r.syncs
-                    #expect(r.status == 0, "\(args): \(r.stderr)")
+                    #expect(r.output.status == 0, "\(args): \(r.output.stderr)")
                     #expect(try Data(contentsOf: URL(fileURLWithPath: target)) == bytes, "\(key), --no-fsync \(noFsync)")
                     #expect(!FileManager.default.fileExists(atPath: target + ".osswire-download"))
                     if noFsync {
