@@ -298,26 +298,30 @@ struct ReferenceBenchmark {
         let configPath = Scratch.directory + "/curl-small.conf"
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let client = try Self.smallClient(port: server.port)
-        var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], curl: [Double] = [], ours: [Double] = []
+        var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], bareAsync: [Double] = [], curl: [Double] = []
+        var ours: [Double] = []
         for _ in 0..<rounds {
             c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
             cv4.append(Double(count) / (try Self.timed(clientBinary, ["smallv4", "\(server.port)", "/bench/small", "\(count)"])))
             bare.append(Double(count) / (try BareSwiftPuts.run(port: server.port, count: count)))
+            bareAsync.append(Double(count) / (try await BareSwiftPuts.runOnTCPStream(port: server.port, count: count)))
             curl.append(Double(count) / (try Self.timed("/usr/bin/curl", ["-s", "-S", "-f", "-H", "Expect:", "-K", configPath])))
             ours.append(Double(count) / (try await Self.putObjects(client, count: count)))
         }
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
-        let mbare = Stats.median(bare)
+        let (mbare, mbareAsync) = (Stats.median(bare), Stats.median(bareAsync))
         print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
         Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
         Stats.line("C client, OSS's work (smallv4)", Stats.fixed(mcv4, 0) + " req/s (" + Stats.fixed(1e6 / mcv4, 1) + " µs each)")
         Stats.line("Swift, no stack (bare loop)", Stats.fixed(mbare, 0) + " req/s (" + Stats.fixed(1e6 / mbare, 1) + " µs each)")
+        Stats.line("Swift on TCPStream, no stack", Stats.fixed(mbareAsync, 0) + " req/s (" + Stats.fixed(1e6 / mbareAsync, 1) + " µs each)")
         Stats.line("curl -K, -H 'Expect:'", Stats.fixed(mcurl, 0) + " req/s (" + Stats.fixed(1e6 / mcurl, 1) + " µs each)")
         Stats.line("ours (OSSClient.putObject)", Stats.fixed(mo, 0) + " req/s (" + Stats.fixed(1e6 / mo, 1) + " µs each)")
         Stats.line("ours / curl", Stats.fixed(mo / mcurl) + "x   (target >= 3x)")
         Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
         Stats.line("ours / C with OSS's work", Stats.fixed(mo / mcv4) + "x")
         Stats.line("ours / Swift, no stack", Stats.fixed(mo / mbare) + "x   (the stack's share: " + Stats.fixed(1e6 / mo - 1e6 / mbare, 1) + " µs a PUT)")
+        Stats.line("ours / Swift on TCPStream", Stats.fixed(mo / mbareAsync) + "x   (the async transport's share: " + Stats.fixed(1e6 / mbareAsync - 1e6 / mbare, 1) + " µs a PUT)")
         Stats.line("3x curl means", Stats.fixed(1e6 / (3 * mcurl), 1) + " µs a PUT, " + Stats.fixed(mcv4 / (3 * mcurl)) + "x the time of the C client with OSS's work")
         await client.shutdown()
     }
@@ -349,11 +353,34 @@ struct ReferenceBenchmark {
                 + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
-        if layer == "memory" || layer == "memory-http" {
+        if layer == "memory" || layer == "memory-http" || layer == "memory-exchange" {
             // The stack alone: the same calls against an in-memory server that answers at once
             // (InstantStream), so every microsecond is the stack's own CPU.
             let body = [UInt8](repeating: 0x61, count: 4096)
             let connector = InstantConnector(bodyLength: body.count)
+            if layer == "memory-exchange" {
+                // HTTPClient's exchange alone: one request, signed once, sent again and again.
+                let http = HTTPClient(configuration: HTTPClientConfiguration(), connector: connector)
+                let signing = SigningRequest(
+                    method: "PUT", bucket: "bench", key: "small-0",
+                    headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "4096")])
+                var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
+                for (name, value) in try SignerV4(region: "cn-hangzhou").sign(
+                    signing, credentials: OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real"),
+                    time: .now())
+                {
+                    headers.add(name: name, value: value)
+                }
+                let request = try HTTPRequest(method: .put, url: "http://127.0.0.1:\(port)/bench/small-0", headers: headers, body: .bytes(body))
+                let seconds = try await Stats.time {
+                    for _ in 0..<count {
+                        let response = try await http.execute(request)
+                        guard response.status == 200 else { throw Ours.Failure(description: "PUT answered \(response.status)") }
+                    }
+                }
+                print("HTTPClient exchange, in memory: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
+                return
+            }
             if layer == "memory-http" {
                 let http = HTTPClient(configuration: HTTPClientConfiguration(), connector: connector)
                 let seconds = try await Stats.time {
