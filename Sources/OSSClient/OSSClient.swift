@@ -573,3 +573,26 @@ public struct OSSObjectStream: AsyncSequence {
 
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(pump: pump) }
 }
+
+// MARK: - A thread of its own for a sequence of requests
+
+extension OSSClient {
+    /// Runs `body` with its task (and the child tasks it makes) preferring one of OSSWire's own
+    /// I/O threads instead of Swift's cooperative pool, for a task that makes requests one after
+    /// another and waits for each answer (a loop of small requests to a remote server).
+    ///
+    /// On the cooperative pool every answer wakes two threads: the kernel wakes the reactor
+    /// thread, which resumes the request on a cooperative thread. On an I/O thread a request
+    /// waiting for its answer blocks that thread in `poll(2)` while it has nothing else to run,
+    /// so each answer wakes one thread, as a blocking `recv` would. Cancellation is unchanged:
+    /// cancelling the task, an upload handle or `disableRequests()` still resets the socket from
+    /// the cancelling thread and wakes the poll at once.
+    ///
+    /// Entering and leaving cost a thread hop each, so it pays for a loop, not for one call.
+    /// The threads are shared with file transfers (a waiting request gives its thread up when
+    /// other work is queued there). Call it from a nonisolated context: code isolated to an
+    /// actor (the main actor) still runs on that actor, and only OSSWire's calls move.
+    public static func withDedicatedThread<T>(_ body: () async throws -> T) async rethrows -> T {
+        try await FileIOExecutor.run(body)
+    }
+}

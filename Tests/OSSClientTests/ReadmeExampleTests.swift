@@ -64,4 +64,33 @@ import Testing
             }
         }
     }
+
+    /// The README's `withDedicatedThread` example.
+    @Test func smallRequestsOnADedicatedThread() async throws {
+        var serverConfig = MockServerConfiguration()
+        serverConfig.buckets = ["my-bucket"]
+        try await withMockServer(configuration: serverConfig) { server in
+            var config = try OSSClientConfiguration(endpoint: server.url, region: "cn-hangzhou")
+            config.credentialsProvider = StaticCredentialsProvider(
+                accessKeyId: MockCredential.demo.accessKeyId, accessKeySecret: MockCredential.demo.accessKeySecret)
+            let client = try OSSClient(configuration: config)
+            let smallObjects = (0..<5).map { i in ("small/\(i)", [UInt8](repeating: UInt8(i), count: 4096)) }
+
+            // --- README example starts ---
+            let results = try await OSSClient.withDedicatedThread {
+                var etags: [String] = []
+                for (key, bytes) in smallObjects {
+                    etags.append(try await client.putObject(bucket: "my-bucket", key: key, body: .bytes(bytes)).etag)
+                }
+                return etags
+            }
+            // --- README example ends ---
+
+            #expect(results.count == smallObjects.count && results.allSatisfy { !$0.isEmpty })
+            for (key, bytes) in smallObjects {
+                #expect(await server.service.objectBytes(bucket: "my-bucket", key: key) == bytes)
+            }
+            await client.shutdown()
+        }
+    }
 }
