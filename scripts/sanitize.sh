@@ -8,7 +8,8 @@
 #   (default) the whole suite
 #   --fast    only the concurrency suites: transport (sockets, TLS, reactor, aborts), the HTTP
 #             client (cancel, disable, pool, loopback sockets, TLS uploads), the mock server
-#             over sockets, and CancellationSignal
+#             over sockets, CancellationSignal, and requests on a dedicated I/O thread
+#             (OSSClient.withDedicatedThread: waits blocked in poll(2), aborted from other threads)
 #   --filter  your own `swift test --filter` regex instead
 #   --skip-build  reuse the last build of that scratch path
 #   --parallel    run tests in parallel (Swift Testing's default) instead of one at a time
@@ -31,7 +32,7 @@ usage() {
 }
 
 # The suites --fast runs (a `swift test --filter` regex on Module.Type/test names).
-FAST_FILTER='OSSTransportTests\.|OSSHTTPTests\.(HTTPClient|SocketClient|Cancellation)|OSSMockServerTests\.MockServerSocket|OSSCoreTests\.CancellationSignal'
+FAST_FILTER='OSSTransportTests\.|OSSHTTPTests\.(HTTPClient|SocketClient|Cancellation)|OSSMockServerTests\.MockServerSocket|OSSCoreTests\.CancellationSignal|OSSClientTests\.DedicatedThreadTests'
 
 sanitizer="${1:-}"
 shift || true
