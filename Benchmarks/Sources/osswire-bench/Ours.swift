@@ -47,23 +47,31 @@ enum Ours {
     /// `count` V4-signed PUTs of `body` on one keep-alive connection (of `client`, by default one
     /// on sockets).
     static func putSmall(client: HTTPClient = client(), baseURL: String, body: [UInt8], count: Int) async throws {
-        let signer = SignerV4(region: "cn-hangzhou")
-        let credentials = OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
         for i in 0..<count {
             let key = "small-\(i)"
-            let signing = SigningRequest(
-                method: "PUT", bucket: "bench", key: key,
-                headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "\(body.count)")])
-            var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
-            for (name, value) in try signer.sign(signing, credentials: credentials, time: .now()) {
-                headers.add(name: name, value: value)
-            }
             let request = try HTTPRequest(
-                method: .put, url: baseURL + "/bench/" + key, headers: headers, body: .bytes(body))
+                method: .put, url: baseURL + "/bench/" + key, headers: try signedPutHeaders(key: key, length: body.count),
+                body: .bytes(body))
             let response = try await client.execute(request)
             guard response.status == 200 else { throw Failure(description: "PUT answered \(response.status)") }
         }
     }
+
+    /// The headers of a V4-signed PUT of `length` bytes to `bench/key`, signed now: its
+    /// Content-Type and what `SignerV4` adds.
+    static func signedPutHeaders(key: String, length: Int) throws -> HTTPHeaders {
+        let signing = SigningRequest(
+            method: "PUT", bucket: "bench", key: key,
+            headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "\(length)")])
+        var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
+        for (name, value) in try smallSigner.sign(signing, credentials: smallCredentials, time: .now()) {
+            headers.add(name: name, value: value)
+        }
+        return headers
+    }
+
+    static let smallSigner = SignerV4(region: "cn-hangzhou")
+    static let smallCredentials = OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real")
 
     /// Starts a large PUT to `url` (a peer that never reads), waits until the server has the
     /// connection and the send is blocked, cancels it and returns the seconds from the

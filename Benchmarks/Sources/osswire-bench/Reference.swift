@@ -378,17 +378,9 @@ struct ReferenceBenchmark {
             if layer == "memory-exchange" {
                 // HTTPClient's exchange alone: one request, signed once, sent again and again.
                 let http = HTTPClient(configuration: HTTPClientConfiguration(), connector: connector)
-                let signing = SigningRequest(
-                    method: "PUT", bucket: "bench", key: "small-0",
-                    headers: [("Content-Type", "application/octet-stream"), ("Content-Length", "4096")])
-                var headers: HTTPHeaders = ["Content-Type": "application/octet-stream"]
-                for (name, value) in try SignerV4(region: "cn-hangzhou").sign(
-                    signing, credentials: OSSCredentials(accessKeyId: "LTAIbenchmark", accessKeySecret: "bench-secret-not-real"),
-                    time: .now())
-                {
-                    headers.add(name: name, value: value)
-                }
-                let request = try HTTPRequest(method: .put, url: "http://127.0.0.1:\(port)/bench/small-0", headers: headers, body: .bytes(body))
+                let request = try HTTPRequest(
+                    method: .put, url: "http://127.0.0.1:\(port)/bench/small-0",
+                    headers: try Ours.signedPutHeaders(key: "small-0", length: body.count), body: .bytes(body))
                 let seconds = try await Stats.time {
                     for _ in 0..<count {
                         let response = try await http.execute(request)
