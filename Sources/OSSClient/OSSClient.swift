@@ -592,7 +592,19 @@ extension OSSClient {
     /// The threads are shared with file transfers (a waiting request gives its thread up when
     /// other work is queued there). Call it from a nonisolated context: code isolated to an
     /// actor (the main actor) still runs on that actor, and only OSSWire's calls move.
-    public static func withDedicatedThread<T>(_ body: () async throws -> T) async rethrows -> T {
-        try await FileIOExecutor.run(body)
+    ///
+    /// - Parameter busyPolling: how long a request waiting for its answer polls its socket
+    ///   without blocking before it blocks (`nil`: it blocks at once). A blocked thread gives
+    ///   its CPU up, and the answer then wakes it to cold caches (in a virtual machine the host
+    ///   may run something else on that CPU meanwhile). Against a server that answers within
+    ///   tens of microseconds (loopback, a fast LAN), an answer caught while spinning costs no
+    ///   context switch. Each wait spends up to this much CPU, so keep it near the server's
+    ///   answer time (50 µs for loopback); against a remote server it only burns CPU.
+    ///   Cancellation and `disableRequests()` end a spin as they end a blocked wait.
+    public static func withDedicatedThread<T>(busyPolling: Duration? = nil, _ body: () async throws -> T) async rethrows
+        -> T
+    {
+        guard let busyPolling, busyPolling > .zero else { return try await FileIOExecutor.run(body) }
+        return try await FileIOExecutor.run(busyPolling: FileIOExecutor.BusyPolling(duration: busyPolling), body)
     }
 }

@@ -1,3 +1,4 @@
+import Glibc
 import OSSCore
 import OSSMockServer
 import OSSTestSupport
@@ -88,5 +89,68 @@ struct DedicatedThreadTests {
         let e = try await #require(throws: OSSClientError.self) { try await task.value }
         #expect(e.kind == .abortedInFlight && e.bodyFullySent == false)
         #expect(peer.accepted.withLock { $0 } == 1)  // not retried
+    }
+
+    @Test("withDedicatedThread(busyPolling:) gives its requests' waits the spin, and no spin without it")
+    func busyPollingReachesTheWaits() async {
+        let inside = await OSSClient.withDedicatedThread(busyPolling: .microseconds(50)) { FileIOExecutor.busyPolling?.duration }
+        #expect(inside == .microseconds(50))
+        #expect(await OSSClient.withDedicatedThread { FileIOExecutor.busyPolling == nil })
+        #expect(await OSSClient.withDedicatedThread(busyPolling: .zero) { FileIOExecutor.busyPolling == nil })
+    }
+
+    @Test("with busy polling, an answer that comes while the request spins is taken without blocking the thread")
+    func busyPollingTakesTheAnswerWhileSpinning() async throws {
+        let polling = FileIOExecutor.BusyPolling(duration: .seconds(3600))
+        // The peer answers request n once the client has begun its n-th wait for an answer
+        // (spinning, blocked in poll, or parked on the reactor when another job was queued on
+        // the thread): every answer comes during a wait, never before it.
+        let answered = PThreadMutex(0)
+        let peer = try ScriptedPeer { _ in
+            let n = answered.withLock { a -> Int in
+                a += 1
+                return a
+            }
+            while polling.counts.withLock({ $0.started }) < n { sched_yield() }
+            return PeerResponse(200)
+        }
+        defer { peer.stop() }
+        let client = try peerClient(peer)
+        let bytes = [UInt8](repeating: 5, count: 4096)
+        // Other tests' jobs on the shared threads make a wait park instead of spinning or
+        // blocking; requests go on until one wait did either.
+        let sent = try await FileIOExecutor.run(busyPolling: polling) {
+            var sent = 0
+            while polling.counts.withLock({ $0.answeredSpinning == 0 && $0.blocked == 0 }) {
+                try await client.putObject(bucket: "bkt", key: "k\(sent)", body: .bytes(bytes))
+                sent += 1
+            }
+            return sent
+        }
+        let counts = polling.counts.withLock { $0 }
+        #expect(counts.started == sent)
+        #expect(counts.answeredSpinning == 1)
+        #expect(counts.blocked == 0)
+        #expect(peer.received.map(\.target) == (0..<sent).map { "/bkt/k\($0)" })
+        #expect(peer.received.allSatisfy { $0.body == bytes })
+        await client.shutdown()
+    }
+
+    @Test("a request spinning for its answer is cancelled at once through its task")
+    func cancelWhileSpinning() async throws {
+        let polling = FileIOExecutor.BusyPolling(duration: .seconds(3600))
+        let peer = try ScriptedPeer(stallUploads: true) { _ in PeerResponse(200) }
+        defer { peer.stop() }
+        let client = try peerClient(peer)
+        let task = Task {
+            try await FileIOExecutor.run(busyPolling: polling) {
+                try await client.putObject(bucket: "bkt", key: "k", body: .bytes([UInt8](repeating: 1, count: 4096)))
+            }
+        }
+        while polling.counts.withLock({ $0.started }) == 0 { try await Task.sleep(for: .milliseconds(5)) }
+        task.cancel()
+        let e = try await #require(throws: OSSClientError.self) { try await task.value }
+        #expect(e.kind == .cancelled)
+        #expect(polling.counts.withLock { $0.blocked } == 0)
     }
 }
