@@ -287,6 +287,9 @@ struct ReferenceBenchmark {
         }
     }
 
+    /// The spin of the busy-polling row and layer: about the time the refserver takes to answer.
+    static let busyPolling = Duration.microseconds(50)
+
     func small(serverBinary: String, clientBinary: String) async throws {
         let file = try Scratch.file(size: 4096)
         let server = try Server(binary: serverBinary, file: file, tls: nil, cpu: serverCPU)
@@ -299,7 +302,7 @@ struct ReferenceBenchmark {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let client = try Self.smallClient(port: server.port)
         var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], bareAsync: [Double] = [], curl: [Double] = []
-        var ours: [Double] = [], oursThread: [Double] = []
+        var ours: [Double] = [], oursThread: [Double] = [], oursSpin: [Double] = []
         for _ in 0..<rounds {
             c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
             cv4.append(Double(count) / (try Self.timed(clientBinary, ["smallv4", "\(server.port)", "/bench/small", "\(count)"])))
@@ -308,9 +311,13 @@ struct ReferenceBenchmark {
             curl.append(Double(count) / (try Self.timed("/usr/bin/curl", ["-s", "-S", "-f", "-H", "Expect:", "-K", configPath])))
             ours.append(Double(count) / (try await Self.putObjects(client, count: count)))
             oursThread.append(Double(count) / (try await OSSClient.withDedicatedThread { try await Self.putObjects(client, count: count) }))
+            oursSpin.append(Double(count) / (try await OSSClient.withDedicatedThread(busyPolling: Self.busyPolling) {
+                try await Self.putObjects(client, count: count)
+            }))
         }
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
         let (mbare, mbareAsync, mot) = (Stats.median(bare), Stats.median(bareAsync), Stats.median(oursThread))
+        let mos = Stats.median(oursSpin)
         print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
         Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
         Stats.line("C client, OSS's work (smallv4)", Stats.fixed(mcv4, 0) + " req/s (" + Stats.fixed(1e6 / mcv4, 1) + " µs each)")
@@ -319,12 +326,14 @@ struct ReferenceBenchmark {
         Stats.line("curl -K, -H 'Expect:'", Stats.fixed(mcurl, 0) + " req/s (" + Stats.fixed(1e6 / mcurl, 1) + " µs each)")
         Stats.line("ours (OSSClient.putObject)", Stats.fixed(mo, 0) + " req/s (" + Stats.fixed(1e6 / mo, 1) + " µs each)")
         Stats.line("ours, withDedicatedThread", Stats.fixed(mot, 0) + " req/s (" + Stats.fixed(1e6 / mot, 1) + " µs each)")
+        Stats.line("ours, busyPolling: 50 µs", Stats.fixed(mos, 0) + " req/s (" + Stats.fixed(1e6 / mos, 1) + " µs each)")
         Stats.line("ours / curl", Stats.fixed(mo / mcurl) + "x   (target >= 3x)")
         Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
         Stats.line("ours / C with OSS's work", Stats.fixed(mo / mcv4) + "x")
         Stats.line("ours / Swift, no stack", Stats.fixed(mo / mbare) + "x   (the stack's share: " + Stats.fixed(1e6 / mo - 1e6 / mbare, 1) + " µs a PUT)")
         Stats.line("ours / Swift on TCPStream", Stats.fixed(mo / mbareAsync) + "x   (the async transport's share: " + Stats.fixed(1e6 / mbareAsync - 1e6 / mbare, 1) + " µs a PUT)")
         Stats.line("on the dedicated thread / curl", Stats.fixed(mot / mcurl) + "x, / C floor " + Stats.fixed(mot / mc) + "x")
+        Stats.line("busy polling / curl", Stats.fixed(mos / mcurl) + "x, / C floor " + Stats.fixed(mos / mc) + "x")
         Stats.line("3x curl means", Stats.fixed(1e6 / (3 * mcurl), 1) + " µs a PUT, " + Stats.fixed(mcv4 / (3 * mcurl)) + "x the time of the C client with OSS's work")
         await client.shutdown()
     }
@@ -355,11 +364,13 @@ struct ReferenceBenchmark {
             print("bare Swift on TCPStream, dedicated thread: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
-        if layer == "thread" {
+        if layer == "thread" || layer == "thread-spin" {
             let client = try smallClient(port: port)
-            let seconds = try await OSSClient.withDedicatedThread { try await putObjects(client, count: count) }
+            let spin = layer == "thread" ? nil : Self.busyPolling
+            let seconds = try await OSSClient.withDedicatedThread(busyPolling: spin) { try await putObjects(client, count: count) }
             await client.shutdown()
-            print("ours, dedicated thread: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+            print("ours, dedicated thread\(spin == nil ? "" : ", busy polling"): \(count) PutObjects, "
+                + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
         if layer == "bare" || layer == "bare-async" {
@@ -402,13 +413,13 @@ struct ReferenceBenchmark {
             print("ours, in memory: \(count) PutObjects, " + Stats.fixed(seconds * 1e6 / Double(count), 2) + " µs each")
             return
         }
-        if layer == "http" {
+        if layer == "http" || layer == "http-thread" {
             // The HTTP layer alone (HTTPClient, V4-signed by hand, no OSSClient): what OSSClient adds is the rest.
             let body = [UInt8](repeating: 0x61, count: 4096)
-            let seconds = try await Stats.time {
-                try await Ours.putSmall(baseURL: "http://127.0.0.1:\(port)", body: body, count: count)
-            }
-            print("HTTPClient: \(count) PUTs, " + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
+            let loop = { try await Stats.time { try await Ours.putSmall(baseURL: "http://127.0.0.1:\(port)", body: body, count: count) } }
+            let seconds = layer == "http" ? try await loop() : try await OSSClient.withDedicatedThread { try await loop() }
+            print("HTTPClient\(layer == "http" ? "" : ", dedicated thread"): \(count) PUTs, "
+                + Stats.fixed(seconds * 1e6 / Double(count), 1) + " µs each")
             return
         }
         let seconds = try await putObjects(port: port, count: count)

@@ -15,7 +15,7 @@ let usage = """
                                                  against the C reference server (its own process): osswire cp
                                                  vs curl and the C loops, interleaved over key lengths 1, 2, 5, 9;
                                                  sweep: the raw loop over head lengths and pinned CPU placements
-      profile-small --port P [--count N] [--layer http|sign|bare|bare-async|bare-async-thread|thread|memory|memory-http|memory-exchange]  ours alone (V4 4 KiB PutObjects) against a running refserver, for perf;
+      profile-small --port P [--count N] [--layer http|http-thread|sign|bare|bare-async|bare-async-thread|thread|thread-spin|memory|memory-http|memory-exchange]  ours alone (V4 4 KiB PutObjects) against a running refserver, for perf;
                                                  http: HTTPClient without OSSClient; sign: V4 signing alone, no socket
       all                                        everything above with defaults
     """
