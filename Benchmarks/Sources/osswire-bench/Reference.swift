@@ -302,7 +302,7 @@ struct ReferenceBenchmark {
         try config.write(toFile: configPath, atomically: true, encoding: .utf8)
         let client = try Self.smallClient(port: server.port)
         var c: [Double] = [], cv4: [Double] = [], bare: [Double] = [], bareAsync: [Double] = [], curl: [Double] = []
-        var ours: [Double] = [], oursThread: [Double] = [], oursSpin: [Double] = []
+        var ours: [Double] = [], oursThread: [Double] = [], oursSpin: [Double] = [], bareSpin: [Double] = []
         for _ in 0..<rounds {
             c.append(Double(count) / (try Self.timed(clientBinary, ["small", "\(server.port)", "/bench/small", "\(count)"])))
             cv4.append(Double(count) / (try Self.timed(clientBinary, ["smallv4", "\(server.port)", "/bench/small", "\(count)"])))
@@ -314,10 +314,13 @@ struct ReferenceBenchmark {
             oursSpin.append(Double(count) / (try await OSSClient.withDedicatedThread(busyPolling: Self.busyPolling) {
                 try await Self.putObjects(client, count: count)
             }))
+            bareSpin.append(Double(count) / (try await OSSClient.withDedicatedThread(busyPolling: Self.busyPolling) {
+                try await BareSwiftPuts.runOnTCPStream(port: server.port, count: count)
+            }))
         }
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
         let (mbare, mbareAsync, mot) = (Stats.median(bare), Stats.median(bareAsync), Stats.median(oursThread))
-        let mos = Stats.median(oursSpin)
+        let (mos, mbs) = (Stats.median(oursSpin), Stats.median(bareSpin))
         print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
         Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
         Stats.line("C client, OSS's work (smallv4)", Stats.fixed(mcv4, 0) + " req/s (" + Stats.fixed(1e6 / mcv4, 1) + " µs each)")
@@ -334,6 +337,8 @@ struct ReferenceBenchmark {
         Stats.line("ours / Swift on TCPStream", Stats.fixed(mo / mbareAsync) + "x   (the async transport's share: " + Stats.fixed(1e6 / mbareAsync - 1e6 / mbare, 1) + " µs a PUT)")
         Stats.line("on the dedicated thread / curl", Stats.fixed(mot / mcurl) + "x, / C floor " + Stats.fixed(mot / mc) + "x")
         Stats.line("busy polling / curl", Stats.fixed(mos / mcurl) + "x, / C floor " + Stats.fixed(mos / mc) + "x")
+        Stats.line("TCPStream, no stack, busy polling", Stats.fixed(mbs, 0) + " req/s (" + Stats.fixed(1e6 / mbs, 1)
+            + " µs each; the stack's share with busy polling: " + Stats.fixed(1e6 / mos - 1e6 / mbs, 1) + " µs a PUT)")
         Stats.line("3x curl means", Stats.fixed(1e6 / (3 * mcurl), 1) + " µs a PUT, " + Stats.fixed(mcv4 / (3 * mcurl)) + "x the time of the C client with OSS's work")
         await client.shutdown()
     }
