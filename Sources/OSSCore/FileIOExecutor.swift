@@ -17,6 +17,8 @@ internal import CLinuxShims
 /// other job (`waitBlocking`), like a blocking `recv` would: one context switch per wait instead
 /// of two (the reactor thread's, then this one's). A job queued meanwhile wakes the poll (an
 /// eventfd) and the wait parks on the reactor instead, so no job waits behind a slow socket.
+/// Under `run(busyPolling:_:)` a wait for reading first polls with a zero timeout for a while,
+/// so an answer that comes in time costs no context switch at all.
 ///
 /// `@unchecked Sendable`: the job queue and `blocked` are guarded by the mutex; the thread only
 /// runs jobs.
@@ -134,6 +136,13 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     /// called on a file I/O thread that has no other job queued.
     /// - Returns: `nil` when the caller must park instead (not on a file I/O thread, other work
     ///   queued, or work arrived during the wait).
+    package static func waitBlocking(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
+        if !forWriting, let polling = busyPolling { polling.counts.withLock { $0.started += 1 } }
+        let me = pthread_self()
+        guard let executor = shared.first(where: { pthread_equal($0.thread, me) != 0 }) else { return nil }
+        return executor.poll(fd: fd, forWriting: forWriting, deadline: deadline)
+    }
+
     /// Polls `fds` without blocking until one is ready, the spin's duration has passed or the
     /// deadline has.
     /// - Returns: whether one was ready.
@@ -152,13 +161,6 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
             }
         } while ContinuousClock.now < end
         return false
-    }
-
-    package static func waitBlocking(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
-        if !forWriting, let polling = busyPolling { polling.counts.withLock { $0.started += 1 } }
-        let me = pthread_self()
-        guard let executor = shared.first(where: { pthread_equal($0.thread, me) != 0 }) else { return nil }
-        return executor.poll(fd: fd, forWriting: forWriting, deadline: deadline)
     }
 
     private func poll(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
