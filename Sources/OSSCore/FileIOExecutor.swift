@@ -53,9 +53,7 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     /// arrives within the spin is taken with no context switch. The price is the CPU spent
     /// spinning, at most `polling.duration` per wait.
     package static func run<T>(busyPolling polling: BusyPolling, _ body: () async throws -> T) async rethrows -> T {
-        try await $busyPolling.withValue(polling) {
-            try await withTaskExecutorPreference(next()) { try await body() }
-        }
+        try await $busyPolling.withValue(polling) { try await run(body) }
     }
 
     /// How long a task's waits for reading spin before they block, and how those waits ended.
@@ -68,8 +66,6 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
             package var answeredSpinning = 0
             /// Waits that blocked in `poll(2)` after spinning in vain.
             package var blocked = 0
-            /// Waits spinning now.
-            package var spinning = 0
         }
         package let counts = PThreadMutex(Counts())
 
@@ -137,10 +133,12 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     /// - Returns: `nil` when the caller must park instead (not on a file I/O thread, other work
     ///   queued, or work arrived during the wait).
     package static func waitBlocking(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
-        if !forWriting, let polling = busyPolling { polling.counts.withLock { $0.started += 1 } }
+        // Only waits for reading spin; the task-local is read once, here.
+        let polling = forWriting ? nil : busyPolling
+        polling?.counts.withLock { $0.started += 1 }
         let me = pthread_self()
         guard let executor = shared.first(where: { pthread_equal($0.thread, me) != 0 }) else { return nil }
-        return executor.poll(fd: fd, forWriting: forWriting, deadline: deadline)
+        return executor.poll(fd: fd, forWriting: forWriting, deadline: deadline, spinning: polling)
     }
 
     /// Polls `fds` without blocking until one is ready, the spin's duration has passed or the
@@ -151,8 +149,6 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
     ) -> Bool {
         var end = ContinuousClock.now.advanced(by: polling.duration)
         if let deadline, deadline < end { end = deadline }
-        polling.counts.withLock { $0.spinning += 1 }
-        defer { polling.counts.withLock { $0.spinning -= 1 } }
         repeat {
             if Glibc.poll(&fds, 2, 0) > 0 {
                 // Not counted when only a queued job woke it: the wait then parks instead.
@@ -163,7 +159,9 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
         return false
     }
 
-    private func poll(fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?) -> BlockingWait? {
+    private func poll(
+        fd: Int32, forWriting: Bool, deadline: ContinuousClock.Instant?, spinning polling: BusyPolling?
+    ) -> BlockingWait? {
         pthread_mutex_lock(&mutex)
         if head < jobs.count {
             pthread_mutex_unlock(&mutex)
@@ -180,7 +178,7 @@ package final class FileIOExecutor: TaskExecutor, @unchecked Sendable {
             pollfd(fd: fd, events: Int16(forWriting ? POLLOUT : POLLIN), revents: 0),
             pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0),
         ]
-        if !forWriting, let polling = FileIOExecutor.busyPolling, !spinUntilReady(&fds, polling, deadline: deadline) {
+        if let polling, !spinUntilReady(&fds, polling, deadline: deadline) {
             polling.counts.withLock { $0.blocked += 1 }
         }
         while true {
