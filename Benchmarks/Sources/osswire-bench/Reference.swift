@@ -321,15 +321,19 @@ struct ReferenceBenchmark {
         let (mc, mcv4, mcurl, mo) = (Stats.median(c), Stats.median(cv4), Stats.median(curl), Stats.median(ours))
         let (mbare, mbareAsync, mot) = (Stats.median(bare), Stats.median(bareAsync), Stats.median(oursThread))
         let (mos, mbs) = (Stats.median(oursSpin), Stats.median(bareSpin))
+        /// `N req/s (T µs each)`.
+        func rate(_ perSecond: Double) -> String {
+            Stats.fixed(perSecond, 0) + " req/s (" + Stats.fixed(1e6 / perSecond, 1) + " µs each)"
+        }
         print("\(count) PutObjects of 4 KiB, V4-signed, one kept-alive connection; medians of \(rounds) rounds:")
-        Stats.line("C client floor (refclient small)", Stats.fixed(mc, 0) + " req/s (" + Stats.fixed(1e6 / mc, 1) + " µs each)")
-        Stats.line("C client, OSS's work (smallv4)", Stats.fixed(mcv4, 0) + " req/s (" + Stats.fixed(1e6 / mcv4, 1) + " µs each)")
-        Stats.line("Swift, no stack (bare loop)", Stats.fixed(mbare, 0) + " req/s (" + Stats.fixed(1e6 / mbare, 1) + " µs each)")
-        Stats.line("Swift on TCPStream, no stack", Stats.fixed(mbareAsync, 0) + " req/s (" + Stats.fixed(1e6 / mbareAsync, 1) + " µs each)")
-        Stats.line("curl -K, -H 'Expect:'", Stats.fixed(mcurl, 0) + " req/s (" + Stats.fixed(1e6 / mcurl, 1) + " µs each)")
-        Stats.line("ours (OSSClient.putObject)", Stats.fixed(mo, 0) + " req/s (" + Stats.fixed(1e6 / mo, 1) + " µs each)")
-        Stats.line("ours, withDedicatedThread", Stats.fixed(mot, 0) + " req/s (" + Stats.fixed(1e6 / mot, 1) + " µs each)")
-        Stats.line("ours, busyPolling: 50 µs", Stats.fixed(mos, 0) + " req/s (" + Stats.fixed(1e6 / mos, 1) + " µs each)")
+        Stats.line("C client floor (refclient small)", rate(mc))
+        Stats.line("C client, OSS's work (smallv4)", rate(mcv4))
+        Stats.line("Swift, no stack (bare loop)", rate(mbare))
+        Stats.line("Swift on TCPStream, no stack", rate(mbareAsync))
+        Stats.line("curl -K, -H 'Expect:'", rate(mcurl))
+        Stats.line("ours (OSSClient.putObject)", rate(mo))
+        Stats.line("ours, withDedicatedThread", rate(mot))
+        Stats.line("ours, busyPolling: 50 µs", rate(mos))
         Stats.line("ours / curl", Stats.fixed(mo / mcurl) + "x   (target >= 3x)")
         Stats.line("ours / C floor", Stats.fixed(mo / mc) + "x   (target >= 0.5x)")
         Stats.line("ours / C with OSS's work", Stats.fixed(mo / mcv4) + "x")
