@@ -19,6 +19,6 @@ package enum HTTPToken {
 
     /// A non-empty run of tchar.
     package static func isToken(_ s: String) -> Bool {
-        !s.isEmpty && ByteScan.allSatisfy(s, isTokenChar)
+        !s.isEmpty && ByteScan.allIn(s, .token)
     }
 }

@@ -34,7 +34,7 @@ public enum HTTPRequestEncoder {
             throw HTTPValidationError("the method is not a token")
         }
         guard !request.target.isEmpty else { throw HTTPValidationError("the request target is empty") }
-        guard ByteScan.allSatisfy(request.target, { $0 > 0x20 && $0 != 0x7F }) else {
+        guard ByteScan.allIn(request.target, .target) else {
             throw HTTPValidationError("the request target contains a space, CR, LF, NUL or another control character")
         }
         guard !request.endpoint.host.isEmpty,

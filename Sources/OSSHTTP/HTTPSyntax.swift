@@ -20,7 +20,7 @@ enum HTTPSyntax {
     /// A field value as RFC 9110 §5.5 allows it on the wire: no CR, LF or NUL (and no other controls
     /// except HTAB).
     static func isValidFieldValue(_ s: String) -> Bool {
-        ByteScan.allSatisfy(s) { $0 == htab || ($0 >= 0x20 && $0 != 0x7F) }
+        ByteScan.isFieldValue(s)
     }
 
     static func append(_ s: String, to out: inout [UInt8]) {

@@ -274,6 +274,31 @@ import Testing
         #expect(ByteScan.contains("a/b") { $0 == UInt8(ascii: "/") })
     }
 
+    /// The word-at-a-time checks against their byte-by-byte definitions: every byte value, at
+    /// every position of strings of 1 to 20 bytes (inside the first word, at a word's edge, in
+    /// the tail), among bytes that pass (ASCII and UTF-8 continuation bytes).
+    @Test func wordAtATimeChecksAgreeWithTheDefinitions() {
+        let lineBreakFree = { (b: [UInt8]) in !b.contains { $0 == 13 || $0 == 10 || $0 == 0 } }
+        let fieldValue = { (b: [UInt8]) in b.allSatisfy { $0 == 9 || ($0 >= 0x20 && $0 != 0x7F) } }
+        var mismatches: [String] = []
+        for length in 1...20 {
+            for position in 0..<length {
+                for value in 0...255 {
+                    var bytes = (0..<length).map { UInt8(ascii: "a") + UInt8($0 % 26) }
+                    bytes[position] = UInt8(value)
+                    // Invalid UTF-8 is repaired by String(decoding:); check the bytes it holds.
+                    let s = String(decoding: bytes, as: UTF8.self)
+                    let held = Array(s.utf8)
+                    if ByteScan.hasLineBreak(s) == lineBreakFree(held) { mismatches.append("line break \(held)") }
+                    if ByteScan.isFieldValue(s) != fieldValue(held) { mismatches.append("field value \(held)") }
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+        #expect(ByteScan.isFieldValue("é\tvalue with spaces and ünïcode, long enough for several words"))
+        #expect(!ByteScan.isFieldValue("a value with spaces that ends in a DEL\u{7F}"))
+    }
+
     @Test func prefixWithAndWithoutCase() {
         #expect(ByteScan.hasPrefix("x-oss-meta", "x-oss-"))
         #expect(!ByteScan.hasPrefix("X-Oss-Meta", "x-oss-"))
