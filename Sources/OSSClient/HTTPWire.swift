@@ -33,7 +33,7 @@ final class HTTPWire: Wire {
     }
 
     func execute<T: Sendable>(_ request: WireRequest, handler: (WireResponse) async throws -> T) async throws -> T {
-        var headers = HTTPHeaders(request.headers, reservingExtra: 2)  // Host, and Content-Length or a proxy's
+        var headers = HTTPHeaders(named: request.headers, reservingExtra: 2)  // Host, and Content-Length or a proxy's
         headers.replaceOrAdd(name: "Host", value: request.address.hostHeader)
         let endpoint: Endpoint
         let target: String
@@ -67,9 +67,8 @@ final class HTTPWire: Wire {
             http.uploadProgress = { sent, _ in progress(sent) }
         }
         do {
-            return try await client.exchange(http, signal: request.signal) { response in
-                let head = OSSResponseHead(
-                    statusCode: response.status, headers: response.headers.map { (name: $0.name, value: $0.value) })
+            return try await client.exchange(http, signal: request.signal, adoptingSignal: request.signalIsTheCall) { response in
+                let head = OSSResponseHead(statusCode: response.status, fields: response.headers)
                 return try await handler(WireResponse(head: head, body: HTTPResponseReader(response, hasBody: hasBody)))
             }
         } catch let e as HTTPClientError {

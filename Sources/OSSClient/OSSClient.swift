@@ -264,9 +264,10 @@ extension OSSClient {
             do {
                 try Task.checkCancellation()
                 if let deadline, ContinuousClock.now >= deadline { throw OSSClient.deadlinePassed(after: nil) }
-                var signed: [(String, String)] = []
+                // Named pairs, the signer's and the wire's type: signed and sent without a copy.
+                var signed: [(name: String, value: String)] = []
                 signed.reserveCapacity(headers.count + 7)  // User-Agent, Date and the signer's five: one allocation
-                signed.append(contentsOf: headers)
+                for h in headers { signed.append((name: h.0, value: h.1)) }
                 if addsUserAgent { signed.append(("User-Agent", configuration.userAgent)) }
                 let time = signingTime()
                 signed.append(("Date", time.rfc1123))
@@ -283,7 +284,7 @@ extension OSSClient {
                     : nil
                 let request = WireRequest(
                     method: op.method, address: address, headers: signed, contentLength: contentLength, body: upload,
-                    deadline: deadline, signal: callSignal, metrics: recorder)
+                    deadline: deadline, signal: callSignal, signalIsTheCall: true, metrics: recorder)
                 let value = try await wire.execute(request) { response in
                     let head = response.head
                     guard (200..<300).contains(head.statusCode) else {

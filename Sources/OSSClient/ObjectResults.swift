@@ -1,22 +1,34 @@
 import OSSCore
+internal import OSSHTTP
 import OSSProtocol
 
 /// A response's status and headers, with case-insensitive lookup.
 public struct OSSResponseHead: Sendable {
     public var statusCode: Int
     /// Headers in the order received.
-    public var headers: [(name: String, value: String)]
+    public var headers: [(name: String, value: String)] {
+        get { fields.map { (name: $0.name, value: $0.value) } }
+        set { fields = HTTPHeaders(newValue.map { ($0.name, $0.value) }) }
+    }
+    /// The headers as the HTTP layer parsed them: an answer's head is kept as it arrived, not
+    /// copied into another array of pairs on every request (what `headers` makes when asked).
+    private var fields: HTTPHeaders
     /// What the call cost, on the head `OSSClient.send(_:progress:)` returns (empty elsewhere).
     public var metrics = OSSRequestMetrics()
 
     public init(statusCode: Int, headers: [(name: String, value: String)]) {
         self.statusCode = statusCode
-        self.headers = headers
+        self.fields = HTTPHeaders(headers.map { ($0.name, $0.value) })
+    }
+
+    init(statusCode: Int, fields: HTTPHeaders) {
+        self.statusCode = statusCode
+        self.fields = fields
     }
 
     /// The first value of a header (case-insensitive).
     public func header(_ name: String) -> String? {
-        headers.first { ASCIICase.equal($0.name, name) }?.value
+        fields[name]
     }
 
     /// `x-oss-request-id`.

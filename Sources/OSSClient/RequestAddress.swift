@@ -51,6 +51,7 @@ package struct RequestAddress: Sendable, Hashable {
 
     /// `a=1&b&c=x%20y`: names and values percent-encoded (unreserved kept), in the order given.
     package static func encodeQuery(_ query: [(String, String?)]) -> String {
+        if query.isEmpty { return "" }  // most object requests: no array, no join
         var parts: [String] = []
         parts.reserveCapacity(query.count)
         for (name, value) in query {

@@ -14,15 +14,19 @@ struct SignerAdapter: RequestSigning {
     }
 
     func sign(
-        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
-        time: UTCTime
+        method: String, bucket: String?, key: String?, query: [(String, String?)],
+        headers: inout [(name: String, value: String)], time: UTCTime
     ) async throws {
-        let request = SigningRequest(
-            method: method, bucket: bucket, key: key, query: query.map { (name: $0.0, value: $0.1) },
-            headers: headers.map { (name: $0.0, value: $0.1) })
+        // The request shares the caller's array (no copy); it is emptied once signed, so the
+        // merge below changes the caller's array in place instead of copying it.
+        var request = SigningRequest(
+            method: method, bucket: bucket, key: key, query: query.isEmpty ? [] : query.map { (name: $0.0, value: $0.1) },
+            headers: headers)
+        defer { request.headers = [] }
         let added: [(name: String, value: String)]
         do {
             added = try await signer.sign(request, at: time)
+            request.headers = []
         } catch let e as SigningError {
             throw OSSClientError(SignerAdapter.kind(of: e), e.description, underlying: e)
         } catch let e as OSSClientError {

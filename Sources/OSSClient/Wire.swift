@@ -5,7 +5,7 @@ struct WireRequest: Sendable {
     var method: String
     var address: RequestAddress
     /// All headers to send except `Content-Length` (from `contentLength`) and `Host` (from the address).
-    var headers: [(String, String)]
+    var headers: [(name: String, value: String)]
     /// The body length; `nil` with a body means chunked transfer coding.
     var contentLength: Int64?
     /// The body, or `nil` for none.
@@ -14,6 +14,9 @@ struct WireRequest: Sendable {
     var deadline: ContinuousClock.Instant?
     /// An extra cancel source (an upload handle's pause or abort): firing it aborts the exchange at once.
     var signal: CancellationSignal? = nil
+    /// `signal` is the call's own (made for this call, fired only for it): the HTTP layer may
+    /// fire it itself for a deadline or task cancellation instead of linking a signal of its own.
+    var signalIsTheCall = false
     /// Where the wire puts the exchange's metrics once it is over (when it had a connection).
     var metrics: WireMetrics? = nil
 }
@@ -97,7 +100,7 @@ protocol RequestSigning: Sendable {
     ///   - time: the signing time, already corrected for clock skew.
     /// - Throws: `OSSClientError` (`.credentials`, `.invalidArgument`).
     func sign(
-        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
+        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(name: String, value: String)],
         time: UTCTime
     ) async throws
 }

@@ -28,9 +28,10 @@ final class Exchange {
         if case .bytes(let body) = request.body.storage, !framing.expectContinue,
             body.count <= 64 * 1024
         {
-            // Head and a small body in one write, from one buffer (copied once, written as it is).
-            let all = UnsafeMutableRawBufferPointer.allocate(byteCount: head.count + body.count, alignment: 16)
-            defer { all.deallocate() }
+            // Head and a small body in one write, from the connection's send buffer (copied
+            // once, written as it is).
+            let all = UnsafeMutableRawBufferPointer(
+                rebasing: connection.sendBuffer(atLeast: head.count + body.count)[0..<(head.count + body.count)])
             head.withUnsafeBytes { all.copyMemory(from: $0) }
             body.withUnsafeBytes { UnsafeMutableRawBufferPointer(rebasing: all[head.count...]).copyMemory(from: $0) }
             context.bodyStarted = true

@@ -59,8 +59,12 @@ public final class HTTPClient: Sendable {
 
     /// `execute(_:signal:handler:)` on the caller's executor: for the layer above (OSSClient),
     /// whose own public calls already left the caller's actor, so each request makes no hop here.
+    /// - Parameter adoptingSignal: the request fires `external` itself (deadline, task
+    ///   cancellation) instead of a signal of its own that `external` forwards to: for a caller
+    ///   whose signal belongs to one call and ends with it (OSSClient's call signal), which saves
+    ///   a signal and its link on every request.
     package func exchange<T>(
-        _ request: HTTPRequest, signal external: CancellationSignal? = nil,
+        _ request: HTTPRequest, signal external: CancellationSignal? = nil, adoptingSignal: Bool = false,
         handler: (HTTPStreamingResponse) async throws -> T
     ) async throws -> T {
         let (head, framing): ([UInt8], HTTPRequestEncoder.Framing)
@@ -69,8 +73,9 @@ public final class HTTPClient: Sendable {
         } catch {
             throw HTTPClientError(.invalidRequest, error.message)
         }
-        let signal = CancellationSignal()
-        let externalKey = external?.forward(to: signal)
+        let adopted = adoptingSignal ? external : nil
+        let signal = adopted ?? CancellationSignal()
+        let externalKey = adopted == nil ? external?.forward(to: signal) : nil
         defer { external?.remove(externalKey) }
         // The request's own deadline (the layer above computed it once for the whole call), else
         // the configured total from now.

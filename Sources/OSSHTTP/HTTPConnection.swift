@@ -23,6 +23,20 @@ final class HTTPConnection: @unchecked Sendable {
         self.readBuffer = .allocate(byteCount: 64 * 1024, alignment: 16)
     }
 
+    /// Where a request's head and small body are put together for one write, kept for the
+    /// connection's next request (a small request then allocates no buffer); grown on demand.
+    private var sendBuffer: UnsafeMutableRawBufferPointer? = nil
+
+    /// The send buffer, at least `count` bytes long. Valid until the next call or the end of the
+    /// connection; one exchange at a time uses it.
+    func sendBuffer(atLeast count: Int) -> UnsafeMutableRawBufferPointer {
+        if let b = sendBuffer, b.count >= count { return b }
+        sendBuffer?.deallocate()
+        let b = UnsafeMutableRawBufferPointer.allocate(byteCount: (count + 4095) & ~4095, alignment: 16)
+        sendBuffer = b
+        return b
+    }
+
     /// Closes the stream; only the owner calls this, once.
     func close() {
         guard !closed else { return }
@@ -33,5 +47,6 @@ final class HTTPConnection: @unchecked Sendable {
     deinit {
         if !closed { stream.close() }
         readBuffer.deallocate()
+        sendBuffer?.deallocate()
     }
 }

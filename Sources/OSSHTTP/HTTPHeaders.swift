@@ -31,6 +31,14 @@ public struct HTTPHeaders: Sendable, Hashable, RandomAccessCollection, Expressib
         self.fields = all
     }
 
+    /// Named pairs (the client layer's type), with room for `extra` more.
+    package init(named fields: [(name: String, value: String)], reservingExtra extra: Int) {
+        var all: [HTTPField] = []
+        all.reserveCapacity(fields.count + extra)
+        for f in fields { all.append(HTTPField(name: f.name, value: f.value)) }
+        self.fields = all
+    }
+
     public init(dictionaryLiteral elements: (String, String)...) {
         self.init(elements)
     }

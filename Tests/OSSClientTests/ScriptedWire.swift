@@ -120,7 +120,7 @@ final class ScriptedWire: Wire {
 struct MarkingSigner: RequestSigning {
     let times = PThreadMutex<[UTCTime]>([])
     func sign(
-        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(String, String)],
+        method: String, bucket: String?, key: String?, query: [(String, String?)], headers: inout [(name: String, value: String)],
         time: UTCTime
     ) async throws {
         times.withLock { $0.append(time) }
