@@ -287,8 +287,10 @@ struct ReferenceBenchmark {
         }
     }
 
-    /// The spin of the busy-polling row and layer: about the time the refserver takes to answer.
-    static let busyPolling = Duration.microseconds(50)
+    /// The spin of the busy-polling row and layer: about the time the refserver takes to answer
+    /// (`OSSWIRE_BENCH_SPIN_US` sets another, in microseconds).
+    static let busyPolling = Duration.microseconds(
+        getenv("OSSWIRE_BENCH_SPIN_US").flatMap { Int(String(cString: $0)) } ?? 50)
 
     func small(serverBinary: String, clientBinary: String) async throws {
         let file = try Scratch.file(size: 4096)
