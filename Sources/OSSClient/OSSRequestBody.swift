@@ -252,7 +252,7 @@ final class CRC64Accumulator: Sendable {
     /// Compares with the server's `x-oss-hash-crc64ecma` header.
     /// - Throws: `OSSClientError` (`.crcMismatch`) when the header is present and differs.
     func verify(serverHeader: String?, what: String) throws {
-        guard let serverHeader, let reported = UInt64(serverHeader.trimmingWhitespace()) else { return }
+        guard let serverHeader, let reported = ByteScan.decimalUInt64(serverHeader) else { return }
         let computed = value
         if computed != reported { throw OSSClientError.crcMismatch(expected: computed, reported: reported, what: what) }
     }

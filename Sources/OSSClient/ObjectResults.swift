@@ -35,7 +35,7 @@ public struct OSSResponseHead: Sendable {
     public var requestId: String { header(OSSHeader.requestId) ?? "" }
 
     /// `x-oss-hash-crc64ecma` as a number.
-    public var crc64: UInt64? { header(OSSHeader.crc64).flatMap { UInt64($0.trimmingWhitespace()) } }
+    public var crc64: UInt64? { header(OSSHeader.crc64).flatMap(ByteScan.decimalUInt64) }
 
     /// `ETag` as sent (with its quotes).
     public var etag: String? { header("etag") }

@@ -1,3 +1,4 @@
+import Synchronization
 import OSSCore
 internal import OSSHTTP
 import OSSProtocol
@@ -101,10 +102,9 @@ public struct RetryPolicy: Sendable, Hashable {
 /// A client-wide limit on retries, so an outage does not multiply the load on a struggling
 /// service: each retry spends tokens (timeouts more), each success gives one back.
 package final class RetryBudget: Sendable {
-    private struct State {
-        var tokens: Int
-    }
-    private let state: PThreadMutex<State>
+    /// An atomic, not a lock: every successful request refunds, and a full budget (the usual
+    /// state) then costs one load.
+    private let tokens: Atomic<Int>
     /// The most tokens held.
     package let capacity: Int
     /// The cost of a retry after a timeout.
@@ -116,25 +116,34 @@ package final class RetryBudget: Sendable {
         self.capacity = capacity
         self.retryCost = retryCost
         self.timeoutCost = timeoutCost
-        state = PThreadMutex(State(tokens: capacity))
+        tokens = Atomic(capacity)
     }
 
     /// Tokens left.
-    package var available: Int { state.withLock { $0.tokens } }
+    package var available: Int { tokens.load(ordering: .relaxed) }
 
     /// Takes the cost of one retry.
     /// - Returns: `false` when the budget is spent (do not retry).
     package func spend(afterTimeout: Bool) -> Bool {
         let cost = afterTimeout ? timeoutCost : retryCost
-        return state.withLock { s in
-            guard s.tokens >= cost else { return false }
-            s.tokens -= cost
-            return true
+        var current = tokens.load(ordering: .relaxed)
+        while current >= cost {
+            let (exchanged, found) = tokens.compareExchange(
+                expected: current, desired: current - cost, ordering: .relaxed)
+            if exchanged { return true }
+            current = found
         }
+        return false
     }
 
     /// Gives a token back after a successful request.
     package func refund() {
-        state.withLock { s in s.tokens = min(capacity, s.tokens + 1) }
+        var current = tokens.load(ordering: .relaxed)
+        while current < capacity {
+            let (exchanged, found) = tokens.compareExchange(
+                expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return }
+            current = found
+        }
     }
 }

@@ -22,43 +22,39 @@ struct WireRequest: Sendable {
 }
 
 /// The metrics of a call's latest attempt, and how many attempts it made; filled by the wire.
-final class WireMetrics: Sendable {
-    private struct State {
-        var last: OSSRequestMetrics? = nil
-        var attempts = 0
-    }
-    private let state = PThreadMutex(State())
+///
+/// `@unchecked Sendable` without a lock: one call's task does everything with it, one step after
+/// another (the call starts attempts and reads the result; the wire records from inside
+/// `execute`, which that task runs). It is `Sendable` only to ride in the wire's `@Sendable`
+/// metrics callback.
+final class WireMetrics: @unchecked Sendable {
+    private var last: OSSRequestMetrics? = nil
+    private var attempts = 0
 
     /// A new attempt starts: the previous one's phases are dropped.
     func startAttempt() {
-        state.withLock { s in
-            s.attempts += 1
-            s.last = nil
-        }
+        attempts += 1
+        last = nil
     }
 
     /// The wire's report for the current attempt.
     func record(_ metrics: OSSRequestMetrics) {
-        state.withLock { $0.last = metrics }
+        last = metrics
     }
 
     /// For a call that succeeded: the current attempt's metrics, or (a scripted wire reported
     /// none) empty phases, with the attempts counted.
     var result: OSSRequestMetrics {
-        state.withLock { s in
-            var m = s.last ?? OSSRequestMetrics()
-            m.attempts = max(1, s.attempts)
-            return m
-        }
+        var m = last ?? OSSRequestMetrics()
+        m.attempts = max(1, attempts)
+        return m
     }
 
     /// The current attempt's metrics with the attempts counted so far; nil when it had no connection.
     var current: OSSRequestMetrics? {
-        state.withLock { s in
-            guard var m = s.last else { return nil }
-            m.attempts = max(1, s.attempts)
-            return m
-        }
+        guard var m = last else { return nil }
+        m.attempts = max(1, attempts)
+        return m
     }
 }
 

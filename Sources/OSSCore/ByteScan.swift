@@ -35,6 +35,34 @@ package enum ByteScan {
         return s.utf8.allSatisfy { set.contains($0) }
     }
 
+    /// `s` as a decimal `UInt64` (an optional `+`, then digits) once ASCII spaces, tabs, CR and
+    /// LF around it are dropped; `nil` for anything else or more than `UInt64.max`. What
+    /// `UInt64(ASCIISpace.trimmed(s, lineBreaks: true))` gives, read in place (the CRC64 header
+    /// of every answer is read this way, twice).
+    package static func decimalUInt64(_ s: String) -> UInt64? {
+        func parse(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
+            @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 10 }
+            var lo = 0
+            var hi = b.count
+            while lo < hi, isSpace(b[lo]) { lo += 1 }
+            while hi > lo, isSpace(b[hi - 1]) { hi -= 1 }
+            if lo < hi, b[lo] == UInt8(ascii: "+") { lo += 1 }
+            guard lo < hi else { return nil }
+            var n: UInt64 = 0
+            for i in lo..<hi {
+                let d = b[i] &- 48
+                guard d < 10 else { return nil }
+                let (m, o1) = n.multipliedReportingOverflow(by: 10)
+                let (a, o2) = m.addingReportingOverflow(UInt64(d))
+                if o1 || o2 { return nil }
+                n = a
+            }
+            return n
+        }
+        if let result = s.utf8.withContiguousStorageIfAvailable(parse) { return result }
+        return Array(s.utf8).withUnsafeBufferPointer(parse)
+    }
+
     /// Whether `s` holds CR, LF or NUL: what would end a header line or a C string early.
     /// Eight bytes at a time (every header name and value of every request passes here).
     package static func hasLineBreak(_ s: String) -> Bool {

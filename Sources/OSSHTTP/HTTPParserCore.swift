@@ -145,6 +145,7 @@ enum HeadParsing {
         // thousands of lines fails at the limit, not after reserving for all of them).
         headers.reserveCapacity(min(lines.underestimatedCount, limits.maxHeaderCount + 1))
         var n = 0
+        let token = ByteSet.token
         for line in lines {
             if line.isEmpty { continue }
             // Over the line's bytes directly (every response head of every request comes here).
@@ -156,7 +157,7 @@ enum HeadParsing {
                 var colon = 0
                 while colon < p.count, p[colon] != HTTPSyntax.colon { colon += 1 }
                 guard colon < p.count else { throw HTTPParserError.invalidHeader.with("no colon in a field line") }
-                guard colon > 0, UnsafeBufferPointer(rebasing: p[0..<colon]).allSatisfy(HTTPSyntax.isTokenChar) else {
+                guard colon > 0, UnsafeBufferPointer(rebasing: p[0..<colon]).allSatisfy({ token.contains($0) }) else {
                     throw HTTPParserError.invalidHeader.with("bad field name")
                 }
                 var start = colon + 1

@@ -299,6 +299,18 @@ import Testing
         #expect(!ByteScan.isFieldValue("a value with spaces that ends in a DEL\u{7F}"))
     }
 
+    /// The in-place decimal read agrees with `UInt64(trimmed)` on what servers send and on what
+    /// they should not.
+    @Test func decimalUInt64AgreesWithTheStandardParse() {
+        let samples = [
+            "0", "42", " 42", "42 ", "\t42\r\n", "+7", "18446744073709551615", "18446744073709551616",
+            "", " ", "4 2", "-1", "0x10", "12a", "١٢", "00012", "+", "99999999999999999999",
+        ]
+        for s in samples {
+            #expect(ByteScan.decimalUInt64(s) == UInt64(ASCIISpace.trimmed(s, lineBreaks: true)), "\(s)")
+        }
+    }
+
     @Test func prefixWithAndWithoutCase() {
         #expect(ByteScan.hasPrefix("x-oss-meta", "x-oss-"))
         #expect(!ByteScan.hasPrefix("X-Oss-Meta", "x-oss-"))
