@@ -58,9 +58,7 @@ final class HTTPWire: Wire {
         http.expectContinue = false
         http.deadline = request.deadline
         http.bodyObserver = request.body?.observer
-        if let sink = request.metrics {
-            http.metricsHandler = { sink.record(HTTPWire.metrics($0)) }
-        }
+        http.metricsSink = request.metrics
         // OSSHTTP counts the bytes that went out (the one place); the call's tracker keeps the
         // figure monotonic across attempts.
         if let progress = request.body?.progress {
@@ -153,4 +151,8 @@ final class HTTPResponseReader: WireResponseBody {
             throw HTTPWire.map(e, hasBody: hasBody)
         }
     }
+}
+
+extension WireMetrics: HTTPMetricsSink {
+    func record(_ metrics: HTTPMetrics) { record(HTTPWire.metrics(metrics)) }
 }

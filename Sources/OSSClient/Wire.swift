@@ -25,8 +25,8 @@ struct WireRequest: Sendable {
 ///
 /// `@unchecked Sendable` without a lock: one call's task does everything with it, one step after
 /// another (the call starts attempts and reads the result; the wire records from inside
-/// `execute`, which that task runs). It is `Sendable` only to ride in the wire's `@Sendable`
-/// metrics callback.
+/// `execute`, which that task runs). It is `Sendable` only because OSSHTTP's metrics sink (the
+/// request's, which it is) must be.
 final class WireMetrics: @unchecked Sendable {
     private var last: OSSRequestMetrics? = nil
     private var attempts = 0

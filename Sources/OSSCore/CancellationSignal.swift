@@ -27,11 +27,14 @@ public final class CancellationSignal: Sendable {
     private enum Handler {
         case run(@Sendable (Reason) -> Void)
         case forward(CancellationSignal)
+        /// Aborts a stream: what every request registers while it runs, without a closure.
+        case abort(any ByteStream)
 
         func callAsFunction(_ reason: Reason) {
             switch self {
             case .run(let body): body(reason)
             case .forward(let signal): signal.cancel(reason)
+            case .abort(let stream): stream.abort()
             }
         }
     }
@@ -81,6 +84,13 @@ public final class CancellationSignal: Sendable {
     @discardableResult
     public func forward(to other: CancellationSignal) -> Int? {
         register(.forward(other))
+    }
+
+    /// Aborts `stream` when this signal fires (at once, if it already has).
+    /// - Returns: a key for `remove(_:)`, or `nil` when the stream was already aborted.
+    @discardableResult
+    public func abortOnCancel(_ stream: any ByteStream) -> Int? {
+        register(.abort(stream))
     }
 
     private func register(_ handler: Handler) -> Int? {

@@ -88,6 +88,7 @@ public final class HTTPClient: Sendable {
         }
         defer { deadlineTask?.cancel() }
         let context = RequestContext(signal: signal)
+        if let sink = request.metricsSink { context.sink = sink }
         do {
             let value = try await withTaskCancellationHandler {
                 try await run(request, head: head, framing: framing, context: context, handler: handler)
@@ -136,7 +137,7 @@ public final class HTTPClient: Sendable {
             throw context.fail(error)
         }
         context.connected(connection, reused: reused)
-        let key = signal.onCancel { [stream = connection.stream] _ in stream.abort() }
+        let key = signal.abortOnCancel(connection.stream)
         do {
             connection.stream.idleTimeout = configuration.idleTimeout
             connection.requestCount += 1
@@ -145,7 +146,7 @@ public final class HTTPClient: Sendable {
             signal.remove(key)
             // After the handler is removed, a fired signal means it may have aborted the stream.
             let reuse = clean && !signal.isCancelled && connection.parser.canReuseConnection
-                && !request.headers.containsToken("close", in: "Connection")
+                && !(framing.hasConnectionField && request.headers.containsToken("close", in: "Connection"))
             pool.release(connection, endpoint: request.endpoint, reuse: reuse)
             return value
         } catch let error as HandlerError {
@@ -182,6 +183,8 @@ final class RequestContext {
     private var stream: (any ByteStream)?
     /// Whether a connection was obtained (metrics then mean something).
     var hadConnection = false
+    /// The request's `metricsSink`, told the final metrics as `metricsHandler` is.
+    var sink: (any HTTPMetricsSink)? = nil
 
     init(signal: CancellationSignal) {
         self.signal = signal
@@ -193,6 +196,7 @@ final class RequestContext {
         hadConnection = false
         if metrics.total == .zero { metrics.total = ContinuousClock.now - start }
         request.metricsHandler?(metrics)
+        sink?.record(metrics)
     }
 
     func connected(_ connection: HTTPConnection, reused: Bool) {

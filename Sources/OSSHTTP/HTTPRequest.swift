@@ -26,6 +26,9 @@ public struct HTTPRequest: Sendable {
     /// then runs to the end of the request even when the body was not read to its end). Not called
     /// when the request failed before it had a connection.
     public var metricsHandler: (@Sendable (HTTPMetrics) -> Void)? = nil
+    /// Told the final metrics as `metricsHandler` is: for the layer above, whose recorder is an
+    /// object already (no closure made for each request).
+    package var metricsSink: (any HTTPMetricsSink)? = nil
 
     public init(
         method: HTTPMethod, endpoint: Endpoint, target: String = "/", headers: HTTPHeaders = [:],
@@ -106,4 +109,9 @@ public struct HTTPValidationError: Error, Sendable, Hashable, CustomStringConver
     public let message: String
     public init(_ message: String) { self.message = message }
     public var description: String { "invalid HTTP request: \(message)" }
+}
+
+/// Where the layer above takes a request's final metrics (see `HTTPRequest.metricsSink`).
+package protocol HTTPMetricsSink: AnyObject, Sendable {
+    func record(_ metrics: HTTPMetrics)
 }

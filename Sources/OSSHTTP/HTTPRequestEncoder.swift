@@ -11,6 +11,16 @@ public enum HTTPRequestEncoder {
         public let contentLength: Int64?
         /// `Expect: 100-continue` was added.
         public let expectContinue: Bool
+        /// The caller's headers hold a `Connection` field (whether it says `close` is looked up
+        /// only then, once the exchange is over).
+        let hasConnectionField: Bool
+
+        init(chunked: Bool, contentLength: Int64?, expectContinue: Bool, hasConnectionField: Bool = true) {
+            self.chunked = chunked
+            self.contentLength = contentLength
+            self.expectContinue = expectContinue
+            self.hasConnectionField = hasConnectionField
+        }
     }
 
     /// Checks the method, target, host and every header field.
@@ -23,6 +33,7 @@ public enum HTTPRequestEncoder {
     struct Present {
         var host = false
         var expect = false
+        var connection = false
         /// The `Content-Length` value, when one was given.
         var contentLength: Int64? = nil
     }
@@ -55,6 +66,8 @@ public enum HTTPRequestEncoder {
                 present.host = true
             case 6 where HTTPHeaders.equalNames(field.name, "Expect"):
                 present.expect = true
+            case 10 where HTTPHeaders.equalNames(field.name, "Connection"):
+                present.connection = true
             case 14 where HTTPHeaders.equalNames(field.name, "Content-Length"):
                 lengths += 1
                 guard lengths == 1, let n = HTTPSyntax.parseDecimal(Array(field.value.utf8)) else {
@@ -103,7 +116,10 @@ public enum HTTPRequestEncoder {
         let expect = request.expectContinue && (length ?? 1) > 0
         if expect && !present.expect { appendField("Expect", "100-continue", to: &out) }
         HTTPSyntax.appendCRLF(&out)
-        return (out, Framing(chunked: chunked, contentLength: length, expectContinue: expect))
+        return (
+            out,
+            Framing(chunked: chunked, contentLength: length, expectContinue: expect, hasConnectionField: present.connection)
+        )
     }
 
     /// The line that starts a chunk of `size` bytes (RFC 9112 §7.1): hex size and CRLF.

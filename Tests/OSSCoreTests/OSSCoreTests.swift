@@ -143,6 +143,23 @@ import Testing
         #expect(count.value == 11)
     }
 
+    /// A request registers its stream's abort (no closure): firing aborts it once; registered
+    /// after the signal fired, it aborts at once; removed, it never does.
+    @Test func abortOnCancelAbortsTheStream() {
+        let signal = CancellationSignal()
+        let stream = AbortCountingStream()
+        let kept = AbortCountingStream()
+        signal.abortOnCancel(stream)
+        signal.remove(signal.abortOnCancel(kept))
+        signal.cancel(.paused)
+        signal.cancel(.disabled)
+        #expect(stream.aborts.value == 1)
+        #expect(kept.aborts.value == 0)
+        let late = AbortCountingStream()
+        #expect(signal.abortOnCancel(late) == nil)
+        #expect(late.aborts.value == 1)
+    }
+
     @Test func removedHandlerDoesNotRun() {
         let signal = CancellationSignal()
         let count = Counter()
@@ -343,4 +360,18 @@ final class Counter: Sendable {
     let v = PThreadMutex(0)
     func add(_ n: Int) { v.withLock { $0 += n } }
     var value: Int { v.withLock { $0 } }
+}
+
+/// A stream that only counts its aborts.
+final class AbortCountingStream: ByteStream {
+    let aborts = Counter()
+    var idleTimeout: Duration? {
+        get { nil }
+        set {}
+    }
+    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int { 0 }
+    func write(_ bytes: UnsafeRawBufferPointer) async throws {}
+    func abort() { aborts.add(1) }
+    func close() {}
+    var isReusable: Bool { false }
 }
