@@ -225,17 +225,20 @@ struct StreamChunks: AsyncSequence, Sendable {
     func makeAsyncIterator() -> AsyncIterator { AsyncIterator(box: box, taken: nil) }
 }
 
-/// A CRC64 updated from whichever task streams the body, read once the response arrived.
-final class CRC64Accumulator: Sendable {
-    private let state = PThreadMutex((crc: CRC64(), count: Int64(0)))
+/// A CRC64 updated as the body goes out (or the answer comes in), read once the response arrived.
+///
+/// `@unchecked Sendable` without a lock: one call's task feeds and reads it, one step after
+/// another (the body's observer and the answer's pump run inside the exchange, the checks after
+/// it). It is `Sendable` only because the observer that holds it must be.
+final class CRC64Accumulator: @unchecked Sendable {
+    private var crc = CRC64()
+    private var count: Int64 = 0
 
     init() {}
 
     func update(_ bytes: UnsafeRawBufferPointer) {
-        state.withLock {
-            $0.crc.update(bytes)
-            $0.count += Int64(bytes.count)
-        }
+        crc.update(bytes)
+        count += Int64(bytes.count)
     }
 
     func update(_ bytes: [UInt8]) {
@@ -243,11 +246,12 @@ final class CRC64Accumulator: Sendable {
     }
 
     func reset() {
-        state.withLock { $0 = (CRC64(), 0) }
+        crc = CRC64()
+        count = 0
     }
 
-    var value: UInt64 { state.withLock { $0.crc.value } }
-    var byteCount: Int64 { state.withLock { $0.count } }
+    var value: UInt64 { crc.value }
+    var byteCount: Int64 { count }
 
     /// Compares with the server's `x-oss-hash-crc64ecma` header.
     /// - Throws: `OSSClientError` (`.crcMismatch`) when the header is present and differs.

@@ -108,7 +108,7 @@ public enum HTTPRequestEncoder {
         var chunked = false
         if let length {
             let expectsBody = length > 0 || ["PUT", "POST", "PATCH"].contains(request.method.rawValue)
-            if expectsBody && !userLength { appendField("Content-Length", String(length), to: &out) }
+            if expectsBody && !userLength { appendContentLength(length, to: &out) }
         } else {
             chunked = true
             appendField("Transfer-Encoding", "chunked", to: &out)
@@ -147,6 +147,27 @@ public enum HTTPRequestEncoder {
         out.append(HTTPSyntax.colon)
         out.append(HTTPSyntax.sp)
         HTTPSyntax.append(value, to: &out)
+        HTTPSyntax.appendCRLF(&out)
+    }
+
+    /// `Content-Length: <n>` and CRLF, the digits written straight into `out` (`String(n)`
+    /// allocated a string for every request with a body).
+    static func appendContentLength(_ n: Int64, to out: inout [UInt8]) {
+        HTTPSyntax.append("Content-Length: ", to: &out)
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        )
+        withUnsafeMutableBytes(of: &digits) { d in
+            var v = UInt64(max(0, n))
+            var i = d.count
+            repeat {
+                i -= 1
+                d[i] = UInt8(ascii: "0") + UInt8(v % 10)
+                v /= 10
+            } while v > 0
+            out.append(contentsOf: d[i...])
+        }
         HTTPSyntax.appendCRLF(&out)
     }
 

@@ -24,6 +24,14 @@ struct HTTPRequestEncoderTests {
         #expect(framing.contentLength == 5)
     }
 
+    /// The length's digits are written by hand: every width up to Int64's largest.
+    @Test func contentLengthDigitsForEveryWidth() throws {
+        for n: Int64 in [1, 9, 10, 99, 100, 4096, 65_536, 5_368_709_120, 999_999_999_999, Int64.max] {
+            let r = HTTPRequest(method: .put, endpoint: endpoint, target: "/k", body: .stream(AsyncStream<[UInt8]> { $0.finish() }, length: n))
+            #expect(try text(r).contains("\r\nContent-Length: \(n)\r\n"))
+        }
+    }
+
     @Test func emptyPutSendsZeroLengthButGetSendsNone() throws {
         #expect(try text(HTTPRequest(method: .put, endpoint: endpoint, target: "/k")).contains("Content-Length: 0\r\n"))
         #expect(try !text(HTTPRequest(method: .get, endpoint: endpoint, target: "/k")).contains("Content-Length"))
