@@ -69,6 +69,13 @@ import Testing
         #expect(PercentEncoding.encode("AZaz09-._~") == "AZaz09-._~")
         #expect(PercentEncoding.encode("[dir/key]".dropFirst().dropLast(), allowed: .unreservedAndSlash) == "dir/key")
         #expect(PercentEncoding.encode("é", allowed: PercentEncoding.Allowed { $0 >= 0x80 }) == "é")
+        // A plain run, then escapes and plain bytes mixed: appended onto bytes already there.
+        var out = Array("x=".utf8)
+        PercentEncoding.append("dir/a b+c/ü~z", allowed: .unreservedAndSlash, to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x=dir/a%20b%2Bc/%C3%BC~z")
+        for text in ["", "plain", " lead", "trail ", "多字节/キー 1", "\u{7F}\u{0}%"] {
+            #expect(PercentEncoding.decode(PercentEncoding.encode(text)) == text)
+        }
         let odd = PercentEncoding.Allowed { $0 % 3 == 0 }
         for b in 0...255 { #expect(odd.contains(UInt8(b)) == (b % 3 == 0)) }
         #expect(PercentEncoding.decode("demo%2Fmultipart.data") == "demo/multipart.data")
