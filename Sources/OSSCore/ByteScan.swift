@@ -148,7 +148,7 @@ package enum ByteScan {
 
 /// A set of byte values as a 256-bit table, for `ByteScan.allIn`.
 package struct ByteSet: Sendable {
-    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+    @usableFromInline var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
 
     /// The bytes that pass `test`.
     package init(_ test: (UInt8) -> Bool) {
@@ -165,7 +165,7 @@ package struct ByteSet: Sendable {
 
     /// One load and a shift, no branch (a switch on the word mispredicted on text that mixes
     /// letters with digits and punctuation).
-    @inline(__always)
+    @inlinable @inline(__always)
     package func contains(_ c: UInt8) -> Bool {
         let word = withUnsafeBytes(of: words) { $0.load(fromByteOffset: Int(c >> 6) &* 8, as: UInt64.self) }
         return word & (UInt64(1) << UInt64(c & 63)) != 0

@@ -189,8 +189,13 @@ enum HeadParsing {
     /// A field name as received: a known one shared, any other decoded.
     static func name(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if bytes.count > 15 {
-            for known in knownLongNames where known.utf8.count == bytes.count && known.utf8.elementsEqual(bytes) {
-                return known
+            for known in knownLongNames where known.utf8.count == bytes.count {
+                // Over both buffers (`elementsEqual` walked the UTF8View by index).
+                let same = known.utf8.withContiguousStorageIfAvailable { k in
+                    for i in 0..<k.count where k[i] != bytes[i] { return false }
+                    return true
+                }
+                if same == true { return known }
             }
         }
         return String(decoding: bytes, as: UTF8.self)
