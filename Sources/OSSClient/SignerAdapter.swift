@@ -22,7 +22,6 @@ struct SignerAdapter: RequestSigning {
         var request = SigningRequest(
             method: method, bucket: bucket, key: key, query: query.isEmpty ? [] : query.map { (name: $0.0, value: $0.1) },
             headers: headers)
-        defer { request.headers = [] }
         let added: [(name: String, value: String)]
         do {
             added = try await signer.sign(request, at: time)

@@ -38,8 +38,8 @@ package enum ASCIICase {
         }
     }
 
-    /// The byte with ASCII `A-Z` lowered. Inlinable: other modules lower names byte by byte.
-    @inlinable @inline(__always)
+    /// The byte with ASCII `A-Z` lowered.
+    @inline(__always)
     package static func lower(_ c: UInt8) -> UInt8 {
         c >= 0x41 && c <= 0x5A ? c | 0x20 : c
     }

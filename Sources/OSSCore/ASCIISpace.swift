@@ -46,7 +46,7 @@ package enum ASCIISpace {
 
     /// The offsets of the first byte that is not a space and just past the last (equal when the
     /// value is all spaces).
-    private static func bounds(_ b: UnsafeBufferPointer<UInt8>, lineBreaks: Bool) -> (Int, Int) {
+    static func bounds(_ b: UnsafeBufferPointer<UInt8>, lineBreaks: Bool) -> (Int, Int) {
         var lo = 0
         var hi = b.count
         while lo < hi && isSpace(b[lo], lineBreaks: lineBreaks) { lo += 1 }

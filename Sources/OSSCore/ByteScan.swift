@@ -26,13 +26,7 @@ package enum ByteScan {
     /// test closure, the optimiser kept calling the test per byte (the header values' check alone
     /// was 4% of a small PutObject's CPU).
     package static func allIn(_ s: String, _ set: ByteSet) -> Bool {
-        if let result = s.utf8.withContiguousStorageIfAvailable({ buffer in
-            for b in buffer where !set.contains(b) { return false }
-            return true
-        }) {
-            return result
-        }
-        return s.utf8.allSatisfy { set.contains($0) }
+        allIn(s, set) { _ in false }
     }
 
     /// `s` as a decimal `UInt64` (an optional `+`, then digits) once ASCII spaces, tabs, CR and
@@ -41,11 +35,7 @@ package enum ByteScan {
     /// of every answer is read this way, twice).
     package static func decimalUInt64(_ s: String) -> UInt64? {
         func parse(_ b: UnsafeBufferPointer<UInt8>) -> UInt64? {
-            @inline(__always) func isSpace(_ c: UInt8) -> Bool { c == 32 || c == 9 || c == 13 || c == 10 }
-            var lo = 0
-            var hi = b.count
-            while lo < hi, isSpace(b[lo]) { lo += 1 }
-            while hi > lo, isSpace(b[hi - 1]) { hi -= 1 }
+            var (lo, hi) = ASCIISpace.bounds(b, lineBreaks: true)
             if lo < hi, b[lo] == UInt8(ascii: "+") { lo += 1 }
             guard lo < hi else { return nil }
             var n: UInt64 = 0

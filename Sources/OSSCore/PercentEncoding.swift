@@ -1,28 +1,8 @@
 /// Percent-encoding (RFC 3986 §2.1) of UTF-8 text.
 package enum PercentEncoding {
     /// Which bytes stay literal: a 256-bit set (no allocation, no reference counting: every
-    /// request's key and query go through here).
-    package struct Allowed: Sendable {
-        @usableFromInline let bits: (UInt64, UInt64, UInt64, UInt64)
-
-        package init(_ predicate: (UInt8) -> Bool) {
-            var words: [UInt64] = [0, 0, 0, 0]
-            for b in 0..<256 where predicate(UInt8(b)) { words[b >> 6] |= 1 << UInt64(b & 63) }
-            bits = (words[0], words[1], words[2], words[3])
-        }
-
-        /// RFC 3986 §2.3 unreserved: `A-Z a-z 0-9 - . _ ~`.
-        package static let unreserved = Allowed { isUnreserved($0) }
-        /// Unreserved plus `/`: the form OSS uses for object keys in paths.
-        package static let unreservedAndSlash = Allowed { isUnreserved($0) || $0 == UInt8(ascii: "/") }
-
-        /// One load and a shift, no branch (as `ByteSet.contains`).
-        @inlinable
-        package func contains(_ byte: UInt8) -> Bool {
-            let word = withUnsafeBytes(of: bits) { $0.load(fromByteOffset: Int(byte >> 6) &* 8, as: UInt64.self) }
-            return (word >> UInt64(byte & 63)) & 1 == 1
-        }
-    }
+    /// request's key and query go through here), the byte table the header checks use too.
+    package typealias Allowed = ByteSet
 
     @inlinable
     static func isUnreserved(_ c: UInt8) -> Bool {
@@ -116,4 +96,11 @@ package enum PercentEncoding {
         }
         return out
     }
+}
+
+extension ByteSet {
+    /// RFC 3986 §2.3 unreserved: `A-Z a-z 0-9 - . _ ~`.
+    package static let unreserved = ByteSet { PercentEncoding.isUnreserved($0) }
+    /// Unreserved plus `/`: the form OSS uses for object keys in paths.
+    package static let unreservedAndSlash = ByteSet { PercentEncoding.isUnreserved($0) || $0 == UInt8(ascii: "/") }
 }

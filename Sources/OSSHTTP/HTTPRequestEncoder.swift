@@ -15,7 +15,7 @@ public enum HTTPRequestEncoder {
         /// only then, once the exchange is over).
         let hasConnectionField: Bool
 
-        init(chunked: Bool, contentLength: Int64?, expectContinue: Bool, hasConnectionField: Bool = true) {
+        init(chunked: Bool, contentLength: Int64?, expectContinue: Bool, hasConnectionField: Bool) {
             self.chunked = chunked
             self.contentLength = contentLength
             self.expectContinue = expectContinue
@@ -154,11 +154,7 @@ public enum HTTPRequestEncoder {
     /// allocated a string for every request with a body).
     static func appendContentLength(_ n: Int64, to out: inout [UInt8]) {
         HTTPSyntax.append("Content-Length: ", to: &out)
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-            UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) = (
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-        )
-        withUnsafeMutableBytes(of: &digits) { d in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { d in  // Int64.max has 19 digits
             var v = UInt64(max(0, n))
             var i = d.count
             repeat {

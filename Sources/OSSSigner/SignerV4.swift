@@ -209,8 +209,9 @@ public struct SignerV4: Sendable {
             // with an encoding check and a call per byte: a seventh of a signature).
             let nameStart = out.count
             out.append(contentsOf: name.utf8)
+            // A-Z lowered by hand: `ASCIICase.lower` stays a call per byte here even inlinable.
             out.withUnsafeMutableBufferPointer { b in
-                for k in nameStart..<b.count where b[k] &- 65 < 26 { b[k] |= 0x20 }  // A-Z lowered
+                for k in nameStart..<b.count where b[k] &- 65 < 26 { b[k] |= 0x20 }
             }
             out.append(UInt8(ascii: ":"))
             let valueStart = out.count
