@@ -10,6 +10,10 @@
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/sendfile.h>
+#include <time.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,6 +78,29 @@ int coss_accept(int fd, struct sockaddr_storage *addr, socklen_t *len) {
 
 ssize_t coss_send(int fd, const void *buf, size_t len) {
     return send(fd, buf, len, MSG_NOSIGNAL);
+}
+
+ssize_t coss_sendfile(int fd, int in, int64_t offset, size_t len) {
+    // sendfile(2) has no MSG_NOSIGNAL: a peer that reset the connection raises SIGPIPE on the
+    // calling thread. Block it for the call, and take back a SIGPIPE this call raised (not one
+    // that was already pending), so the process never sees it.
+    sigset_t pipe, old, pending;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    sigemptyset(&pending);
+    pthread_sigmask(SIG_BLOCK, &pipe, &old);
+    int was_pending = sigpending(&pending) == 0 && sigismember(&pending, SIGPIPE);
+    off_t at = (off_t)offset;
+    ssize_t n = sendfile(fd, in, &at, len);
+    int saved = errno;
+    if (n < 0 && saved == EPIPE && !was_pending) {
+        struct timespec zero = {0, 0};
+        while (sigtimedwait(&pipe, NULL, &zero) < 0 && errno == EINTR) {
+        }
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    errno = saved;
+    return n;
 }
 
 ssize_t coss_peek(int fd) {

@@ -13,6 +13,14 @@ public protocol ByteStream: AnyObject, Sendable {
     /// - Throws: `TransportError` (write failure, idle timeout, aborted).
     func write(_ bytes: UnsafeRawBufferPointer) async throws
 
+    /// Writes `count` bytes of `file` from `offset` without copying them through user memory
+    /// (`sendfile(2)` on a plain TCP socket), when the stream can.
+    /// - Returns: the bytes written, fewer than `count` only if the file ended first; nil when
+    ///   the stream cannot send from a file (TLS, an in-memory stream): nothing was written and
+    ///   the caller writes the bytes itself.
+    /// - Throws: `TransportError`, as `write`.
+    func writeFile(_ file: FileDescriptor, at offset: Int64, count: Int) async throws -> Int?
+
     /// Aborts the stream from any thread: resets the connection at once (an RST; the bytes not
     /// yet transmitted are discarded and never reach the peer; never `close(2)`), so a pending
     /// or later read or write fails with `TransportError.aborted`. Idempotent. It does not
@@ -68,6 +76,8 @@ extension ByteStream {
     /// Streams that cannot ask a kernel (in-memory pipes) say nothing.
     public func writtenBytes() -> WrittenBytes? { nil }
     public var writtenCount: Int64? { nil }
+    /// Streams that cannot send from a file say so: the caller writes the bytes.
+    public func writeFile(_ file: FileDescriptor, at offset: Int64, count: Int) async throws -> Int? { nil }
 
     /// Writes all bytes of an array.
     public func write(_ bytes: [UInt8]) async throws {

@@ -123,13 +123,29 @@ final class Exchange {
         var sent: Int64 = 0
         let observer = request.bodyObserver
         observer?.attemptStarted()
-        func send(_ piece: UnsafeRawBufferPointer) async throws {
+        func send(_ piece: UnsafeRawBufferPointer, file: FileDescriptor? = nil, at offset: Int64 = 0) async throws {
             if Task.isCancelled || context.signal.isCancelled { throw CancellationError() }
             try await observer?.admit(piece.count)
             observer?.observe(piece)
-            try await write(piece)
+            // A file's piece goes from the page cache where the stream can (plain TCP): the
+            // kernel copies it once, not twice. The observer saw the same range, read a moment
+            // earlier; a file rewritten in between is sent as it is now, and the CRC64 the
+            // server returns then differs from the one observed: the upload fails, never a
+            // silent mix.
+            if let file, let n = try await connection.stream.writeFile(file, at: offset, count: piece.count) {
+                context.metrics.bytesSent += Int64(n)
+                guard n == piece.count else { throw fileEnded(file, missing: total.map { $0 - sent - Int64(n) } ?? 0) }
+            } else {
+                try await write(piece)
+            }
             sent += Int64(piece.count)
             reportAcknowledged(handedOver: sent, total: total)
+        }
+        func fileEnded(_ file: FileDescriptor, missing: Int64) -> HTTPClientError {
+            HTTPClientError(
+                .bodySource,
+                "the file \(file.path) ended \(missing) bytes early (was it truncated while it was sent?)",
+                bodyFullySent: false, responseStarted: context.responseStarted)
         }
         switch request.body.storage {
         case .empty:
@@ -164,13 +180,8 @@ final class Exchange {
             while sent < length {
                 let want = Int(min(Int64(buffer.count), length - sent))
                 let got = try file.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<want]), at: body.offset + sent)
-                guard got == want else {
-                    throw HTTPClientError(
-                        .bodySource,
-                        "the file \(body.path) ended \(length - sent - Int64(got)) bytes early (was it truncated while it was sent?)",
-                        bodyFullySent: false, responseStarted: context.responseStarted)
-                }
-                try await send(UnsafeRawBufferPointer(rebasing: buffer[0..<got]))
+                guard got == want else { throw fileEnded(file, missing: length - sent - Int64(got)) }
+                try await send(UnsafeRawBufferPointer(rebasing: buffer[0..<got]), file: file, at: body.offset + sent)
             }
             withExtendedLifetime(owned) {}
         case .stream(let length, let makeSource):

@@ -247,6 +247,25 @@ final class SocketHandle: Abortable {
         }
     }
 
+    /// Sends `count` bytes of the file `source` from `offset` (`sendfile(2)`: from the page cache,
+    /// no copy through user memory) under the lock, counted like `send(_:_:)`.
+    /// - Returns: the bytes sent (0: the file ended at `offset`), or -1 with the errno (EINTR
+    ///   retried); after an abort or a close -1, `ECONNABORTED`. Never raises SIGPIPE.
+    func sendFile(_ source: Int32, at offset: Int64, _ count: Int) -> (Int, Int32) {
+        state.withLock { s in
+            if s.closed || s.aborted { return (-1, ECONNABORTED) }
+            while true {
+                let n = coss_sendfile(fd, source, offset, count)
+                if n >= 0 {
+                    s.bytesSent += Int64(n)
+                    return (n, 0)
+                }
+                let e = errno
+                if e != EINTR { return (-1, e) }
+            }
+        }
+    }
+
     /// The kernel's account of the bytes sent: measured now, or as the abort found it just
     /// before its reset. Nil once closed, or when the kernel cannot say.
     func writtenBytes() -> WrittenBytes? {

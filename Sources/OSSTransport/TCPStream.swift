@@ -80,6 +80,29 @@ public final class TCPStream: ByteStream {
         }
     }
 
+    /// Sends the range with `sendfile(2)`: the kernel takes the bytes from the page cache, with no
+    /// copy through user memory. Returns fewer than `count` only when the file ended first.
+    public func writeFile(_ file: FileDescriptor, at offset: Int64, count: Int) async throws -> Int? {
+        var sent = 0
+        while sent < count {
+            if socket.isAborted { throw socket.abortError }
+            let (n, code) = file.withUnsafeDescriptor { socket.sendFile($0, at: offset + Int64(sent), count - sent) }
+            if n > 0 {
+                sent += n
+            } else if n == 0 {
+                return sent  // the file ended: the caller says so
+            } else if code == EAGAIN || code == EWOULDBLOCK {
+                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
+            } else {
+                if socket.isAborted { throw socket.abortError }
+                throw TransportError(
+                    phase: .write, errno: code,
+                    message: "write to \(remoteAddress) failed: \(Syscall.text(code))")
+            }
+        }
+        return sent
+    }
+
     public func abort() {
         socket.abort()
     }

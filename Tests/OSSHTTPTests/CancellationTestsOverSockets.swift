@@ -15,8 +15,14 @@ struct PeerEnd: Sendable {
 
 final class PeerEnds: Sendable {
     private let items = PThreadMutex<[PeerEnd]>([])
-    func append(_ e: PeerEnd) { items.withLock { $0.append(e) } }
+    private let counter = EventCounter()
+    func append(_ e: PeerEnd) {
+        items.withLock { $0.append(e) }
+        counter.increment()
+    }
     var all: [PeerEnd] { items.withLock { $0 } }
+    /// Waits until `n` uploads ended at the server (woken by it, no polling).
+    func wait(for n: Int) async -> Bool { await counter.wait(for: n) }
 }
 
 /// A server that reads each request's head, then stops reading until `release` opens; it then

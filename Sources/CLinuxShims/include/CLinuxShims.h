@@ -46,6 +46,10 @@ int coss_socket_stream(int family);
 int coss_accept(int fd, struct sockaddr_storage *addr, socklen_t *len);
 /// send with MSG_NOSIGNAL: never a SIGPIPE.
 ssize_t coss_send(int fd, const void *buf, size_t len);
+/// sendfile(2) of `len` bytes of `in` from `offset` to the socket `fd`, SIGPIPE blocked for the
+/// call and a SIGPIPE it raised taken back: never a SIGPIPE, like coss_send. Returns what
+/// sendfile returns (0: the file ended at `offset`), errno set on -1.
+ssize_t coss_sendfile(int fd, int in, int64_t offset, size_t len);
 /// recv(MSG_PEEK | MSG_DONTWAIT) of one byte.
 ssize_t coss_peek(int fd);
 /// Sets TCP_NODELAY and SO_KEEPALIVE. Returns 0 or -1 (errno set).
