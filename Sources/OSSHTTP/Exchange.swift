@@ -130,8 +130,8 @@ final class Exchange {
             // A file's piece goes from the page cache where the stream can (plain TCP): the
             // kernel copies it once, not twice. The observer saw the same range, read a moment
             // earlier; a file rewritten in between is sent as it is now, and the CRC64 the
-            // server returns then differs from the one observed: the upload fails, never a
-            // silent mix.
+            // server returns then differs from the one observed: the call fails with a CRC64
+            // mismatch instead of reporting a mix of old and new bytes as a success.
             if let file, let n = try await connection.stream.writeFile(file, at: offset, count: piece.count) {
                 context.metrics.bytesSent += Int64(n)
                 guard n == piece.count else { throw fileEnded(file, missing: total.map { $0 - sent - Int64(n) } ?? 0) }

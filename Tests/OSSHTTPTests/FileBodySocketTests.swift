@@ -68,8 +68,8 @@ struct FileBodySocketTests {
 
     /// A file rewritten after a piece was read and shown to the observer: over plain TCP the
     /// kernel sends the file as it is now, so what was observed (an upload's CRC64) no longer
-    /// matches what arrived, and an OSS upload fails on the server's CRC64 instead of storing a
-    /// silent mix. Over TLS the observed bytes are the ones sent.
+    /// matches what arrived, and an OSS upload fails on the server's CRC64 instead of reporting
+    /// a mix of old and new bytes as a success. Over TLS the observed bytes are the ones sent.
     @Test(arguments: [false, true])
     func aFileRewrittenUnderTheUpload(tls: Bool) async throws {
         let certs = try await CertificateFactory.shared()
