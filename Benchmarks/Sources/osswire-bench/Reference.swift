@@ -216,9 +216,16 @@ struct ReferenceBenchmark {
                     // Every sample starts with no dirty pages: the one before may have left its
                     // whole file in the page cache (curl, the C loop, --no-fsync), and its
                     // write-back would otherwise run during the next sample, untimed there.
+                    // The sync comes first and the unlink just before the sample: the file's
+                    // now clean pages go back to the allocator and the sample's writes reuse
+                    // them. The other order leaves them free for as long as the sync takes, and
+                    // a VM with free page reporting (virtio-balloon) hands free pages back to
+                    // its host after about 2 s; writing into such pages again costs a fault on
+                    // the host each (a 1 GiB `dd` to a new file: 0.21-0.25 s right after an
+                    // unlink, 1.12-1.28 s three seconds later), which decided samples by chance.
                     func fresh() {
-                        unlink(output)
                         sync()
+                        unlink(output)
                     }
                     if !tls {
                         steps.append(("C read loop to a file", {
