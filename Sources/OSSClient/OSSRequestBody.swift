@@ -8,7 +8,7 @@ internal import OSSHTTP
 ///
 /// A file body takes the one body path of OSSWire (see `HTTPRequestBody`): read with `pread`
 /// into one reusable buffer, seen there by the CRC64, the progress count and the rate limit,
-/// and written to the socket from that buffer.
+/// and sent: over TLS from that buffer, on plain TCP as the same file range with `sendfile(2)`.
 public struct OSSRequestBody: Sendable {
     enum Source: Sendable {
         case bytes([UInt8])

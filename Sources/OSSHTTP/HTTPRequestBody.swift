@@ -8,7 +8,8 @@ import OSSCore
 /// A file range is the body path of every upload: read with `pread` into one reusable buffer (the
 /// caller's `IOBuffer`, or one allocated per attempt), shown to the request's
 /// `HTTPBodyObserver` (CRC64, progress, rate limit), and written to the socket from that same
-/// buffer: no allocation per chunk and no second copy.
+/// buffer, or, on a plain TCP stream, as the same file range with `sendfile(2)` (the kernel copies
+/// the page cache to the socket once). No allocation per chunk.
 public struct HTTPRequestBody: Sendable {
     enum Storage: Sendable {
         case empty
