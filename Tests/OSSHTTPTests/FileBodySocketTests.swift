@@ -107,7 +107,9 @@ struct FileBodySocketTests {
             server.stop()
         }
         let client = HTTPClient(connector: SocketConnector())
-        let size = 32 << 20
+        // Far more than the socket buffers can hold while the server does not read (a receive
+        // buffer may grow to tcp_rmem's 32 MiB here).
+        let size = 96 << 20
         try await withScratchFile([UInt8](repeating: 7, count: size)) { file in
             let request = HTTPRequest(
                 method: .put, endpoint: server.endpoint, target: "/stall", body: .file(file, length: Int64(size)))
