@@ -69,15 +69,22 @@ public final class TCPStream: ByteStream {
             let (n, code) = socket.send(bytes.baseAddress! + offset, bytes.count - offset)
             if n >= 0 {
                 offset += n
-            } else if code == EAGAIN || code == EWOULDBLOCK {
-                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
             } else {
-                if socket.isAborted { throw socket.abortError }
-                throw TransportError(
-                    phase: .write, errno: code,
-                    message: "write to \(remoteAddress) failed: \(Syscall.text(code))")
+                try await waitToWrite(after: code)
             }
         }
+    }
+
+    /// After a send that took nothing: waits for room on would-block, else throws the failure.
+    private func waitToWrite(after code: Int32) async throws {
+        if code == EAGAIN || code == EWOULDBLOCK {
+            try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
+            return
+        }
+        if socket.isAborted { throw socket.abortError }
+        throw TransportError(
+            phase: .write, errno: code,
+            message: "write to \(remoteAddress) failed: \(Syscall.text(code))")
     }
 
     /// Sends the range with `sendfile(2)`: the kernel takes the bytes from the page cache, with no
@@ -91,13 +98,8 @@ public final class TCPStream: ByteStream {
                 sent += n
             } else if n == 0 {
                 return sent  // the file ended: the caller says so
-            } else if code == EAGAIN || code == EWOULDBLOCK {
-                try await socket.wait(.write, deadline: idleDeadline(), timeoutError: self.idleTimeoutError("write to"))
             } else {
-                if socket.isAborted { throw socket.abortError }
-                throw TransportError(
-                    phase: .write, errno: code,
-                    message: "write to \(remoteAddress) failed: \(Syscall.text(code))")
+                try await waitToWrite(after: code)
             }
         }
         return sent

@@ -30,21 +30,9 @@ private final class RewritingObserver: HTTPBodyObserver, @unchecked Sendable {
 
 @Suite("File bodies over loopback sockets")
 struct FileBodySocketTests {
-    func withScratchFile<T>(_ bytes: [UInt8], _ body: (FileDescriptor) async throws -> T) async throws -> T {
-        let path = "/tmp/osshttp-file-\(UInt64.random(in: 0...UInt64.max))"
-        let file = try FileDescriptor.open(path, .readWrite, options: [.create, .exclusive], permissions: 0o600)
-        defer {
-            file.close()
-            FileDescriptor.remove(path)
-        }
-        try file.write(bytes, at: 0)
-        return try await body(file)
-    }
-
-    /// Plain TCP sends a file's pieces with sendfile(2), TLS writes them from the read buffer:
-    /// both deliver exactly the range, in pieces of the write buffer's size.
-    @Test(arguments: [false, true])
-    func aFileRangeArrivesExactly(tls: Bool) async throws {
+    /// An echoing loopback server, plain or TLS, and a client trusting it that sends bodies in
+    /// 64 KiB pieces.
+    func withEchoServer(tls: Bool, _ body: (LoopbackServer, HTTPClient) async throws -> Void) async throws {
         let certs = try await CertificateFactory.shared()
         let server = try LoopbackServer(
             tls: tls ? certs.server : nil, LoopbackServer.standard(heads: Counter(), release: Gate(), ends: Ends()))
@@ -54,15 +42,24 @@ struct FileBodySocketTests {
         config.writeBufferSize = 64 << 10
         let client = HTTPClient(configuration: config, connector: SocketConnector())
         defer { client.closeIdleConnections() }
+        try await body(server, client)
+    }
+
+    /// Plain TCP sends a file's pieces with sendfile(2), TLS writes them from the read buffer:
+    /// both deliver exactly the range, in pieces of the write buffer's size.
+    @Test(arguments: [false, true])
+    func aFileRangeArrivesExactly(tls: Bool) async throws {
         let bytes = (0..<900_000).map { UInt8(truncatingIfNeeded: $0 &* 29 &+ $0 >> 10) }
-        try await withScratchFile(bytes) { file in
-            let response = try await client.execute(
-                HTTPRequest(
-                    method: .put, endpoint: server.endpoint, target: "/f",
-                    body: .file(file, offset: 1001, length: 800_000)))
-            #expect(response.status == 200)
-            #expect(response.body == Array(bytes[1001..<801_001]))
-            #expect(response.metrics.bytesSent > 800_000)
+        try await withEchoServer(tls: tls) { server, client in
+            try await withScratchFile(bytes) { file in
+                let response = try await client.execute(
+                    HTTPRequest(
+                        method: .put, endpoint: server.endpoint, target: "/f",
+                        body: .file(file, offset: 1001, length: 800_000)))
+                #expect(response.status == 200)
+                #expect(response.body == Array(bytes[1001..<801_001]))
+                #expect(response.metrics.bytesSent > 800_000)
+            }
         }
     }
 
@@ -72,26 +69,20 @@ struct FileBodySocketTests {
     /// a mix of old and new bytes as a success. Over TLS the observed bytes are the ones sent.
     @Test(arguments: [false, true])
     func aFileRewrittenUnderTheUpload(tls: Bool) async throws {
-        let certs = try await CertificateFactory.shared()
-        let server = try LoopbackServer(
-            tls: tls ? certs.server : nil, LoopbackServer.standard(heads: Counter(), release: Gate(), ends: Ends()))
-        defer { server.stop() }
-        var config = HTTPClientConfiguration()
-        config.tls.caFile = certs.caFile
-        config.writeBufferSize = 64 << 10
-        let client = HTTPClient(configuration: config, connector: SocketConnector())
-        defer { client.closeIdleConnections() }
         let old = [UInt8](repeating: 0x11, count: 200_000)
         let new = [UInt8](repeating: 0xEE, count: 200_000)
-        try await withScratchFile(old) { file in
-            let observer = RewritingObserver(file: file, replacement: new)
-            var request = HTTPRequest(method: .put, endpoint: server.endpoint, target: "/r", body: .file(file, length: 200_000))
-            request.bodyObserver = observer
-            let response = try await client.execute(request)
-            #expect(response.status == 200)
-            // The first 64 KiB piece was read before the rewrite, the rest after.
-            #expect(observer.seen == Array(old[0..<(64 << 10)]) + Array(new[(64 << 10)...]))
-            #expect(response.body == (tls ? observer.seen : new))
+        try await withEchoServer(tls: tls) { server, client in
+            try await withScratchFile(old) { file in
+                let observer = RewritingObserver(file: file, replacement: new)
+                var request = HTTPRequest(
+                    method: .put, endpoint: server.endpoint, target: "/r", body: .file(file, length: 200_000))
+                request.bodyObserver = observer
+                let response = try await client.execute(request)
+                #expect(response.status == 200)
+                // The first 64 KiB piece was read before the rewrite, the rest after.
+                #expect(observer.seen == Array(old[0..<(64 << 10)]) + Array(new[(64 << 10)...]))
+                #expect(response.body == (tls ? observer.seen : new))
+            }
         }
     }
 

@@ -10,17 +10,6 @@ import Testing
 /// upload of a file.
 @Suite("Sending a file range from the page cache")
 struct SendFileTests {
-    /// A scratch file of `bytes`, removed after `body`.
-    func withScratchFile<T>(_ bytes: [UInt8], _ body: (FileDescriptor) async throws -> T) async throws -> T {
-        let path = "/tmp/osswire-sendfile-\(UInt64.random(in: 0...UInt64.max))"
-        let file = try FileDescriptor.open(path, .readWrite, options: [.create, .exclusive], permissions: 0o600)
-        defer {
-            file.close()
-            FileDescriptor.remove(path)
-        }
-        try file.write(bytes, at: 0)
-        return try await body(file)
-    }
 
     @Test func aRangeLargerThanTheSocketCanHoldArrivesExactly() async throws {
         // 12 MiB: far more than the unsent limit (512 KiB) and the send buffer, so the writer
