@@ -32,7 +32,7 @@ usage() {
 }
 
 # The suites --fast runs (a `swift test --filter` regex on Module.Type/test names).
-FAST_FILTER='OSSTransportTests\.|OSSHTTPTests\.(HTTPClient|SocketClient|Cancellation)|OSSMockServerTests\.MockServerSocket|OSSCoreTests\.CancellationSignal|OSSClientTests\.DedicatedThreadTests'
+FAST_FILTER='OSSTransportTests\.|OSSHTTPTests\.(HTTPClient|SocketClient|Cancellation|FileBodySocket)|OSSMockServerTests\.MockServerSocket|OSSCoreTests\.CancellationSignal|OSSClientTests\.DedicatedThreadTests'
 
 sanitizer="${1:-}"
 shift || true
