@@ -88,7 +88,7 @@ public final class HTTPClient: Sendable {
         }
         defer { deadlineTask?.cancel() }
         let context = RequestContext(signal: signal)
-        if let sink = request.metricsSink { context.sink = sink }
+        context.sink = request.metricsSink
         do {
             let value = try await withTaskCancellationHandler {
                 try await run(request, head: head, framing: framing, context: context, handler: handler)

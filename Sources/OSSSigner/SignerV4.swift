@@ -98,7 +98,7 @@ public struct SignerV4: Sendable {
         else {
             throw SigningError.invalidInput("the region or product contains '/', CR, LF or NUL")
         }
-        for name in additionalHeaders where !ByteScan.allSatisfy(name, SigningRequest.isTokenByte) {
+        for name in additionalHeaders where !ByteScan.allIn(name, .token) {
             throw SigningError.invalidInput(
                 "the additional header name '\(SigningRequest.printable(name))' is not an HTTP token")
         }

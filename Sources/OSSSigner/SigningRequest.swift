@@ -133,9 +133,6 @@ public struct SigningRequest: Sendable {
         }
     }
 
-    /// RFC 9110 §5.6.2 tchar.
-    static func isTokenByte(_ c: UInt8) -> Bool { HTTPToken.isTokenChar(c) }
-
     /// A name with control bytes shown as `\r`, `\n`, for messages.
     static func printable(_ s: String) -> String {
         var out = ""

@@ -50,6 +50,17 @@ struct SignerV4Tests {
                 + "Signature=4a4183c187c07c8947db7620deb0a6b38d9fbdd34187b6dbaccb316fa251212f")
     }
 
+    /// An additional header name must be an HTTP token: a space, a colon or a line break in it
+    /// would change the canonical request's lines, so signing refuses it before any work.
+    @Test(arguments: ["bad name", "x:y", "x-oss-a\r\nx-oss-b", "é"])
+    func additionalHeaderNamesThatAreNotTokensAreRefused(name: String) {
+        let error = #expect(throws: SigningError.self) {
+            _ = try SignerV4(region: "cn-hangzhou", additionalHeaders: ["abc", name]).sign(
+                sdkRequest(), credentials: akSk, time: UTCTime(seconds: 1_702_747_512))
+        }
+        #expect(error?.description.contains("is not an HTTP token") == true)
+    }
+
     // Go signer_test.go TestV4AuthHeaderWithCloudBox: another product in the scope.
     @Test func sdkVectorHeaderCloudBox() throws {
         let added = try SignerV4(region: "cb-123", product: "oss-cloudbox").sign(
