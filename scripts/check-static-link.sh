@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # DESIGN.md: the release CLI built with --static-swift-stdlib links nothing beyond libc, libm,
 # libstdc++, libgcc_s, libssl and libcrypto (and the loader/vdso entries every binary has).
+# The static CLI is built for size (-Osize): the binary for minimal systems, whose memory is
+# mostly its own code (Benchmarks/README.md, "Multipart upload"): 6% less text, peak RSS of a
+# 2 GiB multipart upload 15.6-15.8 MiB instead of 16.2-16.3, a 1 GiB PUT 5% slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scratch=${STATIC_SCRATCH:-.build-static}
-swift build -c release --static-swift-stdlib --product osswire --scratch-path "$scratch" >/dev/null
+swift build -c release --static-swift-stdlib -Xswiftc -Osize --product osswire --scratch-path "$scratch" >/dev/null
 bin="$scratch/release/osswire"
 echo "static CLI: $bin ($(du -h "$bin" | cut -f1))"
 ldd "$bin"
