@@ -55,30 +55,20 @@ extension Products {
         }
         let env = environment.merging(sanitizerEnvironment) { given, _ in given }
         return try await Blocking.run {
-            let process = Process()
-            if let program = launcher.first {
-                process.executableURL = URL(fileURLWithPath: program)
-                process.arguments = launcher.dropFirst() + [binary.path] + arguments
-            } else {
-                process.executableURL = binary
-                process.arguments = arguments
-            }
-            process.environment = env
-            let out = Pipe()
-            let err = Pipe()
-            let stdin = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = stdin
-            if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-            try process.run()
+            // SpawnedProcess, not Foundation's Process: its exit is seen by waitpid, however
+            // many descriptors the test process has open.
+            let (program, programArguments) =
+                launcher.first.map { ($0, Array(launcher.dropFirst()) + [binary.path] + arguments) }
+                ?? (binary.path, arguments)
+            let process = try SpawnedProcess(
+                program, programArguments, environment: env, directory: directory, withInput: true)
             // Feed standard input from a thread of its own, so a large input and a full stdout
             // pipe cannot wait on each other.
             // A child that exits before reading all of it must not kill the test run with SIGPIPE.
             signal(SIGPIPE, SIG_IGN)
             let feeder = Thread {
-                if let input { try? stdin.fileHandleForWriting.write(contentsOf: input) }
-                try? stdin.fileHandleForWriting.close()
+                if let input { try? process.standardInput?.write(contentsOf: input) }
+                try? process.standardInput?.close()
             }
             feeder.start()
             if let interruptAfter {
@@ -86,8 +76,8 @@ extension Products {
                 Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
                 kill(process.processIdentifier, SIGINT)
             }
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
-            let stderr = err.fileHandleForReading.readDataToEndOfFile()
+            let stdout = process.readStandardOutput()
+            let stderr = process.readStandardError()
             process.waitUntilExit()
             return ProcessOutput(
                 status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),

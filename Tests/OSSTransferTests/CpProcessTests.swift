@@ -13,39 +13,25 @@ func osswireBinary() throws -> String {
     return binary
 }
 
-/// A running `osswire` process; stopped by pid if the test leaves it running.
+/// A running `osswire` process; stopped by pid if the test leaves it running. Spawned and
+/// reaped by `SpawnedProcess`, not Foundation's `Process` (whose exit watch is blind past
+/// descriptor 1023), so `wait()` ends when the child does.
 final class OSSWireProcess {
-    let process = Process()
-    let out = Pipe()
-    let err = Pipe()
+    let process: SpawnedProcess
 
     init(_ args: [String], env: [String: String], cwd: String? = nil) throws {
-        process.executableURL = URL(fileURLWithPath: try osswireBinary())
-        if let cwd { process.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-        process.arguments = args
-        process.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        process = try SpawnedProcess(
+            try osswireBinary(), args, environment: env.merging(Products.sanitizerEnvironment) { a, _ in a },
+            directory: cwd)
     }
 
     /// Waits for the exit without blocking a concurrency thread (the mock server needs them).
-    func wait() async -> Int32 {
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(5)) }
-        return process.terminationStatus
-    }
+    func wait() async -> Int32 { await process.exit() }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
-    var stdout: String { String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
-    var stderr: String { String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+    var stdout: String { String(decoding: process.readStandardOutput(), as: UTF8.self) }
+    var stderr: String { String(decoding: process.readStandardError(), as: UTF8.self) }
 }
 
 @Suite("osswire cp as a process", .serialized)

@@ -40,21 +40,8 @@ struct SecurityCheckpointTests {
             let env = [
                 "OSS_ACCESS_KEY_ID": Self.keyId, "OSS_ACCESS_KEY_SECRET": Self.secret, "OSS_SESSION_TOKEN": Self.token,
             ]
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = args
-            p.environment = env.merging(Products.sanitizerEnvironment) { a, _ in a }
-            let out = Pipe()
-            let err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
-            defer {
-                if p.isRunning {
-                    kill(p.processIdentifier, SIGKILL)
-                    p.waitUntilExit()
-                }
-            }
+            let p = try SpawnedProcess(
+                "/bin/sh", args, environment: env.merging(Products.sanitizerEnvironment) { a, _ in a })
             for _ in 0..<20_000 {
                 if server.service.requestLog.filter({ $0.operation == "UploadPart" && $0.status == 200 }).count >= 2 {
                     break
@@ -62,10 +49,10 @@ struct SecurityCheckpointTests {
                 try await Task.sleep(for: .milliseconds(1))
             }
             kill(p.processIdentifier, SIGINT)
-            while p.isRunning { try await Task.sleep(for: .milliseconds(5)) }
-            let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            #expect(p.terminationStatus == 130, "\(stdout)\(stderr)")
+            let status = await p.exit()
+            let stdout = String(decoding: p.readStandardOutput(), as: UTF8.self)
+            let stderr = String(decoding: p.readStandardError(), as: UTF8.self)
+            #expect(status == 130, "\(stdout)\(stderr)")
 
             let files = try FileManager.default.contentsOfDirectory(atPath: checkpoints)
             #expect(files.count == 1, "\(files)")

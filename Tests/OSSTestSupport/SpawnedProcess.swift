@@ -1,0 +1,131 @@
+import Foundation
+import Synchronization
+
+/// A child process started with `posix_spawn` and reaped by this object's own `waitpid`, for
+/// tests that wait for a child's exit.
+///
+/// Foundation's `Process` on Linux learns of an exit through a socket the child holds, watched
+/// by a thread that uses `select(2)`, which cannot watch a descriptor past 1023; this suite
+/// holds up to 1,095 descriptors at once (sampled from `/proc` during a run on 2026-12-07), so
+/// a child started at such a moment could have its exit missed and a wait on it never end.
+/// Here the exit is the child's own: `waitpid` on its pid. Standard output and error go to
+/// pipes (`standardOutput`, `standardError`); standard input is /dev/null or, on request, a
+/// pipe (`standardInput`).
+public final class SpawnedProcess: Sendable {
+    public let processIdentifier: pid_t
+    /// The read end of the child's standard output.
+    public let standardOutput: FileHandle
+    /// The read end of the child's standard error.
+    public let standardError: FileHandle
+    /// The write end of the child's standard input, when asked for (close it to send EOF).
+    public let standardInput: FileHandle?
+    /// The wait status once reaped.
+    private let status = Mutex<Int32?>(nil)
+
+    /// Starts `executable` with `arguments` and exactly `environment`; standard input is
+    /// /dev/null, or a pipe written through `standardInput` when `withInput`.
+    public init(
+        _ executable: String, _ arguments: [String], environment: [String: String], directory: String? = nil,
+        withInput: Bool = false
+    ) throws {
+        var pipes: [[Int32]] = []
+        defer { for p in pipes { close(p[0]); close(p[1]) } }
+        for _ in 0..<(withInput ? 3 : 2) {
+            var p: [Int32] = [0, 0]
+            guard pipe(&p) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+            // Not inherited by other children (the child gets its ends by dup2, which clears it).
+            for fd in p { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+            pipes.append(p)
+        }
+        let (outPipe, errPipe) = (pipes[0], pipes[1])
+        // A working directory through the shell (posix_spawn_file_actions_addchdir_np is not
+        // in Swift's Glibc module): sh changes into $0, then execs the command.
+        let (path, argv0): (String, [String]) =
+            if let directory {
+                ("/bin/sh", ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory, executable] + arguments)
+            } else {
+                (executable, [executable] + arguments)
+            }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        if withInput {
+            posix_spawn_file_actions_adddup2(&actions, pipes[2][0], 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
+        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
+        let argv = argv0.map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { envp.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        processIdentifier = pid
+        // The parent keeps the read ends of output and error and the write end of input.
+        standardOutput = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true)
+        standardError = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: true)
+        close(outPipe[1])
+        close(errPipe[1])
+        if withInput {
+            standardInput = FileHandle(fileDescriptor: pipes[2][1], closeOnDealloc: true)
+            close(pipes[2][0])
+        } else {
+            standardInput = nil
+        }
+        pipes = []
+    }
+
+    deinit {
+        if isRunning {
+            kill(processIdentifier, SIGKILL)
+            waitUntilExit()
+        }
+    }
+
+    /// Reaps the child if it has exited (`WNOHANG`), or waits for it (`0`).
+    private func reap(_ options: Int32) -> Bool {
+        status.withLock { status in
+            if status != nil { return true }
+            var s: Int32 = 0
+            while true {
+                let r = waitpid(processIdentifier, &s, options)
+                if r == processIdentifier {
+                    status = s
+                    return true
+                }
+                if r < 0 && errno == EINTR { continue }
+                return false
+            }
+        }
+    }
+
+    /// Whether the child has not exited yet (reaping it if it has).
+    public var isRunning: Bool { !reap(WNOHANG) }
+
+    /// Blocks the calling thread until the child exits.
+    public func waitUntilExit() { _ = reap(0) }
+
+    /// Waits for the exit without blocking a concurrency thread: polls `waitpid(WNOHANG)`, the
+    /// event is the child's exit.
+    public func exit() async -> Int32 {
+        while isRunning { try? await Task.sleep(for: .milliseconds(2)) }
+        return terminationStatus
+    }
+
+    /// The exit code, or the signal's number for a child killed by a signal (as Foundation's
+    /// `Process.terminationStatus`). Only after the exit.
+    public var terminationStatus: Int32 {
+        guard let s = status.withLock({ $0 }) else { preconditionFailure("the child is still running") }
+        let signal = s & 0x7f
+        return signal == 0 ? (s >> 8) & 0xff : signal
+    }
+
+    /// Everything the child writes to standard output, read up to its end (the child's exit).
+    public func readStandardOutput() -> Data { standardOutput.readDataToEndOfFile() }
+
+    /// Everything the child writes to standard error, read up to its end.
+    public func readStandardError() -> Data { standardError.readDataToEndOfFile() }
+}
