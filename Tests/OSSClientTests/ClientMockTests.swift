@@ -19,6 +19,12 @@ func mockClient(
     c.credentialsProvider = StaticCredentialsProvider(
         accessKeyId: MockCredential.demo.accessKeyId, accessKeySecret: MockCredential.demo.accessKeySecret)
     c.retryPolicy = RetryPolicy(maxRetries: 3, baseDelay: .milliseconds(1), maxDelay: .milliseconds(10))
+    // No connect or idle limit unless a test sets one: against the in-process mock only events
+    // decide. With the defaults (10 s, 60 s) a whole suite beside a build, where simple tests
+    // took 85-90 s, once timed a callback PutObject out and retried it (the callback server then
+    // saw three requests where the test expects two).
+    c.timeouts.connect = nil
+    c.timeouts.idle = nil
     configure(&c)
     return try OSSClient(configuration: c)
 }
