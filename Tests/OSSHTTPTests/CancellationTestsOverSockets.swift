@@ -77,7 +77,7 @@ struct CancellationOverSocketsTests {
         #expect(error?.responseStarted == false)
         #expect(client.pool.leasedCount(server.endpoint) == 0)
         release.release()
-        #expect(await eventually { ends.all.count == 1 })
+        #expect(await ends.wait(for: 1))
         let end = try #require(ends.all.first)
         #expect(end.declared == Self.size)
         #expect(!end.complete)
@@ -172,7 +172,7 @@ struct CancellationOverSocketsTests {
             #expect(error?.bodyFullySent == false)
         }
         release.release()
-        #expect(await eventually { ends.all.count == 4 })
+        #expect(await ends.wait(for: 4))
         for end in ends.all {
             #expect(!end.complete)
             #expect(end.received < Self.size)
