@@ -229,81 +229,59 @@ int main(int argc, char **argv) {
     char head[1024];
     double start = now();
     int fd = dial(port);
-    if (!strcmp(mode, "put")) {
-        long long total = atoll(argv[4]);
-        int n = snprintf(head, sizeof head, "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %lld\r\n\r\n",
-                         path, port, total);
-        send_all(fd, head, (size_t)n);
-        for (long long left = total; left > 0;) {
-            size_t want = left > BUF ? BUF : (size_t)left;
-            send_all(fd, buf, want);
-            left -= (long long)want;
-        }
-        size_t extra;
-        read_head(fd, buf, BUF, &extra);
-    } else if (!strcmp(mode, "putfile") || !strcmp(mode, "putsendfile")) {
-        int zero_copy = !strcmp(mode, "putsendfile");
-        int in = open(argv[4], O_RDONLY | O_CLOEXEC);
-        if (in < 0) die("open input");
-        off_t total = lseek(in, 0, SEEK_END);
-        int n = snprintf(head, sizeof head, "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %lld\r\n\r\n",
-                         path, port, (long long)total);
-        send_all(fd, head, (size_t)n);
-        uint64_t crc = 0;
-        for (off_t at = 0; at < total;) {
-            ssize_t r = pread(in, buf, BUF, at);
-            if (r < 0 && errno == EINTR) continue;
-            if (r <= 0) die("pread");
-            crc = lzma_crc64((const uint8_t *)buf, (size_t)r, crc);
-            if (!zero_copy) {
-                send_all(fd, buf, (size_t)r);
-                at += r;
-                continue;
-            }
-            for (off_t end = at + r; at < end;) {
-                ssize_t k = sendfile(fd, in, &at, (size_t)(end - at));
-                if (k < 0 && errno == EINTR) continue;
-                if (k <= 0) die("sendfile");
-            }
-        }
-        size_t extra;
-        read_head(fd, buf, BUF, &extra);
-        char *h = strcasestr(buf, "x-oss-hash-crc64ecma:");
-        if (h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
-        close(in);
-    } else if (!strcmp(mode, "puttls") || !strcmp(mode, "putfiletls")) {
-        int file = !strcmp(mode, "putfiletls"), in = -1;
+    int tls = !strcmp(mode, "puttls") || !strcmp(mode, "putfiletls");
+    int from_file = !strcmp(mode, "putfile") || !strcmp(mode, "putsendfile") || !strcmp(mode, "putfiletls");
+    if (tls || from_file || !strcmp(mode, "put")) {
+        // Every PUT mode is this one loop: the body from the buffer or read from the file with
+        // its CRC64, written with send, sendfile (putsendfile) or SSL_write (the tls modes).
+        int zero_copy = !strcmp(mode, "putsendfile"), in = -1;
         long long total;
-        if (file) {
+        if (from_file) {
             in = open(argv[4], O_RDONLY | O_CLOEXEC);
             if (in < 0) die("open input");
             total = (long long)lseek(in, 0, SEEK_END);
         } else {
             total = atoll(argv[4]);
         }
-        BIO *wbio;
-        SSL *ssl = tls_open(fd, &wbio);
+        BIO *wbio = NULL;
+        SSL *ssl = tls ? tls_open(fd, &wbio) : NULL;
         int n = snprintf(head, sizeof head, "PUT %s HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Length: %lld\r\n\r\n",
                          path, port, total);
-        tls_write_all(ssl, head, (size_t)n);
+        if (ssl) tls_write_all(ssl, head, (size_t)n);
+        else send_all(fd, head, (size_t)n);
         uint64_t crc = 0;
         for (long long at = 0; at < total;) {
             size_t want = total - at > BUF ? BUF : (size_t)(total - at);
-            if (file) {
+            if (from_file) {
                 ssize_t r = pread(in, buf, want, (off_t)at);
                 if (r < 0 && errno == EINTR) continue;
                 if (r <= 0) die("pread");
                 want = (size_t)r;
                 crc = lzma_crc64((const uint8_t *)buf, want, crc);
             }
-            tls_write_all(ssl, buf, want);
+            if (zero_copy) {
+                for (off_t from = (off_t)at, end = (off_t)(at + (long long)want); from < end;) {
+                    ssize_t k = sendfile(fd, in, &from, (size_t)(end - from));
+                    if (k < 0 && errno == EINTR) continue;
+                    if (k <= 0) die("sendfile");
+                }
+            } else if (ssl) {
+                tls_write_all(ssl, buf, want);
+            } else {
+                send_all(fd, buf, want);
+            }
             at += (long long)want;
         }
-        if (BIO_flush(wbio) != 1) die("BIO_flush");
-        buf[0] = 0;
-        tls_read_head(ssl, buf, BUF);
+        if (ssl) {
+            if (BIO_flush(wbio) != 1) die("BIO_flush");
+            buf[0] = 0;
+            tls_read_head(ssl, buf, BUF);
+        } else {
+            size_t extra;
+            read_head(fd, buf, BUF, &extra);
+        }
         char *h = strcasestr(buf, "x-oss-hash-crc64ecma:");
-        if (file && h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
+        if (from_file && h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
         if (in >= 0) close(in);
     } else if (!strcmp(mode, "get") || !strcmp(mode, "getsync")) {
         int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
