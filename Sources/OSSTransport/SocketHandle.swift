@@ -233,29 +233,24 @@ final class SocketHandle: Abortable {
     /// - Returns: the bytes sent, or -1 with the errno (EINTR retried). After an abort or a
     ///   close: -1, `ECONNABORTED` (the caller checks `isAborted` first).
     func send(_ base: UnsafeRawPointer, _ count: Int) -> (Int, Int32) {
-        state.withLock { s in
-            if s.closed || s.aborted { return (-1, ECONNABORTED) }
-            while true {
-                let n = coss_send(fd, base, count)
-                if n >= 0 {
-                    s.bytesSent += Int64(n)
-                    return (n, 0)
-                }
-                let e = errno
-                if e != EINTR { return (-1, e) }
-            }
-        }
+        counted { coss_send($0, base, count) }
     }
 
     /// Sends `count` bytes of the file `source` from `offset` (`sendfile(2)`: from the page cache,
-    /// no copy through user memory) under the lock, counted like `send(_:_:)`.
-    /// - Returns: the bytes sent (0: the file ended at `offset`), or -1 with the errno (EINTR
-    ///   retried); after an abort or a close -1, `ECONNABORTED`. Never raises SIGPIPE.
+    /// no copy through user memory), as `send(_:_:)` does.
+    /// - Returns: as `send(_:_:)`; 0 when the file ended at `offset`. Never raises SIGPIPE.
     func sendFile(_ source: Int32, at offset: Int64, _ count: Int) -> (Int, Int32) {
+        counted { coss_sendfile($0, source, offset, count) }
+    }
+
+    /// One sending call on the descriptor under the lock, so an abort measures the send queue
+    /// exactly: refused after an abort or a close, retried on EINTR, what it took counted.
+    @inline(__always)
+    private func counted(_ call: (Int32) -> Int) -> (Int, Int32) {
         state.withLock { s in
             if s.closed || s.aborted { return (-1, ECONNABORTED) }
             while true {
-                let n = coss_sendfile(fd, source, offset, count)
+                let n = call(fd)
                 if n >= 0 {
                     s.bytesSent += Int64(n)
                     return (n, 0)
