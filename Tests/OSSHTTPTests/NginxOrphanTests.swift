@@ -29,11 +29,8 @@ struct NginxOrphanTests {
         try FileManager.default.createDirectory(atPath: orphanDir, withIntermediateDirectories: true)
         // The stand-in for its nginx: a process whose command line names the directory, as
         // nginx's `-p DIR` does, and whose pid is in DIR/nginx.pid.
-        let orphan = Process()
-        orphan.executableURL = URL(fileURLWithPath: "/bin/sh")
-        orphan.arguments = ["-c", "while :; do sleep 1; done", orphanDir]
-        try orphan.run()
-        defer { if orphan.isRunning { kill(orphan.processIdentifier, SIGKILL) } }
+        let orphan = try SpawnedProcess(
+            "/bin/sh", ["-c", "while :; do sleep 1; done", orphanDir], environment: [:], output: .null, errors: .null)
         try "\(orphan.processIdentifier)\n".write(toFile: orphanDir + "/nginx.pid", atomically: true, encoding: .utf8)
         // A directory of this (live) process: never touched.
         let liveDir = temporary + "/osswire-nginx-\(getpid())-REAPTEST"
@@ -42,7 +39,7 @@ struct NginxOrphanTests {
         let killed = NginxServer.reapOrphans(in: parent)
         #expect(killed >= 1)
         // The orphan ends (the reaper's SIGKILL); waited for only once it was sent.
-        if killed >= 1 { ChildExit.wait(orphan.processIdentifier) }
+        if killed >= 1 { orphan.waitUntilExit() }
         #expect(!FileManager.default.fileExists(atPath: orphanDir))
         #expect(FileManager.default.fileExists(atPath: liveDir))
     }

@@ -10,9 +10,11 @@ import Testing
 /// started with `--port 0`, stopped by pid.
 // @unchecked Sendable: one test owns each instance; it only crosses to a `Blocking.run` thread
 // and back, never used from two threads at once.
+// Spawned and reaped by SpawnedProcess: its exit is seen by waitpid, however many descriptors
+// the test process has open (Foundation's Process watches with select(2)); its deinit kills a
+// server a failed test left running.
 final class MockServerProcess: @unchecked Sendable {
-    let process = Process()
-    let output = Pipe()
+    let process: SpawnedProcess
     var lines: [String] = []
     var port = 0
 
@@ -20,13 +22,11 @@ final class MockServerProcess: @unchecked Sendable {
     static var binary: String { Products.osswire.path }
 
     init(_ arguments: [String]) throws {
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["mock-server", "--port", "0"] + arguments
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(
+            Self.binary, ["mock-server", "--port", "0"] + arguments, environment: ProcessInfo.processInfo.environment,
+            errors: .null)
         var pending = Data()
-        let handle = output.fileHandleForReading
+        let handle = process.standardOutput!
         while port == 0 {
             let chunk = handle.availableData
             if chunk.isEmpty { break }
@@ -57,13 +57,6 @@ final class MockServerProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, signal) }
         process.waitUntilExit()
         return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
     }
 }
 
@@ -108,20 +101,13 @@ final class MockServerProcess: @unchecked Sendable {
         try #require(FileManager.default.isExecutableFile(atPath: MockServerProcess.binary), "build osswire first")
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("python/run.sh").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = [script]
         var environment = ProcessInfo.processInfo.environment
         environment["OSSWIRE_BIN"] = MockServerProcess.binary
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
         // Run and wait on a thread of its own: this takes tens of seconds, and blocking one of
         // the two cooperative threads that long starves the socket tests running beside it.
-        let (status, text) = try await Blocking.run { () throws -> (Int32, String) in
-            try process.run()
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let (status, text) = try await Blocking.run { [environment] () throws -> (Int32, String) in
+            let process = try SpawnedProcess("/bin/bash", [script], environment: environment, errors: .output)
+            let text = String(decoding: process.readStandardOutput(), as: UTF8.self)
             process.waitUntilExit()
             return (process.terminationStatus, text)
         }

@@ -32,10 +32,12 @@ public final class NginxServer: @unchecked Sendable {
     /// The process id of nginx.
     public var pid: Int32 { process.processIdentifier }
 
-    private let process: Process
+    // Spawned and reaped by SpawnedProcess: its exit is seen by waitpid, however many
+    // descriptors the test process has open (Foundation's Process watches with select(2)).
+    private let process: SpawnedProcess
     private let lock = NSLock()
     private var stopped = false
-    private var helper: Process?
+    private var helper: SpawnedProcess?
 
     /// Whether nginx is installed.
     public static var binary: String? { Shell.which("nginx") }
@@ -157,12 +159,9 @@ public final class NginxServer: @unchecked Sendable {
         let conf = directory.appendingPathComponent("nginx.conf")
         try config.write(to: conf, atomically: true, encoding: .utf8)
 
-        process = Process()
-        process.executableURL = URL(fileURLWithPath: nginx)
-        process.arguments = ["-p", d, "-e", "\(d)/logs/error.log", "-c", conf.path, "-g", "daemon off;"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
+        process = try SpawnedProcess(
+            nginx, ["-p", d, "-e", "\(d)/logs/error.log", "-c", conf.path, "-g", "daemon off;"],
+            environment: ProcessInfo.processInfo.environment, output: .null, errors: .null)
 
         // The TLS 1.1-only server through openssl s_server when nginx is told not to do it.
         // It binds a port the kernel picks, and says which.
@@ -176,7 +175,7 @@ public final class NginxServer: @unchecked Sendable {
                 tls11 = p
             } catch {
                 kill(process.processIdentifier, SIGKILL)
-                ChildExit.wait(process.processIdentifier)
+                process.waitUntilExit()
                 try? FileManager.default.removeItem(at: directory)
                 throw error
             }
@@ -221,9 +220,8 @@ public final class NginxServer: @unchecked Sendable {
 
     /// Stops nginx by its pid and removes the directory. Idempotent.
     ///
-    /// SIGKILL rather than SIGTERM: a child spawned from a Swift concurrency or Dispatch thread
-    /// inherits that thread's blocked-signal mask, and nginx in single-process mode never
-    /// unblocks it, so SIGTERM would wait for ever. One process, so nothing is orphaned.
+    /// SIGKILL: nothing nginx would do on SIGTERM is needed by a test once it stops, and it
+    /// runs as one process, so nothing is orphaned.
     public func stop() {
         lock.lock()
         defer { lock.unlock() }
@@ -231,7 +229,7 @@ public final class NginxServer: @unchecked Sendable {
         stopped = true
         for p in [process, helper].compactMap({ $0 }) where p.isRunning {
             kill(p.processIdentifier, SIGKILL)
-            ChildExit.wait(p.processIdentifier)
+            p.waitUntilExit()
         }
         try? FileManager.default.removeItem(at: directory)
     }

@@ -14,35 +14,29 @@ public enum SServer {
     }
 
     /// Starts `openssl s_server -accept 127.0.0.1:0 ARGUMENTS` and waits for its listening line.
-    /// - Returns: the running process (stop it by its pid) and its port.
-    public static func start(_ arguments: [String]) throws -> (Process, Int) {
+    /// - Returns: the running process (stop it by its pid; `SpawnedProcess` reaps it) and its port.
+    public static func start(_ arguments: [String]) throws -> (SpawnedProcess, Int) {
         guard let openssl = Shell.which("openssl") else { throw Failure(output: "openssl is not installed") }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: openssl)
-        p.arguments = ["s_server", "-accept", "127.0.0.1:0"] + arguments
-        let out = Pipe()
-        p.standardInput = FileHandle.nullDevice
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
+        let p = try SpawnedProcess(
+            openssl, ["s_server", "-accept", "127.0.0.1:0"] + arguments,
+            environment: ProcessInfo.processInfo.environment, errors: .output)
         // Blocking reads of the pipe until the line arrives: s_server prints it after it has
         // bound and listens, and its exit (a bad argument) ends the reads with EOF.
         var text = ""
-        let reader = out.fileHandleForReading
+        let reader = p.standardOutput!
         while true {
             let data = reader.availableData
             if data.isEmpty {
                 kill(p.processIdentifier, SIGKILL)
-                ChildExit.wait(p.processIdentifier)
+                p.waitUntilExit()
                 throw Failure(output: text)
             }
             text += String(decoding: data, as: UTF8.self)
             if let port = acceptedPort(text) {
-                // The rest of its output (a line or two per connection) is read and dropped, so
-                // a full pipe never stops it.
-                reader.readabilityHandler = { handle in
-                    if handle.availableData.isEmpty { handle.readabilityHandler = nil }
-                }
+                // The rest of its output (a line or two per connection) is read and dropped by
+                // a thread of its own until the exit closes the pipe, so a full pipe never
+                // stops it.
+                Thread { while !reader.availableData.isEmpty {} }.start()
                 return (p, port)
             }
         }

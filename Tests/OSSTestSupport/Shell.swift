@@ -20,18 +20,16 @@ public enum Shell {
         return nil
     }
 
-    /// Runs a command to completion; throws with its output when it fails.
+    /// Runs a command to completion; throws with its output (standard output and error, as
+    /// they came) when it fails. The command inherits this process's environment.
     @discardableResult
     public static func run(_ executable: String, _ arguments: [String], in directory: URL? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        if let directory { process.currentDirectoryURL = directory }
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        // SpawnedProcess, not Foundation's Process: the exit is seen by waitpid, however many
+        // descriptors the test process has open.
+        let process = try SpawnedProcess(
+            executable, arguments, environment: ProcessInfo.processInfo.environment, directory: directory?.path,
+            errors: .output)
+        let data = process.readStandardOutput()
         process.waitUntilExit()
         let output = String(decoding: data, as: UTF8.self)
         guard process.terminationStatus == 0 else {

@@ -9,14 +9,27 @@ import Synchronization
 /// holds up to 1,095 descriptors at once (sampled from `/proc` during a run on 2026-12-07), so
 /// a child started at such a moment could have its exit missed and a wait on it never end.
 /// Here the exit is the child's own: `waitpid` on its pid. Standard output and error go to
-/// pipes (`standardOutput`, `standardError`); standard input is /dev/null or, on request, a
-/// pipe (`standardInput`).
+/// pipes (`standardOutput`, `standardError`) unless told otherwise (`Sink`); standard input is
+/// /dev/null or, on request, a pipe (`standardInput`). The child starts with no signal blocked
+/// and SIGPIPE and SIGXFSZ at their defaults, as from a shell, whatever the spawning thread had.
 public final class SpawnedProcess: Sendable {
+    /// Where the child's standard output or error goes.
+    public enum Sink: Sendable {
+        /// A pipe this object reads (`standardOutput`, `standardError`).
+        case pipe
+        /// /dev/null.
+        case null
+        /// Standard error only: the same pipe as standard output.
+        case output
+        /// A descriptor of the caller's (a terminal, a file); the caller keeps it.
+        case descriptor(Int32)
+    }
+
     public let processIdentifier: pid_t
-    /// The read end of the child's standard output.
-    public let standardOutput: FileHandle
-    /// The read end of the child's standard error.
-    public let standardError: FileHandle
+    /// The read end of the child's standard output (`nil` unless it goes to a pipe).
+    public let standardOutput: FileHandle?
+    /// The read end of the child's standard error (`nil` unless it has a pipe of its own).
+    public let standardError: FileHandle?
     /// The write end of the child's standard input, when asked for (close it to send EOF).
     public let standardInput: FileHandle?
     /// The wait status once reaped.
@@ -26,18 +39,60 @@ public final class SpawnedProcess: Sendable {
     /// /dev/null, or a pipe written through `standardInput` when `withInput`.
     public init(
         _ executable: String, _ arguments: [String], environment: [String: String], directory: String? = nil,
-        withInput: Bool = false
+        withInput: Bool = false, output: Sink = .pipe, errors: Sink = .pipe
     ) throws {
-        var pipes: [[Int32]] = []
-        defer { for p in pipes { close(p[0]); close(p[1]) } }
-        for _ in 0..<(withInput ? 3 : 2) {
+        // Every pipe made here; the parent's ends leave this list when kept, the rest are closed.
+        var ends: [Int32] = []
+        defer { for fd in ends { close(fd) } }
+        func makePipe() throws -> (read: Int32, write: Int32) {
             var p: [Int32] = [0, 0]
             guard pipe(&p) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
             // Not inherited by other children (the child gets its ends by dup2, which clears it).
             for fd in p { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
-            pipes.append(p)
+            ends += p
+            return (p[0], p[1])
         }
-        let (outPipe, errPipe) = (pipes[0], pipes[1])
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let inPipe = withInput ? try makePipe() : nil
+        if let inPipe {
+            posix_spawn_file_actions_adddup2(&actions, inPipe.read, 0)
+        } else {
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        }
+        var outPipe: (read: Int32, write: Int32)? = nil
+        var errPipe: (read: Int32, write: Int32)? = nil
+        for (fd, sink) in [(Int32(1), output), (Int32(2), errors)] {
+            switch sink {
+            case .pipe:
+                let p = try makePipe()
+                posix_spawn_file_actions_adddup2(&actions, p.write, fd)
+                if fd == 1 { outPipe = p } else { errPipe = p }
+            case .output where fd == 2 && outPipe != nil:
+                posix_spawn_file_actions_adddup2(&actions, outPipe!.write, 2)
+            case .output:
+                preconditionFailure("standard error can join standard output only when that is a pipe")
+            case .null:
+                posix_spawn_file_actions_addopen(&actions, fd, "/dev/null", O_WRONLY, 0)
+            case .descriptor(let given):
+                posix_spawn_file_actions_adddup2(&actions, given, fd)
+            }
+        }
+        // No blocked signal, SIGPIPE and SIGXFSZ at their defaults (the test process ignores
+        // SIGPIPE, and a disposition set to ignore survives exec).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        sigaddset(&defaults, SIGXFSZ)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         // A working directory through the shell (posix_spawn_file_actions_addchdir_np is not
         // in Swift's Glibc module): sh changes into $0, then execs the command.
         let (path, argv0): (String, [String]) =
@@ -46,36 +101,22 @@ public final class SpawnedProcess: Sendable {
             } else {
                 (executable, [executable] + arguments)
             }
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        if withInput {
-            posix_spawn_file_actions_adddup2(&actions, pipes[2][0], 0)
-        } else {
-            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        }
-        posix_spawn_file_actions_adddup2(&actions, outPipe[1], 1)
-        posix_spawn_file_actions_adddup2(&actions, errPipe[1], 2)
         let argv = argv0.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
-        let rc = posix_spawn(&pid, path, &actions, nil, argv, envp)
+        let rc = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
         guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
         processIdentifier = pid
         // The parent keeps the read ends of output and error and the write end of input.
-        standardOutput = FileHandle(fileDescriptor: outPipe[0], closeOnDealloc: true)
-        standardError = FileHandle(fileDescriptor: errPipe[0], closeOnDealloc: true)
-        close(outPipe[1])
-        close(errPipe[1])
-        if withInput {
-            standardInput = FileHandle(fileDescriptor: pipes[2][1], closeOnDealloc: true)
-            close(pipes[2][0])
-        } else {
-            standardInput = nil
+        func keep(_ fd: Int32) -> FileHandle {
+            ends.removeAll { $0 == fd }
+            return FileHandle(fileDescriptor: fd, closeOnDealloc: true)
         }
-        pipes = []
+        standardOutput = outPipe.map { keep($0.read) }
+        standardError = errPipe.map { keep($0.read) }
+        standardInput = inPipe.map { keep($0.write) }
     }
 
     deinit {
@@ -124,8 +165,8 @@ public final class SpawnedProcess: Sendable {
     }
 
     /// Everything the child writes to standard output, read up to its end (the child's exit).
-    public func readStandardOutput() -> Data { standardOutput.readDataToEndOfFile() }
+    public func readStandardOutput() -> Data { standardOutput?.readDataToEndOfFile() ?? Data() }
 
     /// Everything the child writes to standard error, read up to its end.
-    public func readStandardError() -> Data { standardError.readDataToEndOfFile() }
+    public func readStandardError() -> Data { standardError?.readDataToEndOfFile() ?? Data() }
 }

@@ -95,9 +95,7 @@ struct DamagedCheckpointTests {
         try store.save(Array("x".utf8), to: path)
         // A process that has exited: its pid names no process (until reused, which a fresh
         // pid is not, this soon).
-        let finished = Process()
-        finished.executableURL = URL(fileURLWithPath: "/bin/true")
-        try finished.run()
+        let finished = try SpawnedProcess("/bin/true", [], environment: [:])
         finished.waitUntilExit()
         let dead = "\(path).tmp-\(finished.processIdentifier)"
         let alive = "\(path).tmp-1"  // init: always running

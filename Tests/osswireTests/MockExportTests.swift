@@ -14,15 +14,10 @@ struct MockExportTests {
         #expect(export.contains("OSS_REGION=cn-hangzhou") && export.contains("OSS_ACCESS_KEY_ID="))
         // Pasted as printed into a shell with nothing else set, then osswire run from there.
         let sh = try await Blocking.run { () -> (Int32, String) in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/bin/sh")
-            p.arguments = ["-c", export + "\nexec \"$0\" ls oss://pasted --json", Products.osswire.path]
-            p.environment = Products.sanitizerEnvironment
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            try p.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let p = try SpawnedProcess(
+                "/bin/sh", ["-c", export + "\nexec \"$0\" ls oss://pasted --json", Products.osswire.path],
+                environment: Products.sanitizerEnvironment, errors: .output)
+            let text = String(decoding: p.readStandardOutput(), as: UTF8.self)
             p.waitUntilExit()
             return (p.terminationStatus, text)
         }

@@ -23,15 +23,11 @@ struct ProgressBarTests {
         #expect(ioctl(master, UInt(TIOCSWINSZ), &size) == 0)
         let slave = open(name, O_RDWR | O_NOCTTY)
         try #require(slave >= 0)
-        let process = Process()
-        process.executableURL = Products.osswire
-        process.arguments = arguments
-        process.environment = environment.merging(Products.sanitizerEnvironment) { a, _ in a }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle(fileDescriptor: slave, closeOnDealloc: false)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        // Spawned and reaped by SpawnedProcess (its exit is seen by waitpid, however many
+        // descriptors this process has); standard error is the terminal.
+        let process = try SpawnedProcess(
+            Products.osswire.path, arguments, environment: environment.merging(Products.sanitizerEnvironment) { a, _ in a },
+            errors: .descriptor(slave))
         close(slave)
         return try await Blocking.run {
             // Read the terminal until the child's side closes (EIO on Linux), then the rest.
@@ -42,7 +38,7 @@ struct ProgressBarTests {
                 if n <= 0 { break }
                 terminal.append(contentsOf: buffer[0..<n])
             }
-            let stdout = out.fileHandleForReading.readDataToEndOfFile()
+            let stdout = process.readStandardOutput()
             process.waitUntilExit()
             return (
                 String(decoding: terminal, as: UTF8.self), String(decoding: stdout, as: UTF8.self),

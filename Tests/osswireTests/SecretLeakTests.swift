@@ -31,22 +31,19 @@ struct SecretLeakTests {
 
     /// A running `osswire mock-server`: its URL, and (after `stop()`) everything it printed.
     final class MockServerProcess: @unchecked Sendable {
-        // @unchecked Sendable: `process` and the pipes are only used by the test that owns the
-        // value, one call at a time; `stop()` runs once.
-        let process = Process()
-        let out = Pipe()
-        let err = Pipe()
+        // @unchecked Sendable: the values set at start are only read by the test that owns
+        // it; `stop()` runs once. Spawned and reaped by SpawnedProcess (its exit is seen by
+        // waitpid, however many descriptors this process has; its deinit kills a server a
+        // failed test left running).
+        let process: SpawnedProcess
         var url = ""
         var firstLines = ""
 
         init(_ args: [String]) async throws {
-            process.executableURL = URL(fileURLWithPath: SecretLeakTests.binary)
-            process.arguments = ["mock-server", "--host", "127.0.0.1", "--port", "0"] + args
-            process.environment = Products.sanitizerEnvironment
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let handle = out.fileHandleForReading
+            process = try SpawnedProcess(
+                SecretLeakTests.binary, ["mock-server", "--host", "127.0.0.1", "--port", "0"] + args,
+                environment: Products.sanitizerEnvironment)
+            let handle = process.standardOutput!
             let (url, seen) = try await Blocking.run { () throws -> (String, String) in
                 var text = ""
                 while !text.contains("listening on ") || !text.hasSuffix("\n") {
@@ -67,23 +64,13 @@ struct SecretLeakTests {
             }
         }
 
-        deinit {
-            // A test that failed before stop(): never leave the server running.
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-            }
-        }
-
         /// SIGTERM by pid, wait, and return everything it printed.
         func stop() async throws -> String {
             kill(process.processIdentifier, SIGTERM)
             let process = self.process
-            let out = self.out
-            let err = self.err
             let rest = try await Blocking.run { () -> String in
-                let o = out.fileHandleForReading.readDataToEndOfFile()
-                let e = err.fileHandleForReading.readDataToEndOfFile()
+                let o = process.readStandardOutput()
+                let e = process.readStandardError()
                 process.waitUntilExit()
                 return String(decoding: o + e, as: UTF8.self)
             }
@@ -97,7 +84,7 @@ struct SecretLeakTests {
     }
 
     /// `openssl s_server -www` with `pair` on a loopback port it binds itself, once it listens.
-    static func startSServer(_ pair: CertificateFactory.Pair) throws -> (Process, Int) {
+    static func startSServer(_ pair: CertificateFactory.Pair) throws -> (SpawnedProcess, Int) {
         try SServer.start(["-cert", pair.certificate, "-key", pair.key, "-www"])
     }
 
@@ -181,7 +168,7 @@ struct SecretLeakTests {
         runs.append(("bad endpoint", base, ["ls", "oss://bkt", "--endpoint", "http://bad host:1"]))
         runs.append(("bad endpoint", base, ["ls", "oss://bkt", "--endpoint", "ftp://127.0.0.1"]))
         // TLS: `openssl s_server` with a certificate for another host, signed by the test CA.
-        var sServer: Process?
+        var sServer: SpawnedProcess?
         if Shell.which("openssl") != nil {
             let certs = try await CertificateFactory.shared()
             let (p, tlsPort) = try Self.startSServer(certs.wrongHost)

@@ -3,34 +3,22 @@ import OSSMockServer
 import OSSTestSupport
 import Testing
 
-/// A running osswire, stopped by pid if a test leaves it running.
+/// A running osswire, stopped by pid if a test leaves it running. Spawned and reaped by
+/// `SpawnedProcess` (its exit is seen by `waitpid`, however many descriptors this process has).
 final class RunningOSSWire: @unchecked Sendable {
-    // @unchecked Sendable: the Process is only read (pid, status) after it started; the pipes are
-    // read by one test at a time.
-    let process = Process()
-    let out = Pipe()
-    let err = Pipe()
+    // @unchecked Sendable: the line buffer is read by one test at a time.
+    let process: SpawnedProcess
 
-    /// Standard input, when the test feeds it (`nil`: /dev/null).
-    let input: Pipe?
+    /// Standard input's write end, when the test feeds it (`nil`: /dev/null).
+    var input: FileHandle? { process.standardInput }
 
-    init(_ arguments: [String], _ environment: [String: String], input: Pipe? = nil) throws {
-        self.input = input
-        process.executableURL = Products.osswire
-        process.arguments = arguments
-        process.environment = environment.merging(Products.sanitizerEnvironment) { a, _ in a }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input ?? FileHandle.nullDevice
-        try process.run()
+    init(_ arguments: [String], _ environment: [String: String], withInput: Bool = false) throws {
+        process = try SpawnedProcess(
+            Products.osswire.path, arguments,
+            environment: environment.merging(Products.sanitizerEnvironment) { a, _ in a }, withInput: withInput)
     }
 
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
+    var isRunning: Bool { process.isRunning }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
@@ -48,7 +36,7 @@ final class RunningOSSWire: @unchecked Sendable {
                     self.lines.removeSubrange(...i)
                     return line
                 }
-                let chunk = self.out.fileHandleForReading.availableData
+                let chunk = self.process.standardOutput!.availableData
                 if chunk.isEmpty { return nil }
                 self.partial.append(chunk)
                 while let nl = self.partial.firstIndex(of: 10) {
@@ -62,8 +50,8 @@ final class RunningOSSWire: @unchecked Sendable {
     /// Waits for the exit; returns the status and what was left on standard output and error.
     func finish() async throws -> (status: Int32, stdout: String, stderr: String) {
         try await Blocking.run {
-            let o = self.out.fileHandleForReading.readDataToEndOfFile()
-            let e = self.err.fileHandleForReading.readDataToEndOfFile()
+            let o = self.process.readStandardOutput()
+            let e = self.process.readStandardError()
             self.process.waitUntilExit()
             return (
                 self.process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)
@@ -88,7 +76,7 @@ struct SignalTests {
             let p = try RunningOSSWire(args, env)
             // Some parts on the server: an event, polled, not a clock.
             while server.service.requestLog.filter({ $0.operation == "UploadPart" && $0.status == 200 }).count < 3 {
-                try #require(p.process.isRunning, "cp ended before it could be stopped")
+                try #require(p.isRunning, "cp ended before it could be stopped")
                 try await Task.sleep(for: .milliseconds(5))
             }
             p.signal(SIGTERM)
@@ -112,21 +100,21 @@ struct SignalTests {
     @Test("SIGINT during cp - while standard input stays open: the upload is aborted at once, exit 130")
     func sigintAbortsAStreamUpload() async throws {
         try await withMockServer(configuration: mockConfiguration(buckets: ["stream"])) { server in
-            let input = Pipe()
             let p = try RunningOSSWire(
-                ["cp", "-", "oss://stream/k", "--part-size", "1048576", "--json"], mockEnvironment(server), input: input)
+                ["cp", "-", "oss://stream/k", "--part-size", "1048576", "--json"], mockEnvironment(server), withInput: true)
+            let input = try #require(p.input)
             // Three parts' worth, and the pipe left open: osswire waits for more.
             try await Blocking.run {
                 signal(SIGPIPE, SIG_IGN)
-                try input.fileHandleForWriting.write(contentsOf: Data(xorshiftBytes(3 << 20, seed: 22)))
+                try input.write(contentsOf: Data(xorshiftBytes(3 << 20, seed: 22)))
             }
             while server.service.requestLog.filter({ $0.operation == "UploadPart" && $0.status == 200 }).count < 3 {
-                try #require(p.process.isRunning, "cp ended before it could be stopped")
+                try #require(p.isRunning, "cp ended before it could be stopped")
                 try await Task.sleep(for: .milliseconds(5))
             }
             p.signal(SIGINT)
             let r = try await p.finish()
-            try? input.fileHandleForWriting.close()
+            try? input.close()
             #expect(r.status == 130, "\(r.stderr)")
             #expect(r.stderr.contains("was aborted: a stream cannot be resumed"), "\(r.stderr)")
             #expect(try jsonObject(r.stdout)["state"] as? String == "aborted")

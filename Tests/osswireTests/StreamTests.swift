@@ -124,36 +124,29 @@ struct StreamTests {
             env[pair[0]] = pair[1]
         }
         let total = 256 << 20
-        let process = Process()
-        process.executableURL = Products.osswire
-        process.arguments = ["cp", "-", "oss://bounded/big", "--part-size", "1048576", "--jobs", "2", "--json"]
         var sanitizer = Products.sanitizerEnvironment
         // Under AddressSanitizer, freed memory stays resident in its quarantine (256 MiB by
         // default): that is the sanitizer's memory, not the upload's. A small quarantine keeps
         // use-after-free detection and lets the bound measure what osswire holds.
         if let asan = sanitizer["ASAN_OPTIONS"] { sanitizer["ASAN_OPTIONS"] = asan + " quarantine_size_mb=16" }
-        process.environment = env.merging(sanitizer) { a, _ in a }
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let process = try SpawnedProcess(
+            Products.osswire.path, ["cp", "-", "oss://bounded/big", "--part-size", "1048576", "--jobs", "2", "--json"],
+            environment: env.merging(sanitizer) { a, _ in a }, withInput: true, errors: .null)
+        let input = try #require(process.standardInput)
         let pid = process.processIdentifier
         // Feed the stream; once the last byte is taken, the peak so far covers all but the
         // last part. VmHWM is the process's peak resident set.
         let peakKiB: Int = try await Blocking.run {
             signal(SIGPIPE, SIG_IGN)
             let chunk = Data(xorshiftBytes(1 << 20, seed: 16))
-            for _ in 0..<(total >> 20) { try input.fileHandleForWriting.write(contentsOf: chunk) }
+            for _ in 0..<(total >> 20) { try input.write(contentsOf: chunk) }
             let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
             let line = status.split(separator: "\n").first { $0.hasPrefix("VmHWM:") } ?? ""
-            try input.fileHandleForWriting.close()
+            try input.close()
             return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
         }
         let out = try await Blocking.run {
-            let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let text = String(decoding: process.readStandardOutput(), as: UTF8.self)
             process.waitUntilExit()
             return text
         }
