@@ -504,36 +504,37 @@ final class BodyPump {
     }
 
     /// Writes the rest of the body into `file` from `offset`: received straight into `buffer`,
-    /// which is filled before each `pwrite` (few large writes, no copy in between).
+    /// and each receive's bytes written at once, as the C read loop of `reference get` and curl
+    /// write them (no copy in between; a receive takes up to the whole buffer).
+    ///
+    /// Why not fill the buffer before each `pwrite`: whole-buffer writes at buffer-aligned
+    /// offsets make the page cache take large folios, and on a VM that hands free memory back
+    /// to its host (free page reporting) those come from memory the host must fault in again.
+    /// On the Intel Xeon VM of 2026-12-07 a 1 GiB download that filled the buffer ran 1.18-2.85 s
+    /// whenever the file before it had been written in smaller pieces, against 0.54-1.03 s for
+    /// this (12 pairs in ABBA order; Benchmarks/README.md, "A sixth VM").
     /// - Returns: the bytes written.
     func write(to file: FileDescriptor, at offset: Int64, buffer: IOBuffer, limit: Int64 = .max) async throws -> (
         written: Int64, crc64: UInt64
     ) {
         var written: Int64 = 0
-        var filled = 0
         // The pump's CRC64 when it checks the whole object; else computed here on the way.
         var local = crc == nil ? CRC64() : nil
-        func flush() throws {
-            guard filled > 0 else { return }
-            guard written + Int64(filled) <= limit else {
+        while true {
+            let n = try await read(into: buffer.bytes)
+            if n == 0 { break }
+            guard written + Int64(n) <= limit else {
                 throw OSSClientError.invalidResponse("the server sent more than the \(limit) bytes asked for")
             }
-            local?.update(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<filled]))
+            let piece = UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<n])
+            local?.update(piece)
             do {
-                try file.write(UnsafeRawBufferPointer(rebasing: buffer.bytes[0..<filled]), at: offset + written)
+                try file.write(piece, at: offset + written)
             } catch {
                 throw OSSClientError.file(error)
             }
-            written += Int64(filled)
-            filled = 0
+            written += Int64(n)
         }
-        while true {
-            let n = try await read(into: UnsafeMutableRawBufferPointer(rebasing: buffer.bytes[filled...]))
-            if n == 0 { break }
-            filled += n
-            if filled == buffer.capacity { try flush() }
-        }
-        try flush()
         return (written, local?.value ?? crc!.value)
     }
 
