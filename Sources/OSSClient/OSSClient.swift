@@ -507,12 +507,12 @@ final class BodyPump {
     /// and each receive's bytes written at once, as the C read loop of `reference get` and curl
     /// write them (no copy in between; a receive takes up to the whole buffer).
     ///
-    /// Why not fill the buffer before each `pwrite`: whole-buffer writes at buffer-aligned
-    /// offsets make the page cache take large folios, and on a VM that hands free memory back
-    /// to its host (free page reporting) those come from memory the host must fault in again.
-    /// On the Intel Xeon VM of 2026-12-07 a 1 GiB download that filled the buffer ran 1.18-2.85 s
-    /// whenever the file before it had been written in smaller pieces, against 0.54-1.03 s for
-    /// this (12 pairs in ABBA order; Benchmarks/README.md, "A sixth VM").
+    /// Why not fill the buffer before each `pwrite`: on the Intel Xeon VM of 2026-12-07 a 1 GiB
+    /// download that filled the buffer ran 1.18-2.85 s whenever the file before it had been
+    /// written in the pieces the socket gave, against 0.54-1.03 s for this (12 pairs in ABBA
+    /// order; Benchmarks/README.md, "A sixth VM"). The likely cause, not proven: whole-buffer
+    /// writes at buffer-aligned offsets let the page cache take large folios, which on a VM that
+    /// hands free memory back to its host (free page reporting) the host must fault in again.
     /// - Returns: the bytes written.
     func write(to file: FileDescriptor, at offset: Int64, buffer: IOBuffer, limit: Int64 = .max) async throws -> (
         written: Int64, crc64: UInt64
