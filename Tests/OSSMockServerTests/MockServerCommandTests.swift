@@ -107,9 +107,8 @@ final class MockServerProcess: @unchecked Sendable {
         // the two cooperative threads that long starves the socket tests running beside it.
         let (status, text) = try await Blocking.run { [environment] () throws -> (Int32, String) in
             let process = try SpawnedProcess("/bin/bash", [script], environment: environment, errors: .output)
-            let text = String(decoding: process.readStandardOutput(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
+            let r = process.finish()
+            return (r.status, String(decoding: r.output, as: UTF8.self))
         }
         #expect(status == 0, "Tests/python/run.sh failed:\n\(text.suffix(6000))")
         #expect(text.contains("OK"))

@@ -76,12 +76,10 @@ extension Products {
                 Thread.sleep(forTimeInterval: Double(seconds) + Double(attoseconds) / 1e18)
                 kill(process.processIdentifier, SIGINT)
             }
-            let stdout = process.readStandardOutput()
-            let stderr = process.readStandardError()
-            process.waitUntilExit()
+            let r = process.finish()
             return ProcessOutput(
-                status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
-                stderr: String(decoding: stderr, as: UTF8.self), stdoutData: stdout)
+                status: r.status, stdout: String(decoding: r.output, as: UTF8.self),
+                stderr: String(decoding: r.error, as: UTF8.self), stdoutData: r.output)
         }
     }
 }

@@ -29,13 +29,10 @@ public enum Shell {
         let process = try SpawnedProcess(
             executable, arguments, environment: ProcessInfo.processInfo.environment, directory: directory?.path,
             errors: .output)
-        let data = process.readStandardOutput()
-        process.waitUntilExit()
+        let (status, data, _) = process.finish()
         let output = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else {
-            throw Failure(
-                command: ([executable] + arguments).joined(separator: " "), status: process.terminationStatus,
-                output: output)
+        guard status == 0 else {
+            throw Failure(command: ([executable] + arguments).joined(separator: " "), status: status, output: output)
         }
         return output
     }

@@ -169,4 +169,14 @@ public final class SpawnedProcess: Sendable {
 
     /// Everything the child writes to standard error, read up to its end.
     public func readStandardError() -> Data { standardError?.readDataToEndOfFile() ?? Data() }
+
+    /// Blocks until the child exits: its standard output read to the end, then its standard
+    /// error, then the exit reaped.
+    /// - Returns: the exit status (as `terminationStatus`) and everything read.
+    public func finish() -> (status: Int32, output: Data, error: Data) {
+        let output = readStandardOutput()
+        let error = readStandardError()
+        waitUntilExit()
+        return (terminationStatus, output, error)
+    }
 }

@@ -17,9 +17,8 @@ struct MockExportTests {
             let p = try SpawnedProcess(
                 "/bin/sh", ["-c", export + "\nexec \"$0\" ls oss://pasted --json", Products.osswire.path],
                 environment: Products.sanitizerEnvironment, errors: .output)
-            let text = String(decoding: p.readStandardOutput(), as: UTF8.self)
-            p.waitUntilExit()
-            return (p.terminationStatus, text)
+            let r = p.finish()
+            return (r.status, String(decoding: r.output, as: UTF8.self))
         }
         #expect(sh.0 == 0, "\(sh.1)")
         #expect(try jsonObject(sh.1)["state"] as? String == "completed")

@@ -38,12 +38,8 @@ struct ProgressBarTests {
                 if n <= 0 { break }
                 terminal.append(contentsOf: buffer[0..<n])
             }
-            let stdout = process.readStandardOutput()
-            process.waitUntilExit()
-            return (
-                String(decoding: terminal, as: UTF8.self), String(decoding: stdout, as: UTF8.self),
-                process.terminationStatus
-            )
+            let r = process.finish()
+            return (String(decoding: terminal, as: UTF8.self), String(decoding: r.output, as: UTF8.self), r.status)
         }
     }
 

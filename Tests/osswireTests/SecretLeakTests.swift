@@ -69,10 +69,8 @@ struct SecretLeakTests {
             kill(process.processIdentifier, SIGTERM)
             let process = self.process
             let rest = try await Blocking.run { () -> String in
-                let o = process.readStandardOutput()
-                let e = process.readStandardError()
-                process.waitUntilExit()
-                return String(decoding: o + e, as: UTF8.self)
+                let r = process.finish()
+                return String(decoding: r.output + r.error, as: UTF8.self)
             }
             return firstLines + rest
         }

@@ -50,12 +50,8 @@ final class RunningOSSWire: @unchecked Sendable {
     /// Waits for the exit; returns the status and what was left on standard output and error.
     func finish() async throws -> (status: Int32, stdout: String, stderr: String) {
         try await Blocking.run {
-            let o = self.process.readStandardOutput()
-            let e = self.process.readStandardError()
-            self.process.waitUntilExit()
-            return (
-                self.process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self)
-            )
+            let r = self.process.finish()
+            return (r.status, String(decoding: r.output, as: UTF8.self), String(decoding: r.error, as: UTF8.self))
         }
     }
 }

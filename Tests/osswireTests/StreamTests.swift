@@ -145,12 +145,11 @@ struct StreamTests {
             try input.close()
             return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
         }
-        let out = try await Blocking.run {
-            let text = String(decoding: process.readStandardOutput(), as: UTF8.self)
-            process.waitUntilExit()
-            return text
+        let (status, out) = try await Blocking.run { () -> (Int32, String) in
+            let r = process.finish()
+            return (r.status, String(decoding: r.output, as: UTF8.self))
         }
-        #expect(process.terminationStatus == 0, "\(out)")
+        #expect(status == 0, "\(out)")
         let result = try jsonObject(out)
         #expect(result["bytes"] as? Int == total && result["parts_total"] as? Int == 256, "\(out)")
         #expect(peakKiB > 0)
