@@ -29,51 +29,19 @@ struct SecretLeakTests {
         try await Products.runOSSWire(args, environment: env)
     }
 
-    /// A running `osswire mock-server`: its URL, and (after `stop()`) everything it printed.
-    final class MockServerProcess: @unchecked Sendable {
-        // @unchecked Sendable: the values set at start are only read by the test that owns
-        // it; `stop()` runs once. Spawned and reaped by SpawnedProcess (its exit is seen by
-        // waitpid, however many descriptors this process has; its deinit kills a server a
-        // failed test left running).
-        let process: SpawnedProcess
-        var url = ""
-        var firstLines = ""
+    /// `osswire mock-server` with `args` (exactly the sanitizer options in its environment), once
+    /// it listens: the server and its URL.
+    static func startMockServer(_ args: [String]) async throws -> (server: RunningOSSWire, url: String) {
+        let (server, address) = try await RunningOSSWire.mockServer(args)
+        guard let address else { throw MockServerFailed(output: try await stopAndCollect(server, SIGKILL)) }
+        return (server, address.url)
+    }
 
-        init(_ args: [String]) async throws {
-            process = try SpawnedProcess(
-                SecretLeakTests.binary, ["mock-server", "--host", "127.0.0.1", "--port", "0"] + args,
-                environment: Products.sanitizerEnvironment)
-            let handle = process.standardOutput!
-            let (url, seen) = try await Blocking.run { () throws -> (String, String) in
-                var text = ""
-                while !text.contains("listening on ") || !text.hasSuffix("\n") {
-                    let chunk = handle.availableData
-                    if chunk.isEmpty { break }
-                    text += String(decoding: chunk, as: UTF8.self)
-                }
-                guard let range = text.range(of: "listening on ") else { return ("", text) }
-                let line = text[range.upperBound...].prefix { $0 != "\n" }
-                return (String(line), text)
-            }
-            self.url = url
-            firstLines = seen
-            if url.isEmpty {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw MockServerFailed(output: seen)
-            }
-        }
-
-        /// SIGTERM by pid, wait, and return everything it printed.
-        func stop() async throws -> String {
-            kill(process.processIdentifier, SIGTERM)
-            let process = self.process
-            let rest = try await Blocking.run { () -> String in
-                let r = process.finish()
-                return String(decoding: r.output + r.error, as: UTF8.self)
-            }
-            return firstLines + rest
-        }
+    /// Stops `server` by pid and returns everything it printed: the lines read while it started,
+    /// then the rest of its output and its errors.
+    static func stopAndCollect(_ server: RunningOSSWire, _ signal: Int32 = SIGTERM) async throws -> String {
+        let r = try await server.stop(signal)
+        return server.printed.map { $0 + "\n" }.joined() + r.stdout + r.stderr
     }
 
     struct MockServerFailed: Error, CustomStringConvertible {
@@ -125,17 +93,17 @@ struct SecretLeakTests {
         let file = dir.appendingPathComponent("in.bin").path
         try Data(repeating: 0x61, count: 4096).write(to: URL(fileURLWithPath: file))
 
-        let server = try await MockServerProcess([
+        let (server, serverURL) = try await Self.startMockServer([
             "--access-key-id", Self.keyId, "--access-key-secret", Self.serverSecret, "--security-token", Self.token,
             "--bucket", "bkt",
         ])
-        let slow = try await MockServerProcess(["--bucket", "bkt", "--response-delay-ms", "3000"])
+        let (slow, slowURL) = try await Self.startMockServer(["--bucket", "bkt", "--response-delay-ms", "3000"])
         var forbidden = [Self.wrongSecret, Self.serverSecret, Self.token, "OSS4-HMAC-SHA256\n20"]
         forbidden += try Self.signingKeys(Self.wrongSecret) + Self.signingKeys(Self.serverSecret)
 
         let base = [
             "OSS_ACCESS_KEY_ID": Self.keyId, "OSS_ACCESS_KEY_SECRET": Self.wrongSecret, "OSS_SESSION_TOKEN": Self.token,
-            "OSS_REGION": "cn-hangzhou", "OSS_ENDPOINT": server.url,
+            "OSS_REGION": "cn-hangzhou", "OSS_ENDPOINT": serverURL,
         ]
         let commands: [[String]] = [
             ["ls"], ["ls", "--json"], ["ls", "oss://bkt"], ["ls", "oss://bkt/pre", "--json"],
@@ -184,7 +152,7 @@ struct SecretLeakTests {
             }
         }
         var timeout = right
-        timeout["OSS_ENDPOINT"] = slow.url
+        timeout["OSS_ENDPOINT"] = slowURL
         runs.append(("timeout", timeout, ["stat", "oss://bkt/k", "--json", "--timeout", "0.3"]))
         runs.append(("timeout", timeout, ["cp", file, "oss://bkt/k", "--json", "--timeout", "0.3"]))
         // presign fails without touching the network: a V4 expiry over seven days, no region.
@@ -212,7 +180,7 @@ struct SecretLeakTests {
         Self.expectClean(v1.all, forbidden: forbidden.filter { $0 != Self.token }, "presign V1")
 
         // Everything both servers printed, up to and including their shutdown.
-        let printed = try await server.stop() + slow.stop()
+        let printed = try await Self.stopAndCollect(server) + Self.stopAndCollect(slow)
         #expect(printed.contains("listening on http://127.0.0.1:"))
         Self.expectClean(printed, forbidden: forbidden, "mock-server")
     }

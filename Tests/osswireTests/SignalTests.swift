@@ -3,59 +3,6 @@ import OSSMockServer
 import OSSTestSupport
 import Testing
 
-/// A running osswire, stopped by pid if a test leaves it running. Spawned and reaped by
-/// `SpawnedProcess` (its exit is seen by `waitpid`, however many descriptors this process has).
-final class RunningOSSWire: @unchecked Sendable {
-    // @unchecked Sendable: the line buffer is read by one test at a time.
-    let process: SpawnedProcess
-
-    /// Standard input's write end, when the test feeds it (`nil`: /dev/null).
-    var input: FileHandle? { process.standardInput }
-
-    init(_ arguments: [String], _ environment: [String: String], withInput: Bool = false) throws {
-        process = try SpawnedProcess(
-            Products.osswire.path, arguments,
-            environment: environment.merging(Products.sanitizerEnvironment) { a, _ in a }, withInput: withInput)
-    }
-
-    var isRunning: Bool { process.isRunning }
-
-    func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
-
-    /// Lines of standard output read so far and not yet matched, and a partial last line.
-    private var lines: [String] = []
-    private var partial = Data()
-
-    /// Reads standard output until a line starts with `prefix` (an event, not a clock); lines
-    /// read past it are kept for the next call.
-    func waitForLine(startingWith prefix: String) async throws -> String? {
-        try await Blocking.run {
-            while true {
-                if let i = self.lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
-                    let line = self.lines[i]
-                    self.lines.removeSubrange(...i)
-                    return line
-                }
-                let chunk = self.process.standardOutput!.availableData
-                if chunk.isEmpty { return nil }
-                self.partial.append(chunk)
-                while let nl = self.partial.firstIndex(of: 10) {
-                    self.lines.append(String(decoding: self.partial[self.partial.startIndex..<nl], as: UTF8.self))
-                    self.partial.removeSubrange(self.partial.startIndex...nl)
-                }
-            }
-        }
-    }
-
-    /// Waits for the exit; returns the status and what was left on standard output and error.
-    func finish() async throws -> (status: Int32, stdout: String, stderr: String) {
-        try await Blocking.run {
-            let r = self.process.finish()
-            return (r.status, String(decoding: r.output, as: UTF8.self), String(decoding: r.error, as: UTF8.self))
-        }
-    }
-}
-
 @Suite("osswire and signals: SIGTERM pauses like SIGINT and exits 143", .serialized)
 struct SignalTests {
     @Test("SIGTERM pauses cp: the resume hint, exit 143, the checkpoint kept; the same command resumes")
