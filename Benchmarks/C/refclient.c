@@ -34,6 +34,11 @@
 //                                      x-oss-hash-crc64ecma checked: the floor of OSSWire's
 //                                      small-PUT work without its Swift stack
 //
+// For experiments on the PUT modes (not used by osswire-bench): REFCLIENT_PIECE=N sends the
+// body in pieces of N bytes (at most 256 KiB) instead of 256 KiB, and REFCLIENT_NO_CRC=1 leaves
+// out the CRC64 of putfile and putsendfile (the file still read into the buffer), so the cost of
+// the piece size and of the read itself can be told apart from the checksum's.
+//
 // Prints the seconds between connect and the last byte on stdout. Exit 0, 1 on failure.
 //   cc -O2 -o refclient refclient.c -llzma -lssl -lcrypto
 
@@ -235,6 +240,9 @@ int main(int argc, char **argv) {
         // Every PUT mode is this one loop: the body from the buffer or read from the file with
         // its CRC64, written with send, sendfile (putsendfile) or SSL_write (the tls modes).
         int zero_copy = !strcmp(mode, "putsendfile"), in = -1;
+        int crc_on = getenv("REFCLIENT_NO_CRC") == NULL;
+        long long piece = getenv("REFCLIENT_PIECE") ? atoll(getenv("REFCLIENT_PIECE")) : BUF;
+        if (piece <= 0 || piece > BUF) die("REFCLIENT_PIECE must be 1 to 262144");
         long long total;
         if (from_file) {
             in = open(argv[4], O_RDONLY | O_CLOEXEC);
@@ -251,13 +259,13 @@ int main(int argc, char **argv) {
         else send_all(fd, head, (size_t)n);
         uint64_t crc = 0;
         for (long long at = 0; at < total;) {
-            size_t want = total - at > BUF ? BUF : (size_t)(total - at);
+            size_t want = total - at > piece ? (size_t)piece : (size_t)(total - at);
             if (from_file) {
                 ssize_t r = pread(in, buf, want, (off_t)at);
                 if (r < 0 && errno == EINTR) continue;
                 if (r <= 0) die("pread");
                 want = (size_t)r;
-                crc = lzma_crc64((const uint8_t *)buf, want, crc);
+                if (crc_on) crc = lzma_crc64((const uint8_t *)buf, want, crc);
             }
             if (zero_copy) {
                 for (off_t from = (off_t)at, end = (off_t)(at + (long long)want); from < end;) {
@@ -281,7 +289,7 @@ int main(int argc, char **argv) {
             read_head(fd, buf, BUF, &extra);
         }
         char *h = strcasestr(buf, "x-oss-hash-crc64ecma:");
-        if (from_file && h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
+        if (crc_on && from_file && h && strtoull(h + 21, NULL, 10) != crc) die("CRC64 mismatch");
         if (in >= 0) close(in);
     } else if (!strcmp(mode, "get") || !strcmp(mode, "getsync")) {
         int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
