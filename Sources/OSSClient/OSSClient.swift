@@ -486,16 +486,9 @@ final class BodyPump {
         return out
     }
 
-    /// Reads the next bytes of the body straight into `buffer` (rate limit, CRC64 and progress
-    /// on the way); 0 at the end (after the CRC64 check).
-    func read(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
-        let n = try await receive(into: buffer)
-        if n > 0 { crc?.update(UnsafeRawBufferPointer(rebasing: buffer[0..<n])) }
-        return n
-    }
-
-    /// `read(into:)` but for the CRC64, which the caller adds before it receives again (the
-    /// check at the end needs every byte); 0 at the end (after that check).
+    /// Receives the next bytes of the body straight into `buffer` (rate limit and progress on
+    /// the way); 0 at the end, after the CRC64 check. The caller adds each piece to the CRC64
+    /// before it receives again: the check needs every byte.
     private func receive(into buffer: UnsafeMutableRawBufferPointer) async throws -> Int {
         if finished { return 0 }
         let n = try await body.read(into: buffer)
@@ -523,8 +516,8 @@ final class BodyPump {
     /// The CRC64 of a piece is taken after its `pwrite`, not before: the kernel's copy of a
     /// large receive leaves the bytes outside the CPU's nearer caches, and the `pwrite` reads
     /// them back in, so the CRC64 after it reads cached bytes. On the same VM a C loop spent
-    /// 53.8 ms a GiB on CRC64 before the write against 22.5 after it, and the whole download
-    /// took 0.650 s against 0.595 (16 alternating runs each; Benchmarks/README.md).
+    /// 56.5 ms a GiB on CRC64 before the write against 24.4 after it, and the whole body took
+    /// 0.649 s against 0.594 (Benchmarks/C/crcplace.c, 16 runs each; Benchmarks/README.md).
     /// - Returns: the bytes written.
     func write(to file: FileDescriptor, at offset: Int64, buffer: IOBuffer, limit: Int64 = .max) async throws -> (
         written: Int64, crc64: UInt64
