@@ -11,7 +11,7 @@ import Testing
         try #require(FileManager.default.isExecutableFile(atPath: Products.osswire.path), "build osswire first")
         let (server, address) = try await RunningOSSWire.mockServer(["--bucket", "cli-bucket"])
         let port = try #require(address?.port)
-        #expect(server.printed.contains("OSS_ACCESS_KEY_ID=\(MockCredential.demo.accessKeyId)"))
+        #expect(server.consumed.contains("OSS_ACCESS_KEY_ID=\(MockCredential.demo.accessKeyId)"))
         let stream = try await SocketConnector().connectTCP(host: "127.0.0.1", port: port)
         defer { stream.close() }
         try await stream.write(Array("GET /_mock/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".utf8))
@@ -32,7 +32,7 @@ import Testing
         let (server, address) = try await RunningOSSWire.mockServer(
             ["--access-key-id", "id", "--access-key-secret", "secret", "--fail", "PutObject:2:500:InternalError"])
         #expect(address != nil)
-        #expect(!server.printed.contains { $0.contains("secret") })
+        #expect(!server.consumed.contains { $0.contains("secret") })
         let stopped = try await server.stop(SIGINT)
         #expect(stopped.status == 0)
         #expect(!stopped.stdout.contains("secret") && !stopped.stderr.contains("secret"))

@@ -12,8 +12,10 @@ public final class RunningOSSWire: @unchecked Sendable {
     /// Standard input's write end, when the test feeds it (`nil`: /dev/null).
     public var input: FileHandle? { process.standardInput }
 
-    /// Every whole line of standard output read so far, matched or not.
-    public private(set) var printed: [String] = []
+    /// The lines of standard output `waitForLine` has returned or read past, in order. The rest
+    /// of standard output (read and not yet matched, or not yet read) comes with `finish()`, so
+    /// the two together are everything it printed.
+    public private(set) var consumed: [String] = []
     /// Lines read and not yet matched, and a partial last line.
     private var lines: [String] = []
     private var partial = Data()
@@ -50,6 +52,7 @@ public final class RunningOSSWire: @unchecked Sendable {
             while true {
                 if let i = self.lines.firstIndex(where: { $0.hasPrefix(prefix) }) {
                     let line = self.lines[i]
+                    self.consumed += self.lines[...i]
                     self.lines.removeSubrange(...i)
                     return line
                 }
@@ -60,18 +63,23 @@ public final class RunningOSSWire: @unchecked Sendable {
                     let line = String(decoding: self.partial[self.partial.startIndex..<nl], as: UTF8.self)
                     self.partial.removeSubrange(self.partial.startIndex...nl)
                     self.lines.append(line)
-                    self.printed.append(line)
                 }
             }
         }
     }
 
-    /// Waits for the exit; returns the status and what was left on standard output (not read
-    /// by `waitForLine`) and on standard error.
+    /// Waits for the exit; returns the status, standard output past what `waitForLine` consumed
+    /// (the lines it read and did not match, then the rest), and standard error.
     public func finish() async throws -> (status: Int32, stdout: String, stderr: String) {
         try await Blocking.run {
             let r = self.process.finish()
-            return (r.status, String(decoding: r.output, as: UTF8.self), String(decoding: r.error, as: UTF8.self))
+            let unmatched = self.lines.map { Data(($0 + "\n").utf8) }.reduce(Data(), +) + self.partial
+            self.lines = []
+            self.partial = Data()
+            return (
+                r.status, String(decoding: unmatched + r.output, as: UTF8.self),
+                String(decoding: r.error, as: UTF8.self)
+            )
         }
     }
 

@@ -37,11 +37,11 @@ struct SecretLeakTests {
         return (server, address.url)
     }
 
-    /// Stops `server` by pid and returns everything it printed: the lines read while it started,
-    /// then the rest of its output and its errors.
+    /// Stops `server` by pid and returns everything it printed: the lines consumed while it
+    /// started, then the rest of its output, then its errors.
     static func stopAndCollect(_ server: RunningOSSWire, _ signal: Int32 = SIGTERM) async throws -> String {
         let r = try await server.stop(signal)
-        return server.printed.map { $0 + "\n" }.joined() + r.stdout + r.stderr
+        return server.consumed.map { $0 + "\n" }.joined() + r.stdout + r.stderr
     }
 
     struct MockServerFailed: Error, CustomStringConvertible {
