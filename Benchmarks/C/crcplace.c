@@ -3,7 +3,14 @@
 // own CRC64 (Sources/CLinuxShims) taken on each piece before its pwrite, after it, or not at
 // all, and the time spent in the CRC64 measured around each call.
 //
-//   crcplace PORT PATH OUTFILE before|after|none
+// The splice places move the body without a copy through user space (splice(2) from the socket
+// into a pipe, then from the pipe into the file): the kernel copies each byte once, into the
+// page cache, where a read loop copies it twice (recv, then pwrite). The CRC64 then needs the
+// bytes back: "splice-map" reads them through a shared mapping of the file, its pages mapped
+// with madvise(MADV_POPULATE_READ) after each piece; "splice-pread" preads each piece back into
+// the buffer; "splice-none" takes no CRC64 (the floor of a download that checks nothing).
+//
+//   crcplace PORT PATH OUTFILE before|after|none|splice-map|splice-pread|splice-none
 //
 // Prints the whole time and the CRC64's on stderr, and checks the CRC64 against the server's
 // x-oss-hash-crc64ecma (refserver -c). Exit 0, 1 on failure. Built from the repository's root:
@@ -19,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,12 +61,17 @@ int main(int argc, char **argv) {
         return 1;
     }
     int port = atoi(argv[1]);
-    int before = !strcmp(argv[4], "before"), after = !strcmp(argv[4], "after");
-    if (!before && !after && strcmp(argv[4], "none")) die("the place is before, after or none");
+    const char *place = argv[4];
+    int before = !strcmp(place, "before"), after = !strcmp(place, "after");
+    int map_back = !strcmp(place, "splice-map"), pread_back = !strcmp(place, "splice-pread");
+    int spliced = map_back || pread_back || !strcmp(place, "splice-none");
+    if (!before && !after && !spliced && strcmp(place, "none"))
+        die("the place is before, after, none, splice-map, splice-pread or splice-none");
     char *buf = aligned_alloc(4096, BUF);
     if (!buf) die("aligned_alloc");
     memset(buf, 0, BUF);
-    int out = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    // Read and write: splice-map maps the file to read it back.
+    int out = open(argv[3], O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) die("open output");
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct sockaddr_in addr = {0};
@@ -91,6 +104,49 @@ int main(int argc, char **argv) {
     off_t at = (off_t)extra;
     left -= (long long)extra;
     double in_crc = 0, start = now();
+    if (spliced) {
+        int pipe_fds[2];
+        if (pipe2(pipe_fds, O_CLOEXEC) != 0) die("pipe2");
+        if (fcntl(pipe_fds[1], F_SETPIPE_SZ, BUF) < 0) die("F_SETPIPE_SZ");
+        size_t length = (size_t)(at + left);
+        unsigned char *map = NULL;
+        if (map_back) {
+            if (ftruncate(out, (off_t)length) != 0) die("ftruncate");
+            map = mmap(NULL, length, PROT_READ, MAP_SHARED, out, 0);
+            if (map == MAP_FAILED) die("mmap");
+        }
+        while (left > 0) {
+            ssize_t r = splice(fd, NULL, pipe_fds[1], NULL, (size_t)(left < BUF ? left : BUF), SPLICE_F_MOVE);
+            if (r < 0 && errno == EINTR) continue;
+            if (r <= 0) die("splice from the socket");
+            off_t piece = at;
+            for (ssize_t moved = 0; moved < r;) {
+                ssize_t k = splice(pipe_fds[0], NULL, out, &at, (size_t)(r - moved), SPLICE_F_MOVE);
+                if (k < 0 && errno == EINTR) continue;
+                if (k <= 0) die("splice into the file");
+                moved += k;
+            }
+            left -= r;
+            double t = now();
+            if (map_back) {
+                off_t page = piece & ~(off_t)4095;
+                if (madvise(map + page, (size_t)(at - page), MADV_POPULATE_READ) != 0) die("madvise");
+                crc = coss_crc64_update(crc, map + piece, (size_t)r);
+            } else if (pread_back) {
+                for (ssize_t got = 0; got < r;) {
+                    ssize_t k = pread(out, buf + got, (size_t)(r - got), piece + got);
+                    if (k < 0 && errno == EINTR) continue;
+                    if (k <= 0) die("pread");
+                    got += k;
+                }
+                crc = coss_crc64_update(crc, buf, (size_t)r);
+            }
+            in_crc += now() - t;
+        }
+        if (map) munmap(map, length);
+        close(pipe_fds[0]);
+        close(pipe_fds[1]);
+    }
     while (left > 0) {
         ssize_t r = recv(fd, buf, BUF, 0);
         if (r < 0 && errno == EINTR) continue;
@@ -106,8 +162,8 @@ int main(int argc, char **argv) {
         left -= r;
     }
     double total = now() - start;
-    if ((before || after) && server_crc && strtoull(server_crc + 21, NULL, 10) != ~crc) die("CRC64 mismatch");
+    if ((before || after || map_back || pread_back) && server_crc && strtoull(server_crc + 21, NULL, 10) != ~crc) die("CRC64 mismatch");
     close(out);
-    fprintf(stderr, "body %.3f s, CRC64 %s the write %.1f ms\n", total, argv[4], in_crc * 1e3);
+    fprintf(stderr, "body %.3f s, CRC64 (%s) %.1f ms\n", total, place, in_crc * 1e3);
     return 0;
 }

@@ -20,7 +20,9 @@ import OSSSigner
 ///   (`curl -k -T`; `refclient puttls` and `putfiletls`, the C loops on OpenSSL with ours'
 ///   cipher order and record batching).
 /// - `get`: one GetObject of `--bytes` to a file, CRC64 on: `osswire cp oss://b/KEY FILE` beside
-///   `curl -o FILE` and the C read loop (`refclient get`, recv into 256 KiB, write to the file).
+///   `curl -o FILE` and the C read loop (`refclient get`, recv into 256 KiB, write to the file),
+///   and that loop with OSSWire's CRC64 after each write (`crcplace.c ... after`): the floor of
+///   the work the target asks of ours.
 /// - `small`: `--count` V4-signed 4 KiB PutObjects on one kept-alive connection through the
 ///   public `OSSClient` API (in this process; the server is not), beside one curl process doing
 ///   the same uploads on one connection (`-K` list, `-H 'Expect:'`) and the C client's floor
@@ -57,6 +59,18 @@ struct ReferenceBenchmark {
         try Processes.run(
             "/usr/bin/cc", ["-O2", "-o", client, sourceDirectory + "/refclient.c", "-llzma", "-lssl", "-lcrypto"])
         return (server, client)
+    }
+
+    /// Builds `crcplace.c` (the C read loop with OSSWire's own CRC64, from Sources/CLinuxShims)
+    /// into the scratch directory.
+    static func buildCRCPlace() throws -> String {
+        let binary = Scratch.directory + "/crcplace"
+        let shims = URL(fileURLWithPath: sourceDirectory).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Sources/CLinuxShims").path
+        let crc = try FileManager.default.contentsOfDirectory(atPath: shims)
+            .filter { $0.hasPrefix("crc64") && $0.hasSuffix(".c") }.sorted().map { shims + "/" + $0 }
+        try Processes.run("/usr/bin/cc", ["-O2", "-I", shims + "/include", "-o", binary, sourceDirectory + "/crcplace.c"] + crc)
+        return binary
     }
 
     /// The reference server as a child process, stopped by its pid.
@@ -199,6 +213,7 @@ struct ReferenceBenchmark {
             perKey[name, default: [:]][key, default: []].append(rate)
         }
         let common = ["--endpoint", server.endpoint, "--region", "cn-hangzhou", "--part-size", "\(max(bytes, 1 << 20))"]
+        let crcPlace = what == "get" && !tls ? try Self.buildCRCPlace() : nil
         for round in 0..<rounds {
             for length in keyLengths {
                 let key = String(repeating: "k", count: length)
@@ -245,6 +260,14 @@ struct ReferenceBenchmark {
                             fresh()
                             return try Self.timed(clientBinary, ["get", "\(server.port)", "/bench/" + key, output])
                         }))
+                        // The same loop doing the CRC64 the target asks of ours (OSSWire's own,
+                        // each piece after its write, as ours takes it): the floor of that work.
+                        if let crcPlace {
+                            steps.append(("C read loop + CRC64", {
+                                fresh()
+                                return try Self.timed(crcPlace, ["\(server.port)", "/bench/" + key, output, "after"])
+                            }))
+                        }
                         // What cp does beyond curl: the file is on the disk before it is renamed
                         // into place, so the device's write speed bounds it.
                         steps.append(("C read loop + fsync", {
@@ -297,6 +320,7 @@ struct ReferenceBenchmark {
         // leaves the file in the page cache against curl and the plain C loop.
         let pairs = [
             ("osswire cp (GetObject)", "C read loop + fsync"), ("osswire cp --no-fsync", "C read loop to a file"),
+            ("osswire cp --no-fsync", "C read loop + CRC64"), ("C read loop + CRC64", "C read loop to a file"),
             ("osswire cp --no-fsync", tls ? "curl -k -o FILE" : "curl -o FILE"),
             ("osswire cp (GetObject)", tls ? "curl -k -o FILE" : "curl -o FILE"),
         ]
