@@ -170,13 +170,37 @@ public final class SpawnedProcess: Sendable {
     /// Everything the child writes to standard error, read up to its end.
     public func readStandardError() -> Data { standardError?.readDataToEndOfFile() ?? Data() }
 
-    /// Blocks until the child exits: its standard output read to the end, then its standard
-    /// error, then the exit reaped.
+    /// Blocks until the child exits: its standard output and error read to their ends together
+    /// (a child that fills one pipe while the other is being read does not stall), then the exit
+    /// reaped.
     /// - Returns: the exit status (as `terminationStatus`) and everything read.
     public func finish() -> (status: Int32, output: Data, error: Data) {
-        let output = readStandardOutput()
-        let error = readStandardError()
+        let (output, error) = Self.readToEnd(standardOutput, standardError)
         waitUntilExit()
         return (terminationStatus, output, error)
+    }
+
+    /// Reads two pipes (either may be absent) to their ends at once, with `poll(2)`.
+    static func readToEnd(_ first: FileHandle?, _ second: FileHandle?) -> (Data, Data) {
+        var read: [Data] = [Data(), Data()]
+        var open: [Int32?] = [first?.fileDescriptor, second?.fileDescriptor]
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while open.contains(where: { $0 != nil }) {
+            var polled = open.map { pollfd(fd: $0 ?? -1, events: Int16(POLLIN), revents: 0) }
+            if poll(&polled, 2, -1) < 0 {
+                if errno == EINTR { continue }
+                break
+            }
+            for i in 0..<2 {
+                guard let fd = open[i], polled[i].revents != 0 else { continue }
+                let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+                if n > 0 {
+                    read[i].append(contentsOf: buffer[0..<n])
+                } else if n == 0 || errno != EINTR {
+                    open[i] = nil  // the end (every writer closed it), or a read that cannot go on
+                }
+            }
+        }
+        return (read[0], read[1])
     }
 }
