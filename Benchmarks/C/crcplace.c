@@ -55,9 +55,18 @@ static void write_all(int out, const char *p, size_t n, off_t at) {
     }
 }
 
+static void read_all(int in, char *p, size_t n, off_t at) {
+    for (size_t done = 0; done < n;) {
+        ssize_t k = pread(in, p + done, n - done, at + (off_t)done);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) die("pread");
+        done += (size_t)k;
+    }
+}
+
 int main(int argc, char **argv) {
     if (argc != 5) {
-        fprintf(stderr, "usage: crcplace PORT PATH OUTFILE before|after|none\n");
+        fprintf(stderr, "usage: crcplace PORT PATH OUTFILE before|after|none|splice-map|splice-pread|splice-none\n");
         return 1;
     }
     int port = atoi(argv[1]);
@@ -108,11 +117,11 @@ int main(int argc, char **argv) {
         int pipe_fds[2];
         if (pipe2(pipe_fds, O_CLOEXEC) != 0) die("pipe2");
         if (fcntl(pipe_fds[1], F_SETPIPE_SZ, BUF) < 0) die("F_SETPIPE_SZ");
-        size_t length = (size_t)(at + left);
+        size_t file_length = (size_t)(at + left);
         unsigned char *map = NULL;
         if (map_back) {
-            if (ftruncate(out, (off_t)length) != 0) die("ftruncate");
-            map = mmap(NULL, length, PROT_READ, MAP_SHARED, out, 0);
+            if (ftruncate(out, (off_t)file_length) != 0) die("ftruncate");
+            map = mmap(NULL, file_length, PROT_READ, MAP_SHARED, out, 0);
             if (map == MAP_FAILED) die("mmap");
         }
         while (left > 0) {
@@ -133,17 +142,12 @@ int main(int argc, char **argv) {
                 if (madvise(map + page, (size_t)(at - page), MADV_POPULATE_READ) != 0) die("madvise");
                 crc = coss_crc64_update(crc, map + piece, (size_t)r);
             } else if (pread_back) {
-                for (ssize_t got = 0; got < r;) {
-                    ssize_t k = pread(out, buf + got, (size_t)(r - got), piece + got);
-                    if (k < 0 && errno == EINTR) continue;
-                    if (k <= 0) die("pread");
-                    got += k;
-                }
+                read_all(out, buf, (size_t)r, piece);
                 crc = coss_crc64_update(crc, buf, (size_t)r);
             }
             in_crc += now() - t;
         }
-        if (map) munmap(map, length);
+        if (map) munmap(map, file_length);
         close(pipe_fds[0]);
         close(pipe_fds[1]);
     }
