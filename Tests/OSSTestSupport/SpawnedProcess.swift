@@ -180,6 +180,18 @@ public final class SpawnedProcess: Sendable {
         return (terminationStatus, output, error)
     }
 
+    /// `finish()` on a thread of its own, for async callers: no concurrency thread blocks (a
+    /// mock server in the same process needs them), and a child that writes more than a pipe
+    /// holds before it exits still exits, since its output is read while it runs. The event
+    /// waited for is the child's: both pipes at their ends, then its exit.
+    public func finished() async -> (status: Int32, output: Data, error: Data) {
+        await withCheckedContinuation { continuation in
+            let reader = Thread { continuation.resume(returning: self.finish()) }
+            reader.name = "SpawnedProcess.finished pid \(processIdentifier)"
+            reader.start()
+        }
+    }
+
     /// Reads two pipes (either may be absent) to their ends at once, with `poll(2)`.
     static func readToEnd(_ first: FileHandle?, _ second: FileHandle?) -> (Data, Data) {
         var read: [Data] = [Data(), Data()]

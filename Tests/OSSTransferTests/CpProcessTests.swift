@@ -25,13 +25,29 @@ final class OSSWireProcess {
             directory: cwd)
     }
 
-    /// Waits for the exit without blocking a concurrency thread (the mock server needs them).
-    func wait() async -> Int32 { await process.exit() }
+    /// What the child printed, kept by `wait()`.
+    private var printed: (output: Data, error: Data)?
+
+    /// Waits for the exit without blocking a concurrency thread (the mock server needs them),
+    /// reading the child's output as it runs: a child that printed more than a pipe holds
+    /// would otherwise never exit.
+    func wait() async -> Int32 {
+        let (status, output, error) = await process.finished()
+        printed = (output, error)
+        return status
+    }
 
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
-    var stdout: String { String(decoding: process.readStandardOutput(), as: UTF8.self) }
-    var stderr: String { String(decoding: process.readStandardError(), as: UTF8.self) }
+    /// Everything the child printed to standard output; after `wait()`.
+    var stdout: String { String(decoding: printedSoFar.output, as: UTF8.self) }
+    /// Everything the child printed to standard error; after `wait()`.
+    var stderr: String { String(decoding: printedSoFar.error, as: UTF8.self) }
+
+    private var printedSoFar: (output: Data, error: Data) {
+        guard let printed else { preconditionFailure("read osswire's output after wait()") }
+        return printed
+    }
 }
 
 @Suite("osswire cp as a process", .serialized)
