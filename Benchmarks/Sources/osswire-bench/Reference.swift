@@ -23,7 +23,8 @@ import OSSSigner
 ///   `curl -o FILE` and the C read loop (`refclient get`, recv into 256 KiB, write to the file),
 ///   and that loop with OSSWire's CRC64 after each write (`crcplace.c ... after`): the floor of
 ///   the work the target asks of ours. Also `cp` as shipped (no `--part-size`: 8 MiB ranged
-///   GETs, four at a time, into the same file), durable and `--no-fsync`.
+///   GETs, four in flight on the file I/O threads, one per core, into one file), durable and
+///   `--no-fsync`.
 /// - `small`: `--count` V4-signed 4 KiB PutObjects on one kept-alive connection through the
 ///   public `OSSClient` API (in this process; the server is not), beside one curl process doing
 ///   the same uploads on one connection (`-K` list, `-H 'Expect:'`) and the C client's floor
@@ -290,7 +291,7 @@ struct ReferenceBenchmark {
                         return try Self.timed(
                             osswire, ["cp", "oss://bench/" + key, output, "--no-fsync"] + common + insecure, environment: environment)
                     }))
-                    // `cp` as shipped: its default 8 MiB ranged GETs, four at a time, into the
+                    // `cp` as shipped: its default 8 MiB ranged GETs, four in flight, into the
                     // same file (the issue's own GET figure was this command).
                     let shipped = ["--endpoint", server.endpoint, "--region", "cn-hangzhou"] + insecure
                     steps.append(("osswire cp, 8 MiB parts", {
