@@ -34,7 +34,22 @@ struct SignerAdapter: RequestSigning {
             throw OSSClientError(.credentials, "the credentials provider failed: \(error)", underlying: error)
         }
         // The signer's headers replace any of the same names: one pass, then appended in order.
-        headers.removeAll { h in added.contains { ASCIICase.equal(h.0, $0.name) } }
+        // By index, lengths compared first: `removeAll` with a `contains` inside retained and
+        // released the names it passed (13 fewer of each a PutObject, `perf probe` on
+        // `swift_retain` and `swift_release`).
+        var kept = 0
+        for i in headers.indices {
+            let length = headers[i].name.utf8.count
+            var replaced = false
+            for a in added.indices where added[a].name.utf8.count == length && ASCIICase.equal(headers[i].name, added[a].name) {
+                replaced = true
+                break
+            }
+            if replaced { continue }
+            if kept != i { headers.swapAt(kept, i) }  // the kept keep their order
+            kept += 1
+        }
+        headers.removeLast(headers.count - kept)
         for h in added { headers.append((h.name, h.value)) }
     }
 

@@ -190,12 +190,14 @@ public struct HTTPResponseParser: Sendable {
         var lengths = 0
         var length: Int64? = nil
         var transferEncoding = false
-        for field in head.headers {
-            switch field.name.utf8.count {
-            case 14 where HTTPHeaders.equalNames(field.name, "Content-Length"):
+        // By index: a `for` over the fields retained and released both strings of each.
+        let fields = head.headers.fields
+        for i in fields.indices {
+            switch fields[i].name.utf8.count {
+            case 14 where HTTPHeaders.equalNames(fields[i].name, "Content-Length"):
                 lengths += 1
-                length = HTTPSyntax.parseDecimal(field.value.utf8)
-            case 17 where HTTPHeaders.equalNames(field.name, "Transfer-Encoding"):
+                length = HTTPSyntax.parseDecimal(fields[i].value.utf8)
+            case 17 where HTTPHeaders.equalNames(fields[i].name, "Transfer-Encoding"):
                 transferEncoding = true
             default:
                 break
