@@ -1,0 +1,40 @@
+#!/bin/bash
+# Counts what one small PUT costs the Swift runtime and the allocator: swift_retain,
+# swift_release and malloc calls a PutObject, with uprobes (`perf probe`, root needed).
+#
+#   Benchmarks/count-retains.sh [BENCH] [LAYER] [PUTS]
+#
+# BENCH is an osswire-bench binary (default: Benchmarks/.build/release/osswire-bench), LAYER a
+# `profile-small` layer that needs no server (memory, memory-http, memory-exchange; default
+# memory). It runs PUTS and 2 x PUTS requests (default 10,000) and prints the difference divided
+# by PUTS, so start-up and set-up cancel out. The counts are deterministic for one build: the
+# measure of ARC traffic that wall time on a shared VM is too noisy to show.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bench=${1:-Benchmarks/.build/release/osswire-bench}
+layer=${2:-memory}
+puts=${3:-10000}
+core=$(ldd "$bench" | awk '/libswiftCore.so/ { print $3 }')
+libc=$(ldd "$bench" | awk '/libc.so.6/ { print $3 }')
+[ -n "$core" ] && [ -n "$libc" ] || { echo "count-retains: $bench does not link libswiftCore.so and libc.so.6" >&2; exit 1; }
+scratch=$(mktemp -d)
+cleanup() {
+    perf probe -q -d 'probe_libswiftCore:swift_retain' -d 'probe_libswiftCore:swift_release' -d 'probe_libc:malloc' 2>/dev/null || true
+    rm -rf "$scratch"
+}
+trap cleanup EXIT
+perf probe -q -x "$core" swift_retain
+perf probe -q -x "$core" swift_release
+perf probe -q -x "$libc" malloc
+events=probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release,probe_libc:malloc
+for n in "$puts" $((2 * puts)); do
+    perf stat -x, -e "$events" -o "$scratch/$n" "$bench" profile-small --port 1 --count "$n" --layer "$layer" >/dev/null
+done
+awk -F, -v puts="$puts" -v layer="$layer" '
+    /^[0-9]/ { split($3, e, ":"); count[FILENAME, e[2]] = $1 }
+    END {
+        split("swift_retain swift_release malloc", names, " ")
+        printf "%s, a PutObject:", layer
+        for (i = 1; i <= 3; i++) printf " %s %.1f", names[i], (count[ARGV[2], names[i]] - count[ARGV[1], names[i]]) / puts
+        printf "\n"
+    }' "$scratch/$puts" "$scratch/$((2 * puts))"
