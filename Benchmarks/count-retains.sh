@@ -10,6 +10,7 @@
 # by PUTS, so start-up and set-up cancel out. The counts are deterministic for one build: the
 # measure of ARC traffic that wall time on a shared VM is too noisy to show.
 set -euo pipefail
+command -v perf >/dev/null || { echo "count-retains: perf is missing (Debian: apt-get install linux-perf)" >&2; exit 1; }
 cd "$(dirname "$0")/.."
 bench=${1:-Benchmarks/.build/release/osswire-bench}
 layer=${2:-memory}
