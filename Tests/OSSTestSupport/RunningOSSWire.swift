@@ -73,7 +73,7 @@ public final class RunningOSSWire: @unchecked Sendable {
     public func finish() async throws -> (status: Int32, stdout: String, stderr: String) {
         try await Blocking.run {
             let r = self.process.finish()
-            let unmatched = self.lines.map { Data(($0 + "\n").utf8) }.reduce(Data(), +) + self.partial
+            let unmatched = Data(self.lines.map { $0 + "\n" }.joined().utf8) + self.partial
             self.lines = []
             self.partial = Data()
             return (

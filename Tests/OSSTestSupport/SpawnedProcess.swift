@@ -149,13 +149,6 @@ public final class SpawnedProcess: Sendable {
     /// Blocks the calling thread until the child exits.
     public func waitUntilExit() { _ = reap(0) }
 
-    /// Waits for the exit without blocking a concurrency thread: polls `waitpid(WNOHANG)`, the
-    /// event is the child's exit.
-    public func exit() async -> Int32 {
-        while isRunning { try? await Task.sleep(for: .milliseconds(2)) }
-        return terminationStatus
-    }
-
     /// The exit code, or the signal's number for a child killed by a signal (as Foundation's
     /// `Process.terminationStatus`). Only after the exit.
     public var terminationStatus: Int32 {
@@ -163,12 +156,6 @@ public final class SpawnedProcess: Sendable {
         let signal = s & 0x7f
         return signal == 0 ? (s >> 8) & 0xff : signal
     }
-
-    /// Everything the child writes to standard output, read up to its end (the child's exit).
-    public func readStandardOutput() -> Data { standardOutput?.readDataToEndOfFile() ?? Data() }
-
-    /// Everything the child writes to standard error, read up to its end.
-    public func readStandardError() -> Data { standardError?.readDataToEndOfFile() ?? Data() }
 
     /// Blocks until the child exits: its standard output and error read to their ends together
     /// (a child that fills one pipe while the other is being read does not stall), then the exit

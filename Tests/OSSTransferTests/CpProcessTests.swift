@@ -40,11 +40,11 @@ final class OSSWireProcess {
     func signal(_ sig: Int32) { kill(process.processIdentifier, sig) }
 
     /// Everything the child printed to standard output; after `wait()`.
-    var stdout: String { String(decoding: printedSoFar.output, as: UTF8.self) }
+    var stdout: String { String(decoding: collected.output, as: UTF8.self) }
     /// Everything the child printed to standard error; after `wait()`.
-    var stderr: String { String(decoding: printedSoFar.error, as: UTF8.self) }
+    var stderr: String { String(decoding: collected.error, as: UTF8.self) }
 
-    private var printedSoFar: (output: Data, error: Data) {
+    private var collected: (output: Data, error: Data) {
         guard let printed else { preconditionFailure("read osswire's output after wait()") }
         return printed
     }

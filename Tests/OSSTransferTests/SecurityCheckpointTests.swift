@@ -49,9 +49,9 @@ struct SecurityCheckpointTests {
                 try await Task.sleep(for: .milliseconds(1))
             }
             kill(p.processIdentifier, SIGINT)
-            let status = await p.exit()
-            let stdout = String(decoding: p.readStandardOutput(), as: UTF8.self)
-            let stderr = String(decoding: p.readStandardError(), as: UTF8.self)
+            let (status, output, errors) = await p.finished()
+            let stdout = String(decoding: output, as: UTF8.self)
+            let stderr = String(decoding: errors, as: UTF8.self)
             #expect(status == 130, "\(stdout)\(stderr)")
 
             let files = try FileManager.default.contentsOfDirectory(atPath: checkpoints)
