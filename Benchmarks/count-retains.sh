@@ -15,19 +15,27 @@ cd "$(dirname "$0")/.."
 bench=${1:-Benchmarks/.build/release/osswire-bench}
 layer=${2:-memory}
 puts=${3:-10000}
+# The Swift runtime is in libswiftCore.so for a build that links it dynamically, and in the
+# binary itself for one built with --static-swift-stdlib (as the benchmarks are built).
+# A static binary keeps the runtime's functions as local symbols, which `perf probe` finds by
+# address only.
 core=$(ldd "$bench" | awk '/libswiftCore.so/ { print $3 }')
+at() { if [ -n "$core" ]; then echo "$1"; else nm "$bench" | awk -v f="$1" '$3 == f && !n++ { print "0x" $1 }'; fi; }
+retain=$(at swift_retain); release=$(at swift_release)
+[ -n "$retain" ] && [ -n "$release" ] || { echo "count-retains: no swift_retain/swift_release in $bench" >&2; exit 1; }
+[ -n "$core" ] || core=$bench
 libc=$(ldd "$bench" | awk '/libc.so.6/ { print $3 }')
-[ -n "$core" ] && [ -n "$libc" ] || { echo "count-retains: $bench does not link libswiftCore.so and libc.so.6" >&2; exit 1; }
+[ -n "$libc" ] || { echo "count-retains: $bench does not link libc.so.6" >&2; exit 1; }
 scratch=$(mktemp -d)
 cleanup() {
-    perf probe -q -d 'probe_libswiftCore:swift_retain' -d 'probe_libswiftCore:swift_release' -d 'probe_libc:malloc' 2>/dev/null || true
+    perf probe -q -d 'countretains:*' 2>/dev/null || true
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-perf probe -q -x "$core" swift_retain
-perf probe -q -x "$core" swift_release
-perf probe -q -x "$libc" malloc
-events=probe_libswiftCore:swift_retain,probe_libswiftCore:swift_release,probe_libc:malloc
+perf probe -q -x "$core" "countretains:swift_retain=$retain" 2>/dev/null
+perf probe -q -x "$core" "countretains:swift_release=$release" 2>/dev/null
+perf probe -q -x "$libc" 'countretains:malloc=malloc'
+events=countretains:swift_retain,countretains:swift_release,countretains:malloc
 for n in "$puts" $((2 * puts)); do
     perf stat -x, -e "$events" -o "$scratch/$n" "$bench" profile-small --port 1 --count "$n" --layer "$layer" >/dev/null
 done
