@@ -161,6 +161,16 @@ struct ReferenceBenchmark {
             .joined(separator: " ") ?? "?"
     }
 
+    /// How this binary has the Swift runtime: the small-PUT figures depend on it (a PutObject
+    /// costs about a quarter more CPU through the runtime's shared libraries), and OSSWire ships
+    /// with it linked in.
+    static func runtimeLinkage() -> String {
+        let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
+        return maps.contains("libswiftCore.so")
+            ? "the Swift runtime from shared libraries (OSSWire ships it linked in: build with --static-swift-stdlib)"
+            : "the Swift runtime linked in, as shipped"
+    }
+
     func run() async throws {
         let (serverBinary, clientBinary) = try Self.buildC()
         let pattern = what == "sweep" ? "\(rounds) rounds" : "\(rounds) rounds x key lengths \(keyLengths), interleaved"
@@ -172,6 +182,7 @@ struct ReferenceBenchmark {
             placement = "; server on CPU \(serverCPU), clients on CPU \(allowed)"
         }
         print("reference: \(what), against Benchmarks/C/refserver (C, its own process), \(pattern)\(placement); load average \(Self.loadAverage())")
+        print("ours: \(Self.runtimeLinkage())")
         switch what {
         case "put", "get": try transfer(serverBinary: serverBinary, clientBinary: clientBinary)
         case "small": try await small(serverBinary: serverBinary, clientBinary: clientBinary)
