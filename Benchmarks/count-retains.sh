@@ -20,10 +20,14 @@ puts=${3:-10000}
 # A static binary keeps the runtime's functions as local symbols, which `perf probe` finds by
 # address only.
 core=$(ldd "$bench" | awk '/libswiftCore.so/ { print $3 }')
-at() { if [ -n "$core" ]; then echo "$1"; else nm "$bench" | awk -v f="$1" '$3 == f && !n++ { print "0x" $1 }'; fi; }
-retain=$(at swift_retain); release=$(at swift_release)
+if [ -n "$core" ]; then
+    retain=swift_retain; release=swift_release
+else
+    core=$bench
+    address() { nm "$bench" | awk -v f="$1" '$3 == f && !n++ { print "0x" $1 }'; }
+    retain=$(address swift_retain); release=$(address swift_release)
+fi
 [ -n "$retain" ] && [ -n "$release" ] || { echo "count-retains: no swift_retain/swift_release in $bench" >&2; exit 1; }
-[ -n "$core" ] || core=$bench
 libc=$(ldd "$bench" | awk '/libc.so.6/ { print $3 }')
 [ -n "$libc" ] || { echo "count-retains: $bench does not link libc.so.6" >&2; exit 1; }
 scratch=$(mktemp -d)
@@ -32,8 +36,11 @@ cleanup() {
     rm -rf "$scratch"
 }
 trap cleanup EXIT
-perf probe -q -x "$core" "countretains:swift_retain=$retain" 2>/dev/null
-perf probe -q -x "$core" "countretains:swift_release=$release" 2>/dev/null
+# By address, perf says it found no debug information and adds the probe anyway: that line is
+# dropped, and a probe that cannot be added still stops the script, saying so.
+probe() { perf probe -q -x "$1" "$2" 2>/dev/null || { echo "count-retains: perf probe $2 in $1 failed" >&2; exit 1; }; }
+probe "$core" "countretains:swift_retain=$retain"
+probe "$core" "countretains:swift_release=$release"
 perf probe -q -x "$libc" 'countretains:malloc=malloc'
 events=countretains:swift_retain,countretains:swift_release,countretains:malloc
 for n in "$puts" $((2 * puts)); do
