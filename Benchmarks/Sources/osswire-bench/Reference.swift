@@ -165,8 +165,9 @@ struct ReferenceBenchmark {
     /// costs about a quarter more CPU through the runtime's shared libraries), and OSSWire ships
     /// with it linked in.
     static func runtimeLinkage() -> String {
-        let maps = (try? String(contentsOfFile: "/proc/self/maps", encoding: .utf8)) ?? ""
-        return maps.contains("libswiftCore.so")
+        // Whether libswiftCore.so is loaded, asked of the dynamic loader (reading /proc/self/maps
+        // through Foundation gave nothing, so a dynamic build was reported as linked in).
+        dlopen("libswiftCore.so", RTLD_NOW | RTLD_NOLOAD) != nil
             ? "the Swift runtime from shared libraries (OSSWire ships it linked in: build with --static-swift-stdlib)"
             : "the Swift runtime linked in, as shipped"
     }
