@@ -7,7 +7,8 @@
 # Benchmarks/ablate.patch applied, in Benchmarks/.build-ablate. The patch adds switches read from
 # OSSWIRE_ABLATE: `sign` (fixed headers instead of a V4 signature), `crc` (no CRC64 of the
 # upload), `signal` (no cancellation links or handlers), `valid` (no header checks in the encoder
-# or the signer), `metrics` (no metrics sink or phase clocks). Such a build is never shipped: it
+# or the signer), `metrics` (no metrics sink; the request-sent and first-byte
+# clock reads skipped, its start and total still timed). Such a build is never shipped: it
 # only measures.
 #
 # Then runs `profile-small --layer memory` (PutObjects against an in-memory server: the stack's
